@@ -1,0 +1,85 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, parseConfig } from './parse';
+
+const PEM = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+
+/** parseConfig against an in-memory file system. */
+function parse(yaml: string, files: Record<string, Buffer> = {}) {
+  const fs: Record<string, Buffer> = { '/etc/ringside/ringside.yaml': Buffer.from(yaml), ...files };
+  return parseConfig('/etc/ringside/ringside.yaml', (p) => {
+    const f = fs[p];
+    if (!f) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    return f;
+  });
+}
+
+function errorOf(yaml: string, files?: Record<string, Buffer>): string {
+  try {
+    parse(yaml, files);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  test('the PRODUCT.md example with defaults filled in', () => {
+    const c = parse(
+      `clusters:\n  - name: prod\n    endpoints: [https://10.0.0.1:2379]\n    tls:\n      ca: ca.crt\n      cert: /abs/client.crt\n      key: /abs/client.key\n`,
+      { '/etc/ringside/ca.crt': PEM, '/abs/client.crt': PEM, '/abs/client.key': Buffer.from('-----BEGIN PRIVATE KEY-----\n') },
+    );
+    expect(c.pollIntervalMs).toBe(1000);
+    expect(c.hashCheckIntervalMs).toBe(10000);
+    expect(c.requestTimeoutMs).toBe(800);
+    expect(c.clusters[0].name).toBe('prod');
+    expect(c.clusters[0].endpoints).toEqual(['https://10.0.0.1:2379']);
+    // Relative TLS paths are relative to the config file.
+    expect(c.clusters[0].tls?.ca?.toString()).toContain('BEGIN CERTIFICATE');
+  });
+
+  test('explicit intervals; the request deadline follows a short poll interval', () => {
+    const c = parse(`pollIntervalMs: 500\nhashCheckIntervalMs: 5000\nclusters:\n  - name: a\n    endpoints: [http://127.0.0.1:2379/]\n`);
+    expect(c.pollIntervalMs).toBe(500);
+    expect(c.requestTimeoutMs).toBe(400);
+    expect(c.clusters[0].endpoints).toEqual(['http://127.0.0.1:2379']);
+  });
+
+  test.each([
+    ['an empty file', '', 'the file is empty'],
+    ['broken YAML', 'clusters: [\n', 'not valid YAML at line'],
+    ['a list at the top', '- a\n', 'expected a mapping'],
+    ['no clusters', 'pollIntervalMs: 1000\n', 'clusters: is required'],
+    ['an unknown top-level key', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\npollInterval: 5\n', '(top level): unknown key "pollInterval"'],
+    ['an unknown cluster key', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], endpoint: x}]\n', 'clusters[0]: unknown key "endpoint"'],
+    ['a malformed URL', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379", "10.0.0.1:2379"]}]\n', 'clusters[0].endpoints[1]: "10.0.0.1:2379"'],
+    ['a URL without a port', 'clusters: [{name: a, endpoints: ["http://10.0.0.1"]}]\n', 'has no port'],
+    ['a URL with a path', 'clusters: [{name: a, endpoints: ["http://10.0.0.1:2379/v3"]}]\n', 'no path'],
+    ['a name with capitals', 'clusters: [{name: Prod, endpoints: ["http://127.0.0.1:2379"]}]\n', 'clusters[0].name: must be lower-case'],
+    ['duplicate names', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}, {name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'clusters[1].name: duplicate cluster name "a"'],
+    ['no endpoints', 'clusters: [{name: a, endpoints: []}]\n', 'clusters[0].endpoints: needs at least one'],
+    ['a string poll interval', 'pollIntervalMs: fast\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'pollIntervalMs: expected number, got string'],
+    ['a cert without its key', 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {cert: /c.pem}}]\n', 'clusters[0].tls.key: cert and key must be given together'],
+  ])('%s is rejected with a message naming the key', (_what, yaml, expected) => {
+    const msg = errorOf(yaml);
+    expect(msg).toContain('Ringside config /etc/ringside/ringside.yaml: ');
+    expect(msg).toContain(expected);
+  });
+
+  test('several problems are listed one per line', () => {
+    const msg = errorOf('clusters: [{name: A, endpoints: ["nope"]}]\n');
+    expect(msg.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(2);
+  });
+
+  test('a missing config file', () => {
+    expect(() => parseConfig('/nope.yaml', () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); })).toThrow(
+      'Ringside config /nope.yaml: cannot read the file (no such file)',
+    );
+  });
+
+  test('an unreadable or non-PEM certificate names its key', () => {
+    const yaml = 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {ca: /missing/ca.crt}}]\n';
+    expect(errorOf(yaml)).toContain('clusters[0].tls.ca: cannot read "/missing/ca.crt" (no such file)');
+    expect(errorOf(yaml, { '/missing/ca.crt': Buffer.from('hello') })).toContain('clusters[0].tls.ca: "/missing/ca.crt" is not a PEM file');
+  });
+});

@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configSchema } from './schema';
+import type { RingsideConfig, TlsMaterial } from './types';
+
+/** A configuration problem; `message` is meant for a human at a terminal, no stack needed. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type ReadFile = (file: string) => Buffer;
+
+/** `clusters[0].tls.ca`: the key as a person reads it in the YAML file. */
+export function keyPath(parts: readonly PropertyKey[]): string {
+  return parts.reduce<string>((acc, p) => {
+    if (typeof p === 'number') return `${acc}[${p}]`;
+    return acc ? `${acc}.${String(p)}` : String(p);
+  }, '');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = keyPath(issue.path) || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  if (issue.code === 'invalid_type') {
+    const received = /received (\w+)/.exec(issue.message)?.[1];
+    return received === 'undefined'
+      ? `${where}: is required (expected ${issue.expected})`
+      : `${where}: expected ${issue.expected}${received ? `, got ${received}` : ''}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * Parses a config file's text into settings. Pure apart from `readFile`, which loads the TLS
+ * files the config names (so tests can run without touching the disk).
+ */
+export function parseConfig(file: string, readFile: ReadFile): RingsideConfig {
+  const fail = (what: string) => new ConfigError(`Ringside config ${file}: ${what}`);
+
+  let text: string;
+  try {
+    text = readFile(file).toString('utf8');
+  } catch (e) {
+    throw fail(`cannot read the file (${errnoText(e)})`);
+  }
+
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const pos = e.linePos?.[0];
+      throw fail(`not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
+    }
+    throw fail(`not valid YAML: ${(e as Error).message}`);
+  }
+  if (raw === null || raw === undefined) throw fail('the file is empty; it needs at least a "clusters" list');
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw fail('expected a mapping with a "clusters" key at the top level');
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(describeIssue);
+    throw fail(lines.length === 1 ? lines[0] : `\n  - ${lines.join('\n  - ')}`);
+  }
+  const cfg = parsed.data;
+
+  const base = path.dirname(file);
+  const clusters = cfg.clusters.map((c, i) => {
+    let tls: TlsMaterial | undefined;
+    if (c.tls) {
+      tls = {};
+      for (const k of ['ca', 'cert', 'key'] as const) {
+        const p = c.tls[k];
+        if (!p) continue;
+        const key = `clusters[${i}].tls.${k}`;
+        let pem: Buffer;
+        try {
+          pem = readFile(path.resolve(base, p));
+        } catch (e) {
+          throw fail(`${key}: cannot read "${p}" (${errnoText(e)})`);
+        }
+        if (!pem.toString('latin1').includes('-----BEGIN ')) {
+          throw fail(`${key}: "${p}" is not a PEM file (no "-----BEGIN" line)`);
+        }
+        tls[k] = pem;
+      }
+    }
+    return { name: c.name, endpoints: c.endpoints.map(normalizeEndpoint), tls };
+  });
+
+  return {
+    source: file,
+    pollIntervalMs: cfg.pollIntervalMs,
+    hashCheckIntervalMs: cfg.hashCheckIntervalMs,
+    requestTimeoutMs: cfg.requestTimeoutMs ?? Math.min(800, Math.round(cfg.pollIntervalMs * 0.8)),
+    clusters,
+  };
+}
+
+function normalizeEndpoint(e: string): string {
+  const u = new URL(e);
+  return `${u.protocol}//${u.host}`;
+}
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ENOENT') return 'no such file';
+  if (err?.code === 'EACCES') return 'permission denied';
+  if (err?.code === 'EISDIR') return 'is a directory';
+  return err?.code ?? err?.message ?? String(e);
+}

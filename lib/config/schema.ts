@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
+export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const endpoint = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL; expected e.g. https://10.0.0.1:2379` });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `"${value}" must start with http:// or https://` });
+  } else if (!url.port) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" has no port; etcd clients usually use :2379` });
+  } else if (url.pathname !== '/' || url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" must be scheme://host:port with no path` });
+  }
+});
+
+const tls = z
+  .object({
+    ca: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (Boolean(t.cert) !== Boolean(t.key)) {
+      ctx.addIssue({ code: 'custom', message: 'cert and key must be given together', path: [t.cert ? 'key' : 'cert'] });
+    }
+  });
+
+const cluster = z
+  .object({
+    name: z
+      .string()
+      .regex(clusterNamePattern, 'must be lower-case letters, digits and "-" (it is used in URLs), e.g. "prod-eu1"'),
+    endpoints: z.array(endpoint).min(1, 'needs at least one client URL of a member'),
+    tls: tls.optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    pollIntervalMs: z.number().int().min(200).max(60_000).default(1000),
+    hashCheckIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    /** Deadline of every call to a member; a hung member costs at most this much. */
+    requestTimeoutMs: z.number().int().min(50).max(30_000).optional(),
+    clusters: z
+      .array(cluster)
+      .min(1, 'needs at least one cluster')
+      .superRefine((clusters, ctx) => {
+        const seen = new Set<string>();
+        clusters.forEach((c, i) => {
+          if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: `duplicate cluster name "${c.name}"`, path: [i, 'name'] });
+          seen.add(c.name);
+        });
+      }),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;

@@ -1,0 +1,126 @@
+import 'server-only';
+import { rootCertificates } from 'node:tls';
+import { noop } from 'cockatiel';
+import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
+import type { TlsMaterial } from '../config/types';
+import { toHexId } from './ids';
+import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, ProbeErrorCode } from './types';
+
+/**
+ * A client bound to exactly one member endpoint. etcd3's multi-host client load-balances and
+ * hides which member answered; its default circuit breaker keeps failing for ~4.5 s after a
+ * member returns. A monitor needs neither, so fault handling is off and every call has a deadline.
+ */
+export class MemberClient {
+  private readonly etcd: Etcd3;
+
+  constructor(
+    readonly endpoint: string,
+    tls: TlsMaterial | undefined,
+    private readonly timeoutMs: number,
+  ) {
+    this.etcd = new Etcd3({
+      hosts: [endpoint],
+      dialTimeout: timeoutMs,
+      credentials: credentialsFor(endpoint, tls),
+      faultHandling: { host: () => noop, global: noop },
+      grpcOptions: {
+        // Reconnect quickly after a member comes back instead of backing off for seconds.
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1000,
+      },
+    });
+  }
+
+  private opts() {
+    return { deadline: Date.now() + this.timeoutMs };
+  }
+
+  /** Status of this member, with the round trip it took. Never throws. */
+  async probe(): Promise<MemberProbe> {
+    const started = performance.now();
+    try {
+      const s = await this.etcd.maintenance.status(this.opts());
+      const latencyMs = round(performance.now() - started);
+      return { endpoint: this.endpoint, ok: true, status: mapStatus(s), latencyMs };
+    } catch (e) {
+      const latencyMs = round(performance.now() - started);
+      return { endpoint: this.endpoint, ok: false, ...describeError(e), latencyMs };
+    }
+  }
+
+  async memberList(): Promise<MemberListEntry[]> {
+    const res = await this.etcd.cluster.memberList({}, this.opts());
+    return res.members.map((m) => ({
+      id: toHexId(m.ID),
+      name: m.name ?? '',
+      peerURLs: m.peerURLs ?? [],
+      clientURLs: m.clientURLs ?? [],
+      isLearner: Boolean(m.isLearner),
+    }));
+  }
+
+  async alarms(): Promise<AlarmEntry[]> {
+    const res = await this.etcd.maintenance.alarm({ action: 'Get', memberID: '0', alarm: 'None' }, this.opts());
+    return res.alarms
+      .filter((a) => a.alarm === 'Nospace' || a.alarm === 'Corrupt')
+      .map((a) => ({ memberId: toHexId(a.memberID), alarm: a.alarm === 'Corrupt' ? 'CORRUPT' : 'NOSPACE' }));
+  }
+
+  close(): void {
+    this.etcd.close();
+  }
+}
+
+function mapStatus(s: Awaited<ReturnType<Etcd3['maintenance']['status']>>): MemberStatus {
+  return {
+    memberId: toHexId(s.header.member_id),
+    clusterId: toHexId(s.header.cluster_id),
+    leader: toHexId(s.leader),
+    version: s.version,
+    revision: Number(s.header.revision),
+    raftTerm: Number(s.raftTerm),
+    raftIndex: Number(s.raftIndex),
+    raftAppliedIndex: Number(s.raftAppliedIndex),
+    dbSize: Number(s.dbSize),
+    dbSizeInUse: Number(s.dbSizeInUse),
+    errors: s.errors ?? [],
+    isLearner: Boolean(s.isLearner),
+  };
+}
+
+/**
+ * TLS is chosen by credentials, not the URL scheme. An https endpoint without a configured CA
+ * trusts the system roots, as etcdctl does.
+ */
+function credentialsFor(endpoint: string, tls: TlsMaterial | undefined) {
+  if (!tls && !endpoint.startsWith('https:')) return undefined;
+  return {
+    rootCertificate: tls?.ca ?? Buffer.from(rootCertificates.join('\n')),
+    privateKey: tls?.key,
+    certChain: tls?.cert,
+  };
+}
+
+/** A short, secret-free reason a person can act on. */
+export function describeError(e: unknown): { code: ProbeErrorCode; error: string } {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof GRPCDeadlineExceededError || /deadline exceeded/i.test(msg)) {
+    return { code: 'TIMEOUT', error: 'timed out (member hung or overloaded)' };
+  }
+  if (/certificate|handshake|SSL|TLS|wrong version number/i.test(msg)) {
+    return { code: 'TLS', error: `TLS failure: ${firstLine(msg)}` };
+  }
+  if (e instanceof GRPCUnavailableError || /unavailable|ECONNREFUSED|No connection established/i.test(msg)) {
+    return { code: 'UNAVAILABLE', error: /ECONNREFUSED|connection refused/i.test(msg) ? 'connection refused' : `unavailable: ${firstLine(msg)}` };
+  }
+  return { code: 'ERROR', error: firstLine(msg) };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].replace(/^\d+ [A-Z_]+: /, '').slice(0, 200);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

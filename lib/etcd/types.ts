@@ -1,0 +1,51 @@
+/** What members answer, mapped from etcd3's wire shapes (64-bit IDs as hex, counters as numbers). */
+export interface MemberStatus {
+  memberId: string;
+  clusterId: string;
+  /** The leader this member follows; "0" while it knows none. */
+  leader: string;
+  version: string;
+  revision: number;
+  raftTerm: number;
+  raftIndex: number;
+  raftAppliedIndex: number;
+  dbSize: number;
+  dbSizeInUse: number;
+  errors: string[];
+  isLearner: boolean;
+}
+
+export interface MemberListEntry {
+  id: string;
+  /** Empty while a member has been added but has not started yet. */
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+export interface AlarmEntry {
+  memberId: string;
+  alarm: 'NOSPACE' | 'CORRUPT';
+}
+
+export type ProbeErrorCode = 'UNAVAILABLE' | 'TIMEOUT' | 'TLS' | 'ERROR';
+
+export type MemberProbe =
+  | { endpoint: string; ok: true; status: MemberStatus; latencyMs: number }
+  | { endpoint: string; ok: false; code: ProbeErrorCode; error: string; latencyMs: number };
+
+/** One poll of one cluster: everything the ring state is derived from. */
+export interface PollResult {
+  cluster: string;
+  seq: number;
+  /** Epoch ms when the poll started. */
+  at: number;
+  /** Wall time the poll took, ms. */
+  durationMs: number;
+  /** null when no member answered the member list. */
+  members: MemberListEntry[] | null;
+  probes: MemberProbe[];
+  /** null when no member answered the alarm list (it needs quorum). */
+  alarms: AlarmEntry[] | null;
+}

@@ -1,0 +1,200 @@
+import 'server-only';
+import { randomUUID } from 'node:crypto';
+import type { ClusterConfig } from '../config/types';
+import { MemberClient } from '../etcd/client';
+import type { AlarmEntry, MemberListEntry, PollResult } from '../etcd/types';
+import { deriveRing } from '../ring/derive';
+import { diffRing } from '../ring/events';
+import type { RingEvent, RingState } from '../ring/types';
+
+export interface MonitorSettings {
+  pollIntervalMs: number;
+  requestTimeoutMs: number;
+  /** How many derived events to keep for late subscribers. */
+  eventBuffer?: number;
+}
+
+export type MonitorMessage = { type: 'ring'; ring: RingState } | { type: 'ring-event'; event: RingEvent };
+type Listener = (msg: MonitorMessage) => void;
+
+/**
+ * Polls every member of one cluster, derives its ring state and events, and tells subscribers.
+ * One per cluster per server process. Polls never overlap: the next starts a full interval after
+ * the previous one started, or at once if it ran late.
+ */
+export class ClusterMonitor {
+  readonly bootId = randomUUID().slice(0, 8);
+  private readonly clients = new Map<string, MemberClient>();
+  private readonly listeners = new Set<Listener>();
+  private events: RingEvent[] = [];
+  private state: RingState | null = null;
+  private seq = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private inflight: Promise<void> | null = null;
+
+  constructor(
+    readonly cluster: ClusterConfig,
+    readonly settings: MonitorSettings,
+  ) {}
+
+  get ring(): RingState | null {
+    return this.state;
+  }
+
+  /** Recent derived events, oldest first. */
+  recentEvents(): RingEvent[] {
+    return [...this.events];
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.inflight;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+    this.listeners.clear();
+  }
+
+  /** Runs one poll now (tests and benchmarks); the scheduler uses the same path. */
+  async pollNow(): Promise<RingState> {
+    await this.tick();
+    return this.state!;
+  }
+
+  private schedule(delayMs: number) {
+    if (!this.running) return;
+    this.timer = setTimeout(async () => {
+      const started = Date.now();
+      await this.tick();
+      this.schedule(Math.max(0, this.settings.pollIntervalMs - (Date.now() - started)));
+    }, delayMs);
+  }
+
+  private tick(): Promise<void> {
+    // A manual poll while a scheduled one runs joins it instead of overlapping.
+    this.inflight ??= this.pollAndPublish().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async pollAndPublish() {
+    let poll: PollResult;
+    try {
+      poll = await this.poll();
+    } catch (e) {
+      // poll() catches per-member failures; anything here is a bug, not a member fault.
+      console.error(`[ringside] poll of ${this.cluster.name} failed:`, e);
+      return;
+    }
+    const prev = this.state;
+    const next = deriveRing(poll, prev, { bootId: this.bootId, pollIntervalMs: this.settings.pollIntervalMs });
+    const events = diffRing(prev, next);
+    this.state = next;
+    this.syncClients(next);
+    const max = this.settings.eventBuffer ?? 500;
+    if (events.length) this.events = [...this.events, ...events].slice(-max);
+    this.emit({ type: 'ring', ring: next });
+    for (const event of events) this.emit({ type: 'ring-event', event });
+  }
+
+  private emit(msg: MonitorMessage) {
+    for (const fn of this.listeners) {
+      try {
+        fn(msg);
+      } catch (e) {
+        console.error('[ringside] subscriber failed:', e);
+      }
+    }
+  }
+
+  /** One poll: status from every member in parallel; membership and alarms from one that answers. */
+  async poll(): Promise<PollResult> {
+    const at = Date.now();
+    const seq = ++this.seq;
+    const targets = this.targets();
+    const preferred = this.preferredClient(targets);
+
+    const [probes, first] = await Promise.all([
+      Promise.all(targets.map((c) => c.probe())),
+      preferred ? Promise.allSettled([preferred.memberList(), preferred.alarms()]) : null,
+    ]);
+
+    let members: MemberListEntry[] | null = first?.[0].status === 'fulfilled' ? first[0].value : null;
+    let alarms: AlarmEntry[] | null = first?.[1].status === 'fulfilled' ? first[1].value : null;
+
+    const answered = targets.filter((c, i) => probes[i].ok && c !== preferred);
+    if (members === null && answered.length) {
+      members = await Promise.any(answered.map((c) => c.memberList())).catch(() => null);
+    }
+    // The alarm list goes through raft; a timeout on the preferred member means no quorum, and
+    // asking the others would only wait another deadline for the same answer.
+    const alarmTimedOut = first?.[1].status === 'rejected' && /deadline/i.test(String(first[1].reason));
+    if (alarms === null && !alarmTimedOut && answered.length) {
+      alarms = await Promise.any(answered.map((c) => c.alarms())).catch(() => null);
+    }
+
+    return { cluster: this.cluster.name, seq, at, durationMs: Date.now() - at, members, probes, alarms };
+  }
+
+  /**
+   * Endpoints to probe: one per known member (its first client URL, or the configured endpoint
+   * that names it), plus the configured endpoints while membership is not known yet.
+   */
+  private targets(): MemberClient[] {
+    const urls = new Set<string>();
+    const seeds = this.cluster.endpoints;
+    const members = this.state?.members ?? [];
+    for (const m of members) {
+      if (m.clientURLs.length === 0) continue;
+      urls.add(m.clientURLs.find((u) => seeds.includes(u)) ?? m.clientURLs[0]);
+    }
+    if (!this.state?.membersKnown || members.every((m) => !m.reachable)) {
+      for (const s of seeds) urls.add(s);
+    }
+    return [...urls].map((u) => this.client(u));
+  }
+
+  /** The leader answers membership fastest and is most likely current; else anyone who answered last time. */
+  private preferredClient(targets: MemberClient[]): MemberClient | undefined {
+    const members = this.state?.members ?? [];
+    const leader = members.find((m) => m.isLeader && m.endpoint);
+    const alive = members.find((m) => m.reachable && m.endpoint);
+    const endpoint = leader?.endpoint ?? alive?.endpoint;
+    return targets.find((c) => c.endpoint === endpoint) ?? targets[0];
+  }
+
+  private client(endpoint: string): MemberClient {
+    let c = this.clients.get(endpoint);
+    if (!c) {
+      c = new MemberClient(endpoint, this.cluster.tls, this.settings.requestTimeoutMs);
+      this.clients.set(endpoint, c);
+    }
+    return c;
+  }
+
+  /** Closes clients of members that left the ring (seeds stay: they are how we find it again). */
+  private syncClients(state: RingState) {
+    if (!state.membersKnown) return;
+    const keep = new Set([...this.cluster.endpoints, ...state.members.flatMap((m) => m.clientURLs)]);
+    for (const [url, c] of this.clients) {
+      if (!keep.has(url)) {
+        c.close();
+        this.clients.delete(url);
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import 'server-only';
+import { ConfigError, loadConfig, resolveConfigPath } from '../config/load';
+import type { RingsideConfig } from '../config/types';
+import { RingsideError } from '../errors';
+import { ClusterMonitor } from './cluster-monitor';
+
+export type ConfigState =
+  | { kind: 'ok'; config: RingsideConfig }
+  | { kind: 'none' }
+  | { kind: 'error'; message: string };
+
+export interface Registry {
+  config: ConfigState;
+  monitors: Map<string, ClusterMonitor>;
+  startedAt: Date;
+}
+
+/**
+ * Long-lived server state lives here, once per process. Next.js loads instrumentation and route
+ * handlers as separate module graphs, so module-level variables would give each its own pollers.
+ */
+const KEY = Symbol.for('ringside.registry');
+type Global = typeof globalThis & { [KEY]?: Registry };
+
+export function getRegistry(): Registry {
+  const g = globalThis as Global;
+  g[KEY] ??= createRegistry();
+  return g[KEY];
+}
+
+function createRegistry(): Registry {
+  const config = readConfigState();
+  const monitors = new Map<string, ClusterMonitor>();
+  if (config.kind === 'ok') {
+    for (const cluster of config.config.clusters) {
+      const m = new ClusterMonitor(cluster, {
+        pollIntervalMs: config.config.pollIntervalMs,
+        requestTimeoutMs: config.config.requestTimeoutMs,
+      });
+      m.start();
+      monitors.set(cluster.name, m);
+    }
+  }
+  return { config, monitors, startedAt: new Date() };
+}
+
+function readConfigState(): ConfigState {
+  const file = resolveConfigPath();
+  if (!file) return { kind: 'none' };
+  try {
+    return { kind: 'ok', config: loadConfig(file) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { kind: 'error', message: e.message };
+    throw e;
+  }
+}
+
+/** The monitor of a configured cluster, or NOT_FOUND. */
+export function getMonitor(name: string): ClusterMonitor {
+  const m = getRegistry().monitors.get(name);
+  if (!m) throw new RingsideError('NOT_FOUND', `no cluster named "${name}" is configured`);
+  return m;
+}

@@ -1,0 +1,51 @@
+import { queryOptions } from '@tanstack/react-query';
+import type { RingEvent, RingState } from '../ring/types';
+import type { ClusterSummary } from '../ring/summary';
+
+/** The one place query keys are built. */
+export const ringKeys = {
+  all: ['ringside'] as const,
+  clusters: () => [...ringKeys.all, 'clusters'] as const,
+  ring: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'ring'] as const,
+  events: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'events'] as const,
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { cache: 'no-store' });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new ApiError(res.status, body?.error?.message ?? `${url} answered ${res.status}`);
+  }
+  return (await res.json()) as T;
+}
+
+export const clustersQuery = () =>
+  queryOptions({
+    queryKey: ringKeys.clusters(),
+    queryFn: () => getJson<{ clusters: ClusterSummary[] }>('/api/clusters').then((r) => r.clusters),
+    refetchInterval: 1000,
+  });
+
+export const ringQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: ringKeys.ring(cluster),
+    queryFn: () => getJson<RingState>(`/api/clusters/${cluster}/ring`),
+    // The stream keeps this fresh; refetching would race it.
+    staleTime: Infinity,
+  });
+
+export const eventsQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: ringKeys.events(cluster),
+    queryFn: () => getJson<{ events: RingEvent[] }>(`/api/clusters/${cluster}/events`).then((r) => r.events),
+    staleTime: Infinity,
+  });

@@ -1,0 +1,101 @@
+import { describe, expect, test } from 'vitest';
+import { deriveRing, quorumNeeded } from './derive';
+import { downProbe, ids, listEntry, okProbe, poll } from './fixtures';
+
+const ctx = { bootId: 'b1', pollIntervalMs: 1000 };
+const L = ids.m1;
+
+describe('deriveRing', () => {
+  test('a healthy 3-member ring names its leader and can lose 1', () => {
+    const s = deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)]), null, ctx);
+    expect(s.leader).toBe(L);
+    expect(s.members.map((m) => [m.name, m.isLeader, m.reachable])).toEqual([
+      ['m1', true, true],
+      ['m2', false, true],
+      ['m3', false, true],
+    ]);
+    expect(s.quorum).toEqual({ voters: 3, healthy: 3, needed: 2, canLose: 1, hasQuorum: true });
+    expect(s.health).toBe('healthy');
+    expect(s.summary).toBe('all 3 members healthy; can lose 1 more member');
+    expect(s.warnings).toEqual([]);
+  });
+
+  test('one follower down: degraded, no fault margin left', () => {
+    const s = deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L), downProbe('m3')]), null, ctx);
+    const m3 = s.members.find((m) => m.name === 'm3')!;
+    expect(m3.reachable).toBe(false);
+    expect(m3.error).toBe('connection refused');
+    expect(m3.revision).toBeNull();
+    expect(s.quorum).toMatchObject({ healthy: 2, canLose: 0, hasQuorum: true });
+    expect(s.health).toBe('degraded');
+    expect(s.summary).toContain('1 member down; can lose 0 more members');
+  });
+
+  test('two of three down is NO QUORUM even while the survivor still names the old leader', () => {
+    const s = deriveRing(poll(1, [okProbe('m1', ids.m2), downProbe('m2'), downProbe('m3')]), null, ctx);
+    expect(s.quorum).toEqual({ voters: 3, healthy: 1, needed: 2, canLose: 0, hasQuorum: false });
+    expect(s.health).toBe('no-quorum');
+    expect(s.summary).toMatch(/^NO QUORUM/);
+  });
+
+  test('the leader comes from the member with the highest term', () => {
+    const s = deriveRing(
+      poll(1, [okProbe('m1', ids.m1, { raftTerm: 3 }), okProbe('m2', ids.m2, { raftTerm: 4 }), okProbe('m3', ids.m2, { raftTerm: 4 })]),
+      null,
+      ctx,
+    );
+    expect(s.leader).toBe(ids.m2);
+    expect(s.raftTerm).toBe(4);
+    expect(s.warnings.map((w) => w.kind)).toContain('leader-disagreement');
+    // m1 follows a stale leader, so it does not count toward quorum.
+    expect(s.quorum.healthy).toBe(2);
+  });
+
+  test('a member that sees no leader is warned about and not counted healthy', () => {
+    const s = deriveRing(poll(1, [okProbe('m1', '0'), okProbe('m2', L), okProbe('m3', L)]), null, ctx);
+    expect(s.warnings.find((w) => w.kind === 'no-leader')?.message).toBe('m1 sees no leader');
+    expect(s.quorum.healthy).toBe(2);
+  });
+
+  test('learners do not count as voters', () => {
+    const members = [listEntry('m1'), listEntry('m2'), listEntry('m3', { isLearner: true })];
+    const s = deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L, { isLearner: true })], { members }), null, ctx);
+    expect(s.quorum).toMatchObject({ voters: 2, needed: 2, healthy: 2, canLose: 0 });
+  });
+
+  test('an added but unstarted voter counts toward quorum and is flagged', () => {
+    const members = [listEntry('m1'), listEntry('m2'), listEntry('m3', { name: '', clientURLs: [] })];
+    const s = deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L)], { members }), null, ctx);
+    const m3 = s.members.find((m) => m.id === ids.m3)!;
+    expect(m3.started).toBe(false);
+    expect(m3.error).toMatch(/not started/);
+    expect(s.quorum).toMatchObject({ voters: 3, healthy: 2, canLose: 0 });
+    expect(s.warnings.find((w) => w.kind === 'unstarted-member')?.message).toMatch(/already counts toward quorum/);
+  });
+
+  test('when nobody answers, membership and alarms are kept from the previous state', () => {
+    const first = deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)], { alarms: [{ memberId: '0', alarm: 'CORRUPT' }] }), null, ctx);
+    const s = deriveRing(poll(2, [downProbe('m1'), downProbe('m2'), downProbe('m3')], { members: null, alarms: null }), first, ctx);
+    expect(s.members).toHaveLength(3);
+    expect(s.membersKnown).toBe(false);
+    expect(s.alarms).toEqual([{ memberId: '0', alarm: 'CORRUPT' }]);
+    expect(s.alarmsKnown).toBe(false);
+    expect(s.health).toBe('unknown');
+    expect(s.members[0].lastSeen).toBe(first.at);
+  });
+
+  test('an active alarm makes the ring health "alarm" with the margin kept', () => {
+    const s = deriveRing(
+      poll(1, [okProbe('m1', L, { errors: ['alarm:CORRUPT'] }), okProbe('m2', L), okProbe('m3', L)], { alarms: [{ memberId: '0', alarm: 'CORRUPT' }] }),
+      null,
+      ctx,
+    );
+    expect(s.health).toBe('alarm');
+    expect(s.summary).toBe('CORRUPT alarm active; can lose 1 more member');
+    expect(s.quorum.healthy).toBe(3);
+  });
+
+  test('quorum sizes', () => {
+    expect([1, 2, 3, 4, 5, 7].map(quorumNeeded)).toEqual([1, 2, 2, 3, 3, 4]);
+  });
+});

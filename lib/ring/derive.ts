@@ -1,0 +1,212 @@
+import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, PollResult } from '../etcd/types';
+import type { MemberState, Quorum, RingHealth, RingState, RingWarning } from './types';
+
+export interface DeriveContext {
+  bootId: string;
+  pollIntervalMs: number;
+}
+
+/** Majority of `voters`: 2 of 3, 3 of 5, 1 of 1. */
+export function quorumNeeded(voters: number): number {
+  return Math.floor(voters / 2) + 1;
+}
+
+export function memberLabel(m: Pick<MemberState, 'name' | 'id'>): string {
+  return m.name || m.id;
+}
+
+/**
+ * Derives the ring state from one poll and the state before it. Pure: the previous state only
+ * supplies what this poll could not learn (membership and alarms when nobody answered, lastSeen).
+ */
+export function deriveRing(poll: PollResult, prev: RingState | null, ctx: DeriveContext): RingState {
+  const at = new Date(poll.at).toISOString();
+  const answered = poll.probes.filter((p): p is Extract<MemberProbe, { ok: true }> => p.ok);
+  const byMemberId = new Map<string, Extract<MemberProbe, { ok: true }>>();
+  for (const p of answered) byMemberId.set(p.status.memberId, p);
+  const failedByEndpoint = new Map(poll.probes.filter((p) => !p.ok).map((p) => [p.endpoint, p]));
+
+  const membersKnown = poll.members !== null;
+  const list: MemberListEntry[] = poll.members ?? prev?.members.map(toListEntry) ?? membersFromProbes(answered);
+  const prevById = new Map(prev?.members.map((m) => [m.id, m]));
+
+  const leader = pickLeader(answered.map((p) => p.status));
+  const warnings: RingWarning[] = [];
+
+  const members: MemberState[] = list.map((entry) => {
+    const probe = byMemberId.get(entry.id);
+    const before = prevById.get(entry.id);
+    const started = entry.name !== '' || entry.clientURLs.length > 0;
+    const endpoint = probe?.endpoint ?? entry.clientURLs[0] ?? null;
+    const failed = endpoint ? failedByEndpoint.get(endpoint) : undefined;
+    const s = probe?.status;
+    return {
+      id: entry.id,
+      name: entry.name,
+      clientURLs: entry.clientURLs,
+      peerURLs: entry.peerURLs,
+      // The member list is authoritative for learners; status says so too once it answers.
+      isLearner: entry.isLearner,
+      started,
+      reachable: Boolean(probe),
+      isLeader: leader !== null && entry.id === leader,
+      endpoint,
+      version: s?.version ?? null,
+      revision: s?.revision ?? null,
+      raftTerm: s?.raftTerm ?? null,
+      raftIndex: s?.raftIndex ?? null,
+      raftAppliedIndex: s?.raftAppliedIndex ?? null,
+      dbSize: s?.dbSize ?? null,
+      dbSizeInUse: s?.dbSizeInUse ?? null,
+      leaderSeen: s?.leader ?? null,
+      errors: s?.errors ?? [],
+      latencyMs: probe ? probe.latencyMs : (failed?.latencyMs ?? null),
+      error: probe
+        ? null
+        : !started
+          ? 'not started: added to the member list but has not joined yet'
+          : (failed?.error ?? (endpoint ? 'not polled yet' : 'no client URL to poll')),
+      lastSeen: probe ? at : (before?.lastSeen ?? null),
+    };
+  });
+
+  const quorum = computeQuorum(members, leader);
+
+  const leadersSeen = new Set(answered.map((p) => p.status.leader).filter((l) => l !== '0'));
+  if (leadersSeen.size > 1) {
+    const views = answered
+      .filter((p) => p.status.leader !== '0')
+      .map((p) => `${nameOf(members, p.status.memberId)} follows ${nameOf(members, p.status.leader)}`);
+    warnings.push({ kind: 'leader-disagreement', message: `Members disagree on the leader: ${views.join(', ')}` });
+  }
+  const leaderless = members.filter((m) => m.reachable && m.leaderSeen === '0');
+  if (leaderless.length > 0) {
+    warnings.push({
+      kind: 'no-leader',
+      message: `${leaderless.map(memberLabel).join(', ')} ${leaderless.length === 1 ? 'sees' : 'see'} no leader`,
+    });
+  }
+  if (!membersKnown && answered.length === 0 && list.length > 0) {
+    warnings.push({ kind: 'membership-unknown', message: 'No member answered; membership shown as last seen' });
+  }
+  if (poll.alarms === null && answered.length > 0) {
+    warnings.push({ kind: 'alarms-unknown', message: 'Alarms could not be read (the alarm list needs quorum)' });
+  }
+  for (const m of members.filter((x) => !x.started)) {
+    warnings.push({
+      kind: 'unstarted-member',
+      message: `Member ${m.id} was added (${m.peerURLs.join(', ')}) but has not started${m.isLearner ? '' : '; it already counts toward quorum'}`,
+    });
+  }
+  for (const m of members.filter((x) => x.errors.length > 0)) {
+    warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${m.errors.join('; ')}` });
+  }
+
+  const alarmsKnown = poll.alarms !== null;
+  const alarms = (poll.alarms ?? prev?.alarms ?? []).map((a: AlarmEntry) => ({ memberId: a.memberId, alarm: a.alarm }));
+  const leaderStatus = leader ? byMemberId.get(leader)?.status : undefined;
+  const raftTerm = leaderStatus?.raftTerm ?? maxOrNull(answered.map((p) => p.status.raftTerm));
+  const clusterId = answered[0]?.status.clusterId ?? prev?.clusterId ?? null;
+  const { health, summary } = assessHealth(members, quorum, alarms, answered.length);
+
+  return {
+    cluster: poll.cluster,
+    at,
+    seq: poll.seq,
+    bootId: ctx.bootId,
+    clusterId,
+    leader,
+    raftTerm,
+    quorum,
+    members,
+    alarms,
+    alarmsKnown,
+    membersKnown,
+    health,
+    summary,
+    warnings,
+    pollDurationMs: poll.durationMs,
+    pollIntervalMs: ctx.pollIntervalMs,
+  };
+}
+
+/**
+ * The leader is the one named by the member with the highest term: a member stuck in an old
+ * term (partitioned, or just restarted) may still name a leader that has been replaced.
+ */
+export function pickLeader(statuses: MemberStatus[]): string | null {
+  let best: MemberStatus | undefined;
+  for (const s of statuses) {
+    if (s.leader === '0') continue;
+    if (!best || s.raftTerm > best.raftTerm) best = s;
+  }
+  return best?.leader ?? null;
+}
+
+export function computeQuorum(members: MemberState[], leader: string | null): Quorum {
+  const voters = members.filter((m) => !m.isLearner);
+  const needed = quorumNeeded(voters.length);
+  const healthy = leader
+    ? voters.filter((m) => m.reachable && m.leaderSeen === leader && onlyAlarmErrors(m)).length
+    : 0;
+  const hasQuorum = leader !== null && healthy >= needed;
+  return { voters: voters.length, healthy, needed, canLose: hasQuorum ? healthy - needed : 0, hasQuorum };
+}
+
+/** Alarm errors ("alarm:CORRUPT") do not stop a member from voting; any other error counts it out. */
+function onlyAlarmErrors(m: MemberState): boolean {
+  return m.errors.every((e) => e.startsWith('alarm:'));
+}
+
+function assessHealth(
+  members: MemberState[],
+  quorum: Quorum,
+  alarms: { alarm: string }[],
+  answered: number,
+): { health: RingHealth; summary: string } {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  if (answered === 0) {
+    return { health: 'unknown', summary: members.length ? 'no member answers' : 'not polled yet' };
+  }
+  if (!quorum.hasQuorum) {
+    return {
+      health: 'no-quorum',
+      summary: `NO QUORUM: ${quorum.healthy} of ${quorum.voters} voters healthy, ${quorum.needed} needed; writes are blocked`,
+    };
+  }
+  const margin = `can lose ${plural(quorum.canLose, 'more member')}`;
+  if (alarms.length > 0) {
+    const kinds = [...new Set(alarms.map((a) => a.alarm))].join(' and ');
+    return { health: 'alarm', summary: `${kinds} alarm active; ${margin}` };
+  }
+  const down = members.filter((m) => !m.reachable);
+  if (down.length > 0 || quorum.canLose === 0) {
+    const what = down.length > 0 ? `${plural(down.length, 'member')} down` : 'no fault margin';
+    return { health: 'degraded', summary: `${what}; ${margin}` };
+  }
+  return { health: 'healthy', summary: `all ${plural(members.length, 'member')} healthy; ${margin}` };
+}
+
+function toListEntry(m: MemberState): MemberListEntry {
+  return { id: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner };
+}
+
+/** Before any member list has been read, the answering endpoints are all we know. */
+function membersFromProbes(answered: Extract<MemberProbe, { ok: true }>[]): MemberListEntry[] {
+  return answered.map((p) => ({
+    id: p.status.memberId,
+    name: '',
+    peerURLs: [],
+    clientURLs: [p.endpoint],
+    isLearner: p.status.isLearner,
+  }));
+}
+
+function nameOf(members: MemberState[], id: string): string {
+  const m = members.find((x) => x.id === id);
+  return m ? memberLabel(m) : id;
+}
+
+function maxOrNull(xs: number[]): number | null {
+  return xs.length ? Math.max(...xs) : null;
+}

@@ -1,0 +1,44 @@
+import type { ClusterConfig } from '../config/types';
+import { memberLabel } from './derive';
+import type { Alarm, Quorum, RingHealth, RingState } from './types';
+
+/** A cluster as the overview and `/api/clusters` list it: enough to triage, small enough for a fleet. */
+export interface ClusterSummary {
+  name: string;
+  endpoints: string[];
+  tls: boolean;
+  /** ISO time of the latest poll, null before the first. */
+  at: string | null;
+  health: RingHealth;
+  summary: string;
+  leader: { id: string; name: string } | null;
+  raftTerm: number | null;
+  quorum: Quorum | null;
+  members: { total: number; reachable: number; learners: number };
+  alarms: Alarm[];
+  warnings: number;
+  pollIntervalMs: number | null;
+}
+
+export function summarizeCluster(cluster: Pick<ClusterConfig, 'name' | 'endpoints' | 'tls'>, ring: RingState | null): ClusterSummary {
+  const leader = ring?.members.find((m) => m.isLeader);
+  return {
+    name: cluster.name,
+    endpoints: cluster.endpoints,
+    tls: Boolean(cluster.tls),
+    at: ring?.at ?? null,
+    health: ring?.health ?? 'unknown',
+    summary: ring?.summary ?? 'not polled yet',
+    leader: leader ? { id: leader.id, name: memberLabel(leader) } : null,
+    raftTerm: ring?.raftTerm ?? null,
+    quorum: ring?.quorum ?? null,
+    members: {
+      total: ring?.members.length ?? 0,
+      reachable: ring?.members.filter((m) => m.reachable).length ?? 0,
+      learners: ring?.members.filter((m) => m.isLearner).length ?? 0,
+    },
+    alarms: ring?.alarms ?? [],
+    warnings: ring?.warnings.length ?? 0,
+    pollIntervalMs: ring?.pollIntervalMs ?? null,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The ring model: what the API serves and the browser renders. Pure data, safe to import
+ * from client code with `import type`.
+ */
+export interface Quorum {
+  /** Voting members (learners excluded). */
+  voters: number;
+  /** Voters Ringside reaches that follow the current leader. */
+  healthy: number;
+  /** Voters needed for a majority. */
+  needed: number;
+  /** How many more healthy voters can fail before writes stop; 0 when quorum is already lost. */
+  canLose: number;
+  hasQuorum: boolean;
+}
+
+export interface MemberState {
+  id: string;
+  name: string;
+  clientURLs: string[];
+  peerURLs: string[];
+  isLearner: boolean;
+  /** Added to the member list but never started: no name and no client URLs yet. */
+  started: boolean;
+  reachable: boolean;
+  isLeader: boolean;
+  /** The endpoint Ringside polls for this member, null when it has none. */
+  endpoint: string | null;
+  version: string | null;
+  revision: number | null;
+  raftTerm: number | null;
+  raftIndex: number | null;
+  raftAppliedIndex: number | null;
+  dbSize: number | null;
+  dbSizeInUse: number | null;
+  /** The leader this member reports following ("0" = none), null when unreachable. */
+  leaderSeen: string | null;
+  errors: string[];
+  latencyMs: number | null;
+  /** Why the last probe failed, null when it answered. */
+  error: string | null;
+  /** ISO time of the last successful probe, null if never. */
+  lastSeen: string | null;
+}
+
+export interface Alarm {
+  memberId: string;
+  alarm: 'NOSPACE' | 'CORRUPT';
+}
+
+export type RingHealth = 'healthy' | 'degraded' | 'alarm' | 'no-quorum' | 'unknown';
+
+export interface RingWarning {
+  kind: 'leader-disagreement' | 'no-leader' | 'membership-unknown' | 'alarms-unknown' | 'unstarted-member' | 'member-errors';
+  message: string;
+}
+
+export interface RingState {
+  cluster: string;
+  /** ISO time of the poll this state came from. */
+  at: string;
+  /** Poll sequence within one server process (`bootId`); newer states have higher numbers. */
+  seq: number;
+  bootId: string;
+  clusterId: string | null;
+  leader: string | null;
+  raftTerm: number | null;
+  quorum: Quorum;
+  members: MemberState[];
+  alarms: Alarm[];
+  /** False when the last poll could not read alarms; `alarms` then holds the last known list. */
+  alarmsKnown: boolean;
+  /** False when no member answered the member list; `members` then holds the last known membership. */
+  membersKnown: boolean;
+  health: RingHealth;
+  /** One line a person can read: "healthy: can lose 1 more member". */
+  summary: string;
+  warnings: RingWarning[];
+  pollDurationMs: number;
+  pollIntervalMs: number;
+}
+
+export type RingEventKind =
+  | 'member-down'
+  | 'member-up'
+  | 'leader-changed'
+  | 'quorum-lost'
+  | 'quorum-regained'
+  | 'member-added'
+  | 'member-removed'
+  | 'member-promoted'
+  | 'alarm-raised'
+  | 'alarm-cleared';
+
+export type EventSeverity = 'good' | 'info' | 'warning' | 'critical';
+
+export interface RingEvent {
+  /** Unique within a boot: `${bootId}-${seq}-${n}`. */
+  id: string;
+  cluster: string;
+  at: string;
+  kind: RingEventKind;
+  severity: EventSeverity;
+  memberId?: string;
+  memberName?: string;
+  /** For leader-changed: the previous and new leader IDs (null = none). */
+  from?: string | null;
+  to?: string | null;
+  alarm?: string;
+  message: string;
+}
