@@ -104,8 +104,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Copy of process.env without variables that etcd/etcdctl would read behind our back. */
 function cleanEnv(prefix: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith(prefix)) env[k] = v;
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith(prefix)) delete env[k];
   return env;
 }
 

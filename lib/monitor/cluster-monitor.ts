@@ -147,6 +147,17 @@ export class ClusterMonitor {
       alarms = await Promise.any(answered.map((c) => c.alarms())).catch(() => null);
     }
 
+    // Members the list revealed that were not probed (first poll, or just added): probe them now,
+    // so a newly discovered member is never reported down and then "up" a second later.
+    if (members) {
+      const probed = new Set(targets.map((c) => c.endpoint));
+      const answeredIds = new Set(probes.flatMap((p) => (p.ok ? [p.status.memberId] : [])));
+      const fresh = members
+        .filter((m) => m.clientURLs.length > 0 && !answeredIds.has(m.id) && !m.clientURLs.some((u) => probed.has(u)))
+        .map((m) => this.client(m.clientURLs[0]));
+      if (fresh.length) probes.push(...(await Promise.all(fresh.map((c) => c.probe()))));
+    }
+
     return { cluster: this.cluster.name, seq, at, durationMs: Date.now() - at, members, probes, alarms };
   }
 

@@ -1,0 +1,41 @@
+import type { Metadata } from 'next';
+import { GeistMono } from 'geist/font/mono';
+import { GeistSans } from 'geist/font/sans';
+import Link from 'next/link';
+import { Providers } from './providers';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: { default: 'Ringside', template: '%s · Ringside' },
+  description: 'Live etcd ring overview and guided repair',
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
+      <body className="min-h-screen font-sans antialiased">
+        <header className="border-b border-line bg-panel">
+          <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-6 px-5">
+            <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+              <svg viewBox="0 0 32 32" className="size-6" aria-hidden>
+                <circle cx="16" cy="16" r="9" fill="none" stroke="var(--accent)" strokeWidth="2.5" />
+                <circle cx="16" cy="7" r="3.5" fill="var(--ok)" />
+                <circle cx="23.8" cy="20.5" r="3" fill="var(--accent)" />
+                <circle cx="8.2" cy="20.5" r="3" fill="var(--accent)" />
+              </svg>
+              Ringside
+            </Link>
+            <nav className="text-sm text-muted">
+              <Link href="/" className="hover:text-fg">
+                Clusters
+              </Link>
+            </nav>
+          </div>
+        </header>
+        <Providers>
+          <main className="mx-auto max-w-[1600px] px-5 py-5">{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

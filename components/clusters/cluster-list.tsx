@@ -1,0 +1,105 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { Crown, Siren } from 'lucide-react';
+import Link from 'next/link';
+import { formatAge } from '@/lib/format';
+import { clustersQuery } from '@/lib/query/keys';
+import type { ClusterSummary } from '@/lib/ring/summary';
+import type { RingHealth } from '@/lib/ring/types';
+import { HealthBadge } from '../ui/health-badge';
+import { useNow } from '../ui/use-now';
+
+const severity: Record<RingHealth, number> = { 'no-quorum': 0, alarm: 1, unknown: 2, degraded: 3, healthy: 4 };
+
+/** Every configured cluster, worst first: status, leader and how many more failures it can take. */
+export function ClusterList() {
+  const { data, error, dataUpdatedAt } = useQuery(clustersQuery());
+  const now = useNow(1000);
+  if (!data) return <p className="text-muted">{error ? `Cannot reach the Ringside server: ${error.message}` : 'Loading clusters…'}</p>;
+  const stale = now - dataUpdatedAt > 5000;
+  const clusters = [...data].sort((a, b) => severity[a.health] - severity[b.health] || a.name.localeCompare(b.name));
+  return (
+    <div className="space-y-3">
+      {stale && (
+        <p role="alert" className="rounded-md border border-warn/50 bg-warn-bg px-4 py-2 text-sm text-warn">
+          Not live: the Ringside server has not answered for {formatAge(now - dataUpdatedAt)}. Retrying.
+        </p>
+      )}
+      <div className="overflow-hidden rounded-lg border border-line bg-panel">
+        <table className="w-full text-sm" aria-label="Clusters">
+          <thead>
+            <tr className="border-b border-line text-left text-[11px] font-semibold uppercase tracking-wider text-muted">
+              <th className="px-4 py-2">Cluster</th>
+              <th className="px-4 py-2">Status</th>
+              <th className="px-4 py-2">Leader</th>
+              <th className="px-4 py-2">Quorum margin</th>
+              <th className="px-4 py-2 text-right">Members up</th>
+              <th className="px-4 py-2">Alarms</th>
+              <th className="px-4 py-2 text-right">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {clusters.map((c) => (
+              <ClusterRow key={c.name} c={c} now={now} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+function ClusterRow({ c, now }: { c: ClusterSummary; now: number }) {
+  const q = c.quorum;
+  return (
+    <tr className="border-b border-line/60 last:border-0 hover:bg-panel-2" aria-label={c.name}>
+      <td className="px-4 py-3">
+        <Link href={`/clusters/${c.name}`} className="text-base font-semibold text-accent hover:underline">
+          {c.name}
+        </Link>
+        <div className="font-mono text-xs text-muted">
+          {c.endpoints.join(', ')}
+          {c.tls && ' · TLS'}
+        </div>
+      </td>
+      <td className="px-4 py-3">
+        <HealthBadge health={c.health} />
+        <div className="mt-1 text-xs text-muted">{c.summary}</div>
+      </td>
+      <td className="px-4 py-3">
+        {c.leader ? (
+          <span className="inline-flex items-center gap-1.5 font-medium">
+            <Crown className="size-4 text-ok" aria-hidden />
+            {c.leader.name}
+            <span className="font-mono text-xs text-muted">{c.leader.id}</span>
+          </span>
+        ) : (
+          <span className="font-semibold text-crit">no leader</span>
+        )}
+      </td>
+      <td className="px-4 py-3 num">
+        {!q ? '—' : q.hasQuorum ? (
+          <span className={q.canLose === 0 ? 'font-semibold text-warn' : ''}>can lose {q.canLose} more</span>
+        ) : (
+          <span className="font-semibold text-crit">NO QUORUM</span>
+        )}
+      </td>
+      <td className="px-4 py-3 text-right num">
+        {c.members.reachable} / {c.members.total}
+        {c.members.learners > 0 && <span className="text-muted"> ({c.members.learners} learner)</span>}
+      </td>
+      <td className="px-4 py-3">
+        {c.alarms.length ? (
+          <span className="inline-flex items-center gap-1 font-semibold text-crit">
+            <Siren className="size-4" aria-hidden />
+            {[...new Set(c.alarms.map((a) => a.alarm))].join(', ')}
+          </span>
+        ) : (
+          <span className="text-faint">none</span>
+        )}
+      </td>
+      <td className="px-4 py-3 text-right text-muted num">{c.at ? `${formatAge(now - Date.parse(c.at))} ago` : 'never'}</td>
+    </tr>
+  );
+}

@@ -1,0 +1,98 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { eventsQuery, ringQuery } from '@/lib/query/keys';
+import { EventFeed } from '../events/event-feed';
+import { MemberTable } from '../members/member-table';
+import { HealthBadge } from '../ui/health-badge';
+import { Panel } from '../ui/panel';
+import { useNow } from '../ui/use-now';
+import { freshnessOf, LiveIndicator, StaleBanner } from './live-indicator';
+import { QuorumBanner } from './quorum-banner';
+import { RingFacts } from './ring-facts';
+import { RingTopology } from './ring-topology';
+import { RingWarnings } from './ring-warnings';
+import { useRingStream } from './use-ring-stream';
+
+/** The live page of one cluster: everything arrives over the stream into the query cache. */
+export function ClusterView({ cluster }: { cluster: string }) {
+  const ring = useQuery(ringQuery(cluster));
+  const events = useQuery(eventsQuery(cluster));
+  const { status } = useRingStream(cluster);
+  const now = useNow(1000);
+
+  if (!ring.data) {
+    return (
+      <div className="text-muted" role="status">
+        {ring.error ? `Cannot load ${cluster}: ${ring.error.message}` : `Loading ${cluster}…`}
+      </div>
+    );
+  }
+  const data = ring.data;
+  const freshness = freshnessOf(status, ring.dataUpdatedAt, data.pollIntervalMs, now);
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+        <h1 className="text-2xl font-semibold tracking-tight">{cluster}</h1>
+        <HealthBadge health={data.health} size="lg" />
+        <span className="text-sm text-muted">{data.summary}</span>
+        <span className="ml-auto">
+          <LiveIndicator status={status} freshness={freshness} />
+        </span>
+      </div>
+
+      <StaleBanner freshness={freshness} />
+
+      <div className={freshness.stale ? 'opacity-60 saturate-50 transition-opacity' : 'transition-opacity'}>
+        <div className="space-y-4">
+          <QuorumBanner ring={data} />
+          <RingWarnings warnings={data.warnings} />
+
+          <div className="grid gap-4 lg:grid-cols-[minmax(360px,480px)_1fr]">
+            <Panel title="Ring">
+              <div className="flex justify-center">
+                <RingTopology ring={data} />
+              </div>
+              <Legend />
+            </Panel>
+            <div className="grid gap-4 xl:grid-cols-[minmax(0,360px)_1fr]">
+              <Panel title="At a glance">
+                <RingFacts ring={data} />
+              </Panel>
+              <Panel title="Events" bodyClassName="">
+                <EventFeed events={events.data ?? []} />
+              </Panel>
+            </div>
+          </div>
+
+          <Panel title={`Members (${data.members.length})`} bodyClassName="">
+            <MemberTable ring={data} now={now} />
+          </Panel>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <ul className="mt-2 flex flex-wrap justify-center gap-x-4 gap-y-1 text-xs text-muted" aria-label="Legend">
+      <li className="flex items-center gap-1.5">
+        <svg viewBox="0 0 12 12" className="size-3" aria-hidden><circle cx="6" cy="6" r="5.5" fill="var(--ok)" /></svg>leader (crown)
+      </li>
+      <li className="flex items-center gap-1.5">
+        <svg viewBox="0 0 12 12" className="size-3" aria-hidden><circle cx="6" cy="6" r="5.5" fill="var(--accent)" /></svg>follower
+      </li>
+      <li className="flex items-center gap-1.5">
+        <svg viewBox="0 0 12 12" className="size-3" aria-hidden><rect x="2" y="2" width="8" height="8" transform="rotate(45 6 6)" fill="none" stroke="var(--info)" strokeWidth="1.5" /></svg>learner
+      </li>
+      <li className="flex items-center gap-1.5">
+        <svg viewBox="0 0 12 12" className="size-3" aria-hidden><circle cx="6" cy="6" r="5" fill="none" stroke="var(--crit)" strokeWidth="1.5" /><path d="M3.5 3.5l5 5m0-5l-5 5" stroke="var(--crit)" strokeWidth="1.5" /></svg>down
+      </li>
+      <li className="flex items-center gap-1.5">
+        <svg viewBox="0 0 12 12" className="size-3" aria-hidden><circle cx="6" cy="6" r="5" fill="none" stroke="var(--muted)" strokeWidth="1.5" strokeDasharray="1.5 2" /></svg>not started
+      </li>
+    </ul>
+  );
+}

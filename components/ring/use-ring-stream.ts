@@ -1,0 +1,83 @@
+'use client';
+
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { applyEvents, applyRing } from '@/lib/query/apply-update';
+import { eventsQuery, ringKeys } from '@/lib/query/keys';
+import type { RingEvent, RingState } from '@/lib/ring/types';
+
+export type StreamStatus = 'connecting' | 'live' | 'reconnecting';
+
+/** Missing this many poll intervals of updates means the stream is dead even if the socket looks open. */
+const STALE_AFTER_POLLS = 3;
+
+/**
+ * Follows a cluster's SSE stream into the query cache. Reconnects by itself with backoff, and
+ * treats a silent stream as dead: a page must never show old data as if it were live.
+ */
+export function useRingStream(cluster: string): { status: StreamStatus; lastMessageAt: number | null } {
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<StreamStatus>('connecting');
+  const [lastMessageAt, setLastMessageAt] = useState<number | null>(null);
+
+  useEffect(() => {
+    let source: EventSource | null = null;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let attempts = 0;
+    let lastAt = Date.now();
+    let closed = false;
+
+    const pollInterval = () => queryClient.getQueryData<RingState>(ringKeys.ring(cluster))?.pollIntervalMs ?? 1000;
+
+    const connect = () => {
+      if (closed) return;
+      source = new EventSource(`/api/clusters/${cluster}/stream`);
+      lastAt = Date.now();
+      source.onopen = () => {
+        attempts = 0;
+        setStatus('live');
+        // Events that happened while we were away: merge, never replace.
+        queryClient
+          .fetchQuery({ ...eventsQuery(cluster), staleTime: 0 })
+          .then((events) => queryClient.setQueryData<RingEvent[]>(ringKeys.events(cluster), (prev) => applyEvents(prev, events)))
+          .catch(() => undefined);
+      };
+      source.addEventListener('ring', (e) => {
+        lastAt = Date.now();
+        setLastMessageAt(lastAt);
+        setStatus('live');
+        const ring = JSON.parse((e as MessageEvent<string>).data) as RingState;
+        queryClient.setQueryData<RingState>(ringKeys.ring(cluster), (prev) => applyRing(prev, ring));
+      });
+      source.addEventListener('ring-event', (e) => {
+        const event = JSON.parse((e as MessageEvent<string>).data) as RingEvent;
+        queryClient.setQueryData<RingEvent[]>(ringKeys.events(cluster), (prev) => applyEvents(prev, [event]));
+      });
+      source.onerror = () => reconnect();
+    };
+
+    const reconnect = () => {
+      source?.close();
+      source = null;
+      if (closed) return;
+      setStatus('reconnecting');
+      clearTimeout(retryTimer);
+      const delay = Math.min(5000, 500 * 2 ** attempts++);
+      retryTimer = setTimeout(connect, delay);
+    };
+
+    const watchdog = setInterval(() => {
+      if (source && Date.now() - lastAt > STALE_AFTER_POLLS * pollInterval()) reconnect();
+    }, 500);
+
+    connect();
+    return () => {
+      closed = true;
+      clearInterval(watchdog);
+      clearTimeout(retryTimer);
+      source?.close();
+    };
+  }, [cluster, queryClient]);
+
+  return { status, lastMessageAt };
+}

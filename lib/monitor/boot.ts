@@ -1,0 +1,19 @@
+import 'server-only';
+import { getRegistry } from './registry';
+
+/**
+ * Server start: validate the configuration and start the pollers before the first request. A bad
+ * config stops the process with one readable message instead of serving errors.
+ */
+export function boot(): void {
+  const { config, monitors } = getRegistry();
+  if (config.kind === 'error') {
+    console.error(`\n${config.message}\n`);
+    process.exit(1);
+  }
+  if (config.kind === 'none') {
+    console.log('[ringside] no configuration: set RINGSIDE_CONFIG or create ./ringside.yaml (the UI explains how)');
+  } else {
+    console.log(`[ringside] config ${config.config.source}: watching ${[...monitors.keys()].join(', ')}`);
+  }
+}
