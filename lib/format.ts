@@ -9,7 +9,8 @@ export function formatBytes(n: number | null | undefined): string {
     v /= 1000;
     i++;
   }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  // As etcdctl's go-humanize: one decimal below 10, none above (20480 -> "20 kB").
+  return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
 export function formatNumber(n: number | null | undefined): string {

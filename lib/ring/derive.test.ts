@@ -99,3 +99,11 @@ describe('deriveRing', () => {
     expect([1, 2, 3, 4, 5, 7].map(quorumNeeded)).toEqual([1, 2, 2, 3, 3, 4]);
   });
 });
+
+test('a configured endpoint that never answered is reported, since no member can carry its error', () => {
+  const s = deriveRing(poll(1, [downProbe('m1', 'TLS failure: bad certificate')], { members: null, alarms: null }), null, { bootId: 'b', pollIntervalMs: 1000 });
+  expect(s.members).toEqual([]);
+  expect(s.endpointErrors).toEqual([{ endpoint: 'http://127.0.0.1:2179', error: 'TLS failure: bad certificate' }]);
+  expect(s.health).toBe('unknown');
+  expect(s.warnings[0]).toEqual({ kind: 'endpoint-unreachable', message: 'http://127.0.0.1:2179 does not answer: TLS failure: bad certificate' });
+});

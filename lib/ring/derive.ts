@@ -102,6 +102,14 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${m.errors.join('; ')}` });
   }
 
+  const memberEndpoints = new Set(members.flatMap((m) => [...m.clientURLs, ...(m.endpoint ? [m.endpoint] : [])]));
+  const endpointErrors = poll.probes
+    .filter((p): p is Extract<MemberProbe, { ok: false }> => !p.ok && !memberEndpoints.has(p.endpoint))
+    .map((p) => ({ endpoint: p.endpoint, error: p.error }));
+  for (const e of endpointErrors) {
+    warnings.push({ kind: 'endpoint-unreachable', message: `${e.endpoint} does not answer: ${e.error}` });
+  }
+
   const alarmsKnown = poll.alarms !== null;
   const alarms = (poll.alarms ?? prev?.alarms ?? []).map((a: AlarmEntry) => ({ memberId: a.memberId, alarm: a.alarm }));
   const leaderStatus = leader ? byMemberId.get(leader)?.status : undefined;
@@ -125,6 +133,7 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     health,
     summary,
     warnings,
+    endpointErrors,
     pollDurationMs: poll.durationMs,
     pollIntervalMs: ctx.pollIntervalMs,
   };

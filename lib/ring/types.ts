@@ -51,7 +51,14 @@ export interface Alarm {
 export type RingHealth = 'healthy' | 'degraded' | 'alarm' | 'no-quorum' | 'unknown';
 
 export interface RingWarning {
-  kind: 'leader-disagreement' | 'no-leader' | 'membership-unknown' | 'alarms-unknown' | 'unstarted-member' | 'member-errors';
+  kind:
+    | 'leader-disagreement'
+    | 'no-leader'
+    | 'membership-unknown'
+    | 'alarms-unknown'
+    | 'unstarted-member'
+    | 'member-errors'
+    | 'endpoint-unreachable';
   message: string;
 }
 
@@ -76,6 +83,8 @@ export interface RingState {
   /** One line a person can read: "healthy: can lose 1 more member". */
   summary: string;
   warnings: RingWarning[];
+  /** Polled endpoints that failed and belong to no known member (e.g. a configured endpoint before discovery). */
+  endpointErrors: { endpoint: string; error: string }[];
   pollDurationMs: number;
   pollIntervalMs: number;
 }
