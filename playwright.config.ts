@@ -14,7 +14,7 @@ export default defineConfig({
   workers: 1,
   retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
-  outputDir: 'test-results',
+  outputDir: 'test-results/playwright',
   use: {
     browserName: 'chromium',
     viewport: { width: 1440, height: 900 },
