@@ -232,8 +232,15 @@ class Server {
   async stop(): Promise<void> {
     if (!this.running || this.pid === null) return;
     const pid = this.pid;
-    process.kill(pid, 'SIGTERM');
-    const timer = setTimeout(() => this.running && process.kill(pid, 'SIGKILL'), STOP_MS);
+    const signal = (sig: NodeJS.Signals): void => {
+      try {
+        if (this.running) process.kill(pid, sig);
+      } catch {
+        // exited between the check and the signal
+      }
+    };
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), STOP_MS);
     await this.exited;
     clearTimeout(timer);
   }
@@ -301,11 +308,23 @@ let ring: EtcdRing | null = null;
 let server: Server | null = null;
 let stopping = false;
 
+/**
+ * One member at a time, followers first. A leader that gets SIGTERM hands its leadership to
+ * a peer first; when the peers are stopping too it waits for that until close() SIGKILLs it
+ * 5 s later. A lone leader, or a follower, exits in a few ms.
+ */
+async function stopRing(r: EtcdRing): Promise<void> {
+  const leader = await r.leaderName().catch(() => null);
+  const order = [...r.members.filter((m) => m.name !== leader), ...r.members.filter((m) => m.name === leader)];
+  for (const m of order) await r.stop(m.name);
+  await r.close(); // releases ports, removes data dirs
+}
+
 /** Stops the server and the ring (each by PID), removes the demo dir on success, exits. */
 async function shutdown(code: number): Promise<never> {
   stopping = true;
   await server?.stop().catch((e: unknown) => console.error('stopping the server:', e));
-  await ring?.close().catch((e: unknown) => console.error('stopping the ring:', e));
+  if (ring) await stopRing(ring).catch((e: unknown) => console.error('stopping the ring:', e));
   // A failed run keeps next.log for a look; RINGSIDE_KEEP_RING=1 keeps the ring's data too.
   if (code === 0 && process.env.RINGSIDE_KEEP_RING !== '1') rmSync(DEMO_DIR, { recursive: true, force: true });
   else rmSync(STATE_FILE, { force: true });

@@ -105,7 +105,7 @@ function MemberRow({ m, leader, now }: { m: MemberState; leader?: MemberState; n
 }
 
 function Th({ children, right }: { children: React.ReactNode; right?: boolean }) {
-  return <th className={`whitespace-nowrap px-2.5 py-2 ${right ? 'text-right' : ''}`}>{children}</th>;
+  return <th className={`px-2.5 py-2 align-bottom leading-tight ${right ? 'text-right' : ''}`}>{children}</th>;
 }
 
 function Td({ children, right, className = '' }: { children: React.ReactNode; right?: boolean; className?: string }) {

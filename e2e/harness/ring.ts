@@ -397,11 +397,13 @@ export class EtcdRing {
     }
   }
 
-  /** Ends every member (SIGCONT, SIGTERM, SIGKILL after a bound) and removes baseDir unless RINGSIDE_KEEP_RING=1. */
+  /** Ends every member by SIGKILL and removes baseDir unless RINGSIDE_KEEP_RING=1. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.recs.map((m) => this.stop(m.name)));
+    // SIGKILL, not SIGTERM: a leader told to stop while its peers stop too waits ~5 s for a
+    // leadership handover that cannot happen. etcd is crash-safe, and the data goes anyway.
+    await Promise.all(this.recs.map((m) => this.kill(m.name)));
     releasePorts(this.recs.flatMap((m) => m.ports));
     if (process.env.RINGSIDE_KEEP_RING === '1') {
       console.error(`[ring] kept ${this.baseDir}`);
