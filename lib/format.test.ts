@@ -10,7 +10,8 @@ test('bytes in SI units as etcdctl prints them', () => {
 });
 
 test('ages and latencies', () => {
-  expect(formatAge(400)).toBe('0.4 s');
+  expect(formatAge(400)).toBe('<1 s');
+  expect(formatAge(4200)).toBe('4.2 s');
   expect(formatAge(42_000)).toBe('42 s');
   expect(formatAge(5 * 60_000)).toBe('5 min');
   expect(formatLatency(1.234)).toBe('1.2 ms');

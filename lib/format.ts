@@ -22,9 +22,9 @@ export function formatLatency(ms: number | null | undefined): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
-/** "0.4 s", "12 s", "3 min", "2 h", for ages of data. */
+/** "<1 s", "4.2 s", "12 s", "3 min", "2 h", for ages of data. */
 export function formatAge(ms: number): string {
-  if (ms < 0) ms = 0;
+  if (ms < 1000) return '<1 s';
   if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms < 90_000) return `${Math.round(ms / 1000)} s`;
   if (ms < 90 * 60_000) return `${Math.round(ms / 60_000)} min`;

@@ -14,7 +14,13 @@ export function RingFacts({ ring }: { ring: RingState }) {
   };
   return (
     <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm">
-      <Fact label="Leader" value={leader ? `${memberLabel(leader)}` : 'none'} mono={leader?.id} tone={leader ? '' : 'text-crit'} />
+      <Fact
+        label="Leader"
+        value={leader ? `${memberLabel(leader)}${leader.reachable ? '' : ' (unreachable)'}` : 'none'}
+        mono={leader?.id}
+        tone={leader?.reachable ? '' : 'text-crit'}
+        sub={leader && !leader.reachable ? 'still named by the members Ringside reaches' : undefined}
+      />
       <Fact label="Raft term" value={formatNumber(ring.raftTerm)} />
       <Fact label="Voters" value={`${ring.quorum.healthy} healthy of ${ring.quorum.voters}`} />
       <Fact label="Learners" value={String(ring.members.filter((m) => m.isLearner).length)} />

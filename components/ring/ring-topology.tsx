@@ -19,11 +19,12 @@ const roleText: Record<Role, string> = {
   unstarted: 'not started',
 };
 
+// Room above the top node for the leader's halo, below the bottom one for two label lines.
 const W = 440;
-const H = 340;
+const R = 115;
 const CX = W / 2;
-const CY = H / 2 + 4;
-const R = 118;
+const CY = R + 36;
+const H = CY + R + 58;
 
 /**
  * Members on a ring in a stable order (by name), so nobody moves when the leader changes. Role is carried by shape and label as well as color:
