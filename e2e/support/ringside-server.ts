@@ -13,6 +13,7 @@ export interface ClusterEntry {
 export interface ServerOptions {
   clusters?: ClusterEntry[];
   pollIntervalMs?: number;
+  hashCheckIntervalMs?: number;
   requestTimeoutMs?: number;
   /** The config file's text verbatim, instead of rendering `clusters`. */
   rawConfig?: string;
@@ -29,6 +30,7 @@ export function configYaml(opts: ServerOptions): string {
   if (opts.rawConfig !== undefined) return opts.rawConfig;
   const lines: string[] = [];
   if (opts.pollIntervalMs) lines.push(`pollIntervalMs: ${opts.pollIntervalMs}`);
+  if (opts.hashCheckIntervalMs) lines.push(`hashCheckIntervalMs: ${opts.hashCheckIntervalMs}`);
   if (opts.requestTimeoutMs) lines.push(`requestTimeoutMs: ${opts.requestTimeoutMs}`);
   lines.push('clusters:');
   for (const c of opts.clusters ?? []) {

@@ -4,7 +4,12 @@ import { noop } from 'cockatiel';
 import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
 import type { TlsMaterial } from '../config/types';
 import { toHexId } from './ids';
+import type { HashReply } from '../ring/hashkv';
 import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, ProbeErrorCode } from './types';
+
+interface RpcPool {
+  exec(service: string, method: string, params: object, options: object): Promise<unknown>;
+}
 
 /**
  * A client bound to exactly one member endpoint. etcd3's multi-host client load-balances and
@@ -65,6 +70,28 @@ export class MemberClient {
     return res.alarms
       .filter((a) => a.alarm === 'Nospace' || a.alarm === 'Corrupt')
       .map((a) => ({ memberId: toHexId(a.memberID), alarm: a.alarm === 'Corrupt' ? 'CORRUPT' : 'NOSPACE' }));
+  }
+
+  /**
+   * HashKV at one revision. etcd3 1.1.2's `maintenance.hashKV()` calls a method that does not
+   * exist (it is registered as `hashKv`), so this goes through the pool directly.
+   */
+  async hashKv(revision: number): Promise<HashReply & { memberId?: string }> {
+    const pool = (this.etcd as unknown as { pool: RpcPool }).pool;
+    try {
+      const res = (await pool.exec('Maintenance', 'hashKv', { revision }, this.opts())) as {
+        header: { member_id: string };
+        hash: number | string;
+        compact_revision: string | number;
+      };
+      return { ok: true, hash: Number(res.hash), compactRevision: Number(res.compact_revision), memberId: toHexId(res.header.member_id) };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/has been compacted/.test(msg)) return { ok: false, kind: 'compacted', error: 'required revision has been compacted' };
+      if (/future revision/.test(msg)) return { ok: false, kind: 'future', error: 'required revision is a future revision' };
+      const d = describeError(e);
+      return { ok: false, kind: d.code === 'ERROR' ? 'error' : 'unavailable', error: d.error };
+    }
   }
 
   close(): void {

@@ -8,8 +8,8 @@ function frame(event: string, data: unknown, id?: string): Uint8Array {
 }
 
 /**
- * A Server-Sent Events response that follows one cluster: `ring` after every poll and
- * `ring-event` for each derived event. Headers leave with the first chunk, so a `retry:` line is
+ * A Server-Sent Events response that follows one cluster: `ring` after every poll,
+ * `ring-event` for each derived event and `hashkv` after every HashKV agreement check. Headers leave with the first chunk, so a `retry:` line is
  * sent at once; a comment every 15 s keeps proxies from closing an idle stream.
  */
 export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Response {
@@ -25,8 +25,10 @@ export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Respon
       };
       send(encoder.encode('retry: 2000\n\n'));
       if (monitor.ring) send(frame('ring', monitor.ring));
+      if (monitor.hashCheck) send(frame('hashkv', monitor.hashCheck));
       const unsubscribe = monitor.subscribe((msg: MonitorMessage) => {
         if (msg.type === 'ring') send(frame('ring', msg.ring));
+        else if (msg.type === 'hashkv') send(frame('hashkv', msg.check));
         else send(frame('ring-event', msg.event, msg.event.id));
       });
       const keepalive = setInterval(() => send(encoder.encode(': keepalive\n\n')), 15_000);

@@ -5,16 +5,25 @@ import { MemberClient } from '../etcd/client';
 import type { AlarmEntry, MemberListEntry, PollResult } from '../etcd/types';
 import { deriveRing } from '../ring/derive';
 import { diffRing } from '../ring/events';
+import { judgeHashes, pickHashRevision, type HashCheck, type HashReply } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 
 export interface MonitorSettings {
   pollIntervalMs: number;
+  /** HashKV agreement check period; 0 turns it off. */
+  hashCheckIntervalMs?: number;
   requestTimeoutMs: number;
   /** How many derived events to keep for late subscribers. */
   eventBuffer?: number;
 }
 
-export type MonitorMessage = { type: 'ring'; ring: RingState } | { type: 'ring-event'; event: RingEvent };
+export type MonitorMessage =
+  | { type: 'ring'; ring: RingState }
+  | { type: 'ring-event'; event: RingEvent }
+  | { type: 'hashkv'; check: HashCheck };
+
+/** Checks kept for the history; at the default 10 s that is the last ~17 minutes. */
+const HASH_HISTORY = 100;
 type Listener = (msg: MonitorMessage) => void;
 
 /**
@@ -30,6 +39,9 @@ export class ClusterMonitor {
   private state: RingState | null = null;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
+  private hashTimer: NodeJS.Timeout | null = null;
+  private hashChecks: HashCheck[] = [];
+  private hashInflight: Promise<HashCheck | null> | null = null;
   private running = false;
   private inflight: Promise<void> | null = null;
 
@@ -47,6 +59,16 @@ export class ClusterMonitor {
     return [...this.events];
   }
 
+  /** The latest HashKV agreement check, null before the first. */
+  get hashCheck(): HashCheck | null {
+    return this.hashChecks.at(-1) ?? null;
+  }
+
+  /** Recent HashKV checks, oldest first. */
+  hashHistory(): HashCheck[] {
+    return [...this.hashChecks];
+  }
+
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -56,13 +78,15 @@ export class ClusterMonitor {
     if (this.running) return;
     this.running = true;
     this.schedule(0);
+    if (this.settings.hashCheckIntervalMs) this.scheduleHashCheck(this.settings.hashCheckIntervalMs);
   }
 
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.inflight;
+    if (this.hashTimer) clearTimeout(this.hashTimer);
+    this.timer = this.hashTimer = null;
+    await Promise.all([this.inflight, this.hashInflight]);
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
     this.listeners.clear();
@@ -81,6 +105,47 @@ export class ClusterMonitor {
       await this.tick();
       this.schedule(Math.max(0, this.settings.pollIntervalMs - (Date.now() - started)));
     }, delayMs);
+  }
+
+  private scheduleHashCheck(delayMs: number) {
+    if (!this.running) return;
+    this.hashTimer = setTimeout(async () => {
+      await this.checkHashes();
+      this.scheduleHashCheck(this.settings.hashCheckIntervalMs!);
+    }, delayMs);
+  }
+
+  /**
+   * One HashKV agreement check at a revision every reachable voter has reached, on the latest
+   * ring state. Costs grow with the db, so this runs far less often than the status poll.
+   */
+  checkHashes(): Promise<HashCheck | null> {
+    this.hashInflight ??= this.runHashCheck().finally(() => {
+      this.hashInflight = null;
+    });
+    return this.hashInflight;
+  }
+
+  private async runHashCheck(): Promise<HashCheck | null> {
+    const ring = this.state;
+    if (!ring) return null;
+    const checkedAt = new Date();
+    const revision = pickHashRevision(ring);
+    const replies = new Map<string, HashReply>();
+    if (revision !== null) {
+      const voters = ring.members.filter((m) => m.reachable && !m.isLearner && m.endpoint);
+      await Promise.all(
+        voters.map(async (m) => {
+          const reply = await this.client(m.endpoint!).hashKv(revision);
+          // Trust the answer only if it came from the member we meant to ask.
+          if (!reply.ok || reply.memberId === m.id) replies.set(m.id, reply);
+        }),
+      );
+    }
+    const check = judgeHashes(ring, revision, replies, checkedAt);
+    this.hashChecks = [...this.hashChecks, check].slice(-HASH_HISTORY);
+    this.emit({ type: 'hashkv', check });
+    return check;
   }
 
   private tick(): Promise<void> {

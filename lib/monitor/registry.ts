@@ -35,6 +35,7 @@ function createRegistry(): Registry {
     for (const cluster of config.config.clusters) {
       const m = new ClusterMonitor(cluster, {
         pollIntervalMs: config.config.pollIntervalMs,
+        hashCheckIntervalMs: config.config.hashCheckIntervalMs,
         requestTimeoutMs: config.config.requestTimeoutMs,
       });
       m.start();
