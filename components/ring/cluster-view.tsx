@@ -1,7 +1,8 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { eventsQuery, ringQuery } from '@/lib/query/keys';
+import { eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { HashPanel } from '../consistency/hash-panel';
 import { EventFeed } from '../events/event-feed';
 import { MemberTable } from '../members/member-table';
 import { HealthBadge } from '../ui/health-badge';
@@ -18,6 +19,7 @@ import { useRingStream } from './use-ring-stream';
 export function ClusterView({ cluster }: { cluster: string }) {
   const ring = useQuery(ringQuery(cluster));
   const events = useQuery(eventsQuery(cluster));
+  const hashkv = useQuery(hashkvQuery(cluster));
   const { status } = useRingStream(cluster);
   const now = useNow(1000);
 
@@ -66,9 +68,14 @@ export function ClusterView({ cluster }: { cluster: string }) {
             </div>
           </div>
 
+          <Panel title="Consistency (HashKV at a common revision)">
+            <HashPanel ring={data} check={hashkv.data} now={now} />
+          </Panel>
+
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />
           </Panel>
+
         </div>
       </div>
     </div>

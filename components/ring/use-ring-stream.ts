@@ -2,8 +2,9 @@
 
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { applyEvents, applyRing } from '@/lib/query/apply-update';
+import { applyEvents, applyHashCheck, applyRing } from '@/lib/query/apply-update';
 import { eventsQuery, ringKeys } from '@/lib/query/keys';
+import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingEvent, RingState } from '@/lib/ring/types';
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting';
@@ -52,6 +53,10 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
       source.addEventListener('ring-event', (e) => {
         const event = JSON.parse((e as MessageEvent<string>).data) as RingEvent;
         queryClient.setQueryData<RingEvent[]>(ringKeys.events(cluster), (prev) => applyEvents(prev, [event]));
+      });
+      source.addEventListener('hashkv', (e) => {
+        const check = JSON.parse((e as MessageEvent<string>).data) as HashCheck;
+        queryClient.setQueryData<HashCheck>(ringKeys.hashkv(cluster), (prev) => applyHashCheck(prev, check));
       });
       source.onerror = () => reconnect();
     };

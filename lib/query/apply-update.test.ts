@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { deriveRing } from '../ring/derive';
 import { ids, okProbe, poll } from '../ring/fixtures';
 import type { RingEvent } from '../ring/types';
-import { applyEvents, applyRing } from './apply-update';
+import { applyEvents, applyHashCheck, applyRing } from './apply-update';
+import type { HashCheck } from '../ring/hashkv';
 
 const L = ids.m1;
 const state = (seq: number, bootId = 'b1', second = seq) =>
@@ -48,5 +49,16 @@ describe('applyEvents', () => {
   test('returns the same array when nothing is new (no re-render)', () => {
     const a = applyEvents(undefined, [ev('x', 1)]);
     expect(applyEvents(a, [ev('x', 1)])).toBe(a);
+  });
+});
+
+describe('applyHashCheck', () => {
+  const check = (iso: string): HashCheck => ({ cluster: 'demo', revision: 1, checkedAt: iso, consistent: true, members: [], leaderSide: null, summary: '' });
+  test('keeps the newer check', () => {
+    const a = check('2026-01-01T00:00:10Z');
+    const b = check('2026-01-01T00:00:20Z');
+    expect(applyHashCheck(undefined, a)).toBe(a);
+    expect(applyHashCheck(a, b)).toBe(b);
+    expect(applyHashCheck(b, a)).toBe(b);
   });
 });

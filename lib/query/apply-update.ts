@@ -1,3 +1,4 @@
+import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 
 /**
@@ -26,4 +27,10 @@ export function applyEvents(prev: RingEvent[] | undefined, incoming: RingEvent[]
   return [...byId.values()]
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || b.id.localeCompare(a.id, undefined, { numeric: true }))
     .slice(0, max);
+}
+
+/** A HashKV check replaces the held one only if it is newer. */
+export function applyHashCheck(prev: HashCheck | undefined, next: HashCheck): HashCheck {
+  if (!prev?.checkedAt) return next;
+  return Date.parse(next.checkedAt) >= Date.parse(prev.checkedAt) ? next : prev;
 }

@@ -1,4 +1,5 @@
 import { queryOptions } from '@tanstack/react-query';
+import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 import type { ClusterSummary } from '../ring/summary';
 
@@ -8,6 +9,7 @@ export const ringKeys = {
   clusters: () => [...ringKeys.all, 'clusters'] as const,
   ring: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'ring'] as const,
   events: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'events'] as const,
+  hashkv: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'hashkv'] as const,
 };
 
 export class ApiError extends Error {
@@ -47,5 +49,12 @@ export const eventsQuery = (cluster: string) =>
   queryOptions({
     queryKey: ringKeys.events(cluster),
     queryFn: () => getJson<{ events: RingEvent[] }>(`/api/clusters/${cluster}/events`).then((r) => r.events),
+    staleTime: Infinity,
+  });
+
+export const hashkvQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: ringKeys.hashkv(cluster),
+    queryFn: () => getJson<HashCheck>(`/api/clusters/${cluster}/hashkv`),
     staleTime: Infinity,
   });

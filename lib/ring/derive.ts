@@ -98,8 +98,10 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
       message: `Member ${m.id} was added (${m.peerURLs.join(', ')}) but has not started${m.isLearner ? '' : '; it already counts toward quorum'}`,
     });
   }
-  for (const m of members.filter((x) => x.errors.length > 0)) {
-    warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${m.errors.join('; ')}` });
+  // "alarm:CORRUPT" on every member repeats the alarm list, which is shown on its own.
+  for (const m of members) {
+    const errors = m.errors.filter((e) => !e.startsWith('alarm:'));
+    if (errors.length) warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${errors.join('; ')}` });
   }
 
   const memberEndpoints = new Set(members.flatMap((m) => [...m.clientURLs, ...(m.endpoint ? [m.endpoint] : [])]));

@@ -1,0 +1,45 @@
+import { test as base } from '@playwright/test';
+import { ClusterPage, expect } from './fixtures';
+import { corruptFollower } from './harness/corrupt';
+import { EtcdRing } from './harness/ring';
+import { RingsideServer } from './support/ringside-server';
+
+const test = base.extend<{ ring: EtcdRing; ringside: RingsideServer }>({
+  ring: async ({}, use) => {
+    const ring = await EtcdRing.start({ size: 3, corruptionChecks: true });
+    try {
+      await use(ring);
+    } finally {
+      await ring.close();
+    }
+  },
+  ringside: async ({ ring }, use) => {
+    const server = await RingsideServer.start({ clusters: [{ name: 'demo', endpoints: [ring.endpoints()[0]] }], hashCheckIntervalMs: 2000 });
+    try {
+      await use(server);
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT alarm, within 20 s', async ({ ring, ringside, page }) => {
+  const cp = new ClusterPage(page);
+  await cp.goto(ringside.url, 'demo');
+  const hashes = page.getByRole('table', { name: 'HashKV' });
+  await expect(page.getByRole('status', { name: 'Hash agreement' })).toContainText('Data agrees');
+
+  const leader = await ring.leaderName();
+  const victim = ring.members.find((m) => m.name !== leader)!.name;
+  await corruptFollower(ring, victim);
+  await ring.restart(victim, ['--experimental-initial-corrupt-check=false']);
+
+  await expect(page.getByRole('status', { name: 'Hash agreement' })).toContainText('DATA MISMATCH', { timeout: 20_000 });
+  await expect(hashes.getByRole('row', { name: victim, exact: true })).toContainText('MISMATCH');
+  for (const m of ring.members.filter((x) => x.name !== victim)) {
+    await expect(hashes.getByRole('row', { name: m.name, exact: true })).toContainText('Agree');
+  }
+  await expect(page.getByRole('alert').filter({ hasText: 'CORRUPT alarm active' })).toContainText(`Inferred: ${victim}`, { timeout: 20_000 });
+  await expect(page.getByText('Alarm', { exact: true })).toBeVisible();
+  await page.screenshot({ path: 'test-results/screens/cluster-corrupt.png', fullPage: true });
+});
