@@ -17,7 +17,7 @@ describe('deriveRing', () => {
     expect(s.quorum).toEqual({ voters: 3, healthy: 3, needed: 2, canLose: 1, hasQuorum: true });
     expect(s.health).toBe('healthy');
     expect(s.summary).toBe('all 3 members healthy; can lose 1 more member');
-    expect(s.warnings).toEqual([]);
+    expect(s.warnings.map((w) => w.kind)).toEqual(['version-advisory']); // fixtures run 3.4.23
   });
 
   test('one follower down: degraded, no fault margin left', () => {
@@ -92,6 +92,7 @@ describe('deriveRing', () => {
     );
     expect(s.health).toBe('alarm');
     expect(s.summary).toBe('CORRUPT alarm active; can lose 1 more member');
+    expect(s.warnings.map((w) => w.kind)).not.toContain('member-errors'); // shown as the alarm instead
     expect(s.quorum.healthy).toBe(3);
   });
 

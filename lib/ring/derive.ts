@@ -1,4 +1,5 @@
 import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, PollResult } from '../etcd/types';
+import { versionAdvisories } from './advisories';
 import type { MemberState, Quorum, RingHealth, RingState, RingWarning } from './types';
 
 export interface DeriveContext {
@@ -102,6 +103,10 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
   for (const m of members) {
     const errors = m.errors.filter((e) => !e.startsWith('alarm:'));
     if (errors.length) warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${errors.join('; ')}` });
+  }
+
+  for (const a of versionAdvisories(members.map((m) => ({ name: memberLabel(m), version: m.version })))) {
+    warnings.push({ kind: 'version-advisory', message: a.message });
   }
 
   const memberEndpoints = new Set(members.flatMap((m) => [...m.clientURLs, ...(m.endpoint ? [m.endpoint] : [])]));

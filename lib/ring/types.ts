@@ -58,7 +58,8 @@ export interface RingWarning {
     | 'alarms-unknown'
     | 'unstarted-member'
     | 'member-errors'
-    | 'endpoint-unreachable';
+    | 'endpoint-unreachable'
+    | 'version-advisory';
   message: string;
 }
 
