@@ -13,7 +13,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EtcdRing, type MemberHandle } from '../e2e/harness/ring';
-import { freePortBlock, portIsFree } from '../e2e/harness/ports';
+import { freePortBlock, portIsFree, processAlive as alive } from '../e2e/harness/ports';
 import type { RingState } from '../lib/ring/types';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -87,15 +87,6 @@ interface DemoState {
   demoPid: number;
   serverPid: number | null;
   etcdPids: number[];
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function procText(pid: number, file: 'cmdline' | 'environ'): string {

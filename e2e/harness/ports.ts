@@ -63,3 +63,13 @@ export async function freePortBlock(count: number): Promise<number[]> {
 export function releasePorts(ports: number[]): void {
   for (const p of ports) issued.delete(p);
 }
+
+/** Whether a process with this PID exists (signal 0 checks without touching it). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,21 +4,13 @@ import { test, expect, afterEach } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EtcdRing, parseJsonBig } from './ring';
+import { processAlive as alive } from './ports';
 
 const opened: EtcdRing[] = [];
 afterEach(async () => {
   // A failed assertion must not leave members running.
   await Promise.all(opened.splice(0).map((r) => r.close()));
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const pidsOf = (ring: EtcdRing): number[] => ring.members.flatMap((m) => (m.pid === null ? [] : [m.pid]));
 
