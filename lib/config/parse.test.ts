@@ -45,7 +45,19 @@ describe('parseConfig', () => {
     expect(c.clusters[0].endpoints).toEqual(['http://127.0.0.1:2379']);
   });
 
+  test('log sources: files relative to the config, Kubernetes with its defaults', () => {
+    const c = parse(
+      `clusters:\n  - name: a\n    endpoints: [http://127.0.0.1:2379]\n    logs:\n      files:\n        - path: logs/m1.log\n          member: m1\n      kubernetes: {}\n`,
+    );
+    expect(c.clusters[0].logs).toEqual({
+      files: [{ path: '/etc/ringside/logs/m1.log', member: 'm1' }],
+      kubernetes: { namespace: 'kube-system', labelSelector: 'component=etcd', kubeconfig: undefined },
+    });
+  });
+
   test.each([
+    ['an unknown log source', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], logs: {journald: {}}}]\n', 'clusters[0].logs: unknown key "journald"'],
+    ['a log file without a path', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], logs: {files: [{member: m1}]}}]\n', 'clusters[0].logs.files[0].path: is required'],
     ['an empty file', '', 'the file is empty'],
     ['broken YAML', 'clusters: [\n', 'not valid YAML at line'],
     ['a list at the top', '- a\n', 'expected a mapping'],

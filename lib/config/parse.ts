@@ -91,7 +91,14 @@ export function parseConfig(file: string, readFile: ReadFile): RingsideConfig {
         tls[k] = pem;
       }
     }
-    return { name: c.name, endpoints: c.endpoints.map(normalizeEndpoint), tls };
+    const logs = c.logs && {
+      files: c.logs.files.map((f) => ({ ...f, path: path.resolve(base, f.path) })),
+      kubernetes: c.logs.kubernetes && {
+        ...c.logs.kubernetes,
+        kubeconfig: c.logs.kubernetes.kubeconfig && path.resolve(base, c.logs.kubernetes.kubeconfig),
+      },
+    };
+    return { name: c.name, endpoints: c.endpoints.map(normalizeEndpoint), tls, ...(logs ? { logs } : {}) };
   });
 
   return {

@@ -33,6 +33,31 @@ const tls = z
     }
   });
 
+const logFile = z
+  .object({
+    path: z.string().min(1),
+    /** The member this file belongs to (its name); inferred from the lines when left out. */
+    member: z.string().min(1).optional(),
+  })
+  .strict();
+
+const kubernetesLogs = z
+  .object({
+    namespace: z.string().min(1).default('kube-system'),
+    labelSelector: z.string().min(1).default('component=etcd'),
+    /** A kubeconfig file; without it, in-cluster credentials or $KUBECONFIG. */
+    kubeconfig: z.string().min(1).optional(),
+    context: z.string().min(1).optional(),
+  })
+  .strict();
+
+const logs = z
+  .object({
+    files: z.array(logFile).default([]),
+    kubernetes: kubernetesLogs.optional(),
+  })
+  .strict();
+
 const cluster = z
   .object({
     name: z
@@ -40,6 +65,8 @@ const cluster = z
       .regex(clusterNamePattern, 'must be lower-case letters, digits and "-" (it is used in URLs), e.g. "prod-eu1"'),
     endpoints: z.array(endpoint).min(1, 'needs at least one client URL of a member'),
     tls: tls.optional(),
+    /** Where the members' logs are read from, for corruption evidence and the log panel. */
+    logs: logs.optional(),
   })
   .strict();
 

@@ -5,10 +5,16 @@ export interface TlsMaterial {
   key?: Buffer;
 }
 
+export interface LogSources {
+  files: { path: string; member?: string }[];
+  kubernetes?: { namespace: string; labelSelector: string; kubeconfig?: string; context?: string };
+}
+
 export interface ClusterConfig {
   name: string;
   endpoints: string[];
   tls?: TlsMaterial;
+  logs?: LogSources;
 }
 
 export interface RingsideConfig {
