@@ -14,7 +14,11 @@ const test = base.extend<{ ring: EtcdRing; ringside: RingsideServer }>({
     }
   },
   ringside: async ({ ring }, use) => {
-    const server = await RingsideServer.start({ clusters: [{ name: 'demo', endpoints: [ring.endpoints()[0]] }], hashCheckIntervalMs: 2000 });
+    const logFiles = ring.members.flatMap((m) => [
+      { path: m.logFile, member: m.name },
+      { path: `${m.logFile}.stderr`, member: m.name },
+    ]);
+    const server = await RingsideServer.start({ clusters: [{ name: 'demo', endpoints: [ring.endpoints()[0]], logFiles }], hashCheckIntervalMs: 2000 });
     try {
       await use(server);
     } finally {
@@ -41,5 +45,27 @@ test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT 
   }
   await expect(page.getByRole('alert').filter({ hasText: 'CORRUPT alarm active' })).toContainText(`Inferred: ${victim}`, { timeout: 20_000 });
   await expect(page.getByText('Alarm', { exact: true })).toBeVisible();
+  // The leader's own periodic check, from its log, beside the hashes.
+  const evidence = page.getByRole('list', { name: 'Corruption lines' });
+  await expect(evidence).toContainText(/same compact revision then hashes must match|found hash mismatch/, { timeout: 20_000 });
+  await expect(evidence).toContainText('alarm raised');
+  await expect(page.getByRole('note', { name: 'Next step' })).toContainText(`Replace ${victim}`);
   await page.screenshot({ path: 'test-results/screens/cluster-corrupt.png', fullPage: true });
+});
+
+test('a corrupted member restarted with the initial check refuses to start, and the log panel shows why', async ({ ring, ringside, page }) => {
+  const cp = new ClusterPage(page);
+  await cp.goto(ringside.url, 'demo');
+  await expect(page.getByRole('list', { name: 'Corruption checks' })).toContainText('initial check on, periodic check every 5s');
+  const leader = await ring.leaderName();
+  const victim = ring.members.find((m) => m.name !== leader)!.name;
+  await corruptFollower(ring, victim);
+  await expect(ring.restart(victim)).rejects.toThrow();
+
+  await page.getByLabel('Corruption only').check();
+  const logs = page.getByRole('list', { name: 'Log lines' });
+  await expect(logs).toContainText('found data inconsistency with peers', { timeout: 20_000 });
+  await expect(logs.locator('li', { hasText: 'found data inconsistency with peers' }).first()).toContainText(victim);
+  await expect(cp.status(victim)).toContainText('Down');
+  await page.screenshot({ path: 'test-results/screens/logs-initial-check.png', fullPage: true });
 });

@@ -142,7 +142,14 @@ function reapLeftovers(): void {
 
 function configYaml(ring: EtcdRing): string {
   const endpoints = ring.members.map((m) => `      - ${m.clientURL}`);
-  return ['pollIntervalMs: 1000', 'clusters:', `  - name: ${CLUSTER}`, '    endpoints:', ...endpoints, ''].join('\n');
+  // Each member's zap log and its stderr (Go panics, some warnings), for the log panel.
+  const logs = ring.members.flatMap((m) => [
+    `        - path: ${m.logFile}`,
+    `          member: ${m.name}`,
+    `        - path: ${m.logFile}.stderr`,
+    `          member: ${m.name}`,
+  ]);
+  return ['pollIntervalMs: 1000', 'clusters:', `  - name: ${CLUSTER}`, '    endpoints:', ...endpoints, '    logs:', '      files:', ...logs, ''].join('\n');
 }
 
 /** $PORT (default 3000) if free, else a free port below the ephemeral range. */

@@ -1,7 +1,10 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { corruptionNextStep } from '@/lib/ring/next-step';
+import { Evidence } from '../consistency/evidence';
+import { LogPanel } from '../logs/log-panel';
 import { HashPanel } from '../consistency/hash-panel';
 import { EventFeed } from '../events/event-feed';
 import { MemberTable } from '../members/member-table';
@@ -20,6 +23,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
   const ring = useQuery(ringQuery(cluster));
   const events = useQuery(eventsQuery(cluster));
   const hashkv = useQuery(hashkvQuery(cluster));
+  const corruption = useQuery(corruptionLogsQuery(cluster));
   const { status } = useRingStream(cluster);
   const now = useNow(1000);
 
@@ -68,12 +72,24 @@ export function ClusterView({ cluster }: { cluster: string }) {
             </div>
           </div>
 
-          <Panel title="Consistency (HashKV at a common revision)">
-            <HashPanel ring={data} check={hashkv.data} now={now} />
+          <Panel title="Consistency and corruption">
+            <div className="grid gap-5 xl:grid-cols-2">
+              <HashPanel ring={data} check={hashkv.data} now={now} />
+              <Evidence
+                step={corruptionNextStep(data, hashkv.data ?? null, corruption.data?.audits ?? [])}
+                lines={corruption.data?.lines ?? []}
+                audits={corruption.data?.audits ?? []}
+                sources={corruption.data?.sources.length ?? 0}
+              />
+            </div>
           </Panel>
 
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />
+          </Panel>
+
+          <Panel title="Logs" bodyClassName="">
+            <LogPanel cluster={cluster} sources={corruption.data?.sources.length ?? 0} />
           </Panel>
 
         </div>

@@ -8,6 +8,8 @@ export interface ClusterEntry {
   name: string;
   endpoints: string[];
   tls?: { ca: string; cert: string; key: string };
+  /** Log files to follow, each with the member it belongs to. */
+  logFiles?: { path: string; member: string }[];
 }
 
 export interface ServerOptions {
@@ -36,6 +38,9 @@ export function configYaml(opts: ServerOptions): string {
   for (const c of opts.clusters ?? []) {
     lines.push(`  - name: ${c.name}`, '    endpoints:', ...c.endpoints.map((e) => `      - ${e}`));
     if (c.tls) lines.push('    tls:', `      ca: ${c.tls.ca}`, `      cert: ${c.tls.cert}`, `      key: ${c.tls.key}`);
+    if (c.logFiles?.length) {
+      lines.push('    logs:', '      files:', ...c.logFiles.flatMap((f) => [`        - path: ${f.path}`, `          member: ${f.member}`]));
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,42 +1,31 @@
 import 'server-only';
+import type { LogQuery } from '../logs/buffer';
+import type { LogLine } from '../logs/types';
 import type { ClusterMonitor, MonitorMessage } from '../monitor/cluster-monitor';
 
 const encoder = new TextEncoder();
 
-function frame(event: string, data: unknown, id?: string): Uint8Array {
-  return encoder.encode(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-}
+type Send = (event: string, data: unknown, id?: string) => void;
 
 /**
- * A Server-Sent Events response that follows one cluster: `ring` after every poll,
- * `ring-event` for each derived event and `hashkv` after every HashKV agreement check. Headers leave with the first chunk, so a `retry:` line is
- * sent at once; a comment every 15 s keeps proxies from closing an idle stream.
+ * A Server-Sent Events response. Headers leave with the first chunk, so a `retry:` line is sent
+ * at once; a comment every 15 s keeps proxies from closing an idle stream. `start` subscribes
+ * and returns its own cleanup, run when the browser goes away.
  */
-export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Response {
+function eventStream(signal: AbortSignal, start: (send: Send) => () => void): Response {
   let cleanup = () => {};
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (chunk: Uint8Array) => {
+      const write = (text: string) => {
         try {
-          controller.enqueue(chunk);
+          controller.enqueue(encoder.encode(text));
         } catch {
           cleanup();
         }
       };
-      send(encoder.encode('retry: 2000\n\n'));
-      if (monitor.ring) send(frame('ring', monitor.ring));
-      if (monitor.hashCheck) send(frame('hashkv', monitor.hashCheck));
-      const unsubscribe = monitor.subscribe((msg: MonitorMessage) => {
-        if (msg.type === 'ring') send(frame('ring', msg.ring));
-        else if (msg.type === 'hashkv') send(frame('hashkv', msg.check));
-        else send(frame('ring-event', msg.event, msg.event.id));
-      });
-      const keepalive = setInterval(() => send(encoder.encode(': keepalive\n\n')), 15_000);
-      cleanup = () => {
-        unsubscribe();
-        clearInterval(keepalive);
-        signal.removeEventListener('abort', onAbort);
-      };
+      write('retry: 2000\n\n');
+      const unsubscribe = start((event, data, id) => write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      const keepalive = setInterval(() => write(': keepalive\n\n'), 15_000);
       const onAbort = () => {
         cleanup();
         try {
@@ -44,6 +33,11 @@ export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Respon
         } catch {
           // already closed
         }
+      };
+      cleanup = () => {
+        unsubscribe();
+        clearInterval(keepalive);
+        signal.removeEventListener('abort', onAbort);
       };
       signal.addEventListener('abort', onAbort);
     },
@@ -59,4 +53,36 @@ export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Respon
       'X-Accel-Buffering': 'no',
     },
   });
+}
+
+/** One cluster: `ring` after every poll, `ring-event` per derived event, `hashkv` per agreement check. */
+export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Response {
+  return eventStream(signal, (send) => {
+    if (monitor.ring) send('ring', monitor.ring);
+    if (monitor.hashCheck) send('hashkv', monitor.hashCheck);
+    return monitor.subscribe((msg: MonitorMessage) => {
+      if (msg.type === 'ring') send('ring', msg.ring);
+      else if (msg.type === 'hashkv') send('hashkv', msg.check);
+      else if (msg.type === 'ring-event') send('ring-event', msg.event, msg.event.id);
+    });
+  });
+}
+
+/** One cluster's log lines as they arrive (`log`), filtered like the logs query. */
+export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => boolean, signal: AbortSignal): Response {
+  return eventStream(signal, (send) =>
+    monitor.subscribe((msg) => {
+      if (msg.type === 'log' && filter(msg.line)) send('log', msg.line);
+    }),
+  );
+}
+
+/** The same selection as LogBuffer.query, for lines one at a time. */
+export function logFilter(q: LogQuery): (line: LogLine) => boolean {
+  const categories = q.category === undefined ? null : new Set(Array.isArray(q.category) ? q.category : [q.category]);
+  const text = q.text?.toLowerCase();
+  return (line) =>
+    (q.member === undefined || (line.member ?? '') === q.member) &&
+    (!categories || categories.has(line.category)) &&
+    (!text || line.raw.toLowerCase().includes(text));
 }

@@ -5,6 +5,8 @@ import { MemberClient } from '../etcd/client';
 import type { AlarmEntry, MemberListEntry, PollResult } from '../etcd/types';
 import { deriveRing } from '../ring/derive';
 import { diffRing } from '../ring/events';
+import { LogCollector } from './log-collector';
+import type { LogLine } from '../logs/types';
 import { judgeHashes, pickHashRevision, type HashCheck, type HashReply } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 
@@ -20,7 +22,8 @@ export interface MonitorSettings {
 export type MonitorMessage =
   | { type: 'ring'; ring: RingState }
   | { type: 'ring-event'; event: RingEvent }
-  | { type: 'hashkv'; check: HashCheck };
+  | { type: 'hashkv'; check: HashCheck }
+  | { type: 'log'; line: LogLine };
 
 /** Checks kept for the history; at the default 10 s that is the last ~17 minutes. */
 const HASH_HISTORY = 100;
@@ -44,11 +47,15 @@ export class ClusterMonitor {
   private hashInflight: Promise<HashCheck | null> | null = null;
   private running = false;
   private inflight: Promise<void> | null = null;
+  /** The members' log lines, when the cluster names log sources. */
+  readonly logs: LogCollector | null;
 
   constructor(
     readonly cluster: ClusterConfig,
     readonly settings: MonitorSettings,
-  ) {}
+  ) {
+    this.logs = cluster.logs?.files.length ? new LogCollector(cluster, () => this.state, (line) => this.emit({ type: 'log', line })) : null;
+  }
 
   get ring(): RingState | null {
     return this.state;
@@ -78,11 +85,13 @@ export class ClusterMonitor {
     if (this.running) return;
     this.running = true;
     this.schedule(0);
+    this.logs?.start();
     if (this.settings.hashCheckIntervalMs) this.scheduleHashCheck(this.settings.hashCheckIntervalMs);
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.logs?.stop();
     if (this.timer) clearTimeout(this.timer);
     if (this.hashTimer) clearTimeout(this.hashTimer);
     this.timer = this.hashTimer = null;

@@ -1,4 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
+import type { LogLine } from '../logs/types';
+import type { CorruptionAudit } from '../ring/corruption-audit';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 import type { ClusterSummary } from '../ring/summary';
@@ -57,4 +59,19 @@ export const hashkvQuery = (cluster: string) =>
     queryKey: ringKeys.hashkv(cluster),
     queryFn: () => getJson<HashCheck>(`/api/clusters/${cluster}/hashkv`),
     staleTime: Infinity,
+  });
+
+export interface LogsResponse {
+  cluster: string;
+  sources: string[];
+  lines: LogLine[];
+  audits: CorruptionAudit[];
+}
+
+/** The latest corruption lines and each member's check settings, for the consistency panel. */
+export const corruptionLogsQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption'] as const,
+    queryFn: () => getJson<LogsResponse>(`/api/clusters/${cluster}/logs?category=corruption,alarm&limit=12`),
+    refetchInterval: 2000,
   });

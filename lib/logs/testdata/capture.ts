@@ -1,15 +1,24 @@
-// Makes the real etcd log fixtures in this folder: runs etcd 3.4 rings through the harness,
-// provokes each kind of log line Ringside classifies, keeps every raw log, then curates one
-// line per distinct message into etcd-3.4.23.log (zap JSON, plus the Go panic text from
-// stderr) and etcd-3.4.23-capnslog.log (the same scenarios with 3.4's default text logger).
+// Makes the real etcd log fixtures in this folder. Runs etcd 3.4 rings through the test
+// harness, provokes each kind of line Ringside classifies, keeps every raw log, then keeps one
+// line per distinct message (IDs, numbers and paths blanked out to compare) in
+//   etcd-3.4.23.log           --logger=zap: JSON lines as etcd wrote them, then what the same
+//                             members wrote to stderr (capnslog-format /health warnings, a Go panic)
+//   etcd-3.4.23-capnslog.log  the same scenarios under 3.4's default logger: capnslog text,
+//                             raft's Go-log lines, grpc-go lines, a Go panic
 //
-//   npx tsx lib/logs/testdata/capture.ts [rawDir]
+//   npx tsx lib/logs/testdata/capture.ts [rawDir]                 run everything (about 4 minutes)
+//   npx tsx lib/logs/testdata/capture.ts rawDir --curate-only    only redo the fixtures from rawDir
 //
-// rawDir (default: a fresh temp dir) keeps the complete logs for a look. Takes about
-// two minutes. Scenarios that fail are reported and skipped, so the fixtures always show
-// what the installed etcd really printed; `etcd --version` is recorded at the top.
+// Scenarios, each under both loggers: a 3-member start with every corruption check on, leader
+// kill and re-election, move-leader, a frozen leader (late heartbeats, a slow read), a follower
+// frozen inside fdatasync, learner add and promote, removal (and the removed member coming
+// back), initial checks against a compacted ring and a lagging peer, a periodic check that
+// cannot finish (zap only), the ETCD.md corruption recipe with and without the initial check,
+// an unreadable db (panic), alarm disarm; then NOSPACE on a 1 MB quota. rawDir (default: a
+// fresh temp dir) keeps the complete logs; capture-outcomes.txt here says what each scenario got.
+// A failed scenario is reported and skipped, so the fixtures only ever hold what etcd printed.
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -96,6 +105,7 @@ async function runRing(logger: Logger): Promise<void> {
     const leader = await leaderOrThrow(ring);
     return ring.members.filter((m) => m.running && m.name !== leader).map((m) => m.name);
   };
+  let corrupted: string | null = null;
   try {
     await scenario(`${logger} start`, async () => {
       // --snapshot-count=10: enough writes for a v2 snapshot, without which 3.4's initial
@@ -113,6 +123,15 @@ async function runRing(logger: Logger): Promise<void> {
       await ring.waitFor(async () => (next = await ring.leaderName()) !== null && next !== old, { what: 'a new leader', timeoutMs: 15_000 });
       await ring.restart(old); // runs the initial corruption check against the survivors
       return `${old} killed, ${next} elected, ${old} back`;
+    });
+
+    await scenario(`${logger} leadership transfer`, async () => {
+      const leader = await leaderOrThrow(ring);
+      const [target] = await followers();
+      // Only the leader accepts move-leader; the leader changes without a leaderless gap.
+      const r = await ring.etcdctl(['move-leader', await memberIdHex(ring, target)], { endpoints: [ring.member(leader).clientURL] });
+      if (r.code !== 0) throw new Error(`move-leader: ${r.stderr.trim()}`);
+      return `${leader} -> ${target}`;
     });
 
     await scenario(`${logger} slow leader (heartbeat, slow read)`, async () => {
@@ -179,16 +198,15 @@ async function runRing(logger: Logger): Promise<void> {
 
     await scenario(`${logger} initial check against a compacted ring`, async () => {
       const [victim] = await followers();
-      // Two versions of one key, so a compaction changes what HashKV covers.
-      await put(ring, 'ringside/compact-me', 'one');
-      await put(ring, 'ringside/compact-me', 'two');
+      // Three versions of one key; the others then compact away the oldest while the victim
+      // is down, so the two sides hash different histories at different compact revisions.
+      for (const v of ['zero', 'one', 'two']) await put(ring, 'ringside/compact-me', v);
       await ring.stop(victim);
-      const rev = await currentRevision(ring);
-      await ring.etcdctl(['compact', String(rev)]);
+      await ring.etcdctl(['compact', String((await currentRevision(ring)) - 1)]);
       let from = mark(log(victim));
       await ring.restart(victim);
-      const different = await waitForLog(log(victim), /different compact revision|cannot check hash of peer/, 3000, from);
-      // Now the victim is behind a compaction the others have made since.
+      const different = await waitForLog(log(victim), /different compact revision/, 3000, from);
+      // Down again while the others write and compact past everything the victim has.
       await ring.stop(victim);
       for (let i = 0; i < 3; i++) await put(ring, 'ringside/compact-me', `three-${i}`);
       await ring.etcdctl(['compact', String(await currentRevision(ring))]);
@@ -244,6 +262,7 @@ async function runRing(logger: Logger): Promise<void> {
       await ring.stop(victim);
       const db = path.join(ring.member(victim).dataDir, 'member', 'snap', 'db');
       const patched = overwriteAll(db, VALUE_A, 'B'.repeat(64));
+      corrupted = victim;
       const withCheck = await ring.restart(victim).then(
         () => 'started (unexpected)',
         () => 'refused to start',
@@ -255,7 +274,7 @@ async function runRing(logger: Logger): Promise<void> {
     });
 
     await scenario(`${logger} unreadable db (panic)`, async () => {
-      const [victim] = await followers();
+      const victim = corrupted ?? (await followers())[0];
       await ring.stop(victim);
       // Zeroing both bbolt meta pages makes bolt.Open fail, and etcd 3.4 panics on that.
       const fd = openSync(path.join(ring.member(victim).dataDir, 'member', 'snap', 'db'), 'r+');
@@ -269,6 +288,13 @@ async function runRing(logger: Logger): Promise<void> {
         () => 'refused to start',
       );
       return `${victim} ${r}`;
+    });
+
+    await scenario(`${logger} disarm CORRUPT`, async () => {
+      // The corrupted member is down for good now, so the next check does not raise it again.
+      const r = await ring.etcdctl(['alarm', 'disarm']);
+      if (r.code !== 0) throw new Error(`alarm disarm: ${r.stderr.trim()}`);
+      return r.stdout.trim().replace(/\n/g, '; ');
     });
   } finally {
     saveLogs(ring, logger);
@@ -296,7 +322,8 @@ async function runNospace(logger: Logger): Promise<void> {
         client.close();
       }
       const apply = await waitForLog(logOf(ring, 'q1', logger), /exceeded backend quota/, 1000);
-      return `${refused} writes refused; apply-time quota line: ${apply}`;
+      const disarm = await ring.etcdctl(['alarm', 'disarm']);
+      return `${refused} writes refused; apply-time quota line: ${apply}; disarm: ${disarm.code === 0 ? 'ok' : disarm.stderr.trim()}`;
     });
   } finally {
     saveLogs(ring, `${logger}-nospace`);
@@ -341,15 +368,118 @@ function overwriteAll(file: string, from: string, to: string): number {
 
 async function main(): Promise<void> {
   mkdirSync(RAW, { recursive: true });
-  const version = execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const version = execFileSync(process.env.RINGSIDE_ETCD_BIN || '/usr/bin/etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   console.log(`${version}; raw logs in ${RAW}`);
   if (!process.argv.includes('--curate-only')) {
     for (const logger of ['zap', 'capnslog'] as const) {
       await runRing(logger);
       await runNospace(logger);
     }
-    writeFileSync(path.join(RAW, 'outcomes.txt'), `${version}\n${outcomes.join('\n')}\n`);
+    const report = `${version}\n${outcomes.join('\n')}\n`;
+    writeFileSync(path.join(RAW, 'outcomes.txt'), report);
+    writeFileSync(path.join(__dirname, 'capture-outcomes.txt'), report);
   }
+  const zap = curateZap();
+  const capnslog = curateCapnslog();
+  writeFileSync(path.join(__dirname, 'etcd-3.4.23.log'), zap);
+  writeFileSync(path.join(__dirname, 'etcd-3.4.23-capnslog.log'), capnslog);
+  console.log(`etcd-3.4.23.log: ${zap.length} bytes; etcd-3.4.23-capnslog.log: ${capnslog.length} bytes`);
+}
+
+// ---------------------------------------------------------------- curation
+
+const logsIn = (dirPrefix: string, suffix: string): string[] =>
+  readdirSync(RAW)
+    .filter((d) => d === dirPrefix || d.startsWith(`${dirPrefix}-`))
+    .flatMap((d) => readdirSync(path.join(RAW, d)).filter((f) => f.endsWith(suffix)).map((f) => path.join(RAW, d, f)))
+    .sort();
+
+const linesOf = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+
+/** A message with its variable parts (member IDs, numbers, paths, quoted text) blanked out. */
+function template(text: string): string {
+  return text
+    .replace(/"(?:[^"\\]|\\.)*"/g, '"_"')
+    .replace(/\/tmp\/\S+/g, '/_')
+    .replace(/\b[0-9a-f]{16}\b/g, '<id>')
+    .replace(/\(\d+(?: \d+)*\)/g, '(<n>)')
+    .replace(/\d+(\.\d+)?(ns|µs|ms|s|kB|B)?/g, '<n>');
+}
+
+/** Errors that change what a line means: one fixture line per (message, error kind). */
+function errorKind(fields: Record<string, unknown>): string {
+  const e = typeof fields.error === 'string' ? fields.error : '';
+  for (const k of ['permanently removed', 'data inconsistency', 'compacted', 'future revision', 'connection refused', 'deadline', 'space exceeded']) {
+    if (e.includes(k)) return k;
+  }
+  return '';
+}
+
+function keepOnce(seen: Set<string>, key: string, into: string[], lines: string[]): void {
+  if (seen.has(key)) return;
+  seen.add(key);
+  into.push(...lines);
+}
+
+/** A Go panic: its first line up to the next log line (or the end of the file). */
+function panicBlocks(lines: string[]): string[][] {
+  const blocks: string[][] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].startsWith('panic: ')) continue;
+    let j = i + 1;
+    while (j < lines.length && !/^(\d{4}-\d\d-\d\d |\{|raft\d{4}\/)/.test(lines[j])) j++;
+    blocks.push(lines.slice(i, j));
+    i = j - 1;
+  }
+  return blocks;
+}
+
+function curateZap(): string {
+  const seen = new Set<string>();
+  const kept: { ts: string; line: string }[] = [];
+  for (const file of logsIn('zap', '.log')) {
+    for (const line of linesOf(file)) {
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const key = `${template(String(o.msg))}|${String(o.alarm ?? '')}|${errorKind(o)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      kept.push({ ts: String(o.ts), line });
+    }
+  }
+  kept.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+  // What the same members wrote to stderr: capnslog-format HTTP warnings, grpc-go's own
+  // log lines, and Go panics.
+  const stderr: string[] = [];
+  const stderrSeen = new Set<string>();
+  for (const file of logsIn('zap', '.stderr')) {
+    const lines = linesOf(file);
+    for (const line of lines) {
+      if (line.startsWith('panic: ') || !/^(\d{4}-\d\d-\d\d |[A-Z]+: \d{4}\/)/.test(line)) continue;
+      keepOnce(stderrSeen, template(line.replace(/^\S+ \S+ /, '')), stderr, [line]);
+    }
+    for (const block of panicBlocks(lines)) keepOnce(stderrSeen, 'panic', stderr, block);
+  }
+  return `${[...kept.map((k) => k.line), ...stderr].join('\n')}\n`;
+}
+
+function curateCapnslog(): string {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const file of logsIn('capnslog', '.stderr')) {
+    const lines = linesOf(file);
+    for (const line of lines) {
+      if (line.startsWith('panic: ') || /^(goroutine |\t|[a-z].*\(.*\)$|created by )/.test(line)) continue;
+      const body = line.replace(/^\d{4}-\d\d-\d\d \S+ /, '').replace(/^raft\d{4}\/\d\d\/\d\d \S+ /, 'raft ');
+      keepOnce(seen, template(body), kept, [line]);
+    }
+    for (const block of panicBlocks(lines)) keepOnce(seen, 'panic', kept, block);
+  }
+  return `${kept.join('\n')}\n`;
 }
 
 main().catch((err) => {

@@ -1,0 +1,57 @@
+import { AlertTriangle, CheckCircle2, OctagonX } from 'lucide-react';
+import type { LogLine } from '@/lib/logs/types';
+import type { CorruptionAudit } from '@/lib/ring/corruption-audit';
+import type { NextStep } from '@/lib/ring/next-step';
+import { LogLineRow } from '../logs/log-line-row';
+
+/** The recommended next step, the members' own corruption lines, and whether their checks are on. */
+export function Evidence({ step, lines, audits, sources }: { step: NextStep | null; lines: LogLine[]; audits: CorruptionAudit[]; sources: number }) {
+  return (
+    <div className="space-y-3">
+      {step && (
+        <div role="note" aria-label="Next step" className={`rounded-md border px-3 py-2 text-sm ${step.severity === 'critical' ? 'border-crit/60 bg-crit-bg' : 'border-warn/50 bg-warn-bg'}`}>
+          <div className={`flex items-center gap-2 font-semibold ${step.severity === 'critical' ? 'text-crit' : 'text-warn'}`}>
+            {step.severity === 'critical' ? <OctagonX className="size-4" aria-hidden /> : <AlertTriangle className="size-4" aria-hidden />}
+            Next step: {step.title}
+          </div>
+          <ol className="mt-1 list-decimal space-y-0.5 pl-5 text-fg/90">
+            {step.steps.map((s) => (
+              <li key={s}>{s}</li>
+            ))}
+          </ol>
+        </div>
+      )}
+      <div>
+        <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">Corruption lines from the members&apos; logs</h3>
+        {sources === 0 ? (
+          <p className="text-sm text-muted">No log sources configured (see logs in the README).</p>
+        ) : lines.length === 0 ? (
+          <p className="text-sm text-muted">None yet.</p>
+        ) : (
+          <ol className="max-h-56 overflow-y-auto rounded border border-line/60" aria-label="Corruption lines">
+            {[...lines].reverse().map((l, i) => (
+              <LogLineRow key={`${l.source}:${l.at}:${i}`} line={l} />
+            ))}
+          </ol>
+        )}
+      </div>
+      {audits.length > 0 && (
+        <div>
+          <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">etcd&apos;s own corruption checks</h3>
+          <ul className="space-y-0.5 text-sm" aria-label="Corruption checks">
+            {audits.map((a) => (
+              <li key={a.member} className="flex items-start gap-2">
+                {a.recommended.length === 0 ? <CheckCircle2 className="mt-0.5 size-4 shrink-0 text-ok" aria-hidden /> : <AlertTriangle className="mt-0.5 size-4 shrink-0 text-warn" aria-hidden />}
+                <span>
+                  <strong>{a.member}</strong>: initial check {a.initialCheck === null ? 'unknown' : a.initialCheck ? 'on' : 'OFF'}, periodic check{' '}
+                  {a.periodicInterval ? `every ${a.periodicInterval}` : 'OFF'}
+                  {a.findings.length > 0 && <span className="text-muted"> · {a.findings.join('; ')}</span>}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

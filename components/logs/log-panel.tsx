@@ -1,0 +1,98 @@
+'use client';
+
+import { Pause, Play } from 'lucide-react';
+import { useEffect, useState } from 'react';
+import type { LogLine } from '@/lib/logs/types';
+import { LogLineRow } from './log-line-row';
+
+const KEEP = 500;
+
+/** A line with a key that stays the same across renders, so React reuses rows. */
+interface Keyed {
+  key: number;
+  line: LogLine;
+}
+
+let nextKey = 0;
+const keyed = (line: LogLine): Keyed => ({ key: nextKey++, line });
+
+/**
+ * The members' etcd log lines, live. "Corruption only" narrows to the corruption category;
+ * pause freezes the view while lines keep arriving (and says how many).
+ */
+export function LogPanel({ cluster, sources }: { cluster: string; sources: number }) {
+  const [corruptionOnly, setCorruptionOnly] = useState(false);
+  const [paused, setPaused] = useState(false);
+  const [lines, setLines] = useState<Keyed[]>([]);
+  const [pending, setPending] = useState<Keyed[]>([]);
+
+  useEffect(() => {
+    const filter = corruptionOnly ? 'category=corruption&' : '';
+    let closed = false;
+    let source: EventSource | null = null;
+    fetch(`/api/clusters/${cluster}/logs?${filter}limit=${KEEP}`)
+      .then((r) => r.json() as Promise<{ lines: LogLine[] }>)
+      .then((body) => {
+        if (closed) return;
+        setLines(body.lines.map(keyed));
+        setPending([]);
+        source = new EventSource(`/api/clusters/${cluster}/logs/stream?${filter}`);
+        source.addEventListener('log', (e) => {
+          const line = JSON.parse((e as MessageEvent<string>).data) as LogLine;
+          setPending((p) => [...p, keyed(line)].slice(-KEEP));
+        });
+      })
+      .catch(() => undefined);
+    return () => {
+      closed = true;
+      source?.close();
+    };
+  }, [cluster, corruptionOnly]);
+
+  // New lines join the view unless paused; batching through `pending` keeps renders cheap.
+  useEffect(() => {
+    if (paused || pending.length === 0) return;
+    setLines((l) => [...l, ...pending].slice(-KEEP));
+    setPending([]);
+  }, [paused, pending]);
+
+  if (sources === 0) {
+    return (
+      <p className="px-4 py-4 text-sm text-muted">
+        No log sources configured for this cluster. Add <code className="font-mono text-fg">logs.files</code> (the members&apos; log files) or{' '}
+        <code className="font-mono text-fg">logs.kubernetes</code> to its config to see corruption evidence here.
+      </p>
+    );
+  }
+
+  const shown = [...lines].reverse();
+  return (
+    <div>
+      <div className="flex flex-wrap items-center gap-3 border-b border-line px-3 py-2 text-sm">
+        <label className="inline-flex cursor-pointer items-center gap-2">
+          <input type="checkbox" checked={corruptionOnly} onChange={(e) => setCorruptionOnly(e.target.checked)} className="size-4 accent-[var(--crit)]" />
+          Corruption only
+        </label>
+        <button
+          type="button"
+          onClick={() => setPaused((p) => !p)}
+          className="inline-flex items-center gap-1.5 rounded border border-line px-2 py-0.5 hover:bg-panel-2"
+          aria-pressed={paused}
+        >
+          {paused ? <Play className="size-3.5" aria-hidden /> : <Pause className="size-3.5" aria-hidden />}
+          {paused ? `Resume${pending.length ? ` (${pending.length} new)` : ''}` : 'Pause'}
+        </button>
+        <span className="ml-auto text-xs text-muted">newest first · {lines.length} lines</span>
+      </div>
+      {shown.length === 0 ? (
+        <p className="px-4 py-4 text-sm text-muted">{corruptionOnly ? 'No corruption lines: no check has failed, and none has reported yet.' : 'No lines yet.'}</p>
+      ) : (
+        <ol className="max-h-[420px] divide-y divide-line/40 overflow-y-auto" aria-label="Log lines">
+          {shown.map((l) => (
+            <LogLineRow key={l.key} line={l.line} />
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}

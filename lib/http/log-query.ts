@@ -1,0 +1,37 @@
+import 'server-only';
+import type { LogQuery } from '../logs/buffer';
+import type { LogCategory } from '../logs/types';
+import { RingsideError } from '../errors';
+
+const CATEGORIES: LogCategory[] = ['corruption', 'alarm', 'disk', 'leader-election', 'membership', 'other'];
+
+/** `?member=&category=a,b&text=&limit=&since=`, validated; a bad value is a 400 naming its field. */
+export function parseLogQuery(params: URLSearchParams): LogQuery {
+  const q: LogQuery = {};
+  const member = params.get('member');
+  if (member !== null) q.member = member;
+  const category = params.get('category');
+  if (category) {
+    const list = category.split(',');
+    const bad = list.find((c) => !CATEGORIES.includes(c as LogCategory));
+    if (bad) throw new RingsideError('INVALID', `category: "${bad}" is not one of ${CATEGORIES.join(', ')}`, 'category');
+    q.category = list as LogCategory[];
+  }
+  const text = params.get('text');
+  if (text) {
+    if (text.length > 200) throw new RingsideError('INVALID', 'text: at most 200 characters', 'text');
+    q.text = text;
+  }
+  const limit = params.get('limit');
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 5000) throw new RingsideError('INVALID', `limit: "${limit}" must be a whole number from 1 to 5000`, 'limit');
+    q.limit = n;
+  }
+  const since = params.get('since');
+  if (since !== null) {
+    if (Number.isNaN(Date.parse(since))) throw new RingsideError('INVALID', `since: "${since}" is not an ISO time`, 'since');
+    q.since = since;
+  }
+  return q;
+}

@@ -1,0 +1,33 @@
+/**
+ * etcd log lines as Ringside shows them. Pure data, safe to import from client code with
+ * `import type`.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'panic' | 'fatal' | 'unknown';
+
+/**
+ * What a line is about, for filtering and highlighting:
+ * - corruption: the initial, periodic (leader) and compaction hash checks, their failures, a
+ *   member refusing to start over inconsistent data, and the CORRUPT alarm.
+ * - alarm: NOSPACE (quota) alarms; a CORRUPT alarm counts as corruption.
+ * - disk: slow fdatasync, late heartbeats from an overloaded leader, slow applies and reads.
+ * - leader-election: raft votes, terms, leaders elected, lost or changed.
+ * - membership: members added, promoted, removed, and removed members that come back.
+ */
+export type LogCategory = 'corruption' | 'alarm' | 'disk' | 'leader-election' | 'membership' | 'other';
+
+export interface LogLine {
+  /** ISO time, null when the line carries none (Go panic traces, etcd's stderr banner). */
+  at: string | null;
+  level: LogLevel;
+  /** Member name or ID, filled by the log source that knows whose file this is; null if unknown. */
+  member: string | null;
+  message: string;
+  /** Structured fields (zap) or what the text format carries (capnslog: `pkg`). IDs stay as etcd wrote them. */
+  fields: Record<string, unknown>;
+  category: LogCategory;
+  /** A healthy confirmation, e.g. "initial corruption checking passed; no corruption". */
+  good: boolean;
+  raw: string;
+  /** Where the line came from, e.g. a file path or "m1:stderr". */
+  source: string;
+}

@@ -1,0 +1,38 @@
+import { expect, test } from 'vitest';
+import { auditFromStartLine } from './corruption-audit';
+import { deriveRing } from './derive';
+import { ids, okProbe, poll } from './fixtures';
+import { judgeHashes } from './hashkv';
+import { corruptionNextStep } from './next-step';
+
+const L = ids.m1;
+const ring = (alarms: { memberId: string; alarm: 'CORRUPT' }[] = []) =>
+  deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)], { alarms }), null, { bootId: 'b', pollIntervalMs: 1000 });
+const ok = (hash: number) => ({ ok: true as const, hash, compactRevision: -1 });
+
+test('a 2-1 split under CORRUPT: replace the minority member through a learner, then disarm', () => {
+  const r = ring([{ memberId: '0', alarm: 'CORRUPT' }]);
+  const check = judgeHashes(r, 42, new Map([[ids.m1, ok(1)], [ids.m2, ok(1)], [ids.m3, ok(2)]]), new Date());
+  const step = corruptionNextStep(r, check, [])!;
+  expect(step.title).toBe('Replace m3, one member at a time');
+  expect(step.steps.join(' ')).toContain(`etcdctl member remove ${ids.m3}`);
+  expect(step.steps.at(-1)).toContain('disarm the CORRUPT alarm');
+});
+
+test('a split with no majority never suggests removing anyone', () => {
+  const r = ring();
+  const two = { ...r, members: r.members.slice(0, 2) };
+  const check = judgeHashes(two, 42, new Map([[ids.m1, ok(1)], [ids.m2, ok(2)]]), new Date());
+  const step = corruptionNextStep(two, check, [])!;
+  expect(step.title).toContain('do not change membership');
+  expect(step.steps.join(' ')).not.toContain('member remove');
+});
+
+test('checks off: recommend the flags; all fine: nothing to do', () => {
+  const r = ring();
+  const agree = judgeHashes(r, 42, new Map([[ids.m1, ok(1)], [ids.m2, ok(1)], [ids.m3, ok(1)]]), new Date());
+  const off = auditFromStartLine('m2', { 'etcd-version': '3.4.23', 'initial-corrupt-check': false, 'corrupt-check-time-interval': '0s' });
+  expect(corruptionNextStep(r, agree, [off])?.steps[0]).toContain('--experimental-initial-corrupt-check=true');
+  const on = auditFromStartLine('m2', { 'etcd-version': '3.4.23', 'initial-corrupt-check': true, 'corrupt-check-time-interval': '5s' });
+  expect(corruptionNextStep(r, agree, [on])).toBeNull();
+});

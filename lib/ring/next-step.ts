@@ -1,0 +1,66 @@
+import type { CorruptionAudit } from './corruption-audit';
+import { suspectsOf, type HashCheck } from './hashkv';
+import type { RingState } from './types';
+
+export interface NextStep {
+  severity: 'critical' | 'warning';
+  title: string;
+  steps: string[];
+}
+
+/**
+ * The safe next step for what the evidence shows, in the order the etcd docs and KubeOne's
+ * guide give it. Never a membership change that could cost quorum.
+ */
+export function corruptionNextStep(ring: RingState, check: HashCheck | null, audits: CorruptionAudit[]): NextStep | null {
+  const corrupt = ring.alarms.some((a) => a.alarm === 'CORRUPT');
+  const suspects = suspectsOf(check);
+  if (check?.consistent === false && suspects.length > 0) {
+    const names = suspects.map((s) => s.name).join(', ');
+    const margin = ring.quorum.canLose;
+    return {
+      severity: 'critical',
+      title: `Replace ${names}, one member at a time`,
+      steps: [
+        'Take a snapshot from a member whose hash agrees with the majority, and keep it off the cluster.',
+        margin >= 1 || suspects.length === 1
+          ? `Remove ${suspects[0].name} from the member list (etcdctl member remove ${suspects[0].id}); the ring keeps quorum without it.`
+          : 'The ring has no fault margin: bring down members back before removing anyone.',
+        'Add it back as a learner with an empty data dir (etcdctl member add --learner), start it with --initial-cluster-state=existing, and promote it once it has caught up.',
+        'Wait until HashKV agrees on every member' + (corrupt ? ', then disarm the CORRUPT alarm (etcdctl alarm disarm).' : '.'),
+      ],
+    };
+  }
+  if (check?.consistent === false) {
+    return {
+      severity: 'critical',
+      title: 'Data diverged with no majority: do not change membership yet',
+      steps: [
+        'Snapshot every member on each side of the split before anything else.',
+        'Compare the keys of the snapshots (etcdctl snapshot status, then restore each to a scratch dir and diff) to learn which side is right.',
+        'Only then replace the members on the wrong side, one at a time.',
+      ],
+    };
+  }
+  if (corrupt) {
+    return {
+      severity: 'critical',
+      title: 'CORRUPT alarm with no hash split now: find the member the leader named',
+      steps: [
+        "Look for the leader's corruption lines below: their follower-peer-id names the member it found different.",
+        'If a member was already replaced and the hashes agree on every member, disarm the alarm (etcdctl alarm disarm).',
+      ],
+    };
+  }
+  const off = audits.filter((a) => a.recommended.length > 0);
+  if (off.length > 0) {
+    return {
+      severity: 'warning',
+      title: "Turn on etcd's own corruption checks",
+      steps: [
+        `${off.map((a) => a.member).join(', ')} ${off.length === 1 ? 'runs' : 'run'} without them. Add to each member, one restart at a time: ${[...new Set(off.flatMap((a) => a.recommended))].join(' ')}`,
+      ],
+    };
+  }
+  return null;
+}
