@@ -93,6 +93,23 @@ test.describe('cluster page on a real ring', () => {
   });
 });
 
+test('the log panel follows the members\' logs, and pause holds new lines until resumed', async ({ ring, ringside, clusterPage, page }) => {
+  await clusterPage.goto(ringside.url, 'demo');
+  const logs = page.getByRole('list', { name: 'Log lines' });
+  await expect(logs).toContainText('starting an etcd server');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const before = await logs.getByRole('listitem').count();
+  const leader = await ring.leaderName();
+  const follower = ring.members.find((m) => m.name !== leader)!.name;
+  await ring.kill(follower); // the others log the lost peer
+  const resume = page.getByRole('button', { name: /Resume \(\d+ new\)/ });
+  await expect(resume).toBeVisible({ timeout: 15_000 });
+  expect(await logs.getByRole('listitem').count()).toBe(before);
+  await resume.click();
+  await expect(async () => expect(await logs.getByRole('listitem').count()).toBeGreaterThan(before)).toPass();
+  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+});
+
 test('the overview lists the cluster with its status, leader and quorum margin', async ({ ring, ringside, page }) => {
   await page.goto(ringside.url);
   const row = page.getByRole('table', { name: 'Clusters' }).getByRole('row', { name: 'demo' });

@@ -63,7 +63,8 @@ export const test = base.extend<Fixtures>({
     }
   },
   ringside: async ({ ring }, use) => {
-    const server = await RingsideServer.start({ clusters: [{ name: 'demo', endpoints: [ring.endpoints()[0]] }] });
+    const logFiles = ring.members.map((m) => ({ path: m.logFile, member: m.name }));
+    const server = await RingsideServer.start({ clusters: [{ name: 'demo', endpoints: [ring.endpoints()[0]], logFiles }] });
     try {
       await use(server);
     } finally {

@@ -1,11 +1,24 @@
 import { AlertTriangle, CheckCircle2, OctagonX } from 'lucide-react';
 import type { LogLine } from '@/lib/logs/types';
+import type { LogsResponse } from '@/lib/query/keys';
 import type { CorruptionAudit } from '@/lib/ring/corruption-audit';
 import type { NextStep } from '@/lib/ring/next-step';
 import { LogLineRow } from '../logs/log-line-row';
 
 /** The recommended next step, the members' own corruption lines, and whether their checks are on. */
-export function Evidence({ step, lines, audits, sources }: { step: NextStep | null; lines: LogLine[]; audits: CorruptionAudit[]; sources: number }) {
+export function Evidence({
+  step,
+  lines,
+  audits,
+  sources,
+  kubernetes,
+}: {
+  step: NextStep | null;
+  lines: LogLine[];
+  audits: CorruptionAudit[];
+  sources: number;
+  kubernetes?: LogsResponse['kubernetes'];
+}) {
   return (
     <div className="space-y-3">
       {step && (
@@ -35,6 +48,23 @@ export function Evidence({ step, lines, audits, sources }: { step: NextStep | nu
           </ol>
         )}
       </div>
+      {kubernetes && (kubernetes.pods.length > 0 || kubernetes.error) && (
+        <div>
+          <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">etcd pods</h3>
+          {kubernetes.error && <p className="text-sm text-crit">Cannot list pods: {kubernetes.error}</p>}
+          <ul className="space-y-0.5 text-sm" aria-label="etcd pods">
+            {kubernetes.pods.map((p) => (
+              <li key={p.name} className="flex items-center gap-2">
+                {p.phase === 'Running' && p.ready ? <CheckCircle2 className="size-4 shrink-0 text-ok" aria-hidden /> : <AlertTriangle className="size-4 shrink-0 text-warn" aria-hidden />}
+                <span>
+                  <strong>{p.name}</strong> → {p.member ?? 'member unknown'}: {p.phase}
+                  {p.reason ? ` (${p.reason})` : ''}, {p.restarts} restart{p.restarts === 1 ? '' : 's'}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {audits.length > 0 && (
         <div>
           <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">etcd&apos;s own corruption checks</h3>

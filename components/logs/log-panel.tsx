@@ -1,7 +1,7 @@
 'use client';
 
 import { Pause, Play } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { LogLine } from '@/lib/logs/types';
 import { LogLineRow } from './log-line-row';
 
@@ -25,6 +25,7 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
   const [paused, setPaused] = useState(false);
   const [lines, setLines] = useState<Keyed[]>([]);
   const [pending, setPending] = useState<Keyed[]>([]);
+  const pausedRef = useRef(paused);
 
   useEffect(() => {
     const filter = corruptionOnly ? 'category=corruption&' : '';
@@ -38,8 +39,9 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
         setPending([]);
         source = new EventSource(`/api/clusters/${cluster}/logs/stream?${filter}`);
         source.addEventListener('log', (e) => {
-          const line = JSON.parse((e as MessageEvent<string>).data) as LogLine;
-          setPending((p) => [...p, keyed(line)].slice(-KEEP));
+          const line = keyed(JSON.parse((e as MessageEvent<string>).data) as LogLine);
+          if (pausedRef.current) setPending((p) => [...p, line].slice(-KEEP));
+          else setLines((l) => [...l, line].slice(-KEEP));
         });
       })
       .catch(() => undefined);
@@ -49,12 +51,15 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
     };
   }, [cluster, corruptionOnly]);
 
-  // New lines join the view unless paused; batching through `pending` keeps renders cheap.
-  useEffect(() => {
-    if (paused || pending.length === 0) return;
-    setLines((l) => [...l, ...pending].slice(-KEEP));
-    setPending([]);
-  }, [paused, pending]);
+  const togglePause = () => {
+    pausedRef.current = !paused;
+    if (paused) {
+      // Resuming: what arrived meanwhile joins the view.
+      setLines((l) => [...l, ...pending].slice(-KEEP));
+      setPending([]);
+    }
+    setPaused(!paused);
+  };
 
   if (sources === 0) {
     return (
@@ -75,7 +80,7 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
         </label>
         <button
           type="button"
-          onClick={() => setPaused((p) => !p)}
+          onClick={togglePause}
           className="inline-flex items-center gap-1.5 rounded border border-line px-2 py-0.5 hover:bg-panel-2"
           aria-pressed={paused}
         >

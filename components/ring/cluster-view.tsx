@@ -80,6 +80,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
                 lines={corruption.data?.lines ?? []}
                 audits={corruption.data?.audits ?? []}
                 sources={corruption.data?.sources.length ?? 0}
+                kubernetes={corruption.data?.kubernetes}
               />
             </div>
           </Panel>

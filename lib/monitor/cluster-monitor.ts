@@ -54,7 +54,7 @@ export class ClusterMonitor {
     readonly cluster: ClusterConfig,
     readonly settings: MonitorSettings,
   ) {
-    this.logs = cluster.logs?.files.length ? new LogCollector(cluster, () => this.state, (line) => this.emit({ type: 'log', line })) : null;
+    this.logs = cluster.logs?.files.length || cluster.logs?.kubernetes ? new LogCollector(cluster, () => this.state, (line) => this.emit({ type: 'log', line })) : null;
   }
 
   get ring(): RingState | null {

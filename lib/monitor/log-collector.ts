@@ -4,13 +4,22 @@ import { LogBuffer, type LogQuery } from '../logs/buffer';
 import { followFile, type Follower } from '../logs/follow';
 import { parseLine } from '../logs/parse';
 import type { LogLine } from '../logs/types';
-import { auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
+import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
+import { auditFromFlags, auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
 import type { RingState } from '../ring/types';
 
+/** How often etcd pods are listed again, to follow new or replaced pods. */
+const POD_LIST_MS = 15_000;
+
+/** An etcd pod as the log panel reports it: phase and restarts next to the member it runs. */
+export interface PodState extends Omit<EtcdPod, 'command'> {
+  member: string | null;
+}
+
 /**
- * Collects a cluster's etcd log lines from its configured files: parses and classifies each
- * line, names its member, keeps a bounded buffer per member, and reads the corruption-check
- * settings each member announces when it starts.
+ * Collects a cluster's etcd log lines from its configured files and Kubernetes pods: parses and
+ * classifies each line, names its member, keeps a bounded buffer per member, and reads the
+ * corruption-check settings each member announces (startup line) or runs with (pod command).
  */
 export class LogCollector {
   private readonly buffer = new LogBuffer();
@@ -18,6 +27,11 @@ export class LogCollector {
   private readonly audits = new Map<string, CorruptionAudit>();
   /** Member a file belongs to, learned from its own "starting an etcd server" line. */
   private readonly fileMember = new Map<string, string>();
+  private readonly podFollows = new Map<string, LogFollow>();
+  private pods: EtcdPod[] = [];
+  private podError: string | null = null;
+  private podTimer: NodeJS.Timeout | null = null;
+  private kube: EtcdPods | null = null;
 
   constructor(
     private readonly cluster: ClusterConfig,
@@ -26,7 +40,19 @@ export class LogCollector {
   ) {}
 
   get sources(): string[] {
-    return this.cluster.logs?.files.map((f) => f.path) ?? [];
+    const k = this.cluster.logs?.kubernetes;
+    return [...(this.cluster.logs?.files.map((f) => f.path) ?? []), ...(k ? [`kubernetes: ${k.namespace}/${k.labelSelector}`] : [])];
+  }
+
+  /** etcd pods and the last error listing them, when a Kubernetes source is configured. */
+  podStatus(): { pods: PodState[]; error: string | null } {
+    // Members are named at read time: pods are often listed before the first poll knows the ring.
+    const pods = this.pods.map((pod): PodState => {
+      const { command, ...rest } = pod;
+      void command; // the flags are reported through corruptionAudits()
+      return { ...rest, member: this.memberOfPod(pod) };
+    });
+    return { pods, error: this.podError };
   }
 
   start(): void {
@@ -37,10 +63,61 @@ export class LogCollector {
       });
       this.followers.push(follower);
     }
+    const k = this.cluster.logs?.kubernetes;
+    if (k) {
+      try {
+        this.kube = new EtcdPods(loadKubeConfig(k), { namespace: k.namespace, labelSelector: k.labelSelector });
+        void this.syncPods();
+      } catch (e) {
+        this.podError = e instanceof Error ? e.message : String(e);
+      }
+    }
   }
 
   stop(): void {
     for (const f of this.followers.splice(0)) f.close();
+    for (const f of this.podFollows.values()) f.close();
+    this.podFollows.clear();
+    if (this.podTimer) clearTimeout(this.podTimer);
+    this.podTimer = null;
+    this.kube = null;
+  }
+
+  /** Lists etcd pods, follows the ones not followed yet, audits their flags; again every POD_LIST_MS. */
+  private async syncPods(): Promise<void> {
+    const kube = this.kube;
+    if (!kube) return;
+    try {
+      const pods = await kube.list();
+      this.podError = null;
+      this.pods = pods;
+      for (const pod of pods) {
+        if (this.podFollows.has(pod.name) || !this.kube) continue;
+        const source = `pod/${pod.namespace}/${pod.name}`;
+        this.podFollows.set(
+          pod.name,
+          kube.follow(pod.name, (lines) => lines.forEach((l) => this.ingest(l.text, source, this.memberOfPod(pod) ?? undefined)), {
+            onError: (message) => console.error(`[ringside] ${source}: ${message}`),
+          }),
+        );
+      }
+      for (const [name, follow] of this.podFollows) {
+        if (!pods.some((p) => p.name === name)) {
+          follow.close();
+          this.podFollows.delete(name);
+        }
+      }
+    } catch (e) {
+      this.podError = e instanceof Error ? e.message : String(e);
+    }
+    if (this.kube) this.podTimer = setTimeout(() => void this.syncPods(), POD_LIST_MS);
+  }
+
+  /** The member a pod runs, by its IP or name in the ring's member list; null while unknown. */
+  private memberOfPod(pod: Pick<EtcdPod, 'name' | 'ip' | 'hostIP'>): string | null {
+    const members = this.ring()?.members ?? [];
+    const id = mapPodToMember(pod, members);
+    return members.find((m) => m.id === id)?.name || id;
   }
 
   /** Parses one raw line from `source` and files it under its member. */
@@ -63,9 +140,18 @@ export class LogCollector {
     return this.buffer.query(q);
   }
 
-  /** Each member's corruption-check settings, as its latest startup line announced them. */
+  /**
+   * Each member's corruption-check settings: from its pod's command when it runs on Kubernetes
+   * (what it will run with after a restart too), else as its latest startup line announced them.
+   */
   corruptionAudits(): CorruptionAudit[] {
-    return [...this.audits.values()].sort((a, b) => a.member.localeCompare(b.member, undefined, { numeric: true }));
+    const audits = new Map(this.audits);
+    const version = this.ring()?.members.find((m) => m.version)?.version ?? null;
+    for (const pod of this.pods) {
+      const member = this.memberOfPod(pod) ?? pod.name;
+      audits.set(member, auditFromFlags(member, corruptCheckFlags(pod.command), version));
+    }
+    return [...audits.values()].sort((a, b) => a.member.localeCompare(b.member, undefined, { numeric: true }));
   }
 
   /** zap lines name their member by ID ("local-member-id"); show the name the ring knows. */

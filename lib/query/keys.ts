@@ -1,5 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import type { LogLine } from '../logs/types';
+import type { PodState } from '../monitor/log-collector';
 import type { CorruptionAudit } from '../ring/corruption-audit';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
@@ -66,6 +67,7 @@ export interface LogsResponse {
   sources: string[];
   lines: LogLine[];
   audits: CorruptionAudit[];
+  kubernetes: { pods: PodState[]; error: string | null };
 }
 
 /** The latest corruption lines and each member's check settings, for the consistency panel. */

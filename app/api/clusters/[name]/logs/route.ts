@@ -13,6 +13,7 @@ export function GET(req: Request, ctx: RouteContext<'/api/clusters/[name]/logs'>
       sources: logs?.sources ?? [],
       lines: logs?.query(query) ?? [],
       audits: logs?.corruptionAudits() ?? [],
+      kubernetes: logs?.podStatus() ?? { pods: [], error: null },
     });
   });
 }
