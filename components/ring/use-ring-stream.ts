@@ -3,7 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { applyEvents, applyHashCheck, applyRing } from '@/lib/query/apply-update';
-import { eventsQuery, ringKeys } from '@/lib/query/keys';
+import { fetchEvents, ringKeys } from '@/lib/query/keys';
 import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingEvent, RingState } from '@/lib/ring/types';
 
@@ -38,8 +38,7 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
         attempts = 0;
         setStatus('live');
         // Events that happened while we were away: merge, never replace.
-        queryClient
-          .fetchQuery({ ...eventsQuery(cluster), staleTime: 0 })
+        fetchEvents(cluster)
           .then((events) => queryClient.setQueryData<RingEvent[]>(ringKeys.events(cluster), (prev) => applyEvents(prev, events)))
           .catch(() => undefined);
       };

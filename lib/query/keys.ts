@@ -1,4 +1,4 @@
-import { queryOptions } from '@tanstack/react-query';
+import { queryOptions, skipToken } from '@tanstack/react-query';
 import type { LogLine } from '../logs/types';
 import type { PodState } from '../monitor/log-collector';
 import type { CorruptionAudit } from '../ring/corruption-audit';
@@ -48,12 +48,20 @@ export const ringQuery = (cluster: string) =>
     staleTime: Infinity,
   });
 
+/**
+ * Recent events. The stream hook owns this cache entry: it merges the server's list on every
+ * (re)connect and each live event, so a slow fetch can never replace events that arrived
+ * meanwhile. Components read it with `eventsQuery`, which never fetches on its own.
+ */
 export const eventsQuery = (cluster: string) =>
-  queryOptions({
+  queryOptions<RingEvent[]>({
     queryKey: ringKeys.events(cluster),
-    queryFn: () => getJson<{ events: RingEvent[] }>(`/api/clusters/${cluster}/events`).then((r) => r.events),
+    queryFn: skipToken,
     staleTime: Infinity,
   });
+
+export const fetchEvents = (cluster: string) =>
+  getJson<{ events: RingEvent[] }>(`/api/clusters/${cluster}/events`).then((r) => r.events);
 
 export const hashkvQuery = (cluster: string) =>
   queryOptions({
