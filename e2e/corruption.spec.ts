@@ -50,6 +50,7 @@ test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT 
   await expect(evidence).toContainText(/same compact revision then hashes must match|found hash mismatch/, { timeout: 20_000 });
   await expect(evidence).toContainText('alarm raised');
   await expect(page.getByRole('note', { name: 'Next step' })).toContainText(`Replace ${victim}`);
+  await expect(page.getByRole('alert').filter({ hasText: 'CORRUPT alarm active' })).toContainText(`The leader's corruption check named ${victim}`);
   await page.screenshot({ path: 'test-results/screens/cluster-corrupt.png', fullPage: true });
 });
 

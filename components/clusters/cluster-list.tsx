@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Crown, Siren } from 'lucide-react';
 import Link from 'next/link';
-import { formatAge } from '@/lib/format';
+import { formatAge, formatClock } from '@/lib/format';
 import { clustersQuery } from '@/lib/query/keys';
 import type { ClusterSummary } from '@/lib/ring/summary';
 import type { RingHealth } from '@/lib/ring/types';
@@ -94,6 +94,7 @@ function ClusterRow({ c, now }: { c: ClusterSummary; now: number }) {
           <span className="inline-flex items-center gap-1 font-semibold text-crit">
             <Siren className="size-4" aria-hidden />
             {[...new Set(c.alarms.map((a) => a.alarm))].join(', ')}
+            <span className="font-normal text-muted">since {formatClock(c.alarms.map((a) => a.since).sort()[0])}</span>
           </span>
         ) : (
           <span className="text-faint">none</span>

@@ -13,7 +13,7 @@ const verdictLook: Record<HashVerdict, { Icon: typeof CheckCircle2; text: string
  * Do the members' data agree? The HashKV grid at one common revision, the alarms beside it, and
  * who the evidence points at when a CORRUPT alarm names member 0.
  */
-export function HashPanel({ ring, check, now }: { ring: RingState; check: HashCheck | undefined; now: number }) {
+export function HashPanel({ ring, check, now, named }: { ring: RingState; check: HashCheck | undefined; now: number; named: string[] }) {
   const corrupt = ring.alarms.filter((a) => a.alarm === 'CORRUPT');
   const suspects = suspectsOf(check ?? null);
   return (
@@ -35,6 +35,12 @@ export function HashPanel({ ring, check, now }: { ring: RingState; check: HashCh
                 </>
               ) : (
                 'The hashes do not single out a member yet.'
+              )}
+              {named.length > 0 && (
+                <>
+                  {' '}
+                  The leader&apos;s corruption check named <strong>{named.join(', ')}</strong> (follower-peer-id in its log).
+                </>
               )}
             </p>
           )}

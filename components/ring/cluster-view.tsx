@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { suspectsFromLogs } from '@/lib/ring/hashkv';
 import { corruptionNextStep } from '@/lib/ring/next-step';
 import { Evidence } from '../consistency/evidence';
 import { LogPanel } from '../logs/log-panel';
@@ -74,7 +75,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
 
           <Panel title="Consistency and corruption">
             <div className="grid gap-5 xl:grid-cols-2">
-              <HashPanel ring={data} check={hashkv.data} now={now} />
+              <HashPanel ring={data} check={hashkv.data} now={now} named={suspectsFromLogs(corruption.data?.lines ?? [], data)} />
               <Evidence
                 step={corruptionNextStep(data, hashkv.data ?? null, corruption.data?.audits ?? [])}
                 lines={corruption.data?.lines ?? []}

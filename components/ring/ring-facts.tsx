@@ -1,5 +1,5 @@
 import { Siren } from 'lucide-react';
-import { formatNumber } from '@/lib/format';
+import { formatClock, formatNumber } from '@/lib/format';
 import { memberLabel } from '@/lib/ring/derive';
 import type { RingState } from '@/lib/ring/types';
 
@@ -37,6 +37,7 @@ export function RingFacts({ ring }: { ring: RingState }) {
                 <li key={`${a.memberId}-${a.alarm}`} className="inline-flex items-center gap-1.5 rounded border border-crit/50 bg-crit-bg px-2 py-0.5 font-semibold text-crit">
                   <Siren className="size-4" aria-hidden />
                   {a.alarm} on {memberName(a.memberId)}
+                  <span className="font-normal text-fg/70">since {formatClock(a.since)}</span>
                 </li>
               ))}
             </ul>

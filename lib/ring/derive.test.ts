@@ -78,7 +78,7 @@ describe('deriveRing', () => {
     const s = deriveRing(poll(2, [downProbe('m1'), downProbe('m2'), downProbe('m3')], { members: null, alarms: null }), first, ctx);
     expect(s.members).toHaveLength(3);
     expect(s.membersKnown).toBe(false);
-    expect(s.alarms).toEqual([{ memberId: '0', alarm: 'CORRUPT' }]);
+    expect(s.alarms).toEqual([{ memberId: '0', alarm: 'CORRUPT', since: first.at }]);
     expect(s.alarmsKnown).toBe(false);
     expect(s.health).toBe('unknown');
     expect(s.members[0].lastSeen).toBe(first.at);

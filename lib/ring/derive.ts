@@ -118,7 +118,12 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
   }
 
   const alarmsKnown = poll.alarms !== null;
-  const alarms = (poll.alarms ?? prev?.alarms ?? []).map((a: AlarmEntry) => ({ memberId: a.memberId, alarm: a.alarm }));
+  const seenSince = new Map(prev?.alarms.map((a) => [`${a.memberId}/${a.alarm}`, a.since]));
+  const alarms = (poll.alarms ?? prev?.alarms ?? []).map((a: AlarmEntry) => ({
+    memberId: a.memberId,
+    alarm: a.alarm,
+    since: seenSince.get(`${a.memberId}/${a.alarm}`) ?? at,
+  }));
   const leaderStatus = leader ? byMemberId.get(leader)?.status : undefined;
   const raftTerm = leaderStatus?.raftTerm ?? maxOrNull(answered.map((p) => p.status.raftTerm));
   const clusterId = answered[0]?.status.clusterId ?? prev?.clusterId ?? null;

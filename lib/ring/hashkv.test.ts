@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { deriveRing } from './derive';
 import { downProbe, ids, listEntry, okProbe, poll } from './fixtures';
-import { judgeHashes, pickHashRevision, suspectsOf, type HashReply } from './hashkv';
+import { judgeHashes, pickHashRevision, suspectsFromLogs, suspectsOf, type HashReply } from './hashkv';
 import type { RingState } from './types';
 
 const ctx = { bootId: 'b', pollIntervalMs: 1000 };
@@ -98,4 +98,14 @@ describe('HashKV verdicts', () => {
     expect(verdicts(c)).toEqual({ m1: 'nothing-to-compare', m2: 'unreachable', m3: 'unreachable' });
     expect(c.summary).toBe('could not compare: only one member hashed at revision 42');
   });
+});
+
+test("the leader's follower-peer-id names a suspect, by name when known", () => {
+  const lines = [
+    { category: 'corruption', fields: { 'follower-peer-id': ids.m3, 'leader-compact-revision': -1 } },
+    { category: 'corruption', fields: { 'remote-peer-id': '0' } },
+    { category: 'other', fields: { 'follower-peer-id': ids.m2 } },
+    { category: 'corruption', fields: { 'follower-peer-id': 'ffff' } },
+  ];
+  expect(suspectsFromLogs(lines, healthy3())).toEqual(['ffff', 'm3']);
 });

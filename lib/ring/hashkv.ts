@@ -145,3 +145,18 @@ function pickLargest<T>(groups: Map<unknown, T[]>, preferred: (g: T[]) => boolea
   }
   return best;
 }
+
+/**
+ * Members the leader's own periodic check named (`follower-peer-id` on its corruption lines),
+ * newest first, by name when the ring knows them.
+ */
+export function suspectsFromLogs(lines: { category: string; fields: Record<string, unknown> }[], ring: RingState): string[] {
+  const out: string[] = [];
+  for (const l of [...lines].reverse()) {
+    const id = l.category === 'corruption' ? l.fields['follower-peer-id'] : undefined;
+    if (typeof id !== 'string' || id === '0') continue;
+    const name = ring.members.find((m) => m.id === id)?.name || id;
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}

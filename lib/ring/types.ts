@@ -46,6 +46,8 @@ export interface MemberState {
 export interface Alarm {
   memberId: string;
   alarm: 'NOSPACE' | 'CORRUPT';
+  /** ISO time Ringside first saw it (etcd does not say when it was raised). */
+  since: string;
 }
 
 export type RingHealth = 'healthy' | 'degraded' | 'alarm' | 'no-quorum' | 'unknown';
