@@ -49,6 +49,9 @@ test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT 
   const evidence = page.getByRole('list', { name: 'Corruption lines' });
   await expect(evidence).toContainText(/same compact revision then hashes must match|found hash mismatch/, { timeout: 20_000 });
   await expect(evidence).toContainText('alarm raised');
+  // The leader's "finished peer corruption check" that closed the failing round is not good news.
+  await expect(evidence).toContainText('finished peer corruption check');
+  await expect(evidence.locator('li', { hasText: 'finished peer corruption check' }).first().getByLabel('good news')).toHaveCount(0);
   await expect(page.getByRole('note', { name: 'Next step' })).toContainText(`Replace ${victim}`);
   await expect(page.getByRole('alert').filter({ hasText: 'CORRUPT alarm active' })).toContainText(`The leader's corruption check named ${victim}`);
   await page.screenshot({ path: 'test-results/screens/cluster-corrupt.png', fullPage: true });

@@ -34,7 +34,7 @@ export function RingFacts({ ring }: { ring: RingState }) {
           ) : (
             <ul className="space-y-1">
               {ring.alarms.map((a) => (
-                <li key={`${a.memberId}-${a.alarm}`} className="inline-flex items-center gap-1.5 rounded border border-crit/50 bg-crit-bg px-2 py-0.5 font-semibold text-crit">
+                <li key={`${a.memberId}-${a.alarm}`} className="flex flex-wrap items-center gap-x-1.5 rounded border border-crit/50 bg-crit-bg px-2 py-0.5 font-semibold text-crit">
                   <Siren className="size-4" aria-hidden />
                   {a.alarm} on {memberName(a.memberId)}
                   <span className="font-normal text-fg/70">since {formatClock(a.since)}</span>

@@ -3,6 +3,7 @@ import type { ClusterConfig } from '../config/types';
 import { LogBuffer, type LogQuery } from '../logs/buffer';
 import { followFile, type Follower } from '../logs/follow';
 import { parseLine } from '../logs/parse';
+import { CheckRounds } from '../logs/rounds';
 import type { LogLine } from '../logs/types';
 import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
 import { auditFromFlags, auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
@@ -32,6 +33,7 @@ export class LogCollector {
   private podError: string | null = null;
   private podTimer: NodeJS.Timeout | null = null;
   private kube: EtcdPods | null = null;
+  private readonly rounds = new CheckRounds();
 
   constructor(
     private readonly cluster: ClusterConfig,
@@ -123,11 +125,12 @@ export class LogCollector {
   /** Parses one raw line from `source` and files it under its member. */
   ingest(raw: string, source: string, memberHint?: string): LogLine | null {
     if (raw.trim() === '') return null;
-    const line = parseLine(raw, source);
-    if (line.message === 'starting an etcd server' && typeof line.fields.name === 'string') {
-      this.fileMember.set(source, line.fields.name);
+    const parsed = parseLine(raw, source);
+    if (parsed.message === 'starting an etcd server' && typeof parsed.fields.name === 'string') {
+      this.fileMember.set(source, parsed.fields.name);
     }
-    line.member = memberHint ?? this.fileMember.get(source) ?? this.memberFromFields(line.fields);
+    parsed.member = memberHint ?? this.fileMember.get(source) ?? this.memberFromFields(parsed.fields);
+    const line = this.rounds.judge(parsed);
     if (line.message === 'starting an etcd server' && line.member) {
       this.audits.set(line.member, auditFromStartLine(line.member, line.fields));
     }
