@@ -1,5 +1,4 @@
 import 'server-only';
-import type { LogQuery } from '../logs/buffer';
 import type { LogLine } from '../logs/types';
 import type { ClusterMonitor, MonitorMessage } from '../monitor/cluster-monitor';
 
@@ -75,14 +74,4 @@ export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => bo
       if (msg.type === 'log' && filter(msg.line)) send('log', msg.line);
     }),
   );
-}
-
-/** The same selection as LogBuffer.query, for lines one at a time. */
-export function logFilter(q: LogQuery): (line: LogLine) => boolean {
-  const categories = q.category === undefined ? null : new Set(Array.isArray(q.category) ? q.category : [q.category]);
-  const text = q.text?.toLowerCase();
-  return (line) =>
-    (q.member === undefined || (line.member ?? '') === q.member) &&
-    (!categories || categories.has(line.category)) &&
-    (!text || line.raw.toLowerCase().includes(text));
 }

@@ -29,6 +29,16 @@ export interface LogBufferStats {
   evicted: number;
 }
 
+/** Whether one line matches a query's member, category and text (the stream uses it line by line). */
+export function lineMatcher(q: Pick<LogQuery, 'member' | 'category' | 'text'>): (line: LogLine) => boolean {
+  const categories = q.category === undefined ? null : new Set(Array.isArray(q.category) ? q.category : [q.category]);
+  const text = q.text ? q.text.toLowerCase() : null;
+  return (line) =>
+    (q.member === undefined || (line.member ?? '') === q.member) &&
+    (!categories || categories.has(line.category)) &&
+    (!text || line.raw.toLowerCase().includes(text));
+}
+
 interface Entry {
   seq: number;
   /** Epoch ms used by `since`: the line's own time, else when it was pushed. */
@@ -125,8 +135,7 @@ export class LogBuffer {
   query(q: LogQuery = {}): LogLine[] {
     const limit = q.limit === undefined ? 500 : Math.max(0, Math.floor(q.limit));
     if (limit === 0) return [];
-    const categories = q.category === undefined ? null : new Set(Array.isArray(q.category) ? q.category : [q.category]);
-    const text = q.text ? q.text.toLowerCase() : null;
+    const matches = lineMatcher(q);
     const sinceMs = q.since === undefined ? null : Date.parse(q.since);
     if (sinceMs !== null && Number.isNaN(sinceMs)) throw new Error(`since: expected an ISO time, got "${q.since}"`);
 
@@ -136,9 +145,8 @@ export class LogBuffer {
       let taken = 0;
       for (const e of ring.newestFirst()) {
         if (taken >= limit) break;
-        if (categories && !categories.has(e.line.category)) continue;
         if (sinceMs !== null && e.atMs < sinceMs) continue;
-        if (text && !e.line.raw.toLowerCase().includes(text)) continue;
+        if (!matches(e.line)) continue;
         hits.push(e);
         taken++;
       }
