@@ -1,19 +1,29 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EtcdRing } from './ring';
+import { parseJsonBig, type EtcdRing } from './ring';
 
 /**
- * Real data corruption, the recipe of ETCD.md: write a distinctive value, let it reach every
- * member, stop one follower, overwrite every copy of the value in its bbolt file in place (same
+ * Real data corruption, the recipe of ETCD.md: write a distinctive value, wait until one
+ * follower has applied it, stop that follower, overwrite every copy of the value in its bbolt file in place (same
  * length, so the file stays readable), and leave the member stopped. The caller restarts it with
  * or without the initial corruption check.
  */
 export async function corruptFollower(ring: EtcdRing, name: string, key = '/ringside/corrupt-me'): Promise<{ copies: number }> {
   const good = 'A'.repeat(64);
   const bad = 'B'.repeat(64);
-  const put = await ring.etcdctl(['put', key, good]);
+  const put = await ring.etcdctl(['put', key, good, '-w', 'json']);
   if (put.code !== 0) throw new Error(`put failed: ${put.stderr}`);
-  await new Promise((r) => setTimeout(r, 1000)); // the value must reach the follower's backend
+  const revision = Number((parseJsonBig(put.stdout) as { header: { revision: number | string } }).header.revision);
+  // The value must be applied on the follower (then a graceful stop writes it to its db file).
+  const endpoint = ring.member(name).clientURL;
+  await ring.waitFor(
+    async () => {
+      const st = await ring.etcdctl(['endpoint', 'status', '-w', 'json'], { endpoints: [endpoint] });
+      const [s] = st.code === 0 ? (parseJsonBig(st.stdout) as { Status: { header: { revision: number | string } } }[]) : [];
+      return s !== undefined && Number(s.Status.header.revision) >= revision;
+    },
+    { what: `${name} to apply revision ${revision}`, timeoutMs: 10_000 },
+  );
   await ring.stop(name);
   const db = path.join(ring.member(name).dataDir, 'member', 'snap', 'db');
   const bytes = await readFile(db);
