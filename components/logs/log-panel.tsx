@@ -30,24 +30,33 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
   useEffect(() => {
     const filter = corruptionOnly ? 'category=corruption&' : '';
     let closed = false;
-    let source: EventSource | null = null;
+    let snapshot = false;
+    const early: LogLine[] = [];
+    const add = (line: Keyed) => {
+      if (pausedRef.current) setPending((p) => [...p, line].slice(-KEEP));
+      else setLines((l) => [...l, line].slice(-KEEP));
+    };
+    // Subscribe first, then read the snapshot: a line logged in between arrives on the stream,
+    // and `seq` drops the ones the snapshot already holds.
+    const source = new EventSource(`/api/clusters/${cluster}/logs/stream?${filter}`);
+    source.addEventListener('log', (e) => {
+      const line = JSON.parse((e as MessageEvent<string>).data) as LogLine;
+      if (snapshot) add(keyed(line));
+      else early.push(line);
+    });
     fetch(`/api/clusters/${cluster}/logs?${filter}limit=${KEEP}`)
       .then((r) => r.json() as Promise<{ lines: LogLine[] }>)
       .then((body) => {
         if (closed) return;
-        setLines(body.lines.map(keyed));
+        const last = Math.max(0, ...body.lines.map((l) => l.seq ?? 0));
+        setLines([...body.lines, ...early.filter((l) => (l.seq ?? 0) > last)].slice(-KEEP).map(keyed));
         setPending([]);
-        source = new EventSource(`/api/clusters/${cluster}/logs/stream?${filter}`);
-        source.addEventListener('log', (e) => {
-          const line = keyed(JSON.parse((e as MessageEvent<string>).data) as LogLine);
-          if (pausedRef.current) setPending((p) => [...p, line].slice(-KEEP));
-          else setLines((l) => [...l, line].slice(-KEEP));
-        });
+        snapshot = true;
       })
       .catch(() => undefined);
     return () => {
       closed = true;
-      source?.close();
+      source.close();
     };
   }, [cluster, corruptionOnly]);
 

@@ -30,4 +30,6 @@ export interface LogLine {
   raw: string;
   /** Where the line came from, e.g. a file path or "m1:stderr". */
   source: string;
+  /** Arrival order within one Ringside process, set by the collector; lets a client join a snapshot and a stream without gaps or repeats. */
+  seq?: number;
 }

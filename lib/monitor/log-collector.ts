@@ -34,6 +34,7 @@ export class LogCollector {
   private podTimer: NodeJS.Timeout | null = null;
   private kube: EtcdPods | null = null;
   private readonly rounds = new CheckRounds();
+  private seq = 0;
 
   constructor(
     private readonly cluster: ClusterConfig,
@@ -130,7 +131,7 @@ export class LogCollector {
       this.fileMember.set(source, parsed.fields.name);
     }
     parsed.member = memberHint ?? this.fileMember.get(source) ?? this.memberFromFields(parsed.fields);
-    const line = this.rounds.judge(parsed);
+    const line = { ...this.rounds.judge(parsed), seq: ++this.seq };
     if (line.message === 'starting an etcd server' && line.member) {
       this.audits.set(line.member, auditFromStartLine(line.member, line.fields));
     }
