@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { MetricsTracker, readEtcdScrape } from './member-metrics';
+
+const fixture = (name: string) => readFileSync(path.join(__dirname, 'testdata', name), 'utf8');
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+// Real scrapes of one leader: after a few writes, after 300 more, after a restart and 20 writes.
+const A = fixture('etcd-3.4.23-leader.prom');
+const B = fixture('etcd-3.4.23-leader-later.prom');
+const C = fixture('etcd-3.4.23-leader-restarted.prom');
+
+describe('readEtcdScrape on real etcd 3.4.23 output', () => {
+  test('reads identity, flags, sizes and histograms', () => {
+    const s = readEtcdScrape(A, T0);
+    expect(s).toMatchObject({
+      memberId: 'a8a17421b46f9558',
+      version: '3.4.23',
+      hasLeader: true,
+      isLeader: true,
+      dbSize: 20480,
+      dbSizeInUse: 20480,
+      quotaBytes: 2147483648,
+      proposalsPending: 0,
+      counters: { proposalsFailed: 0, leaderChanges: 1, slowApplies: 0, heartbeatFailures: 0 },
+    });
+    expect(s.walFsync?.map((b) => b.count).slice(0, 4)).toEqual([27, 29, 29, 29]);
+    expect([...s.peerRtt.keys()].sort()).toEqual(['5375444ee366b783', '5b74a9b43717500']);
+    expect(s.processStart).toBe(1795443109.85);
+  });
+});
+
+describe('MetricsTracker', () => {
+  test('the first scrape has no rates or quantiles yet', () => {
+    const m = new MetricsTracker().update(readEtcdScrape(A, T0));
+    expect(m.walFsyncP99Ms).toBeNull();
+    expect(m.backendCommitP99Ms).toBeNull();
+    expect(m.proposalsFailed15m).toBeNull();
+    expect(m.quotaUsedPct).toBeCloseTo((20480 / 2147483648) * 100, 10);
+  });
+
+  test('p99 from bucket deltas between scrapes, through a restart, as the window slides', () => {
+    const t = new MetricsTracker();
+    t.update(readEtcdScrape(A, T0));
+
+    // A -> B. Commit increases [37, 53, 54, 54, ...]: rank 0.99 * 54 = 53.46 falls in (2 ms, 4 ms],
+    // which holds 1; 53.46 - 53 = 0.46 of it: 2 + 2 * 0.46 = 2.92 ms.
+    // WAL fsync increases [295, 299, 300, ...]: rank 297 in (1 ms, 2 ms] holding 4, 2 of them: 1.5 ms.
+    const b = t.update(readEtcdScrape(B, T0 + 10_000));
+    expect(b.backendCommitP99Ms).toBeCloseTo(2.92, 9);
+    expect(b.walFsyncP99Ms).toBeCloseTo(1.5, 9);
+    expect(b.restarted).toBe(false);
+
+    // B -> C: the member restarted (new process_start_time_seconds), so C's counts are all new.
+    // Fsync over the 30 s window: (B - A) + C = [318, 322, 323, ...]; rank 319.77 in
+    // (1 ms, 2 ms] holding 4: 1 + 1.77 / 4 = 1.4425 ms.
+    const c = t.update(readEtcdScrape(C, T0 + 20_000));
+    expect(c.restarted).toBe(true);
+    expect(c.walFsyncP99Ms).toBeCloseTo(1.4425, 9);
+
+    // 45 s in, the A -> B increase has left the 30 s window: only C's counts remain.
+    // Fsync [23, 23, ...]: rank 22.77 in (0, 1 ms]: 0.99 ms. Commit [8, 8, ...]: rank 7.92: 0.99 ms.
+    const later = t.update(readEtcdScrape(C, T0 + 45_000));
+    expect(later.walFsyncP99Ms).toBeCloseTo(0.99, 9);
+    expect(later.backendCommitP99Ms).toBeCloseTo(0.99, 9);
+
+    // Nothing observed for a whole window: no p99 rather than a made-up zero.
+    expect(t.update(readEtcdScrape(C, T0 + 80_000)).walFsyncP99Ms).toBeNull();
+  });
+
+  const scrape = (at: number, o: { start?: number; failed?: number; leaderChanges?: number; sent?: number; rtt?: number[] } = {}) =>
+    readEtcdScrape(
+      [
+        `process_start_time_seconds ${o.start ?? 100}`,
+        '# TYPE etcd_server_proposals_failed_total counter',
+        `etcd_server_proposals_failed_total ${o.failed ?? 0}`,
+        `etcd_server_leader_changes_seen_total ${o.leaderChanges ?? 1}`,
+        `etcd_network_peer_sent_failures_total{To="b2"} ${o.sent ?? 0}`,
+        '# TYPE etcd_network_peer_round_trip_time_seconds histogram',
+        ...[0.1, 0.2, Infinity].map((le, i) => `etcd_network_peer_round_trip_time_seconds_bucket{To="b2",le="${le === Infinity ? '+Inf' : le}"} ${o.rtt?.[i] ?? 0}`),
+      ].join('\n'),
+      at,
+    );
+
+  test('15-minute counts add increases, survive a restart, and forget what is older', () => {
+    const t = new MetricsTracker();
+    t.update(scrape(T0, { failed: 10 }));
+    expect(t.update(scrape(T0 + 1000, { failed: 13 })).proposalsFailed15m).toBe(3);
+    // Restarted at 2 s with 2 failures since: 3 + 2, although the counter went from 13 to 2.
+    expect(t.update(scrape(T0 + 2000, { failed: 2, start: 200 })).proposalsFailed15m).toBe(5);
+    // A restart whose counter already passed the old value is still a reset (start time changed).
+    expect(t.update(scrape(T0 + 3000, { failed: 20, start: 300 })).proposalsFailed15m).toBe(25);
+    // 15 minutes after the first increase it has left the window: 25 - 3.
+    expect(t.update(scrape(T0 + 1000 + 15 * 60_000, { failed: 20, start: 300 })).proposalsFailed15m).toBe(22);
+  });
+
+  test('peer send failures as a rate over the short window', () => {
+    const t = new MetricsTracker();
+    t.update(scrape(T0, { sent: 0 }));
+    const m = t.update(scrape(T0 + 10_000, { sent: 5 }));
+    expect(m.peerSentFailuresPerSec).toBeCloseTo(0.5, 12);
+  });
+
+  test('peer RTT p99 per peer over its own longer window', () => {
+    const t = new MetricsTracker();
+    t.update(scrape(T0, { rtt: [0, 0, 0] }));
+    // Two round trips: one under 0.1 s, one in (0.1, 0.2]: rank 1.98 -> 0.1 + 0.1 * 0.98 = 0.198 s.
+    const m = t.update(scrape(T0 + 30_000, { rtt: [1, 2, 2] }));
+    expect(m.peerRtt).toEqual([{ to: 'b2', p99Ms: expect.closeTo(198, 9) }]);
+    expect(m.peerRttP99Ms).toBeCloseTo(198, 9);
+    // Still within 5 minutes: the same answer without new observations.
+    expect(t.update(scrape(T0 + 200_000, { rtt: [1, 2, 2] })).peerRttP99Ms).toBeCloseTo(198, 9);
+  });
+});

@@ -1,0 +1,209 @@
+import { histogramSeries, parseExposition, sampleValue } from './exposition';
+import { addBuckets, bucketIncrease, counterIncrease, histogramQuantile, TimeWindow, type Bucket } from './histogram';
+
+/** p99 of WAL fsync and backend commit over this trailing window (etcd-mixin: 5m at 30 s scrapes). */
+export const QUANTILE_WINDOW_MS = 30_000;
+/** etcd measures peer round trips only every few seconds per peer, so a longer window (etcd-mixin's 5m). */
+export const PEER_RTT_WINDOW_MS = 5 * 60_000;
+/** Failed proposals, leader changes, slow applies, heartbeat failures: counted over etcd-mixin's 15m. */
+export const COUNT_WINDOW_MS = 15 * 60_000;
+/** Peer send failures: a rate over a short window (etcd-mixin: 4 scrape intervals). */
+export const RATE_WINDOW_MS = 30_000;
+
+const F = {
+  serverId: 'etcd_server_id',
+  version: 'etcd_server_version',
+  processStart: 'process_start_time_seconds',
+  hasLeader: 'etcd_server_has_leader',
+  isLeader: 'etcd_server_is_leader',
+  isLearner: 'etcd_server_is_learner',
+  walFsync: 'etcd_disk_wal_fsync_duration_seconds',
+  backendCommit: 'etcd_disk_backend_commit_duration_seconds',
+  peerRtt: 'etcd_network_peer_round_trip_time_seconds',
+  peerSentFailures: 'etcd_network_peer_sent_failures_total',
+  proposalsPending: 'etcd_server_proposals_pending',
+  proposalsFailed: 'etcd_server_proposals_failed_total',
+  leaderChanges: 'etcd_server_leader_changes_seen_total',
+  slowApplies: 'etcd_server_slow_apply_total',
+  heartbeatFailures: 'etcd_server_heartbeat_send_failures_total',
+  dbSize: 'etcd_mvcc_db_total_size_in_bytes',
+  dbSizeLegacy: 'etcd_debugging_mvcc_db_total_size_in_bytes', // 3.3 and earlier
+  dbSizeInUse: 'etcd_mvcc_db_total_size_in_use_in_bytes',
+  quota: 'etcd_server_quota_backend_bytes',
+} as const;
+
+/** The families Ringside reads; the parser skips the other ~120 of a member's /metrics. */
+export const ETCD_FAMILIES: ReadonlySet<string> = new Set(Object.values(F));
+
+const COUNTERS = ['proposalsFailed', 'leaderChanges', 'slowApplies', 'heartbeatFailures'] as const;
+type CounterName = (typeof COUNTERS)[number];
+
+/** What one scrape of one member says, before any arithmetic across scrapes. */
+export interface EtcdScrape {
+  /** Epoch ms of the scrape. */
+  at: number;
+  /** The member that answered (etcd_server_id), in hex; null on versions without it. */
+  memberId: string | null;
+  version: string | null;
+  processStart: number | null;
+  hasLeader: boolean | null;
+  isLeader: boolean | null;
+  walFsync: Bucket[] | null;
+  backendCommit: Bucket[] | null;
+  /** Round-trip histograms to each peer, by the peer's member ID. */
+  peerRtt: Map<string, Bucket[]>;
+  /** Failed sends to each peer (a counter), by the peer's member ID. */
+  peerSentFailures: Map<string, number>;
+  proposalsPending: number | null;
+  counters: Record<CounterName, number | null>;
+  dbSize: number | null;
+  dbSizeInUse: number | null;
+  quotaBytes: number | null;
+}
+
+/** Reads the figures Ringside needs from a member's /metrics text. Throws ExpositionError on a malformed line. */
+export function readEtcdScrape(text: string, at: number): EtcdScrape {
+  const fams = parseExposition(text, { only: ETCD_FAMILIES });
+  const value = (name: string) => sampleValue(fams.get(name));
+  const flag = (name: string) => {
+    const v = value(name);
+    return v === null ? null : v === 1;
+  };
+  const rtt = new Map(histogramSeries(fams.get(F.peerRtt)).flatMap((h) => (h.labels.To ? [[h.labels.To, h.buckets] as const] : [])));
+  const sent = new Map(fams.get(F.peerSentFailures)?.samples.flatMap((x) => (x.labels.To ? [[x.labels.To, x.value] as const] : [])));
+  return {
+    at,
+    memberId: fams.get(F.serverId)?.samples.find((s) => s.value === 1)?.labels.server_id ?? null,
+    version: fams.get(F.version)?.samples[0]?.labels.server_version ?? null,
+    processStart: value(F.processStart),
+    hasLeader: flag(F.hasLeader),
+    isLeader: flag(F.isLeader),
+    walFsync: histogramSeries(fams.get(F.walFsync))[0]?.buckets ?? null,
+    backendCommit: histogramSeries(fams.get(F.backendCommit))[0]?.buckets ?? null,
+    peerRtt: rtt,
+    peerSentFailures: sent,
+    proposalsPending: value(F.proposalsPending),
+    counters: {
+      proposalsFailed: value(F.proposalsFailed),
+      leaderChanges: value(F.leaderChanges),
+      slowApplies: value(F.slowApplies),
+      heartbeatFailures: value(F.heartbeatFailures),
+    },
+    dbSize: value(F.dbSize) ?? value(F.dbSizeLegacy),
+    dbSizeInUse: value(F.dbSizeInUse),
+    quotaBytes: value(F.quota),
+  };
+}
+
+/** A member's health figures computed across scrapes. Durations in ms; null = no data yet. */
+export interface MemberMetrics {
+  memberId: string | null;
+  /** ISO time of the scrape these figures end at. */
+  at: string;
+  hasLeader: boolean | null;
+  isLeader: boolean | null;
+  /** p99 over the last QUANTILE_WINDOW_MS; null when nothing was observed in it. */
+  walFsyncP99Ms: number | null;
+  backendCommitP99Ms: number | null;
+  /** p99 round trip to each peer over PEER_RTT_WINDOW_MS, by peer member ID. */
+  peerRtt: { to: string; p99Ms: number | null }[];
+  /** The slowest peer's p99. */
+  peerRttP99Ms: number | null;
+  /** Failed sends per second to any peer, over RATE_WINDOW_MS (etcd-mixin counts > 0.01/s as a member down). */
+  peerSentFailuresPerSec: number | null;
+  proposalsPending: number | null;
+  /** Counter increases over the last COUNT_WINDOW_MS (reset-aware); null until two scrapes. */
+  proposalsFailed15m: number | null;
+  leaderChanges15m: number | null;
+  slowApplies15m: number | null;
+  heartbeatFailures15m: number | null;
+  dbSize: number | null;
+  dbSizeInUse: number | null;
+  quotaBytes: number | null;
+  /** dbSize as a percentage of the backend quota. */
+  quotaUsedPct: number | null;
+  /** True when this scrape found the member restarted (its counters reset). */
+  restarted: boolean;
+}
+
+const toMs = (s: number | null) => (s === null ? null : s * 1000);
+
+/**
+ * Turns successive scrapes of one member into rates and windowed quantiles. Keeps only what its
+ * windows need: at a 1 s interval about 900 counter entries and 300 bucket vectors.
+ */
+export class MetricsTracker {
+  private prev: EtcdScrape | null = null;
+  private since: number | null = null;
+  private readonly fsync = new TimeWindow<Bucket[]>(QUANTILE_WINDOW_MS);
+  private readonly commit = new TimeWindow<Bucket[]>(QUANTILE_WINDOW_MS);
+  private readonly rtt = new Map<string, TimeWindow<Bucket[]>>();
+  private readonly sentFailures = new TimeWindow<number>(RATE_WINDOW_MS);
+  private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new TimeWindow<number>(COUNT_WINDOW_MS)])) as Record<CounterName, TimeWindow<number>>;
+
+  update(s: EtcdScrape): MemberMetrics {
+    const prev = this.prev;
+    const restarted = Boolean(prev && s.processStart !== null && prev.processStart !== null && s.processStart !== prev.processStart);
+    const at = s.at;
+    this.since ??= at;
+
+    const addHist = (w: TimeWindow<Bucket[]>, before: Bucket[] | null | undefined, now: Bucket[] | null | undefined) => {
+      if (!now) return;
+      const inc = bucketIncrease(before ?? null, now, restarted);
+      if (inc) w.add(at, inc);
+    };
+    addHist(this.fsync, prev?.walFsync, s.walFsync);
+    addHist(this.commit, prev?.backendCommit, s.backendCommit);
+    for (const [to, buckets] of s.peerRtt) {
+      let w = this.rtt.get(to);
+      if (!w) this.rtt.set(to, (w = new TimeWindow(PEER_RTT_WINDOW_MS)));
+      // A peer seen for the first time has no earlier scrape of its own: its counts start here.
+      addHist(w, prev ? (prev.peerRtt.get(to) ?? buckets.map((b) => ({ le: b.le, count: 0 }))) : null, buckets);
+    }
+    for (const to of this.rtt.keys()) if (!s.peerRtt.has(to) && this.rtt.get(to)!.size === 0) this.rtt.delete(to);
+
+    if (prev) {
+      let failed = 0;
+      for (const [to, v] of s.peerSentFailures) failed += counterIncrease(prev.peerSentFailures.get(to) ?? 0, v, restarted) ?? 0;
+      this.sentFailures.add(at, failed);
+      for (const c of COUNTERS) {
+        const cur = s.counters[c];
+        const inc = cur === null ? null : counterIncrease(prev.counters[c], cur, restarted);
+        if (inc !== null) this.counts[c].add(at, inc);
+      }
+    }
+    this.prev = s;
+
+    const p99 = (w: TimeWindow<Bucket[]>) => {
+      const summed = w.within(at).reduce<Bucket[] | null>((acc, b) => addBuckets(acc, b), null);
+      return summed ? histogramQuantile(0.99, summed) : null;
+    };
+    const sum = (w: TimeWindow<number>) => (prev ? w.within(at).reduce((a, b) => a + b, 0) : null);
+    const peerRtt = [...this.rtt.entries()].map(([to, w]) => ({ to, p99Ms: toMs(p99(w)) })).sort((a, b) => a.to.localeCompare(b.to));
+    const rtts = peerRtt.flatMap((p) => (p.p99Ms === null ? [] : [p.p99Ms]));
+    const span = Math.min(RATE_WINDOW_MS, at - this.since) / 1000;
+    const sentSum = sum(this.sentFailures);
+
+    return {
+      memberId: s.memberId,
+      at: new Date(at).toISOString(),
+      hasLeader: s.hasLeader,
+      isLeader: s.isLeader,
+      walFsyncP99Ms: toMs(p99(this.fsync)),
+      backendCommitP99Ms: toMs(p99(this.commit)),
+      peerRtt,
+      peerRttP99Ms: rtts.length ? Math.max(...rtts) : null,
+      peerSentFailuresPerSec: sentSum === null || span <= 0 ? null : sentSum / span,
+      proposalsPending: s.proposalsPending,
+      proposalsFailed15m: sum(this.counts.proposalsFailed),
+      leaderChanges15m: sum(this.counts.leaderChanges),
+      slowApplies15m: sum(this.counts.slowApplies),
+      heartbeatFailures15m: sum(this.counts.heartbeatFailures),
+      dbSize: s.dbSize,
+      dbSizeInUse: s.dbSizeInUse,
+      quotaBytes: s.quotaBytes,
+      quotaUsedPct: s.dbSize !== null && s.quotaBytes ? (s.dbSize / s.quotaBytes) * 100 : null,
+      restarted,
+    };
+  }
+}
