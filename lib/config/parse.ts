@@ -98,7 +98,8 @@ export function parseConfig(file: string, readFile: ReadFile): RingsideConfig {
         kubeconfig: c.logs.kubernetes.kubeconfig && path.resolve(base, c.logs.kubernetes.kubeconfig),
       },
     };
-    return { name: c.name, endpoints: c.endpoints.map(normalizeEndpoint), tls, ...(logs ? { logs } : {}) };
+    const metrics = { ...c.metrics, urls: Object.fromEntries(Object.entries(c.metrics.urls).map(([m, u]) => [m, normalizeEndpoint(u)])) };
+    return { name: c.name, endpoints: c.endpoints.map(normalizeEndpoint), tls, ...(logs ? { logs } : {}), metrics };
   });
 
   return {
@@ -106,6 +107,7 @@ export function parseConfig(file: string, readFile: ReadFile): RingsideConfig {
     pollIntervalMs: cfg.pollIntervalMs,
     hashCheckIntervalMs: cfg.hashCheckIntervalMs,
     requestTimeoutMs: cfg.requestTimeoutMs ?? Math.min(800, Math.round(cfg.pollIntervalMs * 0.8)),
+    alerts: cfg.alerts as RingsideConfig['alerts'],
     clusters,
   };
 }

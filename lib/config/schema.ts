@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALERT_RULES, type AlertRuleName } from '../alerts/rules';
 
 /** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
 export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -58,6 +59,19 @@ const logs = z
   })
   .strict();
 
+const metrics = z
+  .object({
+    /** false: do not scrape /metrics (no disk, peer or proposal figures, and their alerts stay quiet). */
+    enabled: z.boolean().default(true),
+    /** A member's metrics listener by member name (its --listen-metrics-urls), e.g. m1: http://10.0.0.1:2381 */
+    urls: z.record(z.string().min(1), endpoint).default({}),
+    /** Else: the member's client host on this port... */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** ...over this scheme (etcd's metrics listener is plain HTTP unless given https://). */
+    scheme: z.enum(['http', 'https']).default('http'),
+  })
+  .strict();
+
 const cluster = z
   .object({
     name: z
@@ -67,8 +81,26 @@ const cluster = z
     tls: tls.optional(),
     /** Where the members' logs are read from, for corruption evidence and the log panel. */
     logs: logs.optional(),
+    /** Where members' /metrics are scraped; default: each member's client URL with the cluster's TLS. */
+    metrics: metrics.default({ enabled: true, urls: {}, scheme: 'http' }),
   })
   .strict();
+
+const alertOverride = z
+  .object({
+    /** How long the condition must hold before the alert fires (default: etcd-mixin's, scaled to the poll interval). */
+    forMs: z.number().int().min(0).max(86_400_000).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+const alerts = z.record(z.string(), alertOverride).superRefine((rules, ctx) => {
+  for (const name of Object.keys(rules)) {
+    if (!ALERT_RULES.includes(name as AlertRuleName)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `unknown alert rule; the rules are ${ALERT_RULES.join(', ')}` });
+    }
+  }
+});
 
 export const configSchema = z
   .object({
@@ -76,6 +108,8 @@ export const configSchema = z
     hashCheckIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
     /** Deadline of every call to a member; a hung member costs at most this much. */
     requestTimeoutMs: z.number().int().min(50).max(30_000).optional(),
+    /** Per-rule overrides, by rule name: { forMs, disabled }. */
+    alerts: alerts.default({}),
     clusters: z
       .array(cluster)
       .min(1, 'needs at least one cluster')

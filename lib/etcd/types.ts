@@ -1,3 +1,5 @@
+import type { MemberMetrics } from '../metrics/member-metrics';
+
 /** What members answer, mapped from etcd3's wire shapes (64-bit IDs as hex, counters as numbers). */
 export interface MemberStatus {
   memberId: string;
@@ -35,6 +37,9 @@ export type MemberProbe =
   | { endpoint: string; ok: true; status: MemberStatus; latencyMs: number }
   | { endpoint: string; ok: false; code: ProbeErrorCode; error: string; latencyMs: number };
 
+/** One member's /metrics scrape, turned into figures (or why it failed). */
+export type MetricsResult = { ok: true; url: string; metrics: MemberMetrics } | { ok: false; url: string; error: string };
+
 /** One poll of one cluster: everything the ring state is derived from. */
 export interface PollResult {
   cluster: string;
@@ -48,4 +53,6 @@ export interface PollResult {
   probes: MemberProbe[];
   /** null when no member answered the alarm list (it needs quorum). */
   alarms: AlarmEntry[] | null;
+  /** /metrics of each member scraped alongside the status poll, by member ID; absent when off. */
+  metrics?: Record<string, MetricsResult>;
 }

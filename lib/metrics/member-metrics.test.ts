@@ -99,7 +99,7 @@ describe('MetricsTracker', () => {
     const t = new MetricsTracker();
     t.update(scrape(T0, { sent: 0 }));
     const m = t.update(scrape(T0 + 10_000, { sent: 5 }));
-    expect(m.peerSentFailuresPerSec).toBeCloseTo(0.5, 12);
+    expect(m.peers).toEqual([{ to: 'b2', rttP99Ms: null, sentFailuresPerSec: expect.closeTo(0.5, 12) }]);
   });
 
   test('peer RTT p99 per peer over its own longer window', () => {
@@ -107,7 +107,7 @@ describe('MetricsTracker', () => {
     t.update(scrape(T0, { rtt: [0, 0, 0] }));
     // Two round trips: one under 0.1 s, one in (0.1, 0.2]: rank 1.98 -> 0.1 + 0.1 * 0.98 = 0.198 s.
     const m = t.update(scrape(T0 + 30_000, { rtt: [1, 2, 2] }));
-    expect(m.peerRtt).toEqual([{ to: 'b2', p99Ms: expect.closeTo(198, 9) }]);
+    expect(m.peers).toEqual([{ to: 'b2', rttP99Ms: expect.closeTo(198, 9), sentFailuresPerSec: 0 }]);
     expect(m.peerRttP99Ms).toBeCloseTo(198, 9);
     // Still within 5 minutes: the same answer without new observations.
     expect(t.update(scrape(T0 + 200_000, { rtt: [1, 2, 2] })).peerRttP99Ms).toBeCloseTo(198, 9);

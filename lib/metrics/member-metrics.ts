@@ -95,6 +95,12 @@ export function readEtcdScrape(text: string, at: number): EtcdScrape {
   };
 }
 
+export interface PeerFigures {
+  to: string;
+  rttP99Ms: number | null;
+  sentFailuresPerSec: number | null;
+}
+
 /** A member's health figures computed across scrapes. Durations in ms; null = no data yet. */
 export interface MemberMetrics {
   memberId: string | null;
@@ -105,12 +111,13 @@ export interface MemberMetrics {
   /** p99 over the last QUANTILE_WINDOW_MS; null when nothing was observed in it. */
   walFsyncP99Ms: number | null;
   backendCommitP99Ms: number | null;
-  /** p99 round trip to each peer over PEER_RTT_WINDOW_MS, by peer member ID. */
-  peerRtt: { to: string; p99Ms: number | null }[];
-  /** The slowest peer's p99. */
+  /**
+   * Each peer by member ID: p99 round trip over PEER_RTT_WINDOW_MS, and failed sends per second
+   * over RATE_WINDOW_MS (etcd-mixin counts more than 0.01/s as that peer being down).
+   */
+  peers: PeerFigures[];
+  /** The slowest peer's round-trip p99. */
   peerRttP99Ms: number | null;
-  /** Failed sends per second to any peer, over RATE_WINDOW_MS (etcd-mixin counts > 0.01/s as a member down). */
-  peerSentFailuresPerSec: number | null;
   proposalsPending: number | null;
   /** Counter increases over the last COUNT_WINDOW_MS (reset-aware); null until two scrapes. */
   proposalsFailed15m: number | null;
@@ -138,7 +145,7 @@ export class MetricsTracker {
   private readonly fsync = new TimeWindow<Bucket[]>(QUANTILE_WINDOW_MS);
   private readonly commit = new TimeWindow<Bucket[]>(QUANTILE_WINDOW_MS);
   private readonly rtt = new Map<string, TimeWindow<Bucket[]>>();
-  private readonly sentFailures = new TimeWindow<number>(RATE_WINDOW_MS);
+  private readonly sentFailures = new Map<string, TimeWindow<number>>();
   private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new TimeWindow<number>(COUNT_WINDOW_MS)])) as Record<CounterName, TimeWindow<number>>;
 
   update(s: EtcdScrape): MemberMetrics {
@@ -160,12 +167,13 @@ export class MetricsTracker {
       // A peer seen for the first time has no earlier scrape of its own: its counts start here.
       addHist(w, prev ? (prev.peerRtt.get(to) ?? buckets.map((b) => ({ le: b.le, count: 0 }))) : null, buckets);
     }
-    for (const to of this.rtt.keys()) if (!s.peerRtt.has(to) && this.rtt.get(to)!.size === 0) this.rtt.delete(to);
 
     if (prev) {
-      let failed = 0;
-      for (const [to, v] of s.peerSentFailures) failed += counterIncrease(prev.peerSentFailures.get(to) ?? 0, v, restarted) ?? 0;
-      this.sentFailures.add(at, failed);
+      for (const [to, v] of s.peerSentFailures) {
+        let w = this.sentFailures.get(to);
+        if (!w) this.sentFailures.set(to, (w = new TimeWindow(RATE_WINDOW_MS)));
+        w.add(at, counterIncrease(prev.peerSentFailures.get(to) ?? 0, v, restarted) ?? 0);
+      }
       for (const c of COUNTERS) {
         const cur = s.counters[c];
         const inc = cur === null ? null : counterIncrease(prev.counters[c], cur, restarted);
@@ -173,16 +181,24 @@ export class MetricsTracker {
       }
     }
     this.prev = s;
+    // A peer that left the ring is forgotten once its windows have emptied.
+    for (const [peers, current] of [[this.rtt, s.peerRtt], [this.sentFailures, s.peerSentFailures]] as const) {
+      for (const [to, w] of peers) if (!current.has(to) && w.within(at).length === 0) peers.delete(to);
+    }
 
     const p99 = (w: TimeWindow<Bucket[]>) => {
       const summed = w.within(at).reduce<Bucket[] | null>((acc, b) => addBuckets(acc, b), null);
       return summed ? histogramQuantile(0.99, summed) : null;
     };
     const sum = (w: TimeWindow<number>) => (prev ? w.within(at).reduce((a, b) => a + b, 0) : null);
-    const peerRtt = [...this.rtt.entries()].map(([to, w]) => ({ to, p99Ms: toMs(p99(w)) })).sort((a, b) => a.to.localeCompare(b.to));
-    const rtts = peerRtt.flatMap((p) => (p.p99Ms === null ? [] : [p.p99Ms]));
     const span = Math.min(RATE_WINDOW_MS, at - this.since) / 1000;
-    const sentSum = sum(this.sentFailures);
+    const peers = [...new Set([...this.rtt.keys(), ...this.sentFailures.keys()])].sort().map((to): PeerFigures => {
+      const rtt = this.rtt.get(to);
+      const sent = this.sentFailures.get(to);
+      const failed = sent ? sum(sent) : null;
+      return { to, rttP99Ms: rtt ? toMs(p99(rtt)) : null, sentFailuresPerSec: failed === null || span <= 0 ? null : failed / span };
+    });
+    const rtts = peers.flatMap((p) => (p.rttP99Ms === null ? [] : [p.rttP99Ms]));
 
     return {
       memberId: s.memberId,
@@ -191,9 +207,8 @@ export class MetricsTracker {
       isLeader: s.isLeader,
       walFsyncP99Ms: toMs(p99(this.fsync)),
       backendCommitP99Ms: toMs(p99(this.commit)),
-      peerRtt,
+      peers,
       peerRttP99Ms: rtts.length ? Math.max(...rtts) : null,
-      peerSentFailuresPerSec: sentSum === null || span <= 0 ? null : sentSum / span,
       proposalsPending: s.proposalsPending,
       proposalsFailed15m: sum(this.counts.proposalsFailed),
       leaderChanges15m: sum(this.counts.leaderChanges),

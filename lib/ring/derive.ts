@@ -41,6 +41,7 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     const endpoint = probe?.endpoint ?? entry.clientURLs[0] ?? null;
     const failed = endpoint ? failedByEndpoint.get(endpoint) : undefined;
     const s = probe?.status;
+    const scraped = poll.metrics?.[entry.id];
     return {
       id: entry.id,
       name: entry.name,
@@ -68,6 +69,9 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
           ? 'not started: added to the member list but has not joined yet'
           : (failed?.error ?? (endpoint ? 'not polled yet' : 'no client URL to poll')),
       lastSeen: probe ? at : (before?.lastSeen ?? null),
+      metrics: scraped?.ok ? scraped.metrics : null,
+      metricsError: scraped && !scraped.ok ? scraped.error : null,
+      metricsURL: scraped?.url ?? null,
     };
   });
 

@@ -1,3 +1,5 @@
+import type { MemberMetrics } from '../metrics/member-metrics';
+
 /**
  * The ring model: what the API serves and the browser renders. Pure data, safe to import
  * from client code with `import type`.
@@ -41,6 +43,12 @@ export interface MemberState {
   error: string | null;
   /** ISO time of the last successful probe, null if never. */
   lastSeen: string | null;
+  /** Health figures from the member's /metrics (fsync and commit p99, peers, proposals...), null when not scraped. */
+  metrics: MemberMetrics | null;
+  /** Why the last /metrics scrape failed, null when it worked or scraping is off. */
+  metricsError: string | null;
+  /** Where its /metrics is scraped from, null when off. */
+  metricsURL: string | null;
 }
 
 export interface Alarm {

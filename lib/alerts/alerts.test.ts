@@ -1,0 +1,221 @@
+import { describe, expect, test } from 'vitest';
+import type { MetricsResult, PollResult } from '../etcd/types';
+import type { MemberMetrics } from '../metrics/member-metrics';
+import { deriveRing } from '../ring/derive';
+import { downProbe, ids, okProbe, poll } from '../ring/fixtures';
+import type { HashCheck } from '../ring/hashkv';
+import type { RingEvent, RingState } from '../ring/types';
+import { ALERT_RULES, evaluateRules, forMsOf, type AlertInput, type AlertRuleName } from './rules';
+import { AlertTracker } from './tracker';
+
+const L = ids.m1;
+const T0 = Date.UTC(2026, 10, 23, 3, 0, 0);
+const ctx = { bootId: 'b1', pollIntervalMs: 1000 };
+
+function metrics(extra: Partial<MemberMetrics> = {}): MemberMetrics {
+  return {
+    memberId: null,
+    at: new Date(T0).toISOString(),
+    hasLeader: true,
+    isLeader: false,
+    walFsyncP99Ms: 2,
+    backendCommitP99Ms: 4,
+    peers: [],
+    peerRttP99Ms: 1,
+    proposalsPending: 0,
+    proposalsFailed15m: 0,
+    leaderChanges15m: 0,
+    slowApplies15m: 0,
+    heartbeatFailures15m: 0,
+    dbSize: 20480,
+    dbSizeInUse: 16384,
+    quotaBytes: 2 ** 31,
+    quotaUsedPct: 0.001,
+    restarted: false,
+    ...extra,
+  };
+}
+
+/** A healthy 3-member ring, changed by `change`, with m2's metrics set from `m2`. */
+function ring(change: { probes?: PollResult['probes']; alarms?: PollResult['alarms']; m2?: Partial<MemberMetrics> } = {}): RingState {
+  const probes = change.probes ?? [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)];
+  const m: Record<string, MetricsResult> = {};
+  for (const p of probes) if (p.ok) m[p.status.memberId] = { ok: true, url: `${p.endpoint}/metrics`, metrics: metrics(p.status.memberId === ids.m2 ? change.m2 : {}) };
+  return deriveRing(poll(1, probes, { alarms: change.alarms ?? [], metrics: m }), null, ctx);
+}
+
+const check = (consistent: boolean | null, at = T0): HashCheck => ({
+  cluster: 'demo',
+  revision: 40,
+  checkedAt: new Date(at).toISOString(),
+  consistent,
+  members: [],
+  leaderSide: consistent === false ? 'majority' : null,
+  summary: consistent === false ? 'MISMATCH at revision 40: m3 differs from m1, m2' : 'agree',
+});
+
+const leaderChange = (ageMs: number, now: number): RingEvent => ({
+  id: `e${ageMs}`,
+  cluster: 'demo',
+  at: new Date(now - ageMs).toISOString(),
+  kind: 'leader-changed',
+  severity: 'warning',
+  from: ids.m1,
+  to: ids.m2,
+  message: 'Leader changed',
+});
+
+type Inputs = (now: number) => Omit<AlertInput, 'now'>;
+const plain = (r: RingState): Inputs => () => ({ ring: r, hashChecks: [], events: [] });
+
+/** Each rule: input under which it holds, input under which it does not, and its `for` at 1 s polls. */
+const cases: { rule: AlertRuleName; forMs: number; bad: Inputs; good: Inputs; severity?: string }[] = [
+  { rule: 'etcdNoLeader', forMs: 3000, bad: plain(ring({ probes: [okProbe('m1', L), okProbe('m2', '0'), okProbe('m3', L)] })), good: plain(ring()) },
+  { rule: 'etcdInsufficientMembers', forMs: 6000, bad: plain(ring({ probes: [okProbe('m1', L), downProbe('m2'), downProbe('m3')] })), good: plain(ring()) },
+  { rule: 'etcdMembersDown', forMs: 20_000, bad: plain(ring({ probes: [okProbe('m1', L), okProbe('m2', L), downProbe('m3')] })), good: plain(ring()) },
+  {
+    rule: 'etcdMembersDown',
+    forMs: 20_000,
+    // m3 answers Ringside, but m2 cannot send to it: cut off from its peers.
+    bad: plain(ring({ m2: { peers: [{ to: ids.m3, rttP99Ms: 1, sentFailuresPerSec: 0.5 }] } })),
+    good: plain(ring({ m2: { peers: [{ to: ids.m3, rttP99Ms: 1, sentFailuresPerSec: 0 }] } })),
+  },
+  {
+    rule: 'etcdHighNumberOfLeaderChanges',
+    forMs: 10_000,
+    bad: (now) => ({ ring: ring(), hashChecks: [], events: [1, 2, 3, 4].map((min) => leaderChange(min * 60_000, now)) }),
+    // The same four elections, once the oldest is more than 15 minutes old.
+    good: (now) => ({ ring: ring(), hashChecks: [], events: [1, 2, 3, 16].map((min) => leaderChange(min * 60_000, now)) }),
+  },
+  { rule: 'etcdHighFsyncDurations', forMs: 20_000, bad: plain(ring({ m2: { walFsyncP99Ms: 600 } })), good: plain(ring({ m2: { walFsyncP99Ms: 9 } })), severity: 'warning' },
+  { rule: 'etcdHighFsyncDurations', forMs: 20_000, bad: plain(ring({ m2: { walFsyncP99Ms: 1200 } })), good: plain(ring()), severity: 'critical' },
+  { rule: 'etcdHighCommitDurations', forMs: 20_000, bad: plain(ring({ m2: { backendCommitP99Ms: 300 } })), good: plain(ring()) },
+  {
+    rule: 'etcdMemberCommunicationSlow',
+    forMs: 20_000,
+    bad: plain(ring({ m2: { peers: [{ to: ids.m3, rttP99Ms: 200, sentFailuresPerSec: 0 }] } })),
+    good: plain(ring({ m2: { peers: [{ to: ids.m3, rttP99Ms: 20, sentFailuresPerSec: 0 }] } })),
+  },
+  { rule: 'etcdHighNumberOfFailedProposals', forMs: 30_000, bad: plain(ring({ m2: { proposalsFailed15m: 6 } })), good: plain(ring({ m2: { proposalsFailed15m: 5 } })) },
+  { rule: 'etcdDatabaseQuotaLowSpace', forMs: 20_000, bad: plain(ring({ m2: { quotaUsedPct: 96 } })), good: plain(ring({ m2: { quotaUsedPct: 90 } })) },
+  {
+    rule: 'etcdExcessiveDatabaseGrowth',
+    forMs: 20_000,
+    bad: () => ({ ring: ring(), hashChecks: [], events: [], dbSizeIn4h: new Map([[ids.m2, 2 ** 31 + 1]]) }),
+    good: () => ({ ring: ring(), hashChecks: [], events: [], dbSizeIn4h: new Map([[ids.m2, 2 ** 30]]) }),
+  },
+  {
+    rule: 'etcdDatabaseHighFragmentationRatio',
+    forMs: 20_000,
+    bad: plain(ring({ probes: [okProbe('m1', L), okProbe('m2', L, { dbSize: 400e6, dbSizeInUse: 150e6 }), okProbe('m3', L)] })),
+    // As fragmented, but under 100 MB in use: not worth a defrag.
+    good: plain(ring({ probes: [okProbe('m1', L), okProbe('m2', L, { dbSize: 400e6, dbSizeInUse: 90e6 }), okProbe('m3', L)] })),
+  },
+  { rule: 'ringsideCorruptAlarm', forMs: 0, bad: plain(ring({ alarms: [{ memberId: '0', alarm: 'CORRUPT' }] })), good: plain(ring()) },
+  { rule: 'ringsideNospaceAlarm', forMs: 0, bad: plain(ring({ alarms: [{ memberId: ids.m2, alarm: 'NOSPACE' }] })), good: plain(ring()) },
+  {
+    rule: 'ringsideHashMismatch',
+    forMs: 0,
+    // A later check that could not tell does not clear it: only a check that agrees does.
+    bad: () => ({ ring: ring(), hashChecks: [check(true), check(false), check(null)], events: [] }),
+    good: () => ({ ring: ring(), hashChecks: [check(false), check(true)], events: [] }),
+  },
+  {
+    rule: 'ringsideLeaderDisagreement',
+    forMs: 3000,
+    bad: plain(ring({ probes: [okProbe('m1', L, { raftTerm: 3 }), okProbe('m2', L), okProbe('m3', ids.m3, { raftTerm: 2 })] })),
+    good: plain(ring()),
+  },
+  {
+    rule: 'ringsideApplyBehind',
+    forMs: 10_000,
+    bad: plain(ring({ probes: [okProbe('m1', L, { raftIndex: 5000, raftAppliedIndex: 5000 }), okProbe('m2', L, { raftAppliedIndex: 3500 }), okProbe('m3', L, { raftIndex: 5000, raftAppliedIndex: 5000 })] })),
+    good: plain(ring({ probes: [okProbe('m1', L, { raftIndex: 5000, raftAppliedIndex: 5000 }), okProbe('m2', L, { raftAppliedIndex: 4500 }), okProbe('m3', L, { raftIndex: 5000, raftAppliedIndex: 5000 })] })),
+  },
+];
+
+describe('alert rules fire after their `for` and resolve (1 s polls, fake clock)', () => {
+  test('every rule has a case', () => {
+    expect(new Set(cases.map((c) => c.rule))).toEqual(new Set(ALERT_RULES));
+  });
+
+  test.each(cases)('$rule ($severity)', ({ rule, forMs, bad, good, severity }) => {
+    expect(forMsOf(rule, 1000)).toBe(forMs);
+    const tracker = new AlertTracker('demo', { pollIntervalMs: 1000 });
+    const step = (now: number, inputs: Inputs) => tracker.update(evaluateRules({ ...inputs(now), now }), now).filter((c) => c.alert.rule === rule);
+    const mine = () => tracker.list().filter((a) => a.rule === rule);
+
+    expect(step(T0 - 1000, good)).toEqual([]);
+    expect(mine()).toEqual([]);
+
+    // Pending on every poll until `for` has passed...
+    for (let now = T0; now < T0 + forMs; now += 1000) {
+      expect(step(now, bad), `at +${now - T0} ms`).toEqual([]);
+      expect(mine().map((a) => a.state)).toEqual(['pending']);
+    }
+    // ...then firing, once, with when it began.
+    const fired = step(T0 + forMs, bad);
+    expect(fired.map((c) => c.change)).toEqual(['firing']);
+    const alert = fired[0].alert;
+    expect(alert).toMatchObject({ state: 'firing', activeSince: new Date(T0).toISOString(), firingSince: new Date(T0 + forMs).toISOString(), forMs });
+    if (severity) expect(alert.severity).toBe(severity);
+    expect(alert.message.length).toBeGreaterThan(5);
+    expect(tracker.firing().map((a) => a.rule)).toContain(rule);
+    expect(step(T0 + forMs + 1000, bad)).toEqual([]);
+
+    // Resolved at the first poll where the condition no longer holds.
+    const resolved = step(T0 + forMs + 2000, good);
+    expect(resolved.map((c) => c.change)).toEqual(['resolved']);
+    expect(mine()).toEqual([]);
+  });
+});
+
+describe('AlertTracker', () => {
+  const down = ring({ probes: [okProbe('m1', L), okProbe('m2', L), downProbe('m3')] });
+  const up = ring();
+  const run = (tracker: AlertTracker, r: RingState, now: number) => tracker.update(evaluateRules({ ring: r, hashChecks: [], events: [], now }), now);
+
+  test('a condition that clears before its `for` never fires, and starts over when it returns', () => {
+    const tracker = new AlertTracker('demo', { pollIntervalMs: 1000 });
+    for (let s = 0; s < 19; s++) expect(run(tracker, down, T0 + s * 1000)).toEqual([]);
+    expect(run(tracker, up, T0 + 19_000)).toEqual([]);
+    for (let s = 20; s < 39; s++) expect(run(tracker, down, T0 + s * 1000)).toEqual([]);
+    expect(tracker.list()[0]).toMatchObject({ state: 'pending', activeSince: new Date(T0 + 20_000).toISOString() });
+    expect(run(tracker, down, T0 + 40_000).map((c) => c.change)).toEqual(['firing']);
+  });
+
+  test('severity follows the value while firing', () => {
+    const tracker = new AlertTracker('demo', { pollIntervalMs: 1000, overrides: { etcdHighFsyncDurations: { forMs: 0 } } });
+    run(tracker, ring({ m2: { walFsyncP99Ms: 600 } }), T0);
+    expect(tracker.firing()[0].severity).toBe('warning');
+    run(tracker, ring({ m2: { walFsyncP99Ms: 1500 } }), T0 + 1000);
+    expect(tracker.firing()[0]).toMatchObject({ severity: 'critical', firingSince: new Date(T0).toISOString() });
+  });
+
+  test('config overrides: a different `for`, or the rule off', () => {
+    const fast = new AlertTracker('demo', { pollIntervalMs: 1000, overrides: { etcdMembersDown: { forMs: 2000 } } });
+    run(fast, down, T0);
+    expect(run(fast, down, T0 + 2000).map((c) => c.alert.rule)).toEqual(['etcdMembersDown']);
+    const off = new AlertTracker('demo', { pollIntervalMs: 1000, overrides: { etcdMembersDown: { disabled: true } } });
+    for (let s = 0; s < 60; s++) expect(run(off, down, T0 + s * 1000)).toEqual([]);
+  });
+
+  test('`for` scales with the poll interval, never below 3 polls', () => {
+    expect(forMsOf('etcdMembersDown', 1000)).toBe(20_000);
+    expect(forMsOf('etcdMembersDown', 5000)).toBe(100_000);
+    expect(forMsOf('etcdNoLeader', 200)).toBe(600);
+    expect(forMsOf('ringsideCorruptAlarm', 1000)).toBe(0);
+  });
+
+  test('alerts name their member, the rule’s meaning and the next step; worst first', () => {
+    const tracker = new AlertTracker('demo', { pollIntervalMs: 1000, overrides: { etcdMembersDown: { forMs: 0 }, etcdHighCommitDurations: { forMs: 0 } } });
+    const r = ring({ probes: [okProbe('m1', L), okProbe('m2', L), downProbe('m3')], m2: { backendCommitP99Ms: 400 } });
+    run(tracker, r, T0);
+    const [first, second] = tracker.firing();
+    expect(first).toMatchObject({ rule: 'etcdMembersDown', severity: 'critical', memberName: 'm3', memberId: ids.m3, origin: 'etcd-mixin' });
+    expect(first.message).toBe('m3 is down: connection refused');
+    expect(first.action).toMatch(/replace it through a learner/);
+    expect(second).toMatchObject({ rule: 'etcdHighCommitDurations', severity: 'warning', memberName: 'm2' });
+    expect(second.message).toBe('m2: backend commit p99 400 ms (> 250 ms)');
+  });
+});

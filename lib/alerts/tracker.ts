@@ -1,0 +1,123 @@
+import { forMsOf, RULES, type AlertCondition, type AlertRuleName, type AlertSeverity } from './rules';
+
+/** An alert as the API and the UI show it. */
+export interface Alert {
+  /** `${cluster}/${rule}/${subject}`: stable while the condition holds. */
+  id: string;
+  cluster: string;
+  rule: AlertRuleName;
+  origin: 'etcd-mixin' | 'ringside';
+  severity: AlertSeverity;
+  /** pending: the condition holds but not yet for `forMs`; firing: it has. */
+  state: 'pending' | 'firing';
+  memberId?: string;
+  memberName?: string;
+  peerId?: string;
+  peerName?: string;
+  value: number | null;
+  message: string;
+  /** The rule's condition, what it means, and the safe next step. */
+  when: string;
+  summary: string;
+  action: string;
+  /** ISO time the condition started to hold. */
+  activeSince: string;
+  /** ISO time it started firing, null while pending. */
+  firingSince: string | null;
+  forMs: number;
+}
+
+export interface AlertChange {
+  change: 'firing' | 'resolved';
+  alert: Alert;
+  /** ISO time of the change. */
+  at: string;
+}
+
+export interface AlertSettings {
+  pollIntervalMs: number;
+  /** Per-rule overrides from the config. */
+  overrides?: Partial<Record<AlertRuleName, { forMs?: number; disabled?: boolean }>>;
+}
+
+/**
+ * Turns the conditions of each evaluation into pending, firing and resolved alerts, as Prometheus
+ * does with `for`: a condition must hold on every evaluation for `forMs` before it fires, and an
+ * alert resolves at the first evaluation where it no longer holds. Time comes from the caller,
+ * so tests run on a fake clock.
+ */
+export class AlertTracker {
+  private readonly active = new Map<string, Alert>();
+
+  constructor(
+    readonly cluster: string,
+    private readonly settings: AlertSettings,
+  ) {}
+
+  forMs(rule: AlertRuleName): number {
+    return this.settings.overrides?.[rule]?.forMs ?? forMsOf(rule, this.settings.pollIntervalMs);
+  }
+
+  update(conditions: readonly AlertCondition[], now: number): AlertChange[] {
+    const at = new Date(now).toISOString();
+    const changes: AlertChange[] = [];
+    const seen = new Set<string>();
+    for (const c of conditions) {
+      if (this.settings.overrides?.[c.rule]?.disabled) continue;
+      const id = `${this.cluster}/${c.key}`;
+      seen.add(id);
+      const before = this.active.get(id);
+      const forMs = this.forMs(c.rule);
+      const activeSince = before?.activeSince ?? at;
+      const due = now - Date.parse(activeSince) >= forMs;
+      const state = before?.state === 'firing' || due ? 'firing' : 'pending';
+      const { origin, when, summary, action } = RULES[c.rule];
+      const alert: Alert = {
+        id,
+        cluster: this.cluster,
+        rule: c.rule,
+        origin,
+        severity: c.severity,
+        state,
+        ...(c.memberId ? { memberId: c.memberId, memberName: c.memberName } : {}),
+        ...(c.peerId ? { peerId: c.peerId, peerName: c.peerName } : {}),
+        value: c.value,
+        message: c.message,
+        when,
+        summary,
+        action,
+        activeSince,
+        firingSince: before?.firingSince ?? (state === 'firing' ? at : null),
+        forMs,
+      };
+      this.active.set(id, alert);
+      if (state === 'firing' && before?.state !== 'firing') changes.push({ change: 'firing', alert, at });
+    }
+    for (const [id, alert] of this.active) {
+      if (seen.has(id)) continue;
+      this.active.delete(id);
+      if (alert.state === 'firing') changes.push({ change: 'resolved', alert, at });
+    }
+    return changes;
+  }
+
+  /** Pending and firing alerts, most severe and oldest first. */
+  list(): Alert[] {
+    return [...this.active.values()].sort(compareAlerts);
+  }
+
+  firing(): Alert[] {
+    return this.list().filter((a) => a.state === 'firing');
+  }
+}
+
+const severityRank: Record<AlertSeverity, number> = { critical: 0, warning: 1 };
+
+export function compareAlerts(a: Alert, b: Alert): number {
+  return (
+    (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1) ||
+    severityRank[a.severity] - severityRank[b.severity] ||
+    a.activeSince.localeCompare(b.activeSince) ||
+    a.id.localeCompare(b.id)
+  );
+}

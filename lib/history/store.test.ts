@@ -1,0 +1,140 @@
+import { describe, expect, test } from 'vitest';
+import { SERIES_KEYS, type HistorySample, type SeriesKey } from './series';
+import { RingHistory } from './store';
+
+const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);
+const S = SERIES_KEYS.length;
+const col = (k: SeriesKey) => SERIES_KEYS.indexOf(k);
+
+/** A sample where every series of every member has `value(member index)`. */
+function sample(at: number, ids: string[], value: (i: number) => number): HistorySample {
+  return { at, members: ids.map((id, i) => ({ id, name: id, values: Array(S).fill(value(i)) })) };
+}
+
+function fill(h: RingHistory, from: number, to: number, ids: string[], value: (at: number, i: number) => number, stepMs = 1000) {
+  for (let at = from; at < to; at += stepMs) h.record(sample(at, ids, (i) => value(at, i)));
+}
+
+describe('RingHistory memory bound', () => {
+  test('about 1 MiB per member at a 1 s poll, allocated once and never grown', () => {
+    const perMember = RingHistory.bytesPerMember({ intervalMs: 1000 });
+    // 3660 rows x 16 series x 8 B + 1441 minute buckets x 16 series x (3 x 8 + 2) B
+    expect(perMember).toBe(3660 * 16 * 8 + 1441 * 16 * 26);
+    expect(perMember).toBeLessThan(1.1 * 1024 * 1024);
+
+    const h = new RingHistory({ intervalMs: 1000 });
+    const ids = ['m1', 'm2', 'm3'];
+    h.record(sample(T0, ids, () => 1));
+    const afterFirst = h.bytes();
+    const shared = afterFirst - 3 * perMember;
+    expect(shared).toBe(3660 * 8 + 1441 * 8);
+
+    // 26 hours of 1 s polls: both tiers wrap around; memory stays where it started.
+    fill(h, T0 + 1000, T0 + 26 * 3_600_000, ids, (at) => at % 1000);
+    expect(h.bytes()).toBe(afterFirst);
+  });
+
+  test('a member that left is dropped once its last sample is a day old', () => {
+    const h = new RingHistory({ intervalMs: 60_000 });
+    fill(h, T0, T0 + 3_600_000, ['m1', 'm2', 'm3'], () => 1, 60_000);
+    const three = h.bytes();
+    fill(h, T0 + 3_600_000, T0 + 3_600_000 + 23 * 3_600_000, ['m1', 'm2'], () => 1, 60_000);
+    expect(h.memberCount).toBe(3);
+    fill(h, T0 + 24 * 3_600_000, T0 + 26 * 3_600_000, ['m1', 'm2'], () => 1, 60_000);
+    expect(h.memberCount).toBe(2);
+    expect(h.bytes()).toBe(three - RingHistory.bytesPerMember({ intervalMs: 60_000 }));
+  });
+});
+
+describe('RingHistory queries', () => {
+  test('full resolution for the last hour: every poll, exactly', () => {
+    const h = new RingHistory({ intervalMs: 1000 });
+    const end = T0 + 2 * 3_600_000;
+    fill(h, T0, end, ['m1', 'm2'], (at, i) => (at - T0) / 1000 + i * 0.5);
+    const now = end - 1000;
+
+    const hour = h.query({ keys: ['revision'], from: now - 3_600_000, to: now, stepMs: 1000 });
+    expect(hour.source).toBe('raw');
+    expect(hour.t).toHaveLength(3600);
+    expect(hour.t[0]).toBe(now - 3_600_000 + 1000);
+    expect(hour.series.revision!.m1.at(-1)).toBe((now - T0) / 1000);
+    expect(hour.series.revision!.m2.at(-1)).toBe((now - T0) / 1000 + 0.5);
+
+    const five = h.query({ keys: ['revision', 'dbSize'], from: now - 300_000, to: now, stepMs: 1000 });
+    expect(five.t).toHaveLength(300);
+    expect(five.members.map((m) => m.id)).toEqual(['m1', 'm2']);
+    expect(Object.keys(five.series)).toEqual(['revision', 'dbSize']);
+  });
+
+  test('the last hour at a 10 s step: min, max and mean of each step', () => {
+    const h = new RingHistory({ intervalMs: 1000 });
+    // Values 0..9 repeating within each 10 s step.
+    fill(h, T0, T0 + 3_600_000, ['m1'], (at) => ((at - T0) / 1000) % 10);
+    const q = (agg: 'min' | 'max' | 'mean') => h.query({ keys: ['latencyMs'], from: T0 - 1, to: T0 + 3_599_999, stepMs: 10_000, agg });
+    const mean = q('mean');
+    expect(mean.source).toBe('full');
+    expect(mean.t).toHaveLength(360);
+    expect(new Set(mean.series.latencyMs!.m1)).toEqual(new Set([4.5]));
+    expect(new Set(q('min').series.latencyMs!.m1)).toEqual(new Set([0]));
+    expect(new Set(q('max').series.latencyMs!.m1)).toEqual(new Set([9]));
+    // Without an override, each series uses its own aggregate: latency shows the max (spikes stay visible).
+    expect(h.query({ keys: ['latencyMs'], from: T0 - 1, to: T0 + 3_599_999, stepMs: 10_000 }).agg.latencyMs).toBe('max');
+  });
+
+  test('24 hours from minute buckets at a 5 min step, after the full tier has wrapped', () => {
+    const h = new RingHistory({ intervalMs: 1000 });
+    const end = T0 + 25 * 3_600_000;
+    // Within every minute the value runs 0..59, so each minute has min 0, max 59, mean 29.5.
+    fill(h, T0, end, ['m1'], (at) => ((at - T0) / 1000) % 60, 1000);
+    const now = end - 1000;
+    const day = h.query({ keys: ['dbSize'], from: now - 24 * 3_600_000, to: now, stepMs: 300_000, agg: 'mean' });
+    expect(day.source).toBe('coarse');
+    expect(day.t.length).toBeGreaterThanOrEqual(288);
+    expect(day.t.length).toBeLessThanOrEqual(290);
+    const values = day.series.dbSize!.m1.filter((v) => v !== null);
+    expect(values.length).toBeGreaterThanOrEqual(288);
+    for (const v of values.slice(1, -1)) expect(v).toBeCloseTo(29.5, 9);
+    const max = h.query({ keys: ['dbSize'], from: now - 24 * 3_600_000, to: now, stepMs: 300_000, agg: 'max' });
+    expect(new Set(max.series.dbSize!.m1.slice(1, -1))).toEqual(new Set([59]));
+  });
+
+  test('no value is null, and a gap in polling breaks the line', () => {
+    const h = new RingHistory({ intervalMs: 1000 });
+    fill(h, T0, T0 + 10_000, ['m1', 'm2'], (_, i) => (i === 1 ? NaN : 7));
+    // Ringside was down for a minute.
+    fill(h, T0 + 70_000, T0 + 80_000, ['m1', 'm2'], () => 8);
+    const r = h.query({ keys: ['revision'], from: T0 - 1, to: T0 + 80_000, stepMs: 1000 });
+    expect(r.series.revision!.m2.slice(0, 10)).toEqual(Array(10).fill(null));
+    expect(r.t).toHaveLength(21);
+    expect(r.series.revision!.m1[10]).toBeNull();
+    expect(r.series.revision!.m1[11]).toBe(8);
+  });
+
+  test('a member added later has no values before it appeared', () => {
+    const h = new RingHistory({ intervalMs: 1000 });
+    fill(h, T0, T0 + 5000, ['m1'], () => 1);
+    fill(h, T0 + 5000, T0 + 10_000, ['m1', 'm4'], () => 2);
+    const r = h.query({ keys: ['raftIndex'], from: T0 - 1, to: T0 + 10_000, stepMs: 1000 });
+    expect(r.series.raftIndex!.m4).toEqual([null, null, null, null, null, 2, 2, 2, 2, 2]);
+  });
+});
+
+describe('RingHistory.predictLinear', () => {
+  test('extrapolates steady growth like predict_linear', () => {
+    const h = new RingHistory({ intervalMs: 10_000 });
+    // 1 MB a minute for two hours.
+    fill(h, T0, T0 + 2 * 3_600_000, ['m1'], (at) => 1e6 * ((at - T0) / 60_000), 10_000);
+    const now = T0 + 2 * 3_600_000 - 10_000;
+    const in4h = h.predictLinear('m1', 'dbSize', 4 * 3_600_000, 4 * 3_600_000, now)!;
+    expect(in4h / 1e6).toBeCloseTo((now - T0) / 60_000 + 240, 0);
+  });
+  test('no prediction from less than ten minutes of data', () => {
+    const h = new RingHistory({ intervalMs: 10_000 });
+    fill(h, T0, T0 + 5 * 60_000, ['m1'], () => 1, 10_000);
+    expect(h.predictLinear('m1', 'dbSize', 4 * 3_600_000, 4 * 3_600_000, T0 + 5 * 60_000)).toBeNull();
+  });
+});
+
+test('column order is the stored order', () => {
+  expect(col('latencyMs')).toBe(0);
+});
