@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { Crown, Siren } from 'lucide-react';
+import { AlertTriangle, Crown, OctagonX, Siren } from 'lucide-react';
 import Link from 'next/link';
 import { formatAge, formatClock } from '@/lib/format';
 import { clustersQuery } from '@/lib/query/keys';
@@ -36,6 +36,7 @@ export function ClusterList() {
               <th className="px-4 py-2">Quorum margin</th>
               <th className="px-4 py-2 text-right">Members up</th>
               <th className="px-4 py-2">Alarms</th>
+              <th className="px-4 py-2">Alerts firing</th>
               <th className="px-4 py-2 text-right">Updated</th>
             </tr>
           </thead>
@@ -100,7 +101,30 @@ function ClusterRow({ c, now }: { c: ClusterSummary; now: number }) {
           <span className="text-faint">none</span>
         )}
       </td>
+      <td className="max-w-[22rem] px-4 py-3">
+        <AlertsCell c={c} now={now} />
+      </td>
       <td className="px-4 py-3 text-right text-muted num">{c.at ? `${formatAge(now - Date.parse(c.at))} ago` : 'never'}</td>
     </tr>
+  );
+}
+
+/** How many alerts fire, in words and icon, and the worst one with how long it has fired. */
+function AlertsCell({ c, now }: { c: ClusterSummary; now: number }) {
+  const [worst] = c.alerts;
+  if (!worst) return <span className="text-faint">none</span>;
+  const critical = worst.severity === 'critical';
+  const Icon = critical ? OctagonX : AlertTriangle;
+  return (
+    <div className={critical ? 'text-crit' : 'text-warn'}>
+      <span className="inline-flex items-center gap-1 font-semibold">
+        <Icon className="size-4" aria-hidden />
+        {critical ? 'Critical' : 'Warning'} · {c.alerts.length} firing
+      </span>
+      <div className="truncate text-xs text-fg" title={worst.message}>
+        {worst.message}
+      </div>
+      {worst.firingSince && <div className="text-xs text-muted num">{worst.rule} · for {formatAge(now - Date.parse(worst.firingSince))}</div>}
+    </div>
   );
 }

@@ -1,9 +1,11 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { alertsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
 import { suspectsFromLogs } from '@/lib/ring/hashkv';
 import { corruptionNextStep } from '@/lib/ring/next-step';
+import { AlertPanel } from '../alerts/alert-panel';
+import { HistoryPanel } from '../charts/history-panel';
 import { Evidence } from '../consistency/evidence';
 import { LogPanel } from '../logs/log-panel';
 import { HashPanel } from '../consistency/hash-panel';
@@ -25,6 +27,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
   const events = useQuery(eventsQuery(cluster));
   const hashkv = useQuery(hashkvQuery(cluster));
   const corruption = useQuery(corruptionLogsQuery(cluster));
+  const alerts = useQuery(alertsQuery(cluster));
   const { status } = useRingStream(cluster);
   const now = useNow(1000);
 
@@ -54,6 +57,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
       <div className={freshness.stale ? 'opacity-60 saturate-50 transition-opacity' : 'transition-opacity'}>
         <div className="space-y-4">
           <QuorumBanner ring={data} />
+          <AlertPanel cluster={cluster} alerts={alerts.data} now={now} />
           <RingWarnings warnings={data.warnings} />
 
           <div className="grid gap-4 lg:grid-cols-[minmax(360px,480px)_1fr]">
@@ -85,6 +89,8 @@ export function ClusterView({ cluster }: { cluster: string }) {
               />
             </div>
           </Panel>
+
+          <HistoryPanel cluster={cluster} ring={data} />
 
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />

@@ -2,8 +2,11 @@
 
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { applyEvents, applyHashCheck, applyRing } from '@/lib/query/apply-update';
-import { fetchEvents, ringKeys } from '@/lib/query/keys';
+import type { Alert } from '@/lib/alerts/tracker';
+import { HISTORY_RANGES } from '@/lib/history/ranges';
+import { sampleOf } from '@/lib/history/series';
+import { appendSample, applyEvents, applyHashCheck, applyRing } from '@/lib/query/apply-update';
+import { fetchEvents, ringKeys, type HistoryResponse } from '@/lib/query/keys';
 import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingEvent, RingState } from '@/lib/ring/types';
 
@@ -35,6 +38,8 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
       source = new EventSource(`/api/clusters/${cluster}/stream`);
       lastAt = Date.now();
       source.onopen = () => {
+        // Polls missed while away are on the server: refetch the live history instead of leaving a hole.
+        if (attempts > 0) void queryClient.invalidateQueries({ queryKey: ringKeys.history(cluster, '5m') });
         attempts = 0;
         setStatus('live');
         // Events that happened while we were away: merge, never replace.
@@ -48,6 +53,10 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
         setStatus('live');
         const ring = JSON.parse((e as MessageEvent<string>).data) as RingState;
         queryClient.setQueryData<RingState>(ringKeys.ring(cluster), (prev) => applyRing(prev, ring));
+        queryClient.setQueriesData<HistoryResponse>({ queryKey: ringKeys.history(cluster, '5m') }, (prev) => appendSample(prev, sampleOf(ring), HISTORY_RANGES['5m'].ms));
+      });
+      source.addEventListener('alerts', (e) => {
+        queryClient.setQueryData<Alert[]>(ringKeys.alerts(cluster), JSON.parse((e as MessageEvent<string>).data) as Alert[]);
       });
       source.addEventListener('ring-event', (e) => {
         const event = JSON.parse((e as MessageEvent<string>).data) as RingEvent;

@@ -1,3 +1,4 @@
+import type { RingEvent } from '../ring/types';
 import { forMsOf, RULES, type AlertCondition, type AlertRuleName, type AlertSeverity } from './rules';
 
 /** An alert as the API and the UI show it. */
@@ -120,4 +121,19 @@ export function compareAlerts(a: Alert, b: Alert): number {
     a.activeSince.localeCompare(b.activeSince) ||
     a.id.localeCompare(b.id)
   );
+}
+
+/** An alert that fired or resolved, as an event for the feed and the timeline. */
+export function alertEvent(c: AlertChange, id: string): RingEvent {
+  const firing = c.change === 'firing';
+  return {
+    id,
+    cluster: c.alert.cluster,
+    at: c.at,
+    kind: firing ? 'alert-firing' : 'alert-resolved',
+    severity: firing ? c.alert.severity : 'good',
+    ...(c.alert.memberId ? { memberId: c.alert.memberId, memberName: c.alert.memberName } : {}),
+    rule: c.alert.rule,
+    message: `${c.alert.rule} ${firing ? 'firing' : 'resolved'}: ${c.alert.message}`,
+  };
 }

@@ -54,14 +54,19 @@ function eventStream(signal: AbortSignal, start: (send: Send) => () => void): Re
   });
 }
 
-/** One cluster: `ring` after every poll, `ring-event` per derived event, `hashkv` per agreement check. */
+/**
+ * One cluster: `ring` after every poll, `ring-event` per derived event, `hashkv` per agreement
+ * check, `alerts` (the whole pending and firing list) whenever it changes.
+ */
 export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Response {
   return eventStream(signal, (send) => {
     if (monitor.ring) send('ring', monitor.ring);
     if (monitor.hashCheck) send('hashkv', monitor.hashCheck);
+    send('alerts', monitor.alerts());
     return monitor.subscribe((msg: MonitorMessage) => {
       if (msg.type === 'ring') send('ring', msg.ring);
       else if (msg.type === 'hashkv') send('hashkv', msg.check);
+      else if (msg.type === 'alerts') send('alerts', msg.alerts);
       else if (msg.type === 'ring-event') send('ring-event', msg.event, msg.event.id);
     });
   });

@@ -1,5 +1,5 @@
 import 'server-only';
-import { getRegistry } from './registry';
+import { getPrometheusRegistry, getRegistry } from './registry';
 
 /**
  * Server start: validate the configuration and start the pollers before the first request. A bad
@@ -15,5 +15,7 @@ export function boot(): void {
     console.log('[ringside] no configuration: set RINGSIDE_CONFIG or create ./ringside.yaml (the UI explains how)');
   } else {
     console.log(`[ringside] config ${config.config.source}: watching ${[...monitors.keys()].join(', ')}`);
+    // Created now so that poll durations are observed from the first poll, not the first scrape.
+    getPrometheusRegistry();
   }
 }

@@ -1,11 +1,16 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
-import type { ClusterConfig } from '../config/types';
+import { evaluateRules } from '../alerts/rules';
+import { AlertTracker, alertEvent, type Alert } from '../alerts/tracker';
+import type { AlertOverrides, ClusterConfig } from '../config/types';
 import { MemberClient } from '../etcd/client';
 import type { AlarmEntry, MemberListEntry, PollResult } from '../etcd/types';
 import { deriveRing } from '../ring/derive';
 import { diffRing } from '../ring/events';
+import { sampleOf } from '../history/series';
+import { RingHistory } from '../history/store';
 import { LogCollector } from './log-collector';
+import { MetricsCollector } from './metrics-collector';
 import type { LogLine } from '../logs/types';
 import { judgeHashes, pickHashRevision, type HashCheck, type HashReply } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
@@ -17,16 +22,22 @@ export interface MonitorSettings {
   requestTimeoutMs: number;
   /** How many derived events to keep for late subscribers. */
   eventBuffer?: number;
+  /** Per-rule alert overrides from the config. */
+  alerts?: AlertOverrides;
 }
 
 export type MonitorMessage =
   | { type: 'ring'; ring: RingState }
   | { type: 'ring-event'; event: RingEvent }
   | { type: 'hashkv'; check: HashCheck }
+  | { type: 'alerts'; alerts: Alert[] }
   | { type: 'log'; line: LogLine };
 
 /** Checks kept for the history; at the default 10 s that is the last ~17 minutes. */
 const HASH_HISTORY = 100;
+/** etcdExcessiveDatabaseGrowth looks 4 h back and 4 h ahead; its inputs change once a minute. */
+const GROWTH_MS = 4 * 3_600_000;
+const GROWTH_EVERY_MS = 60_000;
 type Listener = (msg: MonitorMessage) => void;
 
 /**
@@ -49,12 +60,31 @@ export class ClusterMonitor {
   private inflight: Promise<void> | null = null;
   /** The members' log lines, when the cluster names log sources. */
   readonly logs: LogCollector | null;
+  /** Every poll's figures per member: an hour at full resolution, a day downsampled. */
+  readonly history: RingHistory;
+  private readonly metrics: MetricsCollector | null;
+  private readonly alertTracker: AlertTracker;
+  private alertsJson = '[]';
+  private growth: { at: number; dbSizeIn4h: Map<string, number | null> } | null = null;
 
   constructor(
     readonly cluster: ClusterConfig,
     readonly settings: MonitorSettings,
   ) {
     this.logs = cluster.logs?.files.length || cluster.logs?.kubernetes ? new LogCollector(cluster, () => this.state, (line) => this.emit({ type: 'log', line })) : null;
+    this.metrics = cluster.metrics?.enabled === false ? null : new MetricsCollector(cluster, settings.requestTimeoutMs);
+    this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
+    this.alertTracker = new AlertTracker(cluster.name, { pollIntervalMs: settings.pollIntervalMs, overrides: settings.alerts });
+  }
+
+  /** Pending and firing alerts, worst first. */
+  alerts(): Alert[] {
+    return this.alertTracker.list();
+  }
+
+  /** Where a member's /metrics is scraped from, null when scraping is off. */
+  metricsURLOf(m: Pick<RingState['members'][number], 'name' | 'clientURLs' | 'endpoint'>): string | null {
+    return this.metrics?.urlOf(m) ?? null;
   }
 
   get ring(): RingState | null {
@@ -98,6 +128,7 @@ export class ClusterMonitor {
     await Promise.all([this.inflight, this.hashInflight]);
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    this.metrics?.close();
     this.listeners.clear();
   }
 
@@ -179,10 +210,36 @@ export class ClusterMonitor {
     const events = diffRing(prev, next);
     this.state = next;
     this.syncClients(next);
+    this.history.record(sampleOf(next));
+    const now = poll.at;
+    const changes = this.alertTracker.update(
+      evaluateRules({ ring: next, hashChecks: this.hashChecks, events: [...this.events, ...events], dbSizeIn4h: this.dbGrowth(now), now }),
+      now,
+    );
+    events.push(...changes.map((c, n) => alertEvent(c, `${next.bootId}-${next.seq}-a${n}`)));
     const max = this.settings.eventBuffer ?? 500;
     if (events.length) this.events = [...this.events, ...events].slice(-max);
     this.emit({ type: 'ring', ring: next });
     for (const event of events) this.emit({ type: 'ring-event', event });
+    this.publishAlerts();
+  }
+
+  /** Tells subscribers the alert list when anything in it changed (state, severity, value, message). */
+  private publishAlerts() {
+    const alerts = this.alertTracker.list();
+    const json = JSON.stringify(alerts);
+    if (json === this.alertsJson) return;
+    this.alertsJson = json;
+    this.emit({ type: 'alerts', alerts });
+  }
+
+  /** Each member's db size predicted 4 h ahead from the last 4 h (etcdExcessiveDatabaseGrowth); once a minute. */
+  private dbGrowth(now: number): Map<string, number | null> {
+    if (!this.growth || now - this.growth.at >= GROWTH_EVERY_MS) {
+      const ids = this.state?.members.map((m) => m.id) ?? [];
+      this.growth = { at: now, dbSizeIn4h: new Map(ids.map((id) => [id, this.history.predictLinear(id, 'dbSize', GROWTH_MS, GROWTH_MS, now)])) };
+    }
+    return this.growth.dbSizeIn4h;
   }
 
   private emit(msg: MonitorMessage) {
@@ -202,9 +259,11 @@ export class ClusterMonitor {
     const targets = this.targets();
     const preferred = this.preferredClient(targets);
 
-    const [probes, first] = await Promise.all([
+    const [probes, first, metrics] = await Promise.all([
       Promise.all(targets.map((c) => c.probe())),
       preferred ? Promise.allSettled([preferred.memberList(), preferred.alarms()]) : null,
+      // Members known from the last poll; one discovered now is scraped from the next poll on.
+      this.metrics?.scrape(this.state?.members ?? []),
     ]);
 
     let members: MemberListEntry[] | null = first?.[0].status === 'fulfilled' ? first[0].value : null;
@@ -232,7 +291,7 @@ export class ClusterMonitor {
       if (fresh.length) probes.push(...(await Promise.all(fresh.map((c) => c.probe()))));
     }
 
-    return { cluster: this.cluster.name, seq, at, durationMs: Date.now() - at, members, probes, alarms };
+    return { cluster: this.cluster.name, seq, at, durationMs: Date.now() - at, members, probes, alarms, ...(metrics ? { metrics } : {}) };
   }
 
   /**

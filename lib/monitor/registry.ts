@@ -2,7 +2,9 @@ import 'server-only';
 import { ConfigError, loadConfig, resolveConfigPath } from '../config/load';
 import type { RingsideConfig } from '../config/types';
 import { RingsideError } from '../errors';
+import type { Registry as PromRegistry } from 'prom-client';
 import { ClusterMonitor } from './cluster-monitor';
+import { createPrometheusRegistry } from './prometheus';
 
 export type ConfigState =
   | { kind: 'ok'; config: RingsideConfig }
@@ -13,6 +15,8 @@ export interface Registry {
   config: ConfigState;
   monitors: Map<string, ClusterMonitor>;
   startedAt: Date;
+  /** Ringside's own /metrics, created on first use. */
+  prometheus?: PromRegistry;
 }
 
 /**
@@ -37,6 +41,7 @@ function createRegistry(): Registry {
         pollIntervalMs: config.config.pollIntervalMs,
         hashCheckIntervalMs: config.config.hashCheckIntervalMs,
         requestTimeoutMs: config.config.requestTimeoutMs,
+        alerts: config.config.alerts,
       });
       m.start();
       monitors.set(cluster.name, m);
@@ -61,4 +66,11 @@ export function getMonitor(name: string): ClusterMonitor {
   const m = getRegistry().monitors.get(name);
   if (!m) throw new RingsideError('NOT_FOUND', `no cluster named "${name}" is configured`);
   return m;
+}
+
+/** Ringside's own Prometheus registry (one per process: it observes every monitor's polls). */
+export function getPrometheusRegistry(): PromRegistry {
+  const registry = getRegistry();
+  registry.prometheus ??= createPrometheusRegistry(registry.monitors);
+  return registry.prometheus;
 }

@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { deriveRing } from '../ring/derive';
 import { ids, okProbe, poll } from '../ring/fixtures';
 import type { RingEvent } from '../ring/types';
-import { applyEvents, applyHashCheck, applyRing } from './apply-update';
+import { appendSample, applyEvents, applyHashCheck, applyRing } from './apply-update';
+import { SERIES_KEYS } from '../history/series';
+import type { HistoryResponse } from './keys';
 import type { HashCheck } from '../ring/hashkv';
 
 const L = ids.m1;
@@ -60,5 +62,53 @@ describe('applyHashCheck', () => {
     expect(applyHashCheck(undefined, a)).toBe(a);
     expect(applyHashCheck(a, b)).toBe(b);
     expect(applyHashCheck(b, a)).toBe(b);
+  });
+});
+
+describe('appendSample', () => {
+  const S = SERIES_KEYS.length;
+  const values = (v: number) => Array(S).fill(v);
+  const base = (): HistoryResponse => ({
+    cluster: 'demo',
+    range: '5m',
+    from: 0,
+    to: 3000,
+    stepMs: 1000,
+    source: 'raw',
+    t: [1000, 2000, 3000],
+    members: [{ id: 'a', name: 'm1' }],
+    series: { revision: { a: [1, 2, 3] }, latencyMs: { a: [0.5, 0.6, 0.7] } },
+    agg: { revision: 'raw', latencyMs: 'raw' },
+    units: {},
+    events: [],
+  });
+
+  test('appends a newer poll and drops points that left the range', () => {
+    const next = appendSample(base(), { at: 4000, members: [{ id: 'a', name: 'm1', values: values(4) }] }, 2500)!;
+    expect(next.t).toEqual([2000, 3000, 4000]);
+    expect(next.series.revision).toEqual({ a: [2, 3, 4] });
+    expect(next.from).toBe(1500);
+    expect(next.to).toBe(4000);
+  });
+
+  test('ignores a poll no newer than what it holds, and downsampled ranges', () => {
+    const prev = base();
+    expect(appendSample(prev, { at: 3000, members: [] }, 300_000)).toBe(prev);
+    const coarse = { ...base(), source: 'coarse' as const };
+    expect(appendSample(coarse, { at: 9000, members: [] }, 300_000)).toBe(coarse);
+    expect(appendSample(undefined, { at: 9000, members: [] }, 300_000)).toBeUndefined();
+  });
+
+  test('a new member gets an empty past; a member missing from the poll gets a gap; NaN is null', () => {
+    const next = appendSample(base(), { at: 4000, members: [{ id: 'b', name: 'm4', values: values(NaN).map((v, i) => (i === 1 ? 9 : v)) }] }, 300_000)!;
+    expect(next.members.map((m) => m.id)).toEqual(['a', 'b']);
+    expect(next.series.revision).toEqual({ a: [1, 2, 3, null], b: [null, null, null, 9] });
+    expect(next.series.latencyMs).toEqual({ a: [0.5, 0.6, 0.7, null], b: [null, null, null, null] });
+  });
+
+  test('polls missed while the stream was down leave a break in the lines', () => {
+    const next = appendSample(base(), { at: 60_000, members: [{ id: 'a', name: 'm1', values: values(5) }] }, 300_000)!;
+    expect(next.t).toEqual([1000, 2000, 3000, 4000, 60_000]);
+    expect(next.series.revision).toEqual({ a: [1, 2, 3, null, 5] });
   });
 });

@@ -1,4 +1,7 @@
+import type { HistorySample } from '../history/series';
+import { SERIES_KEYS } from '../history/series';
 import type { HashCheck } from '../ring/hashkv';
+import type { HistoryResponse } from './keys';
 import type { RingEvent, RingState } from '../ring/types';
 
 /**
@@ -33,4 +36,40 @@ export function applyEvents(prev: RingEvent[] | undefined, incoming: RingEvent[]
 export function applyHashCheck(prev: HashCheck | undefined, next: HashCheck): HashCheck {
   if (!prev?.checkedAt) return next;
   return Date.parse(next.checkedAt) >= Date.parse(prev.checkedAt) ? next : prev;
+}
+
+/**
+ * Appends one streamed poll to a raw (every-poll) history and drops what fell out of the range.
+ * Ignores a sample no newer than the last point, and leaves downsampled ranges alone: they are
+ * refetched. Members that appear get empty pasts; members missing from the sample get a gap.
+ */
+export function appendSample(prev: HistoryResponse | undefined, sample: HistorySample, rangeMs: number): HistoryResponse | undefined {
+  if (!prev || prev.source !== 'raw') return prev;
+  const last = prev.t.at(-1);
+  if (last !== undefined && sample.at <= last) return prev;
+
+  const from = sample.at - rangeMs;
+  let drop = 0;
+  while (drop < prev.t.length && prev.t[drop] <= from) drop++;
+  const members = [...prev.members];
+  for (const m of sample.members) if (!members.some((x) => x.id === m.id)) members.push({ id: m.id, name: m.name });
+
+  const bySample = new Map(sample.members.map((m) => [m.id, m]));
+  const series: HistoryResponse['series'] = {};
+  for (const key of Object.keys(prev.series) as (keyof HistoryResponse['series'])[]) {
+    const col = SERIES_KEYS.indexOf(key);
+    const old = prev.series[key]!;
+    series[key] = Object.fromEntries(
+      members.map((m) => {
+        const past = old[m.id] ?? prev.t.map(() => null);
+        const v = bySample.get(m.id)?.values[col];
+        return [m.id, [...past.slice(drop), v === undefined || !Number.isFinite(v) ? null : v]];
+      }),
+    );
+  }
+  // Polls missed while the stream was down: break the lines rather than join across the hole.
+  const gap = last !== undefined && sample.at - last > 3 * prev.stepMs;
+  if (gap) for (const byMember of Object.values(series)) for (const values of Object.values(byMember)) values.splice(values.length - 1, 0, null);
+  const t = [...prev.t.slice(drop), ...(gap ? [last + prev.stepMs] : []), sample.at];
+  return { ...prev, from, to: sample.at, t, members, series };
 }

@@ -1,4 +1,9 @@
 import { queryOptions, skipToken } from '@tanstack/react-query';
+import type { RuleDef } from '../alerts/rules';
+import type { Alert } from '../alerts/tracker';
+import { HISTORY_RANGES, type HistoryRange } from '../history/ranges';
+import type { SeriesDef, SeriesKey } from '../history/series';
+import type { HistoryResult } from '../history/store';
 import type { LogLine } from '../logs/types';
 import type { PodState } from '../monitor/log-collector';
 import type { CorruptionAudit } from '../ring/corruption-audit';
@@ -13,6 +18,10 @@ export const ringKeys = {
   ring: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'ring'] as const,
   events: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'events'] as const,
   hashkv: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'hashkv'] as const,
+  alerts: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'alerts'] as const,
+  /** Every range's history of one cluster; `history(c, r)` narrows to a range, `history(c, r, keys)` to one query. */
+  history: (cluster: string, range?: HistoryRange, keys?: readonly SeriesKey[]) =>
+    [...ringKeys.all, 'cluster', cluster, 'history', ...(range ? [range] : []), ...(keys ? [keys.join(',')] : [])] as const,
 };
 
 export class ApiError extends Error {
@@ -84,4 +93,51 @@ export const corruptionLogsQuery = (cluster: string) =>
     queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption'] as const,
     queryFn: () => getJson<LogsResponse>(`/api/clusters/${cluster}/logs?category=corruption,alarm&limit=12`),
     refetchInterval: 2000,
+  });
+
+export interface AlertsResponse {
+  cluster: string;
+  alerts: Alert[];
+  rules: AlertRule[];
+}
+
+export type AlertRule = RuleDef & { name: string; forMs: number; disabled: boolean };
+
+/**
+ * Pending and firing alerts. Owned by the stream, which sends the whole list on connect and
+ * whenever it changes; this never fetches on its own.
+ */
+export const alertsQuery = (cluster: string) =>
+  queryOptions<Alert[]>({
+    queryKey: ringKeys.alerts(cluster),
+    queryFn: skipToken,
+    staleTime: Infinity,
+  });
+
+/** The rules alerts come from, with their `for` at this deployment's poll interval. */
+export const alertRulesQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: [...ringKeys.all, 'cluster', cluster, 'alert-rules'] as const,
+    queryFn: () => getJson<AlertsResponse>(`/api/clusters/${cluster}/alerts`).then((r) => r.rules),
+    staleTime: Infinity,
+  });
+
+export interface HistoryResponse extends HistoryResult {
+  cluster: string;
+  range: HistoryRange;
+  units: Partial<Record<SeriesKey, SeriesDef['unit']>>;
+  /** Ring events in the range, to mark on the time axis. */
+  events: RingEvent[];
+}
+
+/**
+ * History of the charted figures over a range. The 5 min view is kept live by appending each
+ * streamed poll (appendSample); longer ranges refetch once per point width.
+ */
+export const historyQuery = (cluster: string, range: HistoryRange, keys: readonly SeriesKey[]) =>
+  queryOptions({
+    queryKey: ringKeys.history(cluster, range, keys),
+    queryFn: () => getJson<HistoryResponse>(`/api/clusters/${cluster}/history?metric=${keys.join(',')}&range=${range}`),
+    staleTime: range === '5m' ? Infinity : HISTORY_RANGES[range].stepMs,
+    refetchInterval: range === '5m' ? false : Math.max(HISTORY_RANGES[range].stepMs, 10_000),
   });

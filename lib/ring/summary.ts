@@ -1,3 +1,4 @@
+import type { Alert } from '../alerts/tracker';
 import type { ClusterConfig } from '../config/types';
 import { memberLabel } from './derive';
 import type { Alarm, Quorum, RingHealth, RingState } from './types';
@@ -18,9 +19,11 @@ export interface ClusterSummary {
   alarms: Alarm[];
   warnings: number;
   pollIntervalMs: number | null;
+  /** Firing alerts, worst first (pending ones are left out of the overview). */
+  alerts: Pick<Alert, 'id' | 'rule' | 'severity' | 'message' | 'firingSince'>[];
 }
 
-export function summarizeCluster(cluster: Pick<ClusterConfig, 'name' | 'endpoints' | 'tls'>, ring: RingState | null): ClusterSummary {
+export function summarizeCluster(cluster: Pick<ClusterConfig, 'name' | 'endpoints' | 'tls'>, ring: RingState | null, alerts: readonly Alert[] = []): ClusterSummary {
   const leader = ring?.members.find((m) => m.isLeader);
   return {
     name: cluster.name,
@@ -38,6 +41,7 @@ export function summarizeCluster(cluster: Pick<ClusterConfig, 'name' | 'endpoint
       learners: ring?.members.filter((m) => m.isLearner).length ?? 0,
     },
     alarms: ring?.alarms ?? [],
+    alerts: alerts.filter((a) => a.state === 'firing').map(({ id, rule, severity, message, firingSince }) => ({ id, rule, severity, message, firingSince })),
     warnings: ring?.warnings.length ?? 0,
     pollIntervalMs: ring?.pollIntervalMs ?? null,
   };

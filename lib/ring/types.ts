@@ -110,7 +110,9 @@ export type RingEventKind =
   | 'member-removed'
   | 'member-promoted'
   | 'alarm-raised'
-  | 'alarm-cleared';
+  | 'alarm-cleared'
+  | 'alert-firing'
+  | 'alert-resolved';
 
 export type EventSeverity = 'good' | 'info' | 'warning' | 'critical';
 
@@ -127,5 +129,7 @@ export interface RingEvent {
   from?: string | null;
   to?: string | null;
   alarm?: string;
+  /** For alert-firing and alert-resolved: the rule, e.g. etcdMembersDown. */
+  rule?: string;
   message: string;
 }
