@@ -2,7 +2,8 @@
 # ensure-etcd.sh [extra-debian-packages...]
 #
 # Makes sure etcd and etcdctl (Debian's etcd-server / etcd-client) are installed,
-# plus any extra Debian packages named on the command line (CI passes `chromium`).
+# plus any extra Debian packages named on the command line (CI passes `chromium` and
+# `prometheus`: Prometheus and promtool, the real peers of Ringside's /api/metrics).
 # Installs only what is missing, so running it again is a no-op. As root it
 # installs non-interactively; otherwise it prints the exact command and exits 1.
 set -euo pipefail
@@ -14,6 +15,7 @@ command_for() {
     etcd-server) echo etcd ;;
     etcd-client) echo etcdctl ;;
     chromium) echo chromium ;;
+    prometheus) echo promtool ;;
     *) echo "" ;;
   esac
 }
@@ -49,6 +51,14 @@ fi
 
 echo "Installing ${missing[*]} (apt-get)..." >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as etcd-server and prometheus register a service that would listen on every
+# interface. Tests start their own servers on 127.0.0.1 only, so forbid service starts while
+# installing (the standard policy-rc.d switch), unless the machine already has a policy.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -q
 # With recommends, as verified in TOOLCHAIN.md (chromium's recommended fonts matter for screenshots).
 apt-get install -y -q "${missing[@]}"

@@ -6,7 +6,7 @@ export function formatValue(v: number | null | undefined, unit: SeriesDef['unit'
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   switch (unit) {
     case 'ms':
-      return v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : v < 1 ? `${v.toFixed(2)} ms` : formatLatency(v);
+      return v >= 1000 ? `${+(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : v < 1 ? `${v.toFixed(2)} ms` : formatLatency(v);
     case 'bytes':
       return formatBytes(v);
     case '%':

@@ -136,16 +136,7 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
               strokeWidth={1.25}
               ifOverflow="extendDomain"
               // Lines close together (fsync's 500 ms and 1 s) share one label on the top line, low to high.
-              label={
-                i === thresholds.length - 1
-                  ? {
-                      value: thresholds.map((t) => `${t.severity}${t.side === 'below' ? ' below' : ''} ${formatValue(t.value, def.unit)}`).join(' · '),
-                      position: 'insideTopRight',
-                      fill: th.severity === 'critical' ? 'var(--crit)' : 'var(--warn)',
-                      fontSize: 10,
-                    }
-                  : undefined
-              }
+              label={i === thresholds.length - 1 ? <ThresholdLabel text={thresholds.map((t) => `${t.severity}${t.side === 'below' ? ' below' : ''} ${formatValue(t.value, def.unit)}`).join(' · ')} color={th.severity === 'critical' ? 'var(--crit)' : 'var(--warn)'} /> : undefined}
             />
           ))}
           {shown.map((e) => (
@@ -176,6 +167,16 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
     </figure>
   );
 });
+
+/** Threshold values just above the top threshold line, right-aligned. */
+function ThresholdLabel({ text, color, viewBox }: { text: string; color: string; viewBox?: { x: number; y: number; width: number } }) {
+  if (!viewBox) return null;
+  return (
+    <text x={viewBox.x + viewBox.width - 4} y={viewBox.y - 3} textAnchor="end" fontSize={10} fill={color}>
+      {text}
+    </text>
+  );
+}
 
 /** A glyph at the top of a marker line, readable by its shape and its title, not only its color. */
 function MarkerGlyph({ event, viewBox }: { event: RingEvent; viewBox?: { x: number; y: number } }) {

@@ -36,6 +36,23 @@ describe('a TLS ring with client certificates (--client-cert-auth)', () => {
     expect(body.health).toBe('healthy');
   });
 
+  test('/metrics is scraped from each member’s client URL over TLS with the client certificate', async () => {
+    let body!: RingState;
+    await ring.waitFor(async () => {
+      body = (await server.json<RingState>('/api/clusters/secure/ring')).body;
+      return body.members.length === 3 && body.members.every((m) => m.metrics !== null);
+    }, { what: 'metrics from all three TLS members' });
+    for (const m of body.members) {
+      expect(m.metricsURL).toBe(`${m.endpoint}/metrics`);
+      expect(m.metricsURL).toMatch(/^https:/);
+      expect(m.metrics!.memberId).toBe(m.id);
+      expect(m.metricsError).toBeNull();
+    }
+    // Without the client certificate the scrape fails with a reason, never a key.
+    const bare = (await noCert.json<RingState>('/api/clusters/secure/ring')).body;
+    expect(JSON.stringify(bare)).not.toContain('PRIVATE KEY');
+  });
+
   test('without a client certificate every member is unreachable with a TLS reason, and no key material leaks', async () => {
     let body!: RingState;
     await ring.waitFor(async () => {

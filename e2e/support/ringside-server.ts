@@ -10,6 +10,8 @@ export interface ClusterEntry {
   tls?: { ca: string; cert: string; key: string };
   /** Log files to follow, each with the member it belongs to. */
   logFiles?: { path: string; member: string }[];
+  /** Where members' /metrics are: by member name (the harness's metrics listeners), or off. */
+  metrics?: { urls?: Record<string, string>; enabled?: boolean };
 }
 
 export interface ServerOptions {
@@ -23,6 +25,8 @@ export interface ServerOptions {
   configVia?: 'env' | 'cwd' | 'none';
   /** A fixed port, e.g. to bring a server back where a page expects it. */
   port?: number;
+  /** Per-rule alert overrides, e.g. { etcdMembersDown: { forMs: 3000 } }. */
+  alerts?: Record<string, { forMs?: number; disabled?: boolean }>;
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -34,10 +38,18 @@ export function configYaml(opts: ServerOptions): string {
   if (opts.pollIntervalMs) lines.push(`pollIntervalMs: ${opts.pollIntervalMs}`);
   if (opts.hashCheckIntervalMs) lines.push(`hashCheckIntervalMs: ${opts.hashCheckIntervalMs}`);
   if (opts.requestTimeoutMs) lines.push(`requestTimeoutMs: ${opts.requestTimeoutMs}`);
+  if (opts.alerts) {
+    lines.push('alerts:', ...Object.entries(opts.alerts).flatMap(([rule, o]) => [`  ${rule}:`, ...Object.entries(o).map(([k, v]) => `    ${k}: ${v}`)]));
+  }
   lines.push('clusters:');
   for (const c of opts.clusters ?? []) {
     lines.push(`  - name: ${c.name}`, '    endpoints:', ...c.endpoints.map((e) => `      - ${e}`));
     if (c.tls) lines.push('    tls:', `      ca: ${c.tls.ca}`, `      cert: ${c.tls.cert}`, `      key: ${c.tls.key}`);
+    if (c.metrics) {
+      lines.push('    metrics:');
+      if (c.metrics.enabled !== undefined) lines.push(`      enabled: ${c.metrics.enabled}`);
+      if (c.metrics.urls) lines.push('      urls:', ...Object.entries(c.metrics.urls).map(([m, u]) => `        ${m}: ${u}`));
+    }
     if (c.logFiles?.length) {
       lines.push('    logs:', '      files:', ...c.logFiles.flatMap((f) => [`        - path: ${f.path}`, `          member: ${f.member}`]));
     }

@@ -60,6 +60,8 @@ describe('parseExposition details of the format', () => {
         'odd{path="x"} +Inf 1395066363000',
         'odd{path="y"}   -Inf',
         'odd{ path = "z" } NaN',
+        'odd{path="prom-client"} Nan',
+        'odd{path="go"} -inf',
         '# a plain comment',
         'untyped_last 7',
       ].join('\n'),
@@ -72,6 +74,9 @@ describe('parseExposition details of the format', () => {
     expect(odd.samples[2].value).toBe(-Infinity);
     expect(odd.samples[3].labels).toEqual({ path: 'z' });
     expect(odd.samples[3].value).toBeNaN();
+    // prom-client writes NaN as "Nan"; Prometheus reads it (Go's ParseFloat ignores case).
+    expect(odd.samples[4].value).toBeNaN();
+    expect(odd.samples[5].value).toBe(-Infinity);
     expect(fams.get('untyped_last')).toMatchObject({ type: 'untyped', samples: [{ value: 7 }] });
   });
 

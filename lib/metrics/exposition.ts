@@ -187,14 +187,18 @@ function unescape(s: string, quotes: boolean): string {
   return out;
 }
 
+/** A sample value as Go's strconv.ParseFloat reads it (Prometheus does): NaN and Inf in any case. */
 export function parseValue(s: string): number | null {
-  switch (s) {
-    case '+Inf':
-    case 'Inf':
+  switch (s.toLowerCase()) {
+    case '+inf':
+    case 'inf':
+    case '+infinity':
+    case 'infinity':
       return Infinity;
-    case '-Inf':
+    case '-inf':
+    case '-infinity':
       return -Infinity;
-    case 'NaN':
+    case 'nan':
       return NaN;
   }
   const v = Number(s);

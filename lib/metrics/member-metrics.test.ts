@@ -95,11 +95,15 @@ describe('MetricsTracker', () => {
     expect(t.update(scrape(T0 + 1000 + 15 * 60_000, { failed: 20, start: 300 })).proposalsFailed15m).toBe(22);
   });
 
-  test('peer send failures as a rate over the short window', () => {
-    const t = new MetricsTracker();
+  test('peer send failures as a rate over the last 4 scrapes, so a peer that is back is soon clear', () => {
+    const t = new MetricsTracker(1000);
     t.update(scrape(T0, { sent: 0 }));
-    const m = t.update(scrape(T0 + 10_000, { sent: 5 }));
-    expect(m.peers).toEqual([{ to: 'b2', rttP99Ms: null, sentFailuresPerSec: expect.closeTo(0.5, 12) }]);
+    // 2 failures a second for 3 s...
+    for (let s = 1; s <= 3; s++) t.update(scrape(T0 + s * 1000, { sent: 2 * s }));
+    expect(t.update(scrape(T0 + 4000, { sent: 8 })).peers).toEqual([{ to: 'b2', rttP99Ms: null, sentFailuresPerSec: expect.closeTo(2, 12) }]);
+    // ...then none: 4 s later the rate is 0 again.
+    for (let s = 5; s <= 7; s++) t.update(scrape(T0 + s * 1000, { sent: 8 }));
+    expect(t.update(scrape(T0 + 8000, { sent: 8 })).peers[0].sentFailuresPerSec).toBe(0);
   });
 
   test('peer RTT p99 per peer over its own longer window', () => {

@@ -7,8 +7,8 @@ export const QUANTILE_WINDOW_MS = 30_000;
 export const PEER_RTT_WINDOW_MS = 5 * 60_000;
 /** Failed proposals, leader changes, slow applies, heartbeat failures: counted over etcd-mixin's 15m. */
 export const COUNT_WINDOW_MS = 15 * 60_000;
-/** Peer send failures: a rate over a short window (etcd-mixin: 4 scrape intervals). */
-export const RATE_WINDOW_MS = 30_000;
+/** Peer send failures: a rate over 4 scrape intervals, as etcd-mixin takes it (at least 4 s). */
+export const RATE_WINDOW_POLLS = 4;
 
 const F = {
   serverId: 'etcd_server_id',
@@ -113,7 +113,7 @@ export interface MemberMetrics {
   backendCommitP99Ms: number | null;
   /**
    * Each peer by member ID: p99 round trip over PEER_RTT_WINDOW_MS, and failed sends per second
-   * over RATE_WINDOW_MS (etcd-mixin counts more than 0.01/s as that peer being down).
+   * over the last RATE_WINDOW_POLLS scrapes (etcd-mixin counts more than 0.01/s as that peer down).
    */
   peers: PeerFigures[];
   /** The slowest peer's round-trip p99. */
@@ -140,6 +140,7 @@ const toMs = (s: number | null) => (s === null ? null : s * 1000);
  * windows need: at a 1 s interval about 900 counter entries and 300 bucket vectors.
  */
 export class MetricsTracker {
+  private readonly rateWindowMs: number;
   private prev: EtcdScrape | null = null;
   private since: number | null = null;
   private readonly fsync = new TimeWindow<Bucket[]>(QUANTILE_WINDOW_MS);
@@ -147,6 +148,11 @@ export class MetricsTracker {
   private readonly rtt = new Map<string, TimeWindow<Bucket[]>>();
   private readonly sentFailures = new Map<string, TimeWindow<number>>();
   private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new TimeWindow<number>(COUNT_WINDOW_MS)])) as Record<CounterName, TimeWindow<number>>;
+
+  /** `intervalMs`: how often the member is scraped; rates span RATE_WINDOW_POLLS of them. */
+  constructor(intervalMs = 1000) {
+    this.rateWindowMs = Math.max(4000, RATE_WINDOW_POLLS * intervalMs);
+  }
 
   update(s: EtcdScrape): MemberMetrics {
     const prev = this.prev;
@@ -171,7 +177,7 @@ export class MetricsTracker {
     if (prev) {
       for (const [to, v] of s.peerSentFailures) {
         let w = this.sentFailures.get(to);
-        if (!w) this.sentFailures.set(to, (w = new TimeWindow(RATE_WINDOW_MS)));
+        if (!w) this.sentFailures.set(to, (w = new TimeWindow(this.rateWindowMs)));
         w.add(at, counterIncrease(prev.peerSentFailures.get(to) ?? 0, v, restarted) ?? 0);
       }
       for (const c of COUNTERS) {
@@ -191,7 +197,7 @@ export class MetricsTracker {
       return summed ? histogramQuantile(0.99, summed) : null;
     };
     const sum = (w: TimeWindow<number>) => (prev ? w.within(at).reduce((a, b) => a + b, 0) : null);
-    const span = Math.min(RATE_WINDOW_MS, at - this.since) / 1000;
+    const span = Math.min(this.rateWindowMs, at - this.since) / 1000;
     const peers = [...new Set([...this.rtt.keys(), ...this.sentFailures.keys()])].sort().map((to): PeerFigures => {
       const rtt = this.rtt.get(to);
       const sent = this.sentFailures.get(to);

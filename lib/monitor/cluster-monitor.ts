@@ -72,7 +72,7 @@ export class ClusterMonitor {
     readonly settings: MonitorSettings,
   ) {
     this.logs = cluster.logs?.files.length || cluster.logs?.kubernetes ? new LogCollector(cluster, () => this.state, (line) => this.emit({ type: 'log', line })) : null;
-    this.metrics = cluster.metrics?.enabled === false ? null : new MetricsCollector(cluster, settings.requestTimeoutMs);
+    this.metrics = cluster.metrics?.enabled === false ? null : new MetricsCollector(cluster, settings.requestTimeoutMs, settings.pollIntervalMs);
     this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
     this.alertTracker = new AlertTracker(cluster.name, { pollIntervalMs: settings.pollIntervalMs, overrides: settings.alerts });
   }

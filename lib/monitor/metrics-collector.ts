@@ -17,6 +17,7 @@ export class MetricsCollector {
   constructor(
     private readonly cluster: ClusterConfig,
     private readonly timeoutMs: number,
+    private readonly intervalMs: number,
   ) {}
 
   /** Where a member's /metrics is: by name from the config, else its client host on the configured port, else its client URL. */
@@ -59,7 +60,7 @@ export class MetricsCollector {
         return { ok: false, url, error: `${url} serves member ${scrape.memberId}, not ${memberId}: check metrics.urls in the config` };
       }
       let tracker = this.trackers.get(memberId);
-      if (!tracker) this.trackers.set(memberId, (tracker = new MetricsTracker()));
+      if (!tracker) this.trackers.set(memberId, (tracker = new MetricsTracker(this.intervalMs)));
       return { ok: true, url, metrics: tracker.update(scrape) };
     } catch (e) {
       const why = e instanceof ExpositionError ? e.message : String(e);
