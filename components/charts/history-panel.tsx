@@ -28,7 +28,6 @@ export const CHART_KEYS: SeriesKey[] = [
 ];
 
 const RANGE_CHOICES: HistoryRange[] = ['5m', '1h', '24h'];
-const TICK_EVERY: Record<HistoryRange, number> = { '5m': 60_000, '15m': 180_000, '1h': 600_000, '6h': 3_600_000, '24h': 4 * 3_600_000 };
 
 /** Per-member history of the ring's health figures over 5 minutes (live), an hour or a day. */
 export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingState }) {
@@ -114,8 +113,9 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
                 from={view.from}
                 to={view.to}
                 ticks={view.ticks}
-                seconds={view.range === '5m'}
+                seconds={view.to - view.from <= 15 * 60_000}
                 markers={view.markers}
+                markerRow={view.markerRow}
                 agg={data!.agg[k]}
                 stepMs={data!.stepMs}
                 syncId={`history-${cluster}`}
@@ -152,12 +152,20 @@ interface View {
   members: { id: string; name: string }[];
   ticks: number[];
   markers: RingEvent[];
+  /** Which row a marker's glyph takes, so glyphs of simultaneous events do not overlap. */
+  markerRow: Map<string, number>;
 }
+
+/** Tick spacings to choose from: the smallest that keeps a chart to six labels. */
+const TICK_STEPS = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 14_400, 21_600].map((s) => s * 1000);
+/** Less history than the range (Ringside started recently): fit the axis to it, but never tighter than this. */
+const MIN_SPAN_MS = 60_000;
 
 /** Columns from the API into rows for recharts, plus the time axis and the events to mark. */
 function toView(data: HistoryResponse, liveEvents: RingEvent[]): View {
   const to = data.range === '5m' ? (data.t.at(-1) ?? data.to) : data.to;
-  const from = to - HISTORY_RANGES[data.range].ms;
+  const first = data.t.find((_, i) => Object.values(data.series).some((byMember) => Object.values(byMember).some((v) => v[i] !== null)));
+  const from = Math.max(to - HISTORY_RANGES[data.range].ms, Math.min(first ?? -Infinity, to - MIN_SPAN_MS));
   const rows: ChartRow[] = data.t.map((t, i) => {
     const row: ChartRow = { t } as ChartRow;
     for (const [key, byMember] of Object.entries(data.series)) {
@@ -165,10 +173,22 @@ function toView(data: HistoryResponse, liveEvents: RingEvent[]): View {
     }
     return row;
   });
-  const every = TICK_EVERY[data.range];
+  const every = TICK_STEPS.find((step) => (to - from) / step <= 6) ?? TICK_STEPS.at(-1)!;
   const ticks: number[] = [];
   for (let t = Math.ceil(from / every) * every; t <= to; t += every) ticks.push(t);
   const byId = new Map<string, RingEvent>();
   for (const e of [...data.events, ...markersIn(liveEvents, from, to)]) byId.set(e.id, e);
-  return { range: data.range, from, to, rows, members: data.members, ticks, markers: [...byId.values()] };
+  const markers = [...byId.values()].sort((a, b) => a.at.localeCompare(b.at));
+  // Events close in time (a leader killed: down and leader change in one poll) stack their glyphs.
+  const near = (to - from) * 0.015;
+  let prev = -Infinity;
+  let row = 0;
+  const rowOf = new Map<string, number>();
+  for (const e of markers) {
+    const at = Date.parse(e.at);
+    row = at - prev < near ? Math.min(row + 1, 3) : 0;
+    prev = at;
+    rowOf.set(e.id, row);
+  }
+  return { range: data.range, from, to, rows, members: data.members, ticks, markers, markerRow: rowOf };
 }

@@ -33,6 +33,7 @@ interface Props {
   ticks: number[];
   seconds: boolean;
   markers: RingEvent[];
+  markerRow: Map<string, number>;
   agg: Aggregate | 'raw' | undefined;
   stepMs: number;
   syncId: string;
@@ -45,7 +46,7 @@ const AGG_WORD: Record<Aggregate, string> = { max: 'max', min: 'min', mean: 'mea
  * One figure over time, a line per member, with etcd-mixin's threshold and the ring's events.
  * Durations use a log scale: a healthy 2 ms and a 500 ms threshold are both readable.
  */
-export const MetricChart = memo(function MetricChart({ seriesKey, rows, members, styles, from, to, ticks, seconds, markers, agg, stepMs, syncId }: Props) {
+export const MetricChart = memo(function MetricChart({ seriesKey, rows, members, styles, from, to, ticks, seconds, markers, markerRow, agg, stepMs, syncId }: Props) {
   const def = SERIES[seriesKey];
   const log = def.unit === 'ms';
   const thresholds = def.thresholds ?? NO_THRESHOLDS;
@@ -140,7 +141,7 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
             />
           ))}
           {shown.map((e) => (
-            <ReferenceLine key={e.id} x={Date.parse(e.at)} stroke={MARKER_LOOK[e.kind]!.color} strokeDasharray="2 3" strokeOpacity={0.8} label={<MarkerGlyph event={e} />} />
+            <ReferenceLine key={e.id} x={Date.parse(e.at)} stroke={MARKER_LOOK[e.kind]!.color} strokeDasharray="2 3" strokeOpacity={0.8} label={<MarkerGlyph event={e} row={markerRow.get(e.id) ?? 0} />} />
           ))}
           {members.map((m) => {
             const style = styles.get(m.id)!;
@@ -179,14 +180,14 @@ function ThresholdLabel({ text, color, viewBox }: { text: string; color: string;
 }
 
 /** A glyph at the top of a marker line, readable by its shape and its title, not only its color. */
-function MarkerGlyph({ event, viewBox }: { event: RingEvent; viewBox?: { x: number; y: number } }) {
+function MarkerGlyph({ event, row, viewBox }: { event: RingEvent; row: number; viewBox?: { x: number; y: number } }) {
   const look = MARKER_LOOK[event.kind]!;
   if (!viewBox) return null;
   const label = `${look.word} ${formatTime(Date.parse(event.at), true)}: ${event.message}`;
   return (
     <g role="img" aria-label={label}>
       <title>{label}</title>
-      <text x={viewBox.x} y={viewBox.y - 3} textAnchor="middle" fontSize={11} fontWeight={700} fill={look.color}>
+      <text x={viewBox.x} y={viewBox.y - 3 + row * 12} textAnchor="middle" fontSize={11} fontWeight={700} fill={look.color}>
         {look.glyph}
       </text>
     </g>
