@@ -138,7 +138,7 @@ async function leaderRun(ring: EtcdRing, monitor: ClusterMonitor, log: EventLog,
 
 export async function measureDetection(ring: EtcdRing, opts: DetectionOptions): Promise<Detection> {
   const monitor = new ClusterMonitor(
-    { name: 'bench-detect', endpoints: ring.endpoints() },
+    { name: 'bench-detect', endpoints: ring.endpoints(), metrics: { enabled: true, urls: {}, scheme: 'http' } },
     // 800 ms: the deadline the server derives for a 1 s interval (0.8 x interval, at most 800).
     { pollIntervalMs: opts.intervalMs, requestTimeoutMs: Math.min(800, Math.round(opts.intervalMs * 0.8)) },
   );

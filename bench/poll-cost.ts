@@ -27,15 +27,20 @@ interface Sample {
   cpuMs: number;
 }
 
-/** Wall time of each poll and the process CPU per poll, over warm clients. */
-async function measurePolls(ring: EtcdRing, opts: PollCostOptions): Promise<{ walls: number[]; cpuPerPollMs: number }> {
+/**
+ * Wall time of each poll and the process CPU per poll, over warm clients: the status poll alone,
+ * or with every member's /metrics scraped and parsed alongside (what the server does).
+ */
+async function measurePolls(ring: EtcdRing, opts: PollCostOptions, withMetrics: boolean): Promise<{ walls: number[]; cpuPerPollMs: number }> {
   // Same deadline the server derives for a 1 s interval, so a poll costs what it costs there.
-  const monitor = new ClusterMonitor({ name: 'bench', endpoints: ring.endpoints() }, { pollIntervalMs: 1000, requestTimeoutMs: 800 });
+  const metrics = { enabled: withMetrics, urls: {}, scheme: 'http' as const };
+  const monitor = new ClusterMonitor({ name: 'bench', endpoints: ring.endpoints(), metrics }, { pollIntervalMs: 1000, requestTimeoutMs: 800 });
   try {
     // pollNow() once so the monitor knows the membership and polls one endpoint per member,
     // as it does in steady state; then warm the channels and the JIT.
     const first = await monitor.pollNow();
     if (first.members.filter((m) => m.reachable).length !== ring.members.length) throw new Error('poll-cost: not every member answered');
+    if (withMetrics && (await monitor.pollNow()).members.some((m) => !m.metrics)) throw new Error('poll-cost: a member’s /metrics was not scraped');
     for (let i = 0; i < opts.warmups; i++) await monitor.poll();
     const walls: number[] = [];
     const cpu0 = process.cpuUsage();
@@ -79,7 +84,8 @@ function checkEtcdctlAnswers(ring: EtcdRing): void {
 }
 
 export async function measurePollCost(ring: EtcdRing, opts: PollCostOptions): Promise<PollCost> {
-  const { walls, cpuPerPollMs } = await measurePolls(ring, opts);
+  const { walls, cpuPerPollMs } = await measurePolls(ring, opts, false);
+  const full = await measurePolls(ring, opts, true);
   checkEtcdctlAnswers(ring);
   const endpoint = ring.endpoints()[0];
   const runs: Sample[] = [];
@@ -91,6 +97,8 @@ export async function measurePollCost(ring: EtcdRing, opts: PollCostOptions): Pr
     { measure: `poll wall, median (${opts.polls} polls)`, value: median(walls), baseline: `${ctl}, median`, baselineValue: median(ctlWall) },
     { measure: 'poll wall, p95', value: quantile(walls, 0.95), baseline: `${ctl}, p95`, baselineValue: quantile(ctlWall, 0.95) },
     { measure: 'poll CPU (user+sys) per poll', value: cpuPerPollMs, baseline: `${ctl}, CPU median`, baselineValue: median(ctlCpu) },
+    { measure: 'poll + 3 /metrics scrapes, wall median', value: median(full.walls), baseline: 'status poll alone, median', baselineValue: median(walls) },
+    { measure: 'poll + 3 /metrics scrapes, CPU per poll', value: full.cpuPerPollMs, baseline: 'status poll alone, CPU', baselineValue: cpuPerPollMs },
   ];
   const medCpu = median(ctlCpu);
   return {
@@ -101,6 +109,7 @@ export async function measurePollCost(ring: EtcdRing, opts: PollCostOptions): Pr
       `etcdctl = \`etcdctl endpoint status --cluster -w json --endpoints=<one member>\`: a whole process (start, dial, member list, 3 status calls, exit), wall and CPU from bash's \`time\`.`,
       "Poll CPU is this process's getrusage delta over all polls (grpc-js and V8 threads included); etcd's own CPU is in neither figure.",
       'A poll also reads the alarm list, which etcdctl endpoint status does not.',
+      'The server also scrapes every member’s /metrics (~150 kB of text each on 3.4) with each poll; the last two rows price that against the status poll alone.',
     ],
   };
 }

@@ -1,8 +1,15 @@
 // `npm run bench`: measurements of Ringside's poller on a real 3-member etcd ring, each
 // next to a baseline measured in the same run. It reports; it never passes or fails.
 //
-//   (a) bench/poll-cost.ts  one poll over warm clients vs `etcdctl endpoint status --cluster`
-//   (b) bench/detection.ts  SIGKILL -> member-down / leader-changed latency vs the poll interval
+//   (a) bench/poll-cost.ts     one poll over warm clients vs `etcdctl endpoint status --cluster`,
+//                              and the same poll with every member's /metrics scraped
+//   (b) bench/detection.ts     SIGKILL -> member-down / leader-changed latency vs the poll interval
+//   (c) bench/history-load.ts  CPU and memory of poller + history + alerts, 5 clusters x 5 members,
+//                              a simulated hour at 1 s polls (real etcd answers replayed)
+//   (d) bench/chart-render.ts  Chromium drawing 24 h of history vs the live 5 min view
+//
+//   npm run bench              all of it (about 3 minutes)
+//   npm run bench -- --only=c,d   some of it
 //
 // lib/ modules start with `import 'server-only'`, which only loads under React's server
 // condition: run as `tsx --conditions=react-server bench/run.ts`.
@@ -10,8 +17,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { EtcdRing } from '../e2e/harness/ring';
+import path from 'node:path';
 import type { Detection } from './detection';
 import type { PollCost } from './poll-cost';
+import type { Row } from './stats';
 import { median, ms, renderTable } from './stats';
 
 const ETCD = process.env.RINGSIDE_ETCD_BIN || '/usr/bin/etcd';
@@ -44,6 +53,15 @@ async function preflight(): Promise<void> {
   }
 }
 
+/** The chart bench drives the built server: build it when there is no build yet. */
+function ensureBuild(): void {
+  const root = path.resolve(__dirname, '..');
+  if (existsSync(path.join(root, '.next', 'BUILD_ID'))) return;
+  console.log('bench: no build yet, running next build ...');
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'next'), ['build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  if (r.status !== 0) process.exit(1);
+}
+
 function etcdVersion(): string {
   const out = spawnSync(ETCD, ['--version'], { encoding: 'utf8' }).stdout ?? '';
   return /etcd Version: (\S+)/.exec(out)?.[1] ?? 'unknown';
@@ -60,38 +78,86 @@ async function stopRing(ring: EtcdRing): Promise<void> {
   await ring.close();
 }
 
-function summary(cost: PollCost, det: Detection): string[] {
-  const cpu = cost.cpuFactor === null ? '' : `; CPU: ${cost.cpuFactor.toFixed(1)}x less`;
+function summary(cost: PollCost | null, det: Detection | null): string[] {
   const within = (xs: number[]): string => `${xs.filter((x) => x <= TARGET_DETECT_MS).length}/${xs.length} within ${TARGET_DETECT_MS} ms`;
-  return [
-    `poll is ${cost.wallFactor.toFixed(1)}x cheaper than etcdctl (target >= ${TARGET_FACTOR}x) by median wall time${cpu}`,
-    `member-down: median ${ms(median(det.downMs))}, ${within(det.downMs)} at a ${INTERVAL_MS} ms interval (target <= ${TARGET_DETECT_MS} ms)`,
-    `new leader: median ${ms(median(det.leaderMs))}, ${within(det.leaderMs)}; etcd's own election took a median ${ms(median(det.electionMs))} of that`,
-  ];
+  const out: string[] = [];
+  if (cost) {
+    const cpu = cost.cpuFactor === null ? '' : `; CPU: ${cost.cpuFactor.toFixed(1)}x less`;
+    out.push(`poll is ${cost.wallFactor.toFixed(1)}x cheaper than etcdctl (target >= ${TARGET_FACTOR}x) by median wall time${cpu}`);
+  }
+  if (det) {
+    out.push(
+      `member-down: median ${ms(median(det.downMs))}, ${within(det.downMs)} at a ${INTERVAL_MS} ms interval (target <= ${TARGET_DETECT_MS} ms)`,
+      `new leader: median ${ms(median(det.leaderMs))}, ${within(det.leaderMs)}; etcd's own election took a median ${ms(median(det.electionMs))} of that`,
+    );
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   await preflight();
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d').split(',');
+  const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
   const { measureDetection } = await import('./detection');
+  const { measureHistoryLoad } = await import('./history-load');
+  const { measureChartRender } = await import('./chart-render');
   const started = performance.now();
-  console.log(`Ringside bench: 3-member etcd ${etcdVersion()} ring on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
-  const ring = await EtcdRing.start({ size: 3 });
-  let cost: PollCost;
-  let det: Detection;
-  try {
-    console.log('(a) poll cost ...');
-    cost = await measurePollCost(ring, { polls: 200, warmups: 20, etcdctlRuns: 30 });
-    console.log('(b) detection latency (SIGKILL followers, then the leader) ...');
-    det = await measureDetection(ring, { intervalMs: INTERVAL_MS, followerRuns: 5, leaderRuns: 3 });
-  } finally {
-    await stopRing(ring);
+  console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
+  const rows: Row[] = [];
+  const lines: string[] = [];
+  const notes: string[] = [];
+
+  if (want('a') || want('b')) {
+    const ring = await EtcdRing.start({ size: 3 });
+    try {
+      let cost: PollCost | null = null;
+      let det: Detection | null = null;
+      if (want('a')) {
+        console.log('(a) poll cost, 3 members ...');
+        cost = await measurePollCost(ring, { polls: 200, warmups: 20, etcdctlRuns: 30 });
+        rows.push(...cost.rows);
+        notes.push(...cost.notes);
+      }
+      if (want('b')) {
+        console.log('(b) detection latency (SIGKILL followers, then the leader) ...');
+        det = await measureDetection(ring, { intervalMs: INTERVAL_MS, followerRuns: 5, leaderRuns: 3 });
+        rows.push(...det.rows);
+      }
+      lines.push(...summary(cost, det));
+    } finally {
+      await stopRing(ring);
+    }
   }
-  console.log(`\n${renderTable([...cost.rows, ...det.rows])}\n`);
-  for (const line of summary(cost, det)) console.log(line);
+
+  if (want('c') || want('d')) {
+    if (want('d')) ensureBuild();
+    const ring = await EtcdRing.start({ size: 5 });
+    try {
+      if (want('c')) {
+        console.log('(c) poller + history + alerts, 5 clusters x 5 members, one simulated hour ...');
+        const load = await measureHistoryLoad(ring);
+        rows.push(...load.rows);
+        lines.push(...load.summary);
+        notes.push(...load.notes);
+      }
+      if (want('d')) {
+        console.log('(d) 24 h chart render in Chromium ...');
+        const render = await measureChartRender(ring);
+        rows.push(...render.rows);
+        lines.push(...render.summary);
+        notes.push(...render.notes);
+      }
+    } finally {
+      await stopRing(ring);
+    }
+  }
+
+  console.log(`\n${renderTable(rows)}\n`);
+  for (const line of lines) console.log(line);
   console.log('');
-  for (const note of cost.notes) console.log(`note: ${note}`);
+  for (const note of notes) console.log(`note: ${note}`);
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

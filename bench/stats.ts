@@ -8,6 +8,8 @@ export interface Row {
   baseline: string;
   /** ms */
   baselineValue: number;
+  /** What value and baseline are in; ms unless said. */
+  unit?: 'ms' | 'MiB' | 'kB';
 }
 
 export function quantile(xs: number[], q: number): number {
@@ -29,7 +31,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** Fixed-width text table; the ratio column is value / baseline. */
 export function renderTable(rows: Row[]): string {
-  const cells = rows.map((r) => [r.measure, ms(r.value), r.baseline, ms(r.baselineValue), ratio(r.value, r.baselineValue)]);
+  const fmt = (x: number, unit: Row['unit']) => (!unit || unit === 'ms' ? ms(x) : `${x.toFixed(1)} ${unit}`);
+  const cells = rows.map((r) => [r.measure, fmt(r.value, r.unit), r.baseline, fmt(r.baselineValue, r.unit), ratio(r.value, r.baselineValue)]);
   const head = ['measurement', 'value', 'baseline (same run)', 'baseline', 'value/baseline'];
   const all = [head, ...cells];
   const widths = head.map((_, i) => Math.max(...all.map((c) => c[i].length)));

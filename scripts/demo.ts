@@ -5,6 +5,8 @@
 //   npm run demo -- --check       start, verify the ring API, stop (exit 0 = OK)
 //   RINGSIDE_DEMO_CHECK=1 npm run demo   same as --check
 //   PORT=4000 npm run demo        preferred port (a free one is used if it is busy)
+//   RINGSIDE_DEMO_LOAD=0 npm run demo   no background writes (by default 5 puts a second, like a
+//                                 control plane renewing leases, so the charts have something to show)
 //
 // Everything listens on 127.0.0.1 and is stopped by its own PID. The ring lives in
 // .ringside/demo (git-ignored); a state file there lets the next run reap what a
@@ -12,6 +14,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { noop } from 'cockatiel';
+import { Etcd3 } from 'etcd3';
 import { EtcdRing, type MemberHandle } from '../e2e/harness/ring';
 import { freePortBlock, portIsFree, processAlive as alive } from '../e2e/harness/ports';
 import type { RingState } from '../lib/ring/types';
@@ -149,8 +153,34 @@ function configYaml(ring: EtcdRing): string {
     `        - path: ${m.logFile}.stderr`,
     `          member: ${m.name}`,
   ]);
-  return ['pollIntervalMs: 1000', 'clusters:', `  - name: ${CLUSTER}`, '    endpoints:', ...endpoints, '    logs:', '      files:', ...logs, ''].join('\n');
+  // Each member's own metrics listener (--listen-metrics-urls), as a kubeadm node has on :2381.
+  const metrics = ring.members.map((m) => `        ${m.name}: ${m.metricsURL}`);
+  return ['pollIntervalMs: 1000', 'clusters:', `  - name: ${CLUSTER}`, '    endpoints:', ...endpoints, '    metrics:', '      urls:', ...metrics, '    logs:', '      files:', ...logs, ''].join('\n');
 }
+
+// ---------------------------------------------------------------- write load
+
+const LOAD_EVERY_MS = 200;
+
+/**
+ * A small steady write load, like a control plane renewing leases, so fsync, commit and revision
+ * charts move. Writes fail while the ring has no quorum; that is part of the show, not an error.
+ */
+function startLoad(r: EtcdRing): () => void {
+  if (process.env.RINGSIDE_DEMO_LOAD === '0') return () => {};
+  const client = new Etcd3({ hosts: r.members.map((m) => m.clientURL), dialTimeout: 500, faultHandling: { host: () => noop, global: noop } });
+  let n = 0;
+  const timer = setInterval(() => {
+    const key = `/registry/leases/kube-node-lease/node-${n++ % 5}`;
+    client.put(key).value(new Date().toISOString()).options({ deadline: Date.now() + 1000 }).exec().catch(() => undefined);
+  }, LOAD_EVERY_MS);
+  return () => {
+    clearInterval(timer);
+    client.close();
+  };
+}
+
+let stopLoad = () => {};
 
 /** $PORT (default 3000) if free, else a free port below the ephemeral range. */
 async function choosePort(): Promise<number> {
@@ -271,6 +301,25 @@ async function checkRing(server: Server): Promise<void> {
   throw new Error(`ring check failed after ${CHECK_MS / 1000} s: ${problem}`);
 }
 
+/** Polls the history until every member has a WAL fsync p99 from its /metrics (the write load makes fsyncs). */
+async function checkHistory(server: Server): Promise<void> {
+  const deadline = Date.now() + CHECK_MS;
+  let problem = 'no answer yet';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${server.url}/api/clusters/${CLUSTER}/history?metric=walFsyncP99Ms&range=5m`, { signal: AbortSignal.timeout(3000) });
+      const body = (await res.json()) as { members: { id: string; name: string }[]; series: { walFsyncP99Ms?: Record<string, (number | null)[]> } };
+      const missing = body.members.filter((m) => !body.series.walFsyncP99Ms?.[m.id]?.some((v) => v !== null)).map((m) => m.name);
+      problem = body.members.length !== 3 ? `history lists ${body.members.length} members` : missing.length ? `no fsync p99 yet for ${missing.join(', ')}` : '';
+      if (problem === '') return;
+    } catch (e) {
+      problem = e instanceof Error ? e.message : String(e);
+    }
+    await sleep(500);
+  }
+  throw new Error(`history check failed after ${CHECK_MS / 1000} s: ${problem}`);
+}
+
 // ---------------------------------------------------------------- banner
 
 function banner(server: Server, ring: EtcdRing, leader: string | null): string {
@@ -294,6 +343,11 @@ function banner(server: Server, ring: EtcdRing, leader: string | null): string {
     `  kill -STOP ${follower.pid}; sleep 5; kill -CONT ${follower.pid}   # hang ${follower.name} for 5 s`,
     `  etcdctl --endpoints=${eps} put hello world`,
     `  etcdctl --endpoints=${eps} endpoint status -w table`,
+    '',
+    process.env.RINGSIDE_DEMO_LOAD === '0'
+      ? 'No background writes (RINGSIDE_DEMO_LOAD=0).'
+      : `A small write load (${1000 / LOAD_EVERY_MS} puts a second, like a control plane's lease renewals) keeps the charts moving.`,
+    `Ringside's own Prometheus metrics: ${server.url}/api/metrics`,
     '',
     'Ctrl-C stops everything.',
     '',
@@ -321,6 +375,7 @@ async function stopRing(r: EtcdRing): Promise<void> {
 /** Stops the server and the ring (each by PID), removes the demo dir on success, exits. */
 async function shutdown(code: number): Promise<never> {
   stopping = true;
+  stopLoad();
   await server?.stop().catch((e: unknown) => console.error('stopping the server:', e));
   if (ring) await stopRing(ring).catch((e: unknown) => console.error('stopping the ring:', e));
   // A failed run keeps next.log for a look; RINGSIDE_KEEP_RING=1 keeps the ring's data too.
@@ -366,9 +421,13 @@ async function main(): Promise<void> {
   void watchServer(server);
   await server.waitReady();
 
+  stopLoad = startLoad(ring);
+
   if (checkMode) {
     await checkRing(server);
     console.log(`OK: ${server.url}/api/clusters/${CLUSTER}/ring shows 3 reachable members and a leader`);
+    await checkHistory(server);
+    console.log(`OK: ${server.url}/api/clusters/${CLUSTER}/history has WAL fsync p99 from every member's /metrics`);
     await shutdown(0);
   }
   console.log(banner(server, ring, await ring.leaderName().catch(() => null)));
