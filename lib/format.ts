@@ -13,8 +13,12 @@ export function formatBytes(n: number | null | undefined): string {
   return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+// Intl formatters are made once: toLocaleString builds a new one on every call.
+const NUMBER = new Intl.NumberFormat('en-US');
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 export function formatNumber(n: number | null | undefined): string {
-  return n === null || n === undefined ? '—' : n.toLocaleString('en-US');
+  return n === null || n === undefined ? '—' : NUMBER.format(n);
 }
 
 export function formatLatency(ms: number | null | undefined): string {
@@ -34,6 +38,5 @@ export function formatAge(ms: number): string {
 
 /** 24-hour wall-clock time with seconds, the way incident notes are written. */
 export function formatClock(iso: string): string {
-  const d = new Date(iso);
-  return d.toLocaleTimeString('en-GB', { hour12: false });
+  return CLOCK.format(new Date(iso));
 }

@@ -12,7 +12,7 @@ export function formatValue(v: number | null | undefined, unit: SeriesDef['unit'
     case '%':
       return `${v < 10 ? v.toFixed(1) : Math.round(v)}%`;
     default:
-      return Math.round(v).toLocaleString('en-US');
+      return NUMBER.format(Math.round(v));
   }
 }
 
@@ -46,7 +46,14 @@ function compact(v: number): string {
   return `${+v.toFixed(2)}`;
 }
 
+const NUMBER = new Intl.NumberFormat('en-US');
+
+// Made once: toLocaleTimeString builds a new Intl formatter on every call, and recharts formats
+// every tick on every render (it was the most expensive line of the live charts).
+const HH_MM = new Intl.DateTimeFormat('en-GB', { hour12: false, hour: '2-digit', minute: '2-digit' });
+const HH_MM_SS = new Intl.DateTimeFormat('en-GB', { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 /** HH:MM, or HH:MM:SS for short ranges, in 24-hour time. */
 export function formatTime(ms: number, seconds: boolean): string {
-  return new Date(ms).toLocaleTimeString('en-GB', { hour12: false, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
+  return (seconds ? HH_MM_SS : HH_MM).format(ms);
 }

@@ -2,14 +2,14 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { Loader2 } from 'lucide-react';
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { HISTORY_RANGES, type HistoryRange } from '@/lib/history/ranges';
 import type { SeriesKey } from '@/lib/history/series';
 import { markersIn } from '@/lib/history/markers';
 import { eventsQuery, historyQuery, type HistoryResponse } from '@/lib/query/keys';
 import type { RingEvent, RingState } from '@/lib/ring/types';
 import { MARKER_LOOK, MetricChart, type ChartRow } from './metric-chart';
-import { memberStyles, Swatch } from './member-style';
+import { memberStyles, Swatch, type MemberStyle } from './member-style';
 
 /** The charts, in reading order: disk and network first (what causes trouble), then data, then raft. */
 export const CHART_KEYS: SeriesKey[] = [
@@ -37,11 +37,18 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
   const data = history.data;
   const loading = !data || data.range !== range;
 
-  const view = useMemo(() => (data ? toView(data, live.data ?? []) : null), [data, live.data]);
+  const latest = useMemo(() => (data ? toView(data, live.data ?? []) : null), [data, live.data]);
+  // Each poll re-renders twelve charts. Off screen they keep what they last showed (the data still
+  // arrives); on screen they update at low priority, so a click or a hover never waits for them.
+  const section = useRef<HTMLElement>(null);
+  const onScreen = useOnScreen(section);
+  const [held, setHeld] = useState<View | null>(latest);
+  if ((onScreen || !held) && held !== latest) setHeld(latest);
+  const view = useDeferredValue(onScreen || !held ? latest : held);
   const styles = useMemo(() => memberStyles(view?.members ?? []), [view?.members]);
 
   return (
-    <section className="rounded-lg border border-line bg-panel" aria-label="Health history">
+    <section ref={section} className="rounded-lg border border-line bg-panel" aria-label="Health history">
       <header className="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 border-b border-line px-4 py-2.5">
         <h2 className="text-xs font-semibold uppercase tracking-wider text-muted">Health history</h2>
         <div className="flex items-center gap-3">
@@ -103,29 +110,61 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
           <p className="py-10 text-center text-sm text-muted">Loading history…</p>
         ) : (
           <div className={`grid gap-3 sm:grid-cols-2 xl:grid-cols-3 2xl:grid-cols-4 ${loading ? 'opacity-50 transition-opacity' : ''}`}>
-            {CHART_KEYS.map((k) => (
-              <MetricChart
-                key={k}
-                seriesKey={k}
-                rows={view.rows}
-                members={view.members}
-                styles={styles}
-                from={view.from}
-                to={view.to}
-                ticks={view.ticks}
-                seconds={view.to - view.from <= 15 * 60_000}
-                markers={view.markers}
-                markerRow={view.markerRow}
-                agg={data!.agg[k]}
-                stepMs={data!.stepMs}
-                syncId={`history-${cluster}`}
-              />
+            {CHART_KEYS.map((k, i) => (
+              <StaggeredChart key={k} index={i} seriesKey={k} view={view} styles={styles} syncId={`history-${cluster}`} />
             ))}
           </div>
         )}
       </div>
     </section>
   );
+}
+
+/** Live updates reach chart i after i x this, so the twelve renders of a poll spread over the second. */
+const STAGGER_MS = 60;
+
+/**
+ * One chart that takes a live update a little after the one before it: a poll's re-render is
+ * twelve short tasks instead of one long one that would freeze the page. A new range or source
+ * (the user's click) reaches every chart at once.
+ */
+function StaggeredChart({ index, seriesKey, view, styles, syncId }: { index: number; seriesKey: SeriesKey; view: View; styles: Map<string, MemberStyle>; syncId: string }) {
+  const [shown, setShown] = useState(view);
+  useEffect(() => {
+    const timer = setTimeout(() => setShown(view), index * STAGGER_MS);
+    return () => clearTimeout(timer);
+  }, [view, index]);
+  const v = shown.range === view.range && shown.stepMs === view.stepMs ? shown : view;
+  return (
+    <MetricChart
+      seriesKey={seriesKey}
+      rows={v.rows}
+      values={v.series[seriesKey] ?? NO_VALUES}
+      members={v.members}
+      styles={styles}
+      from={v.from}
+      to={v.to}
+      ticks={v.ticks}
+      seconds={v.to - v.from <= 15 * 60_000}
+      markers={v.markers}
+      markerRow={v.markerRow}
+      agg={v.agg[seriesKey]}
+      stepMs={v.stepMs}
+      syncId={syncId}
+    />
+  );
+}
+
+/** Whether the element is on (or within 200 px of) the screen. */
+function useOnScreen(ref: React.RefObject<HTMLElement | null>): boolean {
+  const [on, setOn] = useState(true);
+  useEffect(() => {
+    if (!ref.current || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver(([entry]) => setOn(entry.isIntersecting), { rootMargin: '200px' });
+    io.observe(ref.current);
+    return () => io.disconnect();
+  }, [ref]);
+  return on;
 }
 
 /** Why disk, peer and proposal charts may be empty: scraping is off, or failing on some members. */
@@ -144,8 +183,13 @@ function MetricsNote({ ring }: { ring: RingState }) {
   );
 }
 
+const NO_VALUES: Record<string, (number | null)[]> = {};
+
 interface View {
   range: HistoryRange;
+  stepMs: number;
+  agg: HistoryResponse['agg'];
+  series: HistoryResponse['series'];
   from: number;
   to: number;
   rows: ChartRow[];
@@ -190,5 +234,5 @@ function toView(data: HistoryResponse, liveEvents: RingEvent[]): View {
     prev = at;
     rowOf.set(e.id, row);
   }
-  return { range: data.range, from, to, rows, members: data.members, ticks, markers, markerRow: rowOf };
+  return { range: data.range, stepMs: data.stepMs, agg: data.agg, series: data.series, from, to, rows, members: data.members, ticks, markers, markerRow: rowOf };
 }

@@ -1,6 +1,6 @@
 'use client';
 
-import { memo, useMemo } from 'react';
+import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Aggregate, SeriesKey } from '@/lib/history/series';
 import { SERIES } from '@/lib/history/series';
@@ -26,6 +26,8 @@ export const MARKER_LOOK: Partial<Record<RingEventKind, { glyph: string; color: 
 interface Props {
   seriesKey: SeriesKey;
   rows: ChartRow[];
+  /** This chart's values per member, column-wise (what `rows` holds as `${seriesKey}:${id}`), for fast scans. */
+  values: Record<string, (number | null)[]>;
   members: { id: string; name: string }[];
   styles: Map<string, MemberStyle>;
   from: number;
@@ -39,6 +41,12 @@ interface Props {
   syncId: string;
 }
 
+// Props that never change are defined once: recharts recomputes whatever gets a new reference.
+const CHART_STYLE = { width: '100%', height: 150 } as const;
+const MARGIN = { top: 14, right: 8, bottom: 0, left: 0 } as const;
+const TICK = { fill: 'var(--muted)', fontSize: 11 } as const;
+const ACTIVE_DOT = { r: 3 } as const;
+
 const NO_THRESHOLDS: NonNullable<(typeof SERIES)[SeriesKey]['thresholds']> = [];
 const AGG_WORD: Record<Aggregate, string> = { max: 'max', min: 'min', mean: 'mean' };
 
@@ -46,7 +54,7 @@ const AGG_WORD: Record<Aggregate, string> = { max: 'max', min: 'min', mean: 'mea
  * One figure over time, a line per member, with etcd-mixin's threshold and the ring's events.
  * Durations use a log scale: a healthy 2 ms and a 500 ms threshold are both readable.
  */
-export const MetricChart = memo(function MetricChart({ seriesKey, rows, members, styles, from, to, ticks, seconds, markers, markerRow, agg, stepMs, syncId }: Props) {
+export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, members, styles, from, to, ticks, seconds, markers, markerRow, agg, stepMs, syncId }: Props) {
   const def = SERIES[seriesKey];
   const log = def.unit === 'ms';
   const thresholds = def.thresholds ?? NO_THRESHOLDS;
@@ -54,13 +62,11 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
   const { domain, yTicks, latest, hasData } = useMemo(() => {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const r of rows) {
-      for (const m of members) {
-        const v = r[`${seriesKey}:${m.id}`];
-        if (v === null || v === undefined) continue;
-        if (log && v <= 0) continue;
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
+    for (const m of members) {
+      for (const v of values[m.id] ?? []) {
+        if (v === null || (log && v <= 0)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
       }
     }
     const hasData = hi > -Infinity;
@@ -83,11 +89,27 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
       yTicks = niceTicks(0, top > 0 ? top : 1);
       domain = [0, yTicks.at(-1)!];
     }
-    return { domain, yTicks, latest: latestWorst(rows, members, seriesKey, def.agg), hasData };
-  }, [rows, members, seriesKey, log, thresholds, def.unit, def.agg]);
+    return { domain, yTicks, latest: latestWorst(values, members, def.agg), hasData };
+  }, [values, members, log, thresholds, def.unit, def.agg]);
 
-  const shown = markers.filter((e) => MARKER_LOOK[e.kind]);
+  const shown = useMemo(() => markers.filter((e) => MARKER_LOOK[e.kind]), [markers]);
   const subtitle = agg && agg !== 'raw' ? `${AGG_WORD[agg]} per ${stepLabel(stepMs)}` : 'per poll';
+  const xDomain = useMemo(() => [from, to], [from, to]);
+  const formatX = useCallback((v: number) => formatTime(v, seconds), [seconds]);
+  const formatY = useCallback((v: number) => formatTick(v, def.unit), [def.unit]);
+  const thresholdLabel = useMemo(() => {
+    const top = thresholds.at(-1);
+    if (!top) return undefined;
+    // Lines close together (fsync's 500 ms and 1 s) share one label on the top line, low to high.
+    const text = thresholds.map((t) => `${t.severity}${t.side === 'below' ? ' below' : ''} ${formatValue(t.value, def.unit)}`).join(' · ');
+    return <ThresholdLabel text={text} color={top.severity === 'critical' ? 'var(--crit)' : 'var(--warn)'} />;
+  }, [thresholds, def.unit]);
+  const tooltip = useCallback(
+    (p: { active?: boolean; label?: string | number; payload?: readonly { payload?: unknown }[] }) => (
+      <ChartTooltip active={p.active} label={p.label} payload={p.payload} unit={def.unit} styles={styles} members={members} seriesKey={seriesKey} />
+    ),
+    [def.unit, styles, members, seriesKey],
+  );
 
   return (
     <figure className="min-w-0 rounded-md border border-line/70 bg-bg/30 px-2 pb-1 pt-2" aria-label={`${def.label} chart`} data-series={seriesKey}>
@@ -105,16 +127,16 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
         </span>
       </figcaption>
       <div className="relative">
-        <LineChart responsive style={{ width: '100%', height: 150 }} data={rows} syncId={syncId} margin={{ top: 14, right: 8, bottom: 0, left: 0 }}>
+        <LineChart responsive style={CHART_STYLE} data={rows} syncId={syncId} margin={MARGIN}>
           <CartesianGrid stroke="var(--border)" strokeOpacity={0.6} vertical={false} />
           <XAxis
             dataKey="t"
             type="number"
             scale="time"
-            domain={[from, to]}
+            domain={xDomain}
             ticks={ticks}
-            tickFormatter={(v: number) => formatTime(v, seconds)}
-            tick={{ fill: 'var(--muted)', fontSize: 11 }}
+            tickFormatter={formatX}
+            tick={TICK}
             stroke="var(--border)"
             allowDataOverflow
           />
@@ -124,8 +146,8 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
             domain={domain}
             ticks={yTicks}
             allowDataOverflow
-            tickFormatter={(v: number) => formatTick(v, def.unit)}
-            tick={{ fill: 'var(--muted)', fontSize: 11 }}
+            tickFormatter={formatY}
+            tick={TICK}
             stroke="var(--border)"
           />
           {thresholds.map((th, i) => (
@@ -136,8 +158,7 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
               strokeDasharray="5 4"
               strokeWidth={1.25}
               ifOverflow="extendDomain"
-              // Lines close together (fsync's 500 ms and 1 s) share one label on the top line, low to high.
-              label={i === thresholds.length - 1 ? <ThresholdLabel text={thresholds.map((t) => `${t.severity}${t.side === 'below' ? ' below' : ''} ${formatValue(t.value, def.unit)}`).join(' · ')} color={th.severity === 'critical' ? 'var(--crit)' : 'var(--warn)'} /> : undefined}
+              label={i === thresholds.length - 1 ? thresholdLabel : undefined}
             />
           ))}
           {shown.map((e) => (
@@ -145,23 +166,23 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, members,
           ))}
           {members.map((m) => {
             const style = styles.get(m.id)!;
-            const key = `${seriesKey}:${m.id}`;
             return (
               <Line
                 key={m.id}
                 name={m.name}
-                dataKey={log ? (r: ChartRow) => (r[key] === null || r[key] === undefined ? null : Math.max(r[key]!, domain[0])) : key}
+                // A string key keeps recharts' caches: a function would be a new one every render.
+                dataKey={`${seriesKey}:${m.id}`}
                 stroke={style.color}
                 strokeDasharray={style.dash}
                 strokeWidth={1.75}
                 dot={false}
-                activeDot={{ r: 3 }}
+                activeDot={ACTIVE_DOT}
                 isAnimationActive={false}
                 connectNulls={false}
               />
             );
           })}
-          <Tooltip content={(p) => <ChartTooltip active={p.active} label={p.label} payload={p.payload} unit={def.unit} styles={styles} members={members} seriesKey={seriesKey} />} isAnimationActive={false} />
+          <Tooltip content={tooltip} isAnimationActive={false} />
         </LineChart>
         {!hasData && <p className="pointer-events-none absolute inset-0 flex items-center justify-center pb-6 text-xs text-muted">No data in this range</p>}
       </div>
@@ -229,11 +250,12 @@ function ChartTooltip({
 }
 
 /** The latest value of the worst member (highest, or lowest for a series where low is bad). */
-function latestWorst(rows: ChartRow[], members: { id: string; name: string }[], key: SeriesKey, agg: Aggregate) {
-  for (let i = rows.length - 1; i >= 0; i--) {
+function latestWorst(values: Record<string, (number | null)[]>, members: { id: string; name: string }[], agg: Aggregate) {
+  const length = Math.max(0, ...members.map((m) => values[m.id]?.length ?? 0));
+  for (let i = length - 1; i >= 0; i--) {
     let best: { value: number; name: string } | null = null;
     for (const m of members) {
-      const v = rows[i][`${key}:${m.id}`];
+      const v = values[m.id]?.[i];
       if (v === null || v === undefined) continue;
       if (!best || (agg === 'min' ? v < best.value : v > best.value)) best = { value: v, name: m.name };
     }
