@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addBuckets, bucketIncrease, counterIncrease, histogramQuantile, TimeWindow, type Bucket } from './histogram';
+import { bucketIncrease, counterIncrease, histogramQuantile, TimeWindow, WindowBuckets, WindowSum, type Bucket } from './histogram';
 
 const b = (pairs: [number, number][]): Bucket[] => pairs.map(([le, count]) => ({ le, count }));
 
@@ -62,10 +62,38 @@ describe('bucketIncrease', () => {
   test('no previous scrape: no increase', () => expect(bucketIncrease(null, before)).toBeNull());
 });
 
-describe('addBuckets', () => {
-  test('sums same-layout increases', () => {
-    expect(addBuckets(b([[1, 1], [Infinity, 2]]), b([[1, 3], [Infinity, 3]]))).toEqual(b([[1, 4], [Infinity, 5]]));
-    expect(addBuckets(null, b([[1, 3], [Infinity, 3]]))).toEqual(b([[1, 3], [Infinity, 3]]));
+describe('WindowSum and WindowBuckets: running totals over a trailing window', () => {
+  test('a sum adds what comes in and forgets what leaves', () => {
+    const w = new WindowSum(10_000);
+    w.add(1000, 3);
+    w.add(5000, 4);
+    expect(w.sum(5000)).toBe(7);
+    expect(w.sum(11_000)).toBe(4); // the 1 s entry left at 11 s
+    expect(w.sum(15_000)).toBe(0);
+    expect(w.size).toBe(0);
+  });
+  test('bucket increases summed per bucket, forgotten as they leave, restarted by a new layout', () => {
+    const w = new WindowBuckets(10_000);
+    expect(w.sum(0)).toBeNull();
+    w.add(1000, b([[1, 1], [Infinity, 2]]));
+    w.add(2000, b([[1, 3], [Infinity, 3]]));
+    expect(w.sum(2000)).toEqual(b([[1, 4], [Infinity, 5]]));
+    expect(w.sum(11_500)).toEqual(b([[1, 3], [Infinity, 3]]));
+    w.add(12_000, b([[0.5, 1], [Infinity, 1]]));
+    expect(w.sum(12_000)).toEqual(b([[0.5, 1], [Infinity, 1]]));
+    expect(w.sum(30_000)).toBeNull();
+  });
+  test('the running total equals a fresh sum after many scrapes', () => {
+    const w = new WindowBuckets(30_000);
+    const all: [number, Bucket[]][] = [];
+    for (let t = 0; t < 600_000; t += 1000) {
+      const inc = b([[0.001, t % 7], [0.01, (t % 7) + (t % 3)], [Infinity, (t % 7) + (t % 3) + 1]]);
+      w.add(t, inc);
+      all.push([t, inc]);
+    }
+    const now = 599_000;
+    const fresh = all.filter(([t]) => t > now - 30_000).reduce((acc, [, inc]) => acc.map((x, i) => ({ le: x.le, count: x.count + inc[i].count })), b([[0.001, 0], [0.01, 0], [Infinity, 0]]));
+    expect(w.sum(now)).toEqual(fresh);
   });
 });
 

@@ -65,14 +65,8 @@ export function bucketIncrease(prev: readonly Bucket[] | null, cur: readonly Buc
   return cur.map((b, i) => ({ le: b.le, count: b.count - prev[i].count }));
 }
 
-/** Adds bucket increases of the same layout; a different layout replaces what was summed. */
-export function addBuckets(acc: Bucket[] | null, more: readonly Bucket[]): Bucket[] {
-  if (!acc || acc.length !== more.length || acc.some((b, i) => b.le !== more[i].le)) return more.map((b) => ({ ...b }));
-  return acc.map((b, i) => ({ le: b.le, count: b.count + more[i].count }));
-}
-
 /**
- * Increases observed at scrape times, summed over a trailing window. Entries older than the
+ * Values observed at scrape times within a trailing window, oldest first. Entries older than the
  * window are dropped as time passes, so memory is bounded by window / scrape interval.
  */
 export class TimeWindow<T> {
@@ -97,14 +91,86 @@ export class TimeWindow<T> {
     return this.times.length - this.head;
   }
 
-  private expire(now: number) {
+  clear(): void {
+    this.times = [];
+    this.items = [];
+    this.head = 0;
+  }
+
+  /** Drops what fell out of the window and returns it. */
+  expire(now: number): T[] {
     const cutoff = now - this.windowMs;
+    const from = this.head;
     while (this.head < this.times.length && this.times[this.head] <= cutoff) this.head++;
+    const gone = this.items.slice(from, this.head);
     // Compact once the dead prefix dominates, so the arrays stay bounded.
     if (this.head > 64 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
+    return gone;
+  }
+}
+
+/**
+ * The sum of counter increases over a trailing window, kept as a running total: each scrape costs
+ * one addition and one subtraction per entry leaving, not a pass over the whole window.
+ * Increases are whole counts, so the running total is exact.
+ */
+export class WindowSum {
+  private readonly window: TimeWindow<number>;
+  private total = 0;
+
+  constructor(windowMs: number) {
+    this.window = new TimeWindow(windowMs);
+  }
+
+  add(at: number, increase: number): void {
+    this.window.add(at, increase);
+    this.total += increase;
+  }
+
+  sum(now: number): number {
+    for (const v of this.window.expire(now)) this.total -= v;
+    return this.total;
+  }
+
+  get size(): number {
+    return this.window.size;
+  }
+}
+
+/**
+ * Histogram bucket increases summed over a trailing window as a running total per bucket (what
+ * `rate(x_bucket[w])` sums before histogram_quantile). A new bucket layout starts it over.
+ */
+export class WindowBuckets {
+  private readonly window: TimeWindow<Bucket[]>;
+  private les: number[] = [];
+  private totals: number[] = [];
+
+  constructor(windowMs: number) {
+    this.window = new TimeWindow(windowMs);
+  }
+
+  add(at: number, increase: readonly Bucket[]): void {
+    if (increase.length !== this.les.length || increase.some((b, i) => b.le !== this.les[i])) {
+      this.window.clear();
+      this.les = increase.map((b) => b.le);
+      this.totals = increase.map(() => 0);
+    }
+    this.window.add(at, [...increase]);
+    increase.forEach((b, i) => (this.totals[i] += b.count));
+  }
+
+  /** Summed buckets in the window; null when nothing is in it. */
+  sum(now: number): Bucket[] | null {
+    for (const gone of this.window.expire(now)) gone.forEach((b, i) => (this.totals[i] -= b.count));
+    return this.window.size === 0 ? null : this.les.map((le, i) => ({ le, count: this.totals[i] }));
+  }
+
+  get size(): number {
+    return this.window.size;
   }
 }

@@ -1,5 +1,5 @@
 import { histogramSeries, parseExposition, sampleValue } from './exposition';
-import { addBuckets, bucketIncrease, counterIncrease, histogramQuantile, TimeWindow, type Bucket } from './histogram';
+import { bucketIncrease, counterIncrease, histogramQuantile, WindowBuckets, WindowSum, type Bucket } from './histogram';
 
 /** p99 of WAL fsync and backend commit over this trailing window (etcd-mixin: 5m at 30 s scrapes). */
 export const QUANTILE_WINDOW_MS = 30_000;
@@ -143,11 +143,11 @@ export class MetricsTracker {
   private readonly rateWindowMs: number;
   private prev: EtcdScrape | null = null;
   private since: number | null = null;
-  private readonly fsync = new TimeWindow<Bucket[]>(QUANTILE_WINDOW_MS);
-  private readonly commit = new TimeWindow<Bucket[]>(QUANTILE_WINDOW_MS);
-  private readonly rtt = new Map<string, TimeWindow<Bucket[]>>();
-  private readonly sentFailures = new Map<string, TimeWindow<number>>();
-  private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new TimeWindow<number>(COUNT_WINDOW_MS)])) as Record<CounterName, TimeWindow<number>>;
+  private readonly fsync = new WindowBuckets(QUANTILE_WINDOW_MS);
+  private readonly commit = new WindowBuckets(QUANTILE_WINDOW_MS);
+  private readonly rtt = new Map<string, WindowBuckets>();
+  private readonly sentFailures = new Map<string, WindowSum>();
+  private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new WindowSum(COUNT_WINDOW_MS)])) as Record<CounterName, WindowSum>;
 
   /** `intervalMs`: how often the member is scraped; rates span RATE_WINDOW_POLLS of them. */
   constructor(intervalMs = 1000) {
@@ -160,7 +160,7 @@ export class MetricsTracker {
     const at = s.at;
     this.since ??= at;
 
-    const addHist = (w: TimeWindow<Bucket[]>, before: Bucket[] | null | undefined, now: Bucket[] | null | undefined) => {
+    const addHist = (w: WindowBuckets, before: Bucket[] | null | undefined, now: Bucket[] | null | undefined) => {
       if (!now) return;
       const inc = bucketIncrease(before ?? null, now, restarted);
       if (inc) w.add(at, inc);
@@ -169,7 +169,7 @@ export class MetricsTracker {
     addHist(this.commit, prev?.backendCommit, s.backendCommit);
     for (const [to, buckets] of s.peerRtt) {
       let w = this.rtt.get(to);
-      if (!w) this.rtt.set(to, (w = new TimeWindow(PEER_RTT_WINDOW_MS)));
+      if (!w) this.rtt.set(to, (w = new WindowBuckets(PEER_RTT_WINDOW_MS)));
       // A peer seen for the first time has no earlier scrape of its own: its counts start here.
       addHist(w, prev ? (prev.peerRtt.get(to) ?? buckets.map((b) => ({ le: b.le, count: 0 }))) : null, buckets);
     }
@@ -177,7 +177,7 @@ export class MetricsTracker {
     if (prev) {
       for (const [to, v] of s.peerSentFailures) {
         let w = this.sentFailures.get(to);
-        if (!w) this.sentFailures.set(to, (w = new TimeWindow(this.rateWindowMs)));
+        if (!w) this.sentFailures.set(to, (w = new WindowSum(this.rateWindowMs)));
         w.add(at, counterIncrease(prev.peerSentFailures.get(to) ?? 0, v, restarted) ?? 0);
       }
       for (const c of COUNTERS) {
@@ -188,15 +188,17 @@ export class MetricsTracker {
     }
     this.prev = s;
     // A peer that left the ring is forgotten once its windows have emptied.
-    for (const [peers, current] of [[this.rtt, s.peerRtt], [this.sentFailures, s.peerSentFailures]] as const) {
-      for (const [to, w] of peers) if (!current.has(to) && w.within(at).length === 0) peers.delete(to);
+    for (const [to, w] of this.rtt) if (!s.peerRtt.has(to) && w.sum(at) === null) this.rtt.delete(to);
+    for (const [to, w] of this.sentFailures) {
+      w.sum(at); // expires what left the window
+      if (!s.peerSentFailures.has(to) && w.size === 0) this.sentFailures.delete(to);
     }
 
-    const p99 = (w: TimeWindow<Bucket[]>) => {
-      const summed = w.within(at).reduce<Bucket[] | null>((acc, b) => addBuckets(acc, b), null);
+    const p99 = (w: WindowBuckets) => {
+      const summed = w.sum(at);
       return summed ? histogramQuantile(0.99, summed) : null;
     };
-    const sum = (w: TimeWindow<number>) => (prev ? w.within(at).reduce((a, b) => a + b, 0) : null);
+    const sum = (w: WindowSum) => (prev ? w.sum(at) : null);
     const span = Math.min(this.rateWindowMs, at - this.since) / 1000;
     const peers = [...new Set([...this.rtt.keys(), ...this.sentFailures.keys()])].sort().map((to): PeerFigures => {
       const rtt = this.rtt.get(to);
