@@ -10,6 +10,11 @@ class HistoryPanel {
     this.root = page.getByRole('region', { name: 'Health history' });
   }
 
+  /** Scrolls to the charts, as a person does: off screen they keep their last frame. */
+  async show() {
+    await this.root.scrollIntoViewIfNeeded();
+  }
+
   chart(label: string): Locator {
     return this.root.getByRole('figure', { name: `${label} chart` });
   }
@@ -23,10 +28,13 @@ class HistoryPanel {
     return this.chart(label).locator('path.recharts-line-curve[d^="M"]');
   }
 
-  /** Event glyphs on the charts' time axes, named "<what> <time>: <event message>". */
+  /**
+   * Event markers on the charts' time axes, named "<what> <time>: <event message>" for each event
+   * (events close together share a marker, their names joined by "; ").
+   */
   markers(word: string, message: RegExp | string = ''): Locator {
     const m = typeof message === 'string' ? message : message.source;
-    return this.root.getByRole('img', { name: new RegExp(`^${word} \\d\\d:\\d\\d:\\d\\d: .*${m}`) });
+    return this.root.getByRole('img', { name: new RegExp(`(^|; )${word} \\d\\d:\\d\\d:\\d\\d: [^;]*${m}`) });
   }
 
   /** Takes a screenshot without the pointer resting on a chart (a hover draws a cursor on every chart). */
@@ -45,6 +53,7 @@ test.describe('health history charts on a real ring', () => {
   test('render each member’s line with axes, legend and etcd-mixin thresholds', async ({ ring, ringside, clusterPage, page }) => {
     await clusterPage.goto(ringside.url, 'demo');
     const history = new HistoryPanel(page);
+    await history.show();
     await write(ring, 30, 'chart');
 
     // Disk: WAL fsync p99 from each member's /metrics, one line per member, and both thresholds.
@@ -70,6 +79,7 @@ test.describe('health history charts on a real ring', () => {
   test('the range switch loads an hour and a day, downsampled', async ({ ring, ringside, clusterPage, page }) => {
     await clusterPage.goto(ringside.url, 'demo');
     const history = new HistoryPanel(page);
+    await history.show();
     await expect(history.range('5 min')).toHaveAttribute('aria-checked', 'true');
     await expect(history.chart('Status latency')).toContainText('per poll');
 
@@ -94,6 +104,7 @@ test.describe('health history charts on a real ring', () => {
   test('a leader change and the old leader going down are marked on the time axis', async ({ ring, ringside, clusterPage, page }) => {
     await clusterPage.goto(ringside.url, 'demo');
     const history = new HistoryPanel(page);
+    await history.show();
     await expect(history.lines('Status latency')).toHaveCount(3, { timeout: 20_000 });
     await expect(history.markers('leader change')).toHaveCount(0);
 

@@ -5,7 +5,7 @@ import { Loader2 } from 'lucide-react';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { HISTORY_RANGES, type HistoryRange } from '@/lib/history/ranges';
 import type { SeriesKey } from '@/lib/history/series';
-import { markersIn } from '@/lib/history/markers';
+import { groupMarkers, markersIn, type MarkerGroup } from '@/lib/history/markers';
 import { eventsQuery, historyQuery, type HistoryResponse } from '@/lib/query/keys';
 import type { RingEvent, RingState } from '@/lib/ring/types';
 import { MARKER_LOOK, MetricChart, type ChartRow } from './metric-chart';
@@ -147,7 +147,6 @@ function StaggeredChart({ index, seriesKey, view, styles, syncId }: { index: num
       ticks={v.ticks}
       seconds={v.to - v.from <= 15 * 60_000}
       markers={v.markers}
-      markerRow={v.markerRow}
       agg={v.agg[seriesKey]}
       stepMs={v.stepMs}
       syncId={syncId}
@@ -195,9 +194,8 @@ interface View {
   rows: ChartRow[];
   members: { id: string; name: string }[];
   ticks: number[];
-  markers: RingEvent[];
-  /** Which row a marker's glyph takes, so glyphs of simultaneous events do not overlap. */
-  markerRow: Map<string, number>;
+  /** Ring events to mark, events a few pixels apart drawn as one. */
+  markers: MarkerGroup[];
 }
 
 /** Tick spacings to choose from: the smallest that keeps a chart to six labels. */
@@ -222,17 +220,7 @@ function toView(data: HistoryResponse, liveEvents: RingEvent[]): View {
   for (let t = Math.ceil(from / every) * every; t <= to; t += every) ticks.push(t);
   const byId = new Map<string, RingEvent>();
   for (const e of [...data.events, ...markersIn(liveEvents, from, to)]) byId.set(e.id, e);
-  const markers = [...byId.values()].sort((a, b) => a.at.localeCompare(b.at));
-  // Events close in time (a leader killed: down and leader change in one poll) stack their glyphs.
-  const near = (to - from) * 0.015;
-  let prev = -Infinity;
-  let row = 0;
-  const rowOf = new Map<string, number>();
-  for (const e of markers) {
-    const at = Date.parse(e.at);
-    row = at - prev < near ? Math.min(row + 1, 3) : 0;
-    prev = at;
-    rowOf.set(e.id, row);
-  }
-  return { range: data.range, stepMs: data.stepMs, agg: data.agg, series: data.series, from, to, rows, members: data.members, ticks, markers, markerRow: rowOf };
+  // Events closer than ~1.5% of the axis (a few pixels) share one marker.
+  const markers = groupMarkers([...byId.values()], (to - from) * 0.015);
+  return { range: data.range, stepMs: data.stepMs, agg: data.agg, series: data.series, from, to, rows, members: data.members, ticks, markers };
 }

@@ -4,7 +4,8 @@ import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Aggregate, SeriesKey } from '@/lib/history/series';
 import { SERIES } from '@/lib/history/series';
-import type { RingEvent, RingEventKind } from '@/lib/ring/types';
+import type { MarkerGroup } from '@/lib/history/markers';
+import type { RingEventKind } from '@/lib/ring/types';
 import { formatTick, formatTime, formatValue } from './format-value';
 import { Swatch, type MemberStyle } from './member-style';
 
@@ -34,8 +35,7 @@ interface Props {
   to: number;
   ticks: number[];
   seconds: boolean;
-  markers: RingEvent[];
-  markerRow: Map<string, number>;
+  markers: MarkerGroup[];
   agg: Aggregate | 'raw' | undefined;
   stepMs: number;
   syncId: string;
@@ -54,7 +54,7 @@ const AGG_WORD: Record<Aggregate, string> = { max: 'max', min: 'min', mean: 'mea
  * One figure over time, a line per member, with etcd-mixin's threshold and the ring's events.
  * Durations use a log scale: a healthy 2 ms and a 500 ms threshold are both readable.
  */
-export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, members, styles, from, to, ticks, seconds, markers, markerRow, agg, stepMs, syncId }: Props) {
+export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, members, styles, from, to, ticks, seconds, markers, agg, stepMs, syncId }: Props) {
   const def = SERIES[seriesKey];
   const log = def.unit === 'ms';
   const thresholds = def.thresholds ?? NO_THRESHOLDS;
@@ -92,7 +92,6 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, 
     return { domain, yTicks, latest: latestWorst(values, members, def.agg), hasData };
   }, [values, members, log, thresholds, def.unit, def.agg]);
 
-  const shown = useMemo(() => markers.filter((e) => MARKER_LOOK[e.kind]), [markers]);
   const subtitle = agg && agg !== 'raw' ? `${AGG_WORD[agg]} per ${stepLabel(stepMs)}` : 'per poll';
   const xDomain = useMemo(() => [from, to], [from, to]);
   const formatX = useCallback((v: number) => formatTime(v, seconds), [seconds]);
@@ -161,8 +160,8 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, 
               label={i === thresholds.length - 1 ? thresholdLabel : undefined}
             />
           ))}
-          {shown.map((e) => (
-            <ReferenceLine key={e.id} x={Date.parse(e.at)} stroke={MARKER_LOOK[e.kind]!.color} strokeDasharray="2 3" strokeOpacity={0.8} label={<MarkerGlyph event={e} row={markerRow.get(e.id) ?? 0} />} />
+          {markers.map((g) => (
+            <ReferenceLine key={g.id} x={g.at} stroke={worstLook(g).color} strokeDasharray="2 3" strokeOpacity={0.8} label={<MarkerGlyphs group={g} />} />
           ))}
           {members.map((m) => {
             const style = styles.get(m.id)!;
@@ -200,16 +199,31 @@ function ThresholdLabel({ text, color, viewBox }: { text: string; color: string;
   );
 }
 
-/** A glyph at the top of a marker line, readable by its shape and its title, not only its color. */
-function MarkerGlyph({ event, row, viewBox }: { event: RingEvent; row: number; viewBox?: { x: number; y: number } }) {
-  const look = MARKER_LOOK[event.kind]!;
+/** The line takes the color of the most serious event in the group. */
+const LOOK_ORDER: RingEventKind[] = ['quorum-lost', 'member-down', 'leader-changed', 'member-removed', 'member-added', 'member-promoted', 'quorum-regained', 'member-up'];
+
+function worstLook(g: MarkerGroup) {
+  const kind = LOOK_ORDER.find((k) => g.events.some((e) => e.kind === k)) ?? g.events[0].kind;
+  return MARKER_LOOK[kind] ?? { glyph: '•', color: 'var(--info)', word: kind };
+}
+
+/**
+ * Glyphs at the top of a marker line, one per kind of event in the group, readable by shape and
+ * by their title (every event with its time), not only by color.
+ */
+function MarkerGlyphs({ group, viewBox }: { group: MarkerGroup; viewBox?: { x: number; y: number } }) {
   if (!viewBox) return null;
-  const label = `${look.word} ${formatTime(Date.parse(event.at), true)}: ${event.message}`;
+  const label = group.events.map((e) => `${MARKER_LOOK[e.kind]?.word ?? e.kind} ${formatTime(Date.parse(e.at), true)}: ${e.message}`).join('; ');
+  const kinds = [...new Set(group.events.map((e) => e.kind))].filter((k) => MARKER_LOOK[k]);
   return (
     <g role="img" aria-label={label}>
       <title>{label}</title>
-      <text x={viewBox.x} y={viewBox.y - 3 + row * 12} textAnchor="middle" fontSize={11} fontWeight={700} fill={look.color}>
-        {look.glyph}
+      <text x={viewBox.x} y={viewBox.y - 3} textAnchor="middle" fontSize={11} fontWeight={700}>
+        {kinds.map((k) => (
+          <tspan key={k} fill={MARKER_LOOK[k]!.color}>
+            {MARKER_LOOK[k]!.glyph}
+          </tspan>
+        ))}
       </text>
     </g>
   );

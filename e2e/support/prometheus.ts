@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePortBlock } from '../harness/ports';
+import { stopChild } from './child';
 
 export const PROMETHEUS = process.env.RINGSIDE_PROMETHEUS_BIN || '/usr/bin/prometheus';
 export const PROMTOOL = process.env.RINGSIDE_PROMTOOL_BIN || '/usr/bin/promtool';
@@ -79,13 +80,7 @@ export class PrometheusServer {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -189,16 +189,20 @@ export function forMsOf(rule: AlertRuleName, pollIntervalMs: number): number {
   return Math.max(3 * pollIntervalMs, Math.round((def.mixinForMs! * pollIntervalMs) / MIXIN_EVALUATION_MS));
 }
 
-/** One rule's condition holding for one subject at one evaluation. */
-export interface AlertCondition {
-  rule: AlertRuleName;
-  /** Unique per rule and subject: `etcdMembersDown/8e9e05c52164694d`. */
-  key: string;
-  severity: AlertSeverity;
+/** What an alert is about: a member, a member's link to a peer, or (neither) the whole cluster. */
+export interface AlertSubject {
   memberId?: string;
   memberName?: string;
   peerId?: string;
   peerName?: string;
+}
+
+/** One rule's condition holding for one subject at one evaluation. */
+export interface AlertCondition extends AlertSubject {
+  rule: AlertRuleName;
+  /** Unique per rule and subject: `etcdMembersDown/8e9e05c52164694d`. */
+  key: string;
+  severity: AlertSeverity;
   value: number | null;
   /** This instance in one line: "m2: WAL fsync p99 812 ms (> 500 ms)". */
   message: string;

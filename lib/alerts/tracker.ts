@@ -1,8 +1,8 @@
 import type { RingEvent } from '../ring/types';
-import { forMsOf, RULES, type AlertCondition, type AlertRuleName, type AlertSeverity } from './rules';
+import { forMsOf, RULES, type AlertCondition, type AlertRuleName, type AlertSeverity, type AlertSubject } from './rules';
 
 /** An alert as the API and the UI show it. */
-export interface Alert {
+export interface Alert extends AlertSubject {
   /** `${cluster}/${rule}/${subject}`: stable while the condition holds. */
   id: string;
   cluster: string;
@@ -11,10 +11,6 @@ export interface Alert {
   severity: AlertSeverity;
   /** pending: the condition holds but not yet for `forMs`; firing: it has. */
   state: 'pending' | 'firing';
-  memberId?: string;
-  memberName?: string;
-  peerId?: string;
-  peerName?: string;
   value: number | null;
   message: string;
   /** The rule's condition, what it means, and the safe next step. */

@@ -55,6 +55,15 @@ describe('parseConfig', () => {
     });
   });
 
+  test('metrics sources and alert overrides, with their defaults', () => {
+    const c = parse(
+      `alerts:\n  etcdMembersDown: { forMs: 60000 }\n  etcdHighCommitDurations: { disabled: true }\nclusters:\n  - name: a\n    endpoints: [http://127.0.0.1:2379]\n    metrics:\n      urls: { m1: "http://127.0.0.1:2381/" }\n  - name: b\n    endpoints: [http://127.0.0.1:2379]\n`,
+    );
+    expect(c.alerts).toEqual({ etcdMembersDown: { forMs: 60000 }, etcdHighCommitDurations: { disabled: true } });
+    expect(c.clusters[0].metrics).toEqual({ enabled: true, urls: { m1: 'http://127.0.0.1:2381' }, scheme: 'http' });
+    expect(c.clusters[1].metrics).toEqual({ enabled: true, urls: {}, scheme: 'http' });
+  });
+
   test.each([
     ['an unknown log source', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], logs: {journald: {}}}]\n', 'clusters[0].logs: unknown key "journald"'],
     ['a log file without a path', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], logs: {files: [{member: m1}]}}]\n', 'clusters[0].logs.files[0].path: is required'],
@@ -71,6 +80,11 @@ describe('parseConfig', () => {
     ['duplicate names', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}, {name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'clusters[1].name: duplicate cluster name "a"'],
     ['no endpoints', 'clusters: [{name: a, endpoints: []}]\n', 'clusters[0].endpoints: needs at least one'],
     ['a string poll interval', 'pollIntervalMs: fast\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'pollIntervalMs: expected number, got string'],
+    ['an unknown alert rule', 'alerts: {etcdMemberDown: {forMs: 1000}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'alerts.etcdMemberDown: unknown alert rule; the rules are etcdNoLeader'],
+    ['a negative alert for', 'alerts: {etcdMembersDown: {forMs: -5}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'alerts.etcdMembersDown.forMs'],
+    ['an unknown alert override key', 'alerts: {etcdMembersDown: {for: 5m}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'alerts.etcdMembersDown: unknown key "for"'],
+    ['a malformed metrics URL', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {urls: {m1: "127.0.0.1:2381"}}}]\n', 'clusters[0].metrics.urls.m1: "127.0.0.1:2381" is not a URL'],
+    ['a metrics scheme that is not http(s)', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {port: 2381, scheme: grpc}}]\n', 'clusters[0].metrics.scheme'],
     ['a cert without its key', 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {cert: /c.pem}}]\n', 'clusters[0].tls.key: cert and key must be given together'],
   ])('%s is rejected with a message naming the key', (_what, yaml, expected) => {
     const msg = errorOf(yaml);

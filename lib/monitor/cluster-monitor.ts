@@ -82,10 +82,6 @@ export class ClusterMonitor {
     return this.alertTracker.list();
   }
 
-  /** Where a member's /metrics is scraped from, null when scraping is off. */
-  metricsURLOf(m: Pick<RingState['members'][number], 'name' | 'clientURLs' | 'endpoint'>): string | null {
-    return this.metrics?.urlOf(m) ?? null;
-  }
 
   get ring(): RingState | null {
     return this.state;
