@@ -189,11 +189,11 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, 
   );
 });
 
-/** Threshold values just above the top threshold line, right-aligned. */
+/** Threshold values just above the top threshold line, at its left end (event markers gather at the recent, right end). */
 function ThresholdLabel({ text, color, viewBox }: { text: string; color: string; viewBox?: { x: number; y: number; width: number } }) {
   if (!viewBox) return null;
   return (
-    <text x={viewBox.x + viewBox.width - 4} y={viewBox.y - 3} textAnchor="end" fontSize={10} fill={color}>
+    <text x={viewBox.x + 4} y={viewBox.y - 3} textAnchor="start" fontSize={10} fill={color}>
       {text}
     </text>
   );
