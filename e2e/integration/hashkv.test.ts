@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Alert } from '@/lib/alerts/tracker';
 import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingState } from '@/lib/ring/types';
 import { corruptFollower } from '../harness/corrupt';
@@ -58,5 +59,19 @@ describe('HashKV agreement on a real ring', () => {
       return ringState.alarms.some((a) => a.alarm === 'CORRUPT');
     }, { what: 'the CORRUPT alarm', timeoutMs: 20_000 - (Date.now() - restartedAt) });
     expect(ringState.health).toBe('alarm');
+
+    // What etcd-mixin cannot alert on: both fire at once, in Ringside's alerts and its /api/metrics.
+    let alerts: Alert[] = [];
+    await ring.waitFor(async () => {
+      alerts = (await server.json<{ alerts: Alert[] }>('/api/alerts')).body.alerts;
+      return ['ringsideHashMismatch', 'ringsideCorruptAlarm'].every((r) => alerts.some((a) => a.rule === r));
+    }, { what: 'ringsideHashMismatch and ringsideCorruptAlarm firing', timeoutMs: 5000 });
+    const mismatch = alerts.find((a) => a.rule === 'ringsideHashMismatch')!;
+    expect(mismatch).toMatchObject({ severity: 'critical', forMs: 0 });
+    expect(mismatch.message).toContain(`${victim} differs`);
+    const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
+    expect(metrics).toContain('ringside_hashkv_consistent{cluster="c"} 0');
+    expect(metrics).toMatch(new RegExp(`ringside_member_hashkv_mismatch\\{cluster="c",member="${victim}",[^}]*\\} 1`));
+    expect(metrics).toMatch(/ringside_alarm_active\{cluster="c",alarm="CORRUPT",member_id="0"\} 1/);
   });
 });
