@@ -137,7 +137,7 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
   etcdDatabaseHighFragmentationRatio: {
     origin: 'etcd-mixin',
     mixinForMs: 10 * MIN,
-    when: `in use below ${THRESHOLDS.inUsePct.warning}% of the db file, and more than ${formatBytes(THRESHOLDS.fragmentedMinBytes)} in use`,
+    when: `in use below ${THRESHOLDS.inUsePct.warning}% of the db file, and more than 100 MiB in use`,
     summary: 'Most of the db file is free pages left by compaction.',
     action: 'Defragment one member at a time, followers first, the leader last.',
   },
