@@ -27,7 +27,7 @@ function prng(seed: number) {
 }
 
 /** 24 hours of plausible samples, once a second, for the given members. */
-export function fullDay(members: { id: string; name: string }[], now: number): RingHistory {
+function fullDay(members: { id: string; name: string }[], now: number): RingHistory {
   const h = new RingHistory({ intervalMs: 1000 });
   const rnd = prng(42);
   const base: Record<SeriesKey, number> = {
@@ -53,7 +53,7 @@ export function fullDay(members: { id: string; name: string }[], now: number): R
   return h;
 }
 
-export function respond(history: RingHistory, url: URL, events: RingEvent[]) {
+function respond(history: RingHistory, url: URL, events: RingEvent[]) {
   const keys = url.searchParams.get('metric')!.split(',') as SeriesKey[];
   const range = url.searchParams.get('range') as HistoryRange;
   const to = Date.now();

@@ -168,6 +168,7 @@ export async function measureHistoryLoad(ring: EtcdRing): Promise<HistoryLoad> {
     ],
     notes: [
       'history-load: real etcd status and /metrics answers from a 5-member ring, replayed on a simulated clock through the server’s own ClusterMonitor (poll() overridden, everything after the network real).',
+      'history-load: the CPU includes writing each replayed /metrics text (~150 kB a member a second), standing in for receiving it over the network.',
       `history-load: one SSE subscriber per cluster serialised ${(full.serialized / 1024 / 1024).toFixed(0)} MiB of ring states over the hour, included in the CPU.`,
     ],
   };

@@ -98,13 +98,14 @@ describe('WindowSum and WindowBuckets: running totals over a trailing window', (
 });
 
 describe('TimeWindow', () => {
-  test('keeps entries newer than the window, oldest first, and stays bounded', () => {
+  test('drops entries as they leave the window, oldest first, and stays bounded', () => {
     const w = new TimeWindow<number>(30_000);
     for (let t = 0; t <= 100_000; t += 1000) w.add(t, t);
-    expect(w.within(100_000)).toEqual(Array.from({ length: 30 }, (_, i) => 71_000 + i * 1000));
+    expect(w.expire(100_000)).toEqual(Array.from({ length: 71 }, (_, i) => i * 1000));
+    expect(w.size).toBe(30);
     for (let t = 101_000; t <= 10_000_000; t += 1000) {
       w.add(t, t);
-      w.within(t);
+      w.expire(t);
     }
     expect(w.size).toBe(30);
     // Internal arrays are compacted, not grown with every entry ever added.

@@ -81,12 +81,6 @@ export class TimeWindow<T> {
     this.items.push(item);
   }
 
-  /** The items still inside (now - windowMs, now], oldest first. */
-  within(now: number): T[] {
-    this.expire(now);
-    return this.items.slice(this.head);
-  }
-
   get size(): number {
     return this.times.length - this.head;
   }
