@@ -40,7 +40,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * Parses a config file's text into settings. Pure apart from `readFile`, which loads the TLS
  * files the config names (so tests can run without touching the disk).
  */
-export function parseConfig(file: string, readFile: ReadFile): RingsideConfig {
+export function parseConfig(file: string, readFile: ReadFile, env: NodeJS.ProcessEnv = process.env): RingsideConfig {
   const fail = (what: string) => new ConfigError(`Ringside config ${file}: ${what}`);
 
   let text: string;
@@ -99,8 +99,22 @@ export function parseConfig(file: string, readFile: ReadFile): RingsideConfig {
       },
     };
     const metrics = { ...c.metrics, urls: Object.fromEntries(Object.entries(c.metrics.urls).map(([m, u]) => [m, normalizeEndpoint(u)])) };
-    return { name: c.name, endpoints: c.endpoints.map(normalizeEndpoint), tls, ...(logs ? { logs } : {}), metrics };
+    return {
+      name: c.name,
+      endpoints: c.endpoints.map(normalizeEndpoint),
+      tls,
+      ...(logs ? { logs } : {}),
+      metrics,
+      ...(c.launcher ? { launcher: normalizeEndpoint(c.launcher) } : {}),
+    };
   });
+
+  let backups: RingsideConfig['backups'];
+  if (cfg.backups) {
+    backups = { dir: path.resolve(base, cfg.backups.dir), keep: cfg.backups.keep };
+    if (cfg.backups.encrypt) backups.key = backupKey(env.RINGSIDE_BACKUP_KEY, fail);
+  }
+  const dataDir = path.resolve(base, cfg.dataDir);
 
   return {
     source: file,
@@ -108,8 +122,35 @@ export function parseConfig(file: string, readFile: ReadFile): RingsideConfig {
     hashCheckIntervalMs: cfg.hashCheckIntervalMs,
     requestTimeoutMs: cfg.requestTimeoutMs ?? Math.min(800, Math.round(cfg.pollIntervalMs * 0.8)),
     alerts: cfg.alerts as RingsideConfig['alerts'],
+    readOnly: cfg.readOnly,
+    ...(cfg.auth
+      ? {
+          auth: {
+            users: cfg.auth.users,
+            ...(cfg.auth.proxy ? { proxy: cfg.auth.proxy } : {}),
+            sessionIdleMs: cfg.auth.sessionIdleMinutes * 60_000,
+            sessionMaxMs: cfg.auth.sessionMaxHours * 3_600_000,
+            allowedOrigins: cfg.auth.allowedOrigins.map((o) => new URL(o).origin),
+          },
+        }
+      : {}),
+    dataDir,
+    auditFile: path.join(dataDir, 'audit.jsonl'),
+    ...(backups ? { backups } : {}),
+    ops: { snapshotMaxAgeMs: cfg.ops.snapshotMaxAgeMinutes * 60_000, promoteTimeoutMs: cfg.ops.promoteTimeoutMs },
     clusters,
   };
+}
+
+/** $RINGSIDE_BACKUP_KEY: 32 bytes as base64 or 64 hex digits. The value never appears in a message. */
+function backupKey(raw: string | undefined, fail: (what: string) => ConfigError): Buffer {
+  if (!raw) throw fail('backups.encrypt is true but $RINGSIDE_BACKUP_KEY is not set (make one with: openssl rand -base64 32)');
+  const trimmed = raw.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(trimmed) && key.toString('base64') !== trimmed)) {
+    throw fail('$RINGSIDE_BACKUP_KEY must be 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits');
+  }
+  return key;
 }
 
 function normalizeEndpoint(e: string): string {

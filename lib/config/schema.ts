@@ -83,6 +83,75 @@ const cluster = z
     logs: logs.optional(),
     /** Where members' /metrics are scraped; default: each member's client URL with the cluster's TLS. */
     metrics: metrics.default({ enabled: true, urls: {}, scheme: 'http' }),
+    /**
+     * Demo and test rings only: a loopback service that starts a member Ringside just added
+     * (the replacement wizard's "Start it" button). Production members are started by people.
+     */
+    launcher: endpoint
+      .refine((u) => /^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(u), 'must be a loopback http:// URL (the launcher is for demo rings)')
+      .optional(),
+  })
+  .strict();
+
+/** Who may act. Passwords and tokens are stored as hashes only (`npm run hash-password`). */
+const user = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_", "@" or "-"'),
+    role: z.enum(['operator', 'viewer']),
+    /** scrypt$N$r$p$salt$hash, from `npm run hash-password`. */
+    passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'must be a hash from `npm run hash-password` (scrypt$N$r$p$salt$hash), never a plain password').optional(),
+    /** sha256$<hex> of an API token (Authorization: Bearer <token>), from `npm run hash-password -- --token`. */
+    tokenHash: z.string().regex(/^sha256\$[0-9a-f]{64}$/, 'must be sha256$<64 hex digits> from `npm run hash-password -- --token`').optional(),
+  })
+  .strict()
+  .refine((u) => u.passwordHash || u.tokenHash, 'needs a passwordHash or a tokenHash (or both)');
+
+const proxyAuth = z
+  .object({
+    /** The header a reverse proxy sets to the signed-in user, e.g. X-Forwarded-User. */
+    userHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'),
+    /** Users the proxy names who may act; everyone else it names is a viewer. */
+    operators: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+const auth = z
+  .object({
+    users: z.array(user).default([]),
+    proxy: proxyAuth.optional(),
+    /** A session ends after this long without a request... */
+    sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    /** ...and this long after sign-in, whatever happens. */
+    sessionMaxHours: z.number().int().min(1).max(7 * 24).default(12),
+    /** Origins allowed to send actions besides Ringside's own (e.g. the URL a proxy serves it under). */
+    allowedOrigins: z.array(z.string().url()).default([]),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const seen = new Set<string>();
+    a.users.forEach((u, i) => {
+      if (seen.has(u.name)) ctx.addIssue({ code: 'custom', message: `duplicate user "${u.name}"`, path: ['users', i, 'name'] });
+      seen.add(u.name);
+    });
+  });
+
+const backups = z
+  .object({
+    /** Where server-side snapshots are written (created if missing). */
+    dir: z.string().min(1),
+    /** Snapshots kept per cluster; older ones are deleted after a newer one is verified. */
+    keep: z.number().int().min(1).max(1000).default(10),
+    /** AES-256-GCM at rest with the key in $RINGSIDE_BACKUP_KEY (32 bytes, base64 or hex). */
+    encrypt: z.boolean().default(false),
+  })
+  .strict();
+
+const ops = z
+  .object({
+    /** The replacement wizard wants a snapshot at most this old before removing a member. */
+    snapshotMaxAgeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    /** How long promoting a learner keeps retrying while it catches up. */
+    promoteTimeoutMs: z.number().int().min(1000).max(3_600_000).default(120_000),
   })
   .strict();
 
@@ -110,6 +179,14 @@ export const configSchema = z
     requestTimeoutMs: z.number().int().min(50).max(30_000).optional(),
     /** Per-rule overrides, by rule name: { forMs, disabled }. */
     alerts: alerts.default({}),
+    /** true: no action exists at all (a NOC screen); nobody can sign in. */
+    readOnly: z.boolean().default(false),
+    /** Operators and viewers. Without any operator Ringside is read-only. */
+    auth: auth.optional(),
+    /** Ringside's own files (the audit log), relative to the config file. */
+    dataDir: z.string().min(1).default('ringside-data'),
+    backups: backups.optional(),
+    ops: ops.default({ snapshotMaxAgeMinutes: 60, promoteTimeoutMs: 120_000 }),
     clusters: z
       .array(cluster)
       .min(1, 'needs at least one cluster')

@@ -30,6 +30,37 @@ export interface ClusterConfig {
   logs?: LogSources;
   /** Absent: scrape each member's client URL with the cluster's TLS. */
   metrics?: MetricsSource;
+  /** Demo rings: a loopback service that starts a member the wizard added. */
+  launcher?: string;
+}
+
+export type Role = 'operator' | 'viewer';
+
+export interface UserConfig {
+  name: string;
+  role: Role;
+  passwordHash?: string;
+  tokenHash?: string;
+}
+
+export interface AuthSettings {
+  users: UserConfig[];
+  proxy?: { userHeader: string; operators: string[] };
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  allowedOrigins: string[];
+}
+
+export interface BackupSettings {
+  dir: string;
+  keep: number;
+  /** AES-256-GCM key from $RINGSIDE_BACKUP_KEY; set when `encrypt: true`. Never logged or served. */
+  key?: Buffer;
+}
+
+export interface OpsSettings {
+  snapshotMaxAgeMs: number;
+  promoteTimeoutMs: number;
 }
 
 export type AlertOverrides = Partial<Record<AlertRuleName, { forMs?: number; disabled?: boolean }>>;
@@ -42,5 +73,14 @@ export interface RingsideConfig {
   requestTimeoutMs: number;
   /** Per-rule changes to the alert rules: a different `for`, or off. */
   alerts: AlertOverrides;
+  /** No action exists at all; nobody signs in. */
+  readOnly: boolean;
+  /** Absent or without operators: Ringside is read-only. */
+  auth?: AuthSettings;
+  /** Ringside's own files (the audit log), absolute. */
+  dataDir: string;
+  auditFile: string;
+  backups?: BackupSettings;
+  ops: OpsSettings;
   clusters: ClusterConfig[];
 }
