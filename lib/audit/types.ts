@@ -1,0 +1,24 @@
+/** One line of the audit log. Pure data: safe for `import type` in client code. */
+export type AuditResult = 'started' | 'ok' | 'failed' | 'refused';
+
+export interface AuditEntry {
+  /** The operation this line belongs to; a long action writes `started`, then its result, under one id. */
+  id: string;
+  /** ISO time the line was written. */
+  at: string;
+  /** Who acted (an operator's name), as they signed in. */
+  user: string;
+  via: 'password' | 'token' | 'proxy';
+  cluster: string;
+  /** What was asked, e.g. member-remove, snapshot-download, defragment. */
+  action: string;
+  member?: { id: string; name: string };
+  /** What the operator asked for (never secrets). */
+  params: Record<string, unknown>;
+  result: AuditResult;
+  /** Why it failed or was refused, as the operator saw it. */
+  error?: string;
+  durationMs: number;
+  /** What it did: sizes before and after, the snapshot's revision and hash, the member it added... */
+  details?: Record<string, unknown>;
+}

@@ -1,0 +1,128 @@
+import type { RingState } from '../ring/types';
+import type { RestorePlan, StartInstructions } from './types';
+
+/** Names etcd knows members by in --initial-cluster; an unstarted member has none yet. */
+function initialClusterOf(ring: RingState, added: { id?: string; name: string; peerURL: string }): string {
+  const parts: string[] = [];
+  for (const m of ring.members) {
+    const isAdded = m.id === added.id || m.peerURLs.includes(added.peerURL);
+    const name = isAdded ? added.name : m.name || `member-${m.id}`;
+    for (const u of m.peerURLs) parts.push(`${name}=${u}`);
+  }
+  if (!parts.some((p) => p.endsWith(`=${added.peerURL}`))) parts.push(`${added.name}=${added.peerURL}`);
+  return parts.join(',');
+}
+
+/** The client URL the new member should advertise: the replaced member's, else the peer host on :2379. */
+export function suggestClientURL(peerURL: string, replacedClientURL?: string): string {
+  if (replacedClientURL) return replacedClientURL;
+  const u = new URL(peerURL);
+  return `${u.protocol}//${u.hostname}:2379`;
+}
+
+/**
+ * Exactly how to start a member that was just added: etcd flags, the same as ETCD_* variables,
+ * and an etcd config file. `initial-cluster-state: existing` and an empty data dir are what make
+ * it join instead of founding a new cluster; TLS paths are placeholders for the operator's files.
+ */
+export function startInstructions(
+  ring: RingState,
+  added: { id?: string; name: string; peerURL: string; clientURL: string },
+  tls: boolean,
+): StartInstructions {
+  const initialCluster = initialClusterOf(ring, added);
+  const peer = new URL(added.peerURL);
+  const client = new URL(added.clientURL);
+  const listenClient = `${client.protocol}//${client.hostname}:${client.port || '2379'}`;
+  const listenPeer = `${peer.protocol}//${peer.hostname}:${peer.port || '2380'}`;
+  const base: [string, string][] = [
+    ['name', added.name],
+    ['data-dir', '/var/lib/etcd'],
+    ['initial-cluster-state', 'existing'],
+    ['initial-cluster', initialCluster],
+    ['initial-advertise-peer-urls', added.peerURL],
+    ['listen-peer-urls', listenPeer],
+    ['advertise-client-urls', added.clientURL],
+    ['listen-client-urls', listenClient],
+  ];
+  const tlsFlags: [string, string][] = tls
+    ? [
+        ['client-cert-auth', 'true'],
+        ['trusted-ca-file', '/etc/etcd/pki/ca.crt'],
+        ['cert-file', '/etc/etcd/pki/server.crt'],
+        ['key-file', '/etc/etcd/pki/server.key'],
+        ['peer-client-cert-auth', 'true'],
+        ['peer-trusted-ca-file', '/etc/etcd/pki/ca.crt'],
+        ['peer-cert-file', '/etc/etcd/pki/peer.crt'],
+        ['peer-key-file', '/etc/etcd/pki/peer.key'],
+      ]
+    : [];
+  const all = [...base, ...tlsFlags];
+  const flags = ['etcd \\', ...all.map(([k, v], i) => `  --${k}=${v}${i < all.length - 1 ? ' \\' : ''}`)].join('\n');
+  const env = all.map(([k, v]) => `ETCD_${k.toUpperCase().replace(/-/g, '_')}=${v}`).join('\n');
+  const yamlValue = (v: string) => (v === 'true' ? 'true' : /^[\w./:=,-]+$/.test(v) ? v : `'${v}'`);
+  const configYaml = [
+    '# etcd --config-file=etcd-config.yml',
+    ...base.map(([k, v]) => `${k}: ${yamlValue(v)}`),
+    ...(tls
+      ? [
+          'client-transport-security:',
+          '  client-cert-auth: true',
+          '  trusted-ca-file: /etc/etcd/pki/ca.crt',
+          '  cert-file: /etc/etcd/pki/server.crt',
+          '  key-file: /etc/etcd/pki/server.key',
+          'peer-transport-security:',
+          '  client-cert-auth: true',
+          '  trusted-ca-file: /etc/etcd/pki/ca.crt',
+          '  cert-file: /etc/etcd/pki/peer.crt',
+          '  key-file: /etc/etcd/pki/peer.key',
+        ]
+      : []),
+  ].join('\n');
+  return { name: added.name, peerURL: added.peerURL, clientURL: added.clientURL, initialCluster, flags, env, configYaml, tls };
+}
+
+/** The API servers' --etcd-servers: every voter's client URL. */
+export function etcdServersFlag(ring: RingState): string {
+  return ring.members
+    .filter((m) => !m.isLearner)
+    .flatMap((m) => m.clientURLs.slice(0, 1))
+    .join(',');
+}
+
+/**
+ * A disaster restore from one snapshot: every member restores the same file into a new data dir
+ * with its own name and peer URL, then all start as a new cluster. Uses etcd 3.4's etcdctl.
+ */
+export function restorePlan(
+  ring: RingState | null,
+  file: string,
+  encrypted: boolean,
+  cluster: string,
+  takenAt: string,
+): RestorePlan {
+  const members = (ring?.members ?? []).filter((m) => !m.isLearner && m.name && m.peerURLs.length);
+  const initialCluster = members.flatMap((m) => m.peerURLs.map((u) => `${m.name}=${u}`)).join(',');
+  const token = `${cluster}-restore-${takenAt.slice(0, 19).replace(/[-:T]/g, '')}`;
+  const source = encrypted ? file.replace(/\.enc$/, '') : file;
+  const steps = [
+    ...(encrypted ? [`Decrypt first: RINGSIDE_BACKUP_KEY=... npx tsx scripts/decrypt-snapshot.ts ${file} ${source}`] : []),
+    'Stop etcd on every member (and the API servers that use it).',
+    "Move each member's old data dir aside; never restore over it.",
+    'On each member\'s host, run its command below (the same snapshot file on every host).',
+    'Start every member on its restored data dir; they form a new cluster with the snapshot\'s data.',
+    'Check: etcdctl endpoint status --cluster and endpoint hashkv --cluster, then start the API servers.',
+  ];
+  const commands = members.map((m) => ({
+    member: m.name,
+    command: [
+      `ETCDCTL_API=3 etcdctl snapshot restore ${source} \\`,
+      `  --name=${m.name} \\`,
+      `  --initial-cluster=${initialCluster} \\`,
+      `  --initial-cluster-token=${token} \\`,
+      `  --initial-advertise-peer-urls=${m.peerURLs.join(',')} \\`,
+      `  --data-dir=/var/lib/etcd-restored-${m.name}`,
+    ].join('\n'),
+  }));
+  return { steps, commands };
+}

@@ -1,0 +1,132 @@
+/** Guided operations as the API serves them and the browser renders them. Pure data. */
+
+export type OpAction =
+  | 'member-remove'
+  | 'member-add'
+  | 'member-launch'
+  | 'member-promote'
+  | 'defragment'
+  | 'move-leader'
+  | 'alarm-disarm'
+  | 'snapshot-download'
+  | 'snapshot-backup';
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface OpStep {
+  name: string;
+  state: StepState;
+  /** What happened, e.g. "db 64.1 MB -> 12.0 MB". */
+  detail?: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export type OpState = 'running' | 'succeeded' | 'failed';
+
+export interface Operation {
+  id: string;
+  cluster: string;
+  action: OpAction;
+  user: string;
+  member?: { id: string; name: string };
+  params: Record<string, unknown>;
+  startedAt: string;
+  endedAt?: string;
+  state: OpState;
+  steps: OpStep[];
+  /** Why it failed, and what state it left the ring in. */
+  error?: string;
+  details?: Record<string, unknown>;
+}
+
+/** One preflight check: `block` refuses the action, `warn` asks the operator to read before confirming. */
+export interface Check {
+  key: string;
+  ok: boolean;
+  severity: 'block' | 'warn';
+  message: string;
+}
+
+/** How to start a member that was added to the ring but not yet started. */
+export interface StartInstructions {
+  name: string;
+  peerURL: string;
+  clientURL: string;
+  initialCluster: string;
+  /** `etcd --flag=value ...`, one flag per line. */
+  flags: string;
+  /** ETCD_* environment, one per line. */
+  env: string;
+  /** etcd --config-file contents. */
+  configYaml: string;
+  tls: boolean;
+}
+
+export type ReplacementStep = 'choose' | 'preflight' | 'add' | 'start' | 'catch-up' | 'promote' | 'verify' | 'done';
+
+export interface ReplacementView {
+  step: ReplacementStep;
+  /** The member being replaced (from the ring, or from the audit log once removed). */
+  target: { id: string; name: string; peerURLs: string[]; clientURLs: string[] } | null;
+  /** The new member, once added. */
+  learner: {
+    id: string;
+    name: string;
+    peerURL: string;
+    started: boolean;
+    isLearner: boolean;
+    raftIndex: number | null;
+    leaderRaftIndex: number | null;
+  } | null;
+  /** Preflight checks before removing `target`. */
+  checks: Check[];
+  /** What the add step proposes: the replaced member's name and peer URL (same host, empty data dir). */
+  suggestion: { name: string; peerURL: string; clientURL: string } | null;
+  instructions: StartInstructions | null;
+  /** For the last step: the API servers' new --etcd-servers. */
+  etcdServers: string | null;
+  /** Why the wizard cannot go on by itself (shown above the step). */
+  notes: string[];
+  /** The replacement this view belongs to, from the audit log. */
+  replacementId: string | null;
+  /** Whether this cluster has a launcher that can start the new member (demo rings). */
+  canLaunch: boolean;
+}
+
+export interface SnapshotStatusView {
+  /** etcdctl snapshot status: CRC-32C over the keys and values (hex as etcdctl -w table prints it). */
+  hash: string;
+  revision: number;
+  totalKey: number;
+  totalSize: number;
+}
+
+export interface StoredSnapshot {
+  file: string;
+  cluster: string;
+  member: { id: string; name: string };
+  /** The member's revision when the snapshot was taken. */
+  revision: number;
+  takenAt: string;
+  /** Bytes on disk (encrypted size when encrypted). */
+  size: number;
+  /** SHA-256 of the plain snapshot file, as sha256sum prints it. */
+  sha256: string;
+  encrypted: boolean;
+  status: SnapshotStatusView | null;
+  /** A disaster restore, member by member. */
+  restore: RestorePlan;
+}
+
+export interface RestorePlan {
+  steps: string[];
+  commands: { member: string; command: string }[];
+}
+
+export interface AccessView {
+  mode: 'read-only' | 'no-operators' | 'auth';
+  user: { name: string; role: 'operator' | 'viewer'; via: string } | null;
+  csrfToken?: string;
+  methods: string[];
+}
