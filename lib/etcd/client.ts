@@ -3,7 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { noop } from 'cockatiel';
 import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
 import type { TlsMaterial } from '../config/types';
-import { toHexId } from './ids';
+import { fromHexId, toHexId } from './ids';
 import type { HashReply } from '../ring/hashkv';
 import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, ProbeErrorCode } from './types';
 
@@ -92,6 +92,61 @@ export class MemberClient {
       const d = describeError(e);
       return { ok: false, kind: d.code === 'ERROR' ? 'error' : 'unavailable', error: d.error };
     }
+  }
+
+  // ---- guided operations: each takes its own deadline (a defrag or a promote retry is not a poll)
+
+  private within(timeoutMs: number) {
+    return { deadline: Date.now() + timeoutMs };
+  }
+
+  /** Adds a member (as a learner when asked); returns its hex ID. */
+  async memberAdd(peerURLs: string[], isLearner: boolean, timeoutMs: number): Promise<string> {
+    const res = await this.etcd.cluster.memberAdd({ peerURLs, isLearner }, this.within(timeoutMs));
+    return toHexId(res.member.ID);
+  }
+
+  async memberRemove(hexId: string, timeoutMs: number): Promise<void> {
+    await this.etcd.cluster.memberRemove({ ID: fromHexId(hexId) }, this.within(timeoutMs));
+  }
+
+  async memberPromote(hexId: string, timeoutMs: number): Promise<void> {
+    await this.etcd.cluster.memberPromote({ ID: fromHexId(hexId) }, this.within(timeoutMs));
+  }
+
+  /** Defragments this member's backend; it answers nothing else meanwhile. */
+  async defragment(timeoutMs: number): Promise<void> {
+    await this.etcd.maintenance.defragment(this.within(timeoutMs));
+  }
+
+  /** Works only when this client talks to the current leader. */
+  async moveLeader(targetHexId: string, timeoutMs: number): Promise<void> {
+    await this.etcd.maintenance.moveLeader({ targetID: fromHexId(targetHexId) }, this.within(timeoutMs));
+  }
+
+  async alarmDisarm(memberHexId: string, alarm: 'NOSPACE' | 'CORRUPT', timeoutMs: number): Promise<void> {
+    await this.etcd.maintenance.alarm(
+      { action: 'Deactivate', memberID: fromHexId(memberHexId), alarm: alarm === 'CORRUPT' ? 'Corrupt' : 'Nospace' },
+      this.within(timeoutMs),
+    );
+  }
+
+  /** Compacts the keyspace history up to `revision`, waiting until it is applied on disk. */
+  async compact(revision: number, timeoutMs: number): Promise<void> {
+    await this.etcd.kv.compact({ revision, physical: true }, this.within(timeoutMs));
+  }
+
+  /** This member's status with a caller's deadline; throws on failure. */
+  async status(timeoutMs: number): Promise<MemberStatus> {
+    return mapStatus(await this.etcd.maintenance.status(this.within(timeoutMs)));
+  }
+
+  /**
+   * The snapshot stream: the bbolt file then a 32-byte SHA-256 trailer, as chunks. The first
+   * chunk's `remaining_bytes` plus its length is the db's size, so a caller can send a length.
+   */
+  async snapshot(): Promise<AsyncIterable<{ blob: Buffer; remaining_bytes: string | number }> & { destroy(e?: Error): void }> {
+    return (await this.etcd.maintenance.snapshot()) as never;
   }
 
   close(): void {

@@ -56,7 +56,8 @@ function eventStream(signal: AbortSignal, start: (send: Send) => () => void): Re
 
 /**
  * One cluster: `ring` after every poll, `ring-event` per derived event, `hashkv` per agreement
- * check, `alerts` (the whole pending and firing list) whenever it changes.
+ * check, `alerts` (the whole pending and firing list) whenever it changes, `operation` as a
+ * guided operation moves from step to step.
  */
 export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Response {
   return eventStream(signal, (send) => {
@@ -68,6 +69,7 @@ export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Respon
       else if (msg.type === 'hashkv') send('hashkv', msg.check);
       else if (msg.type === 'alerts') send('alerts', msg.alerts);
       else if (msg.type === 'ring-event') send('ring-event', msg.event, msg.event.id);
+      else if (msg.type === 'operation') send('operation', msg.operation);
     });
   });
 }

@@ -12,6 +12,7 @@ import { RingHistory } from '../history/store';
 import { LogCollector } from './log-collector';
 import { MetricsCollector } from './metrics-collector';
 import type { LogLine } from '../logs/types';
+import type { Operation } from '../ops/types';
 import { judgeHashes, pickHashRevision, type HashCheck, type HashReply } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 
@@ -31,7 +32,8 @@ export type MonitorMessage =
   | { type: 'ring-event'; event: RingEvent }
   | { type: 'hashkv'; check: HashCheck }
   | { type: 'alerts'; alerts: Alert[] }
-  | { type: 'log'; line: LogLine };
+  | { type: 'log'; line: LogLine }
+  | { type: 'operation'; operation: Operation };
 
 /** Checks kept for the history; at the default 10 s that is the last ~17 minutes. */
 const HASH_HISTORY = 100;
@@ -236,6 +238,11 @@ export class ClusterMonitor {
       this.growth = { at: now, dbSizeIn4h: new Map(ids.map((id) => [id, this.history.predictLinear(id, 'dbSize', GROWTH_MS, GROWTH_MS, now)])) };
     }
     return this.growth.dbSizeIn4h;
+  }
+
+  /** Tells this cluster's subscribers about something that happened outside the poll (an operation's progress). */
+  notify(msg: MonitorMessage) {
+    this.emit(msg);
   }
 
   private emit(msg: MonitorMessage) {

@@ -173,7 +173,7 @@ describe('the replacement wizard resumes from the ring and the audit log', () =>
     expect(v1.instructions!.initialCluster).toContain('m3=http://127.0.0.1:2380');
 
     const started = { ...unstarted, name: 'm3', clientURLs: ['http://127.0.0.1:2379'] };
-    const learnerProbe = (raftIndex: number) => ({ ...okProbe('m3', leader, { isLearner: true, raftIndex }), status: { ...okProbe('m3', leader, { isLearner: true, raftIndex }).status, memberId: 'abc' } } as ReturnType<typeof okProbe>);
+    const learnerProbe = (raftIndex: number) => okProbe('m3', leader, { isLearner: true, raftIndex, memberId: 'abc' });
     const r2 = ring([okProbe('m1', leader, { raftIndex: 5000 }), okProbe('m2', leader, { raftIndex: 5000 }), learnerProbe(100)], [listEntry('m1'), listEntry('m2'), started]);
     const v2 = replacementView(base(r2, entries));
     expect(v2.step).toBe('catch-up');

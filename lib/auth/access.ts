@@ -1,0 +1,59 @@
+import 'server-only';
+import { json } from '../http/respond';
+import { getRegistry } from '../monitor/registry';
+import { createAccess, type AccessControl, type AccessMode, type AuthReply, type Principal, type RequireOperatorOptions } from './guard';
+
+export type { AccessMode, Principal, RequireOperatorOptions };
+export { CSRF_HEADER, SESSION_COOKIE } from './guard';
+
+/**
+ * Sessions and sign-in failures are process-wide state. Next.js loads route handlers as separate
+ * module graphs (see registry.ts), so a module-level store would give the login route and an
+ * action route different sessions.
+ */
+const KEY = Symbol.for('ringside.access');
+type Global = typeof globalThis & { [KEY]?: AccessControl };
+
+function getAccess(): AccessControl {
+  const g = globalThis as Global;
+  if (!g[KEY]) {
+    const { config } = getRegistry();
+    g[KEY] = createAccess(config.kind === 'ok' ? config.config : undefined);
+  }
+  return g[KEY];
+}
+
+export function accessMode(): AccessMode {
+  return getAccess().mode;
+}
+
+/** Who is signed in (for pages and GET routes that show it), or null. Never throws. */
+export function currentPrincipal(req: Request): Principal | null {
+  return getAccess().principal(req);
+}
+
+/**
+ * The first call of every mutating route: the operator behind the request, or a RingsideError
+ * (404 read-only, 403 cross-origin / no operators / viewer / CSRF, 401 not signed in).
+ */
+export function requireOperator(req: Request, opts?: RequireOperatorOptions): Promise<Principal> {
+  return getAccess().requireOperator(req, opts);
+}
+
+export async function login(req: Request): Promise<Response> {
+  return reply(await getAccess().login(req));
+}
+
+export async function logout(req: Request): Promise<Response> {
+  return reply(getAccess().logout(req));
+}
+
+export function session(req: Request): Response {
+  return reply(getAccess().session(req));
+}
+
+function reply(r: AuthReply): Response {
+  const res = json(r.body);
+  if (r.setCookie) res.headers.append('Set-Cookie', r.setCookie);
+  return res;
+}

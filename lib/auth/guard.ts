@@ -1,0 +1,377 @@
+import 'server-only';
+import type { RingsideConfig, Role, UserConfig } from '../config/types';
+import { RingsideError } from '../errors';
+import { SignInLimiter } from './limiter';
+import { dummyVerifyPassword, sameSecret, verifyPassword, verifyToken } from './password';
+import { SessionStore, type Session, type SignInMethod } from './sessions';
+
+export type { SignInMethod };
+
+/**
+ * `read-only`: `readOnly: true`, no action and no sign-in exist. `no-operators`: nobody could be
+ * allowed to act, so actions are refused (viewers may still sign in). `auth`: operators act.
+ */
+export type AccessMode = 'read-only' | 'no-operators' | 'auth';
+
+export type Principal = { name: string; role: Role; via: SignInMethod };
+
+export type AccessConfig = Pick<RingsideConfig, 'readOnly' | 'auth'>;
+
+/** What an auth route answers: a JSON body and perhaps a cookie. access.ts turns it into a Response. */
+export interface AuthReply {
+  body: Record<string, unknown>;
+  setCookie?: string;
+}
+
+export interface RequireOperatorOptions {
+  /** The CSRF token from a native form POST's `csrf` field (snapshot downloads); else the header is used. */
+  csrf?: string;
+  /** What the refused viewer could not do, for the message: "only operators can <action>". */
+  action?: string;
+}
+
+export interface AccessOptions {
+  clock?: () => number;
+  store?: SessionStore;
+  limiter?: SignInLimiter;
+}
+
+export const SESSION_COOKIE = 'ringside_session';
+export const CSRF_HEADER = 'x-ringside-csrf';
+
+const READ_ONLY = 'this Ringside is read-only (readOnly: true in the config): it has no actions';
+const NO_OPERATORS = 'no operators are configured; Ringside is read-only (see README, Access control)';
+const CROSS_ORIGIN = 'cross-origin request refused';
+const SIGN_IN = 'sign in as an operator to do this';
+const SESSION_ENDED = 'your session has ended; sign in again as an operator to do this';
+const BAD_CSRF = 'missing or wrong CSRF token; reload the page';
+const BAD_PASSWORD = 'wrong user name or password';
+const BAD_TOKEN = 'that API token is not valid';
+
+const MAX_BODY = 16 * 1024;
+
+/** Who a request says it is, before any decision. */
+type Identity =
+  | { kind: 'token'; principal: Principal }
+  | { kind: 'session'; principal: Principal; session: Session }
+  | { kind: 'proxy'; principal: Principal }
+  | { kind: 'bad-token' }
+  | { kind: 'none'; hadCookie: boolean };
+
+export function createAccess(config: AccessConfig | undefined, options: AccessOptions = {}): AccessControl {
+  return new AccessControl(config, options);
+}
+
+/**
+ * Who may act, decided from plain `Request`s so it is testable without Next. Reads are never
+ * guarded here; every mutating route calls `requireOperator` first.
+ */
+export class AccessControl {
+  readonly mode: AccessMode;
+  /** How one can sign in: what the sign-in form offers. */
+  readonly methods: SignInMethod[];
+  private readonly users: UserConfig[];
+  private readonly proxy?: { userHeader: string; operators: string[] };
+  private readonly allowedOrigins: string[];
+  private readonly clock: () => number;
+  private readonly store: SessionStore;
+  private readonly limiter: SignInLimiter;
+
+  constructor(config: AccessConfig | undefined, options: AccessOptions = {}) {
+    const auth = config?.auth;
+    this.users = auth?.users ?? [];
+    this.proxy = auth?.proxy;
+    this.allowedOrigins = auth?.allowedOrigins ?? [];
+    const anyOperator = this.users.some((u) => u.role === 'operator') || (this.proxy?.operators.length ?? 0) > 0;
+    this.mode = config?.readOnly ? 'read-only' : anyOperator ? 'auth' : 'no-operators';
+    this.methods =
+      this.mode === 'read-only'
+        ? []
+        : [
+            ...(this.users.some((u) => u.passwordHash) ? (['password'] as const) : []),
+            ...(this.users.some((u) => u.tokenHash) ? (['token'] as const) : []),
+            ...(this.proxy ? (['proxy'] as const) : []),
+          ];
+    this.clock = options.clock ?? Date.now;
+    this.store =
+      options.store ??
+      new SessionStore({ idleMs: auth?.sessionIdleMs ?? 30 * 60_000, maxMs: auth?.sessionMaxMs ?? 12 * 3_600_000, clock: this.clock });
+    this.limiter = options.limiter ?? new SignInLimiter({ clock: this.clock });
+  }
+
+  /** Who is signed in, for pages and GET routes that show it; null when nobody (or a wrong token). */
+  principal(req: Request): Principal | null {
+    if (this.mode === 'read-only') return null;
+    const id = this.identify(req, this.clock());
+    return 'principal' in id ? id.principal : null;
+  }
+
+  /**
+   * The operator behind a mutating request, or a RingsideError saying why not. Checks, in order:
+   * read-only (404), the request's origin (403), whether anyone could act at all (403), who it is
+   * (401), their role (403), and for cookie and proxy principals the CSRF token (403).
+   */
+  async requireOperator(req: Request, opts: RequireOperatorOptions = {}): Promise<Principal> {
+    if (this.mode === 'read-only') throw new RingsideError('NOT_FOUND', READ_ONLY);
+    this.checkOrigin(req, bearerToken(req) !== undefined);
+    // Before identifying: with no operator configured, "sign in" would send people looking for an
+    // account that cannot exist.
+    if (this.mode === 'no-operators') throw new RingsideError('FORBIDDEN', NO_OPERATORS);
+    const id = this.identify(req, this.clock());
+    if (id.kind === 'bad-token') throw new RingsideError('UNAUTHENTICATED', BAD_TOKEN);
+    if (id.kind === 'none') throw new RingsideError('UNAUTHENTICATED', id.hadCookie ? SESSION_ENDED : SIGN_IN);
+    const { principal } = id;
+    if (principal.role !== 'operator') {
+      throw new RingsideError('FORBIDDEN', `${principal.name} is a viewer; only operators can ${opts.action ?? 'change a ring'}`);
+    }
+    if (id.kind !== 'token') {
+      // A proxy principal without a session has no token to match: GET /api/auth/session makes one.
+      const presented = req.headers.get(CSRF_HEADER) ?? opts.csrf;
+      if (id.kind !== 'session' || !presented || !sameSecret(presented, id.session.csrfToken)) {
+        throw new RingsideError('FORBIDDEN', BAD_CSRF);
+      }
+    }
+    return principal;
+  }
+
+  /** POST /api/auth/login: `{ user, password }` or `{ token }` in, a session cookie out. */
+  async login(req: Request): Promise<AuthReply> {
+    if (this.mode === 'read-only') throw new RingsideError('NOT_FOUND', READ_ONLY);
+    // Login CSRF (signing a victim's browser into the attacker's account) is a cross-site POST too.
+    this.checkOrigin(req, false);
+    const creds = await readCredentials(req);
+    const addrKey = `addr:${clientAddress(req)}`;
+    const userKey = creds.kind === 'password' ? `user:${creds.user}` : undefined;
+    const keys = userKey ? [userKey, addrKey] : [addrKey];
+    this.limiter.begin(keys);
+    let user: UserConfig | undefined;
+    try {
+      if (creds.kind === 'password') {
+        const u = this.users.find((x) => x.name === creds.user);
+        const ok = u?.passwordHash ? await verifyPassword(creds.password, u.passwordHash) : await dummyVerifyPassword(creds.password);
+        if (ok) user = u;
+      } else {
+        user = this.userByToken(creds.token);
+      }
+    } finally {
+      this.limiter.finish(keys, user !== undefined, userKey ? [userKey] : []);
+    }
+    if (!user) throw new RingsideError('UNAUTHENTICATED', creds.kind === 'password' ? BAD_PASSWORD : BAD_TOKEN);
+
+    // Whatever session this browser had is replaced, so a planted cookie cannot outlive sign-in.
+    for (const old of cookieValues(req)) this.store.destroy(old);
+    const { id, session } = this.store.create(user, creds.kind, this.clock());
+    return {
+      body: { user: { name: user.name, role: user.role }, csrfToken: session.csrfToken, expiresAt: iso(this.store.endsAt(session)) },
+      setCookie: this.sessionCookie(req, id),
+    };
+  }
+
+  /** POST /api/auth/logout: ends this browser's session (its CSRF token required) and clears the cookie. */
+  logout(req: Request): AuthReply {
+    if (this.mode === 'read-only') throw new RingsideError('NOT_FOUND', READ_ONLY);
+    this.checkOrigin(req, false);
+    const now = this.clock();
+    const ids = cookieValues(req);
+    const live = ids.map((id) => this.store.get(id, now)).find((s) => s !== undefined);
+    if (live) {
+      const presented = req.headers.get(CSRF_HEADER);
+      if (!presented || !sameSecret(presented, live.csrfToken)) throw new RingsideError('FORBIDDEN', BAD_CSRF);
+    }
+    for (const id of ids) this.store.destroy(id);
+    return { body: { user: null }, setCookie: this.clearCookie(req) };
+  }
+
+  /**
+   * GET /api/auth/session: the mode, who is signed in, and the CSRF token the page sends with
+   * actions. A proxy-named user without a session gets one here, so the browser has a token.
+   */
+  session(req: Request): AuthReply {
+    const base = { mode: this.mode, methods: this.methods };
+    if (this.mode === 'read-only') return { body: { ...base, user: null } };
+    const now = this.clock();
+    const id = this.identify(req, now);
+    switch (id.kind) {
+      case 'bad-token':
+        throw new RingsideError('UNAUTHENTICATED', BAD_TOKEN);
+      case 'token':
+        return { body: { ...base, user: id.principal } };
+      case 'session':
+        return { body: { ...base, user: id.principal, csrfToken: id.session.csrfToken, expiresAt: iso(this.store.endsAt(id.session)) } };
+      case 'proxy': {
+        for (const old of cookieValues(req)) this.store.destroy(old);
+        const { id: sid, session } = this.store.create(id.principal, 'proxy', now);
+        return {
+          body: { ...base, user: id.principal, csrfToken: session.csrfToken, expiresAt: iso(this.store.endsAt(session)) },
+          setCookie: this.sessionCookie(req, sid),
+        };
+      }
+      case 'none':
+        return { body: { ...base, user: null }, ...(id.hadCookie ? { setCookie: this.clearCookie(req) } : {}) };
+    }
+  }
+
+  /**
+   * Bearer token, else session cookie, else the proxy's user header. A wrong bearer token never
+   * falls back to the cookie: a script with a revoked token must fail, not borrow a browser's session.
+   */
+  private identify(req: Request, now: number): Identity {
+    const bearer = bearerToken(req);
+    if (bearer !== undefined) {
+      const user = bearer ? this.userByToken(bearer) : undefined;
+      return user ? { kind: 'token', principal: { name: user.name, role: user.role, via: 'token' } } : { kind: 'bad-token' };
+    }
+    const proxyUser = this.proxyUser(req);
+    const ids = cookieValues(req);
+    for (const sid of ids) {
+      const s = this.store.get(sid, now);
+      // A proxy session belongs to whoever the proxy names now: if someone else signed in to the
+      // proxy in this browser, the old session is not theirs.
+      if (s && !(s.via === 'proxy' && proxyUser !== undefined && proxyUser !== s.user)) {
+        return { kind: 'session', principal: { name: s.user, role: s.role, via: s.via }, session: s };
+      }
+    }
+    if (proxyUser !== undefined) {
+      const role: Role = this.proxy!.operators.includes(proxyUser) ? 'operator' : 'viewer';
+      return { kind: 'proxy', principal: { name: proxyUser, role, via: 'proxy' } };
+    }
+    return { kind: 'none', hadCookie: ids.length > 0 };
+  }
+
+  private userByToken(token: string): UserConfig | undefined {
+    return this.users.find((u) => u.tokenHash !== undefined && verifyToken(token, u.tokenHash));
+  }
+
+  /** The user the reverse proxy names. Trusted as is: Ringside must be reachable only through the proxy. */
+  private proxyUser(req: Request): string | undefined {
+    if (!this.proxy) return undefined;
+    const raw = req.headers.get(this.proxy.userHeader)?.trim();
+    return raw && raw.length <= 256 && /^[\x20-\x7e]+$/.test(raw) ? raw : undefined;
+  }
+
+  /**
+   * Refuses requests a browser sent on behalf of another site: `Sec-Fetch-Site: cross-site`, or an
+   * Origin that is neither Ringside's own nor in `auth.allowedOrigins`. Browsers send Origin with
+   * every POST, so a missing one means a script, which must then carry a bearer token.
+   */
+  private checkOrigin(req: Request, hasBearer: boolean): void {
+    if (req.headers.get('sec-fetch-site') === 'cross-site') throw new RingsideError('FORBIDDEN', CROSS_ORIGIN);
+    const origin = req.headers.get('origin');
+    if (origin === null) {
+      if (hasBearer) return;
+      throw new RingsideError('FORBIDDEN', `${CROSS_ORIGIN}: it has no Origin header (scripts use Authorization: Bearer <token>)`);
+    }
+    const own = this.ownOrigin(req);
+    const given = normalizeOrigin(origin);
+    if (given && (given === own || this.allowedOrigins.includes(given))) return;
+    throw new RingsideError(
+      'FORBIDDEN',
+      `${CROSS_ORIGIN}: Origin ${JSON.stringify(origin.slice(0, 200))} is neither this Ringside's (${own ?? 'unknown'}) nor in auth.allowedOrigins`,
+    );
+  }
+
+  /**
+   * The origin the browser used to reach Ringside: the Host header and protocol, or what the
+   * reverse proxy forwarded when one is configured (without one, X-Forwarded-* are anyone's to send).
+   */
+  private ownOrigin(req: Request): string | undefined {
+    const url = new URL(req.url);
+    let proto = url.protocol.slice(0, -1);
+    let host = req.headers.get('host') ?? url.host;
+    if (this.proxy) {
+      const fproto = firstValue(req.headers.get('x-forwarded-proto'));
+      if (fproto === 'http' || fproto === 'https') proto = fproto;
+      host = firstValue(req.headers.get('x-forwarded-host')) || host;
+    }
+    return normalizeOrigin(`${proto}://${host}`);
+  }
+
+  private isHttps(req: Request): boolean {
+    return this.ownOrigin(req)?.startsWith('https:') ?? false;
+  }
+
+  private sessionCookie(req: Request, id: string): string {
+    return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.store.maxMs / 1000)}${this.isHttps(req) ? '; Secure' : ''}`;
+  }
+
+  private clearCookie(req: Request): string {
+    return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${this.isHttps(req) ? '; Secure' : ''}`;
+  }
+}
+
+type Credentials = { kind: 'password'; user: string; password: string } | { kind: 'token'; token: string };
+
+/** The login body. Messages name the field and never echo a value. */
+async function readCredentials(req: Request): Promise<Credentials> {
+  const invalid = (field: string, message: string) => new RingsideError('INVALID', `${field}: ${message}`, field);
+  const shape = 'expected JSON { "user": ..., "password": ... } or { "token": ... }';
+  if (Number(req.headers.get('content-length') ?? 0) > MAX_BODY) throw invalid('body', `too large; ${shape}`);
+  const text = await req.text();
+  if (text.length > MAX_BODY) throw invalid('body', `too large; ${shape}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalid('body', shape);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', shape);
+  const b = body as Record<string, unknown>;
+  if (b.token !== undefined) {
+    if (b.user !== undefined || b.password !== undefined) throw invalid('body', `give { user, password } or { token }, not both`);
+    if (typeof b.token !== 'string' || b.token.length === 0 || b.token.length > 1024) throw invalid('token', 'expected the API token as a non-empty string');
+    return { kind: 'token', token: b.token };
+  }
+  if (typeof b.user !== 'string' || b.user.length === 0 || b.user.length > 256) throw invalid('user', 'expected a user name (a non-empty string)');
+  if (typeof b.password !== 'string' || b.password.length === 0 || b.password.length > 1024) {
+    throw invalid('password', 'expected a non-empty string of at most 1024 characters');
+  }
+  return { kind: 'password', user: b.user, password: b.password };
+}
+
+/** `Authorization: Bearer <token>`: the token, '' when the scheme is Bearer but the token is malformed, else undefined. */
+function bearerToken(req: Request): string | undefined {
+  const h = req.headers.get('authorization');
+  if (!h || !/^bearer(\s|$)/i.test(h)) return undefined; // Basic etc. may be a proxy's business
+  return /^bearer\s+([A-Za-z0-9._~+/=-]{1,1024})\s*$/i.exec(h)?.[1] ?? '';
+}
+
+/** Every value of the session cookie (a sibling site may have planted a second one). */
+function cookieValues(req: Request): string[] {
+  const header = req.headers.get('cookie');
+  if (!header) return [];
+  const values: string[] = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    const v = part.slice(eq + 1).trim();
+    if (v && v.length <= 256) values.push(v);
+  }
+  return values;
+}
+
+/**
+ * The client's address for the sign-in limiter: the last X-Forwarded-For hop, which a proxy
+ * appends and Next.js fills from the socket when absent. Without a proxy a client can send its
+ * own, so the per-address limit is best effort; the per-user limit holds either way.
+ */
+function clientAddress(req: Request): string {
+  const last = (req.headers.get('x-forwarded-for') ?? '').split(',').at(-1)?.trim();
+  return last ? last.slice(0, 64) : 'unknown';
+}
+
+function firstValue(h: string | null): string | undefined {
+  return h?.split(',')[0]?.trim().toLowerCase() || undefined;
+}
+
+function normalizeOrigin(s: string): string | undefined {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host && u.pathname === '/' && !u.search && !u.username ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

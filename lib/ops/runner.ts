@@ -1,0 +1,183 @@
+import 'server-only';
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../audit/log';
+import type { AuditEntry } from '../audit/types';
+import { RingsideError } from '../errors';
+import type { Principal } from './principal';
+import type { OpAction, OpStep, Operation } from './types';
+
+const RECENT = 50;
+
+export interface StepHandle {
+  /** Replaces the running step's detail, e.g. progress "learner at 812 of 930". */
+  detail(text: string): void;
+}
+
+export interface OpContext {
+  readonly operation: Operation;
+  /** Runs one named step; its state, timing and detail reach the browser as it goes. */
+  step<T>(name: string, fn: (s: StepHandle) => Promise<T>, detailOf?: (result: T) => string | undefined): Promise<T>;
+  /** Adds to what the audit log records for this operation. */
+  record(details: Record<string, unknown>): void;
+}
+
+export interface OpRequest {
+  principal: Principal;
+  cluster: string;
+  action: OpAction;
+  member?: { id: string; name: string };
+  params: Record<string, unknown>;
+}
+
+/**
+ * Runs guided operations: one at a time per cluster, step by step, each written to the audit log
+ * when it starts and when it ends. The operation keeps running if the browser goes away; its
+ * progress is published to whoever watches the cluster.
+ */
+export class OperationRunner {
+  private readonly running = new Map<string, Operation>();
+  private readonly recent: Operation[] = [];
+
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly publish: (op: Operation) => void,
+  ) {}
+
+  current(cluster: string): Operation | null {
+    return this.running.get(cluster) ?? null;
+  }
+
+  /** Running and recent operations of a cluster, newest first. */
+  list(cluster: string): Operation[] {
+    const cur = this.running.get(cluster);
+    return [...(cur ? [cur] : []), ...this.recent.filter((o) => o.cluster === cluster && o !== cur)];
+  }
+
+  get(cluster: string, id: string): Operation | null {
+    return this.list(cluster).find((o) => o.id === id) ?? null;
+  }
+
+  /** Refuses the cluster's lock when another operation runs there. */
+  assertIdle(cluster: string): void {
+    const cur = this.running.get(cluster);
+    if (cur) {
+      const secs = Math.round((Date.now() - Date.parse(cur.startedAt)) / 1000);
+      throw new RingsideError('CONFLICT', `${cur.action} by ${cur.user} is running on ${cluster} (started ${secs} s ago); one operation at a time`);
+    }
+  }
+
+  /** Writes a refusal to the audit log and throws it as UNSAFE (or the code given). */
+  async refuse(req: OpRequest, reason: string, code: 'UNSAFE' | 'INVALID' | 'CONFLICT' = 'UNSAFE', field?: string): Promise<never> {
+    await this.audit.append(this.entry(randomUUID(), req, 'refused', 0, { error: reason }));
+    throw new RingsideError(code, reason, field);
+  }
+
+  /**
+   * Starts an operation after its `started` line is on disk; resolves with it at once. `body`
+   * runs in the background; `done` (tests, one-shot routes) resolves when it ends.
+   */
+  async start(req: OpRequest, body: (ctx: OpContext) => Promise<void>): Promise<{ operation: Operation; done: Promise<Operation> }> {
+    this.assertIdle(req.cluster);
+    const op: Operation = {
+      id: randomUUID(),
+      cluster: req.cluster,
+      action: req.action,
+      user: req.principal.name,
+      ...(req.member ? { member: req.member } : {}),
+      params: req.params,
+      startedAt: new Date().toISOString(),
+      state: 'running',
+      steps: [],
+      details: {},
+    };
+    this.running.set(req.cluster, op);
+    try {
+      await this.audit.append(this.entry(op.id, req, 'started', 0));
+    } catch (e) {
+      this.running.delete(req.cluster);
+      throw new RingsideError('UNAVAILABLE', `cannot write the audit log, so nothing was done (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    this.publish(op);
+    const done = this.run(op, req, body);
+    return { operation: structuredClone(op), done };
+  }
+
+  private async run(op: Operation, req: OpRequest, body: (ctx: OpContext) => Promise<void>): Promise<Operation> {
+    const started = performance.now();
+    const ctx: OpContext = {
+      operation: op,
+      record: (d) => Object.assign(op.details!, d),
+      step: async (name, fn, detailOf) => {
+        const step: OpStep = { name, state: 'running', startedAt: new Date().toISOString() };
+        op.steps.push(step);
+        this.publish(op);
+        try {
+          const result = await fn({
+            detail: (text) => {
+              step.detail = text;
+              this.publish(op);
+            },
+          });
+          step.state = 'done';
+          const d = detailOf?.(result);
+          if (d) step.detail = d;
+          return result;
+        } catch (e) {
+          step.state = 'failed';
+          throw e;
+        } finally {
+          step.endedAt = new Date().toISOString();
+          this.publish(op);
+        }
+      },
+    };
+    try {
+      await body(ctx);
+      op.state = 'succeeded';
+    } catch (e) {
+      op.state = 'failed';
+      op.error = e instanceof RingsideError ? e.message : safeMessage(e);
+      if (!(e instanceof RingsideError)) console.error(`[ringside] ${op.action} on ${op.cluster} failed:`, safeMessage(e));
+    }
+    op.endedAt = new Date().toISOString();
+    const durationMs = Math.round(performance.now() - started);
+    try {
+      await this.audit.append(this.entry(op.id, req, op.state === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: op.details }));
+    } catch (e) {
+      op.error = `${op.error ? `${op.error}; ` : ''}the audit log could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
+    this.running.delete(op.cluster);
+    this.recent.unshift(op);
+    this.recent.splice(RECENT);
+    this.publish(op);
+    return structuredClone(op);
+  }
+
+  /** A one-shot action with no background part (a streamed download): audited when it ends. */
+  async record(req: OpRequest, result: 'ok' | 'failed', durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): Promise<void> {
+    await this.audit.append(this.entry(randomUUID(), req, result, durationMs, extra));
+  }
+
+  private entry(id: string, req: OpRequest, result: AuditEntry['result'], durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): AuditEntry {
+    return {
+      id,
+      at: new Date().toISOString(),
+      user: req.principal.name,
+      via: req.principal.via,
+      cluster: req.cluster,
+      action: req.action,
+      ...(req.member ? { member: req.member } : {}),
+      params: req.params,
+      result,
+      ...(extra.error ? { error: extra.error } : {}),
+      durationMs,
+      ...(extra.details && Object.keys(extra.details).length ? { details: extra.details } : {}),
+    };
+  }
+}
+
+/** etcd's own words, without gRPC's status prefix; never a stack. */
+export function safeMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].replace(/^\d+ [A-Z_]+: /, '').slice(0, 300);
+}
