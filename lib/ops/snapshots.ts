@@ -1,0 +1,307 @@
+import 'server-only';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MemberClient } from '../etcd/client';
+import { hexIdPattern } from '../etcd/ids';
+import { RingsideError } from '../errors';
+import type { ClusterMonitor } from '../monitor/cluster-monitor';
+import type { MemberState, RingState } from '../ring/types';
+import { boltStatus, boltStatusOfFile, type SnapshotStatus } from '../snapshot/bolt-status';
+import { createEncryptor, encryptedReadAt } from '../snapshot/encryption';
+import { SnapshotVerifier } from '../snapshot/trailer';
+import { restorePlan } from './instructions';
+import { snapshotSource } from './preflight';
+import type { Principal } from './principal';
+import { safeMessage, type OpRequest } from './runner';
+import { getOps } from './service';
+import type { Operation, SnapshotStatusView, StoredSnapshot } from './types';
+
+const STATUS_MS = 5_000;
+/** A stalled snapshot stream (member hung mid-way) fails after this long without a byte. */
+const IDLE_MS = 30_000;
+
+type Chunk = { blob: Buffer; remaining_bytes: string | number };
+
+export function statusView(s: SnapshotStatus): SnapshotStatusView {
+  return { hash: s.hash.toString(16), revision: s.revision, totalKey: s.totalKey, totalSize: s.totalSize };
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function pickSource(monitor: ClusterMonitor, ring: RingState, memberId: unknown): MemberState {
+  if (memberId !== undefined && memberId !== null && memberId !== '') {
+    if (typeof memberId !== 'string' || !hexIdPattern.test(memberId)) throw new RingsideError('INVALID', 'member: expected a member ID in hex', 'member');
+    const m = ring.members.find((x) => x.id === memberId);
+    if (!m) throw new RingsideError('NOT_FOUND', `member: no member ${memberId} in ${ring.cluster}`, 'member');
+    if (!m.reachable || !m.endpoint) throw new RingsideError('UNAVAILABLE', `${m.name || m.id} does not answer; pick another member`);
+    return m;
+  }
+  const m = snapshotSource(ring, monitor.hashCheck);
+  if (!m) throw new RingsideError('UNAVAILABLE', 'no healthy member to take a snapshot from');
+  return m;
+}
+
+/**
+ * Opens Maintenance.Snapshot on one member and waits for the first chunk, which tells the size:
+ * its remaining_bytes plus its own length is the db, then 32 bytes of SHA-256 follow.
+ */
+async function openSnapshot(monitor: ClusterMonitor, member: MemberState) {
+  const client = new MemberClient(member.endpoint!, monitor.cluster.tls, STATUS_MS);
+  try {
+    const status = await client.status(STATUS_MS);
+    const stream = await client.snapshot();
+    const it = stream[Symbol.asyncIterator]() as AsyncIterator<Chunk>;
+    const first = await withIdle(it.next());
+    if (first.done) throw new RingsideError('UNAVAILABLE', `${member.name} sent an empty snapshot`);
+    const size = Number(first.value.remaining_bytes) + first.value.blob.length + 32;
+    async function* blobs() {
+      yield first.value.blob;
+      for (;;) {
+        const next = await withIdle(it.next());
+        if (next.done) return;
+        yield next.value.blob;
+      }
+    }
+    const readable = Readable.from(blobs(), { objectMode: false });
+    const close = () => {
+      stream.destroy();
+      client.close();
+    };
+    return { status, size, readable, close };
+  } catch (e) {
+    client.close();
+    throw e instanceof RingsideError ? e : new RingsideError('UNAVAILABLE', `snapshot from ${member.name} failed: ${safeMessage(e)}`);
+  }
+}
+
+function withIdle<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new RingsideError('TIMEOUT', `the member sent nothing for ${IDLE_MS / 1000} s`)), IDLE_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A snapshot as a browser download, streamed: memory holds one chunk whatever the db size. The
+ * trailer is checked on the way; the last 32 bytes leave only if it matches, so a bad snapshot
+ * never completes as a file. Audited when the stream ends.
+ */
+export async function downloadSnapshot(p: Principal, monitor: ClusterMonitor, params: { member?: unknown }, signal: AbortSignal): Promise<Response> {
+  const { runner } = getOps();
+  const ring = monitor.ring;
+  if (!ring) throw new RingsideError('UNAVAILABLE', `no state of ${monitor.cluster.name} yet`);
+  const member = pickSource(monitor, ring, params.member);
+  const r: OpRequest = { principal: p, cluster: ring.cluster, action: 'snapshot-download', member: { id: member.id, name: member.name }, params: { member: member.id } };
+  const started = performance.now();
+  const takenAt = new Date();
+  let snap: Awaited<ReturnType<typeof openSnapshot>>;
+  try {
+    snap = await openSnapshot(monitor, member);
+  } catch (e) {
+    await runner.record(r, 'failed', Math.round(performance.now() - started), { error: (e as Error).message });
+    throw e;
+  }
+  const revision = snap.status.revision;
+  const file = `${ring.cluster}-${member.name}-rev${revision}-${stamp(takenAt)}.db`;
+  const verifier = new SnapshotVerifier();
+  let finished = false;
+  const finish = (error?: string) => {
+    if (finished) return;
+    finished = true;
+    snap.close();
+    const res = verifier.result;
+    void runner
+      .record(r, error ? 'failed' : 'ok', Math.round(performance.now() - started), {
+        ...(error ? { error } : {}),
+        details: { file, takenAt: takenAt.toISOString(), member: { id: member.id, name: member.name }, revision, size: res?.size ?? null, sha256: res?.sha256 ?? null, trailerOk: res?.trailerOk ?? false },
+      })
+      .catch((e) => console.error('[ringside] audit append failed:', safeMessage(e)));
+  };
+  const source = snap.readable.pipe(verifier);
+  snap.readable.on('error', (e) => verifier.destroy(e));
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await it.next();
+        if (next.done) {
+          finish();
+          controller.close();
+        } else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.length));
+      } catch (e) {
+        finish(safeMessage(e));
+        controller.error(e);
+      }
+    },
+    cancel() {
+      verifier.destroy();
+      finish('the download was cancelled before it completed');
+    },
+  });
+  signal.addEventListener('abort', () => finish('the download was cancelled before it completed'), { once: true });
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Content-Disposition': `attachment; filename="${file}"`,
+      'Content-Length': String(snap.size),
+      'Cache-Control': 'no-store',
+      'X-Ringside-Snapshot-Member': member.name,
+      'X-Ringside-Snapshot-Revision': String(revision),
+    },
+  });
+}
+
+// ---------------------------------------------------------------- server-side backups
+
+function backupDir(cluster: string): string {
+  const { config } = getOps();
+  if (!config.backups) throw new RingsideError('NOT_FOUND', 'no backup directory is configured (backups.dir in the config)');
+  return path.join(config.backups.dir, cluster);
+}
+
+async function fsyncFile(file: string) {
+  const fh = await open(file, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fsyncDir(dir: string) {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Status of a stored file as etcdctl prints it; an encrypted one is read chunk by chunk in memory. */
+async function statusOf(file: string, key?: Buffer): Promise<SnapshotStatus> {
+  if (!key) return boltStatusOfFile(file);
+  const reader = await encryptedReadAt(file, key);
+  try {
+    return await boltStatus(reader.readAt);
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Writes a snapshot to the backup directory: streamed to a .part file (encrypted on the way when
+ * configured), trailer verified, fsynced, renamed, its status read back like etcdctl snapshot
+ * status, then labelled in a sidecar; older ones beyond `keep` are deleted only after that.
+ */
+export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, params: { member?: unknown }): Promise<{ operation: Operation; done: Promise<Operation> }> {
+  const { runner, config } = getOps();
+  const dir = backupDir(monitor.cluster.name);
+  runner.assertIdle(monitor.cluster.name);
+  const ring = monitor.ring;
+  if (!ring) throw new RingsideError('UNAVAILABLE', `no state of ${monitor.cluster.name} yet`);
+  const member = pickSource(monitor, ring, params.member);
+  const key = config.backups!.key;
+  return runner.start({ principal: p, cluster: ring.cluster, action: 'snapshot-backup', member: { id: member.id, name: member.name }, params: { member: member.id } }, async (ctx) => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const takenAt = new Date();
+    const snap = await openSnapshot(monitor, member);
+    const base = `${ring.cluster}-${member.name}-rev${snap.status.revision}-${stamp(takenAt)}.db${key ? '.enc' : ''}`;
+    const file = path.join(dir, base);
+    const part = `${file}.part`;
+    const verifier = new SnapshotVerifier();
+    try {
+      await ctx.step(`Stream the snapshot from ${member.name} (revision ${snap.status.revision}, ${(snap.size / 1e6).toFixed(1)} MB)${key ? ', encrypting' : ''}`, async (s) => {
+        let sent = 0;
+        let last = 0;
+        const progress = new Transform({
+          transform(chunk: Buffer, _e, done) {
+            sent += chunk.length;
+            if (Date.now() - last > 500) {
+              last = Date.now();
+              s.detail(`${(sent / 1e6).toFixed(1)} of ${(snap.size / 1e6).toFixed(1)} MB`);
+            }
+            done(null, chunk);
+          },
+        });
+        await pipeline(snap.readable, progress, verifier, ...(key ? [createEncryptor(key)] : []), createWriteStream(part, { mode: 0o600 }));
+        await fsyncFile(part);
+        await rename(part, file);
+        await fsyncDir(dir);
+      }, () => `SHA-256 trailer verified; ${(verifier.result!.size / 1e6).toFixed(1)} MB written to ${base}`);
+    } catch (e) {
+      await rm(part, { force: true });
+      throw e;
+    } finally {
+      snap.close();
+    }
+    const status = await ctx.step('Read it back like etcdctl snapshot status', () => statusOf(file, key), (st) => `hash ${st.hash.toString(16)}, revision ${st.revision}, ${st.totalKey} keys, ${st.totalSize} bytes`);
+    const size = (await stat(file)).size;
+    const meta: Omit<StoredSnapshot, 'restore'> = {
+      file,
+      cluster: ring.cluster,
+      member: { id: member.id, name: member.name },
+      revision: status.revision,
+      takenAt: takenAt.toISOString(),
+      size,
+      sha256: verifier.result!.sha256,
+      encrypted: Boolean(key),
+      status: statusView(status),
+    };
+    await writeFile(`${file}.json.part`, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
+    await fsyncFile(`${file}.json.part`);
+    await rename(`${file}.json.part`, `${file}.json`);
+    ctx.record({ ...meta, status: meta.status });
+    await ctx.step(`Keep the newest ${config.backups!.keep}`, () => prune(ring.cluster, config.backups!.keep), (n) => (n ? `deleted ${n} older` : 'nothing to delete'));
+  });
+}
+
+async function readMeta(dir: string): Promise<Omit<StoredSnapshot, 'restore'>[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const metas = await Promise.all(
+    names
+      .filter((n) => n.endsWith('.json'))
+      .map(async (n) => {
+        try {
+          return JSON.parse(await readFile(path.join(dir, n), 'utf8')) as Omit<StoredSnapshot, 'restore'>;
+        } catch {
+          return null;
+        }
+      }),
+  );
+  return metas.filter((m): m is Omit<StoredSnapshot, 'restore'> => m !== null).sort((a, b) => b.takenAt.localeCompare(a.takenAt));
+}
+
+async function prune(cluster: string, keep: number): Promise<number> {
+  const old = (await readMeta(backupDir(cluster))).slice(keep);
+  for (const m of old) {
+    await rm(m.file, { force: true });
+    await rm(`${m.file}.json`, { force: true });
+  }
+  return old.length;
+}
+
+/** Stored snapshots of a cluster, newest first, each with its disaster-restore plan. */
+export async function listBackups(cluster: string, ring: RingState | null): Promise<{ dir: string | null; encrypted: boolean; keep: number | null; snapshots: StoredSnapshot[] }> {
+  const { config } = getOps();
+  if (!config.backups) return { dir: null, encrypted: false, keep: null, snapshots: [] };
+  const metas = await readMeta(backupDir(cluster));
+  return {
+    dir: config.backups.dir,
+    encrypted: Boolean(config.backups.key),
+    keep: config.backups.keep,
+    snapshots: metas.map((m) => ({ ...m, restore: restorePlan(ring, m.file, m.encrypted, cluster, m.takenAt) })),
+  };
+}
