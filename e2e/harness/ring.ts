@@ -320,6 +320,34 @@ export class EtcdRing {
     await this.waitServing(m, Date.now() + READY_MS, true);
   }
 
+  /**
+   * Starts a member someone else added to the ring (Ringside's wizard): an empty data dir, the
+   * given --initial-cluster and --initial-cluster-state=existing. A stopped member of the same
+   * name and peer URL is replaced in place (same ports, its old data wiped), as on a repaired
+   * machine; otherwise the peer and client ports come from the URLs. Loopback only.
+   */
+  async launchJoining(opts: { name: string; peerURL: string; clientURL: string; initialCluster: string }): Promise<MemberHandle> {
+    const peer = new URL(opts.peerURL);
+    const client = new URL(opts.clientURL);
+    for (const u of [peer, client]) {
+      if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') throw new Error(`launchJoining: ${u.href} is not a loopback URL`);
+    }
+    let m = this.recs.find((x) => x.name === opts.name);
+    if (m) {
+      if (m.running) throw new Error(`launchJoining: ${opts.name} is running; stop it first`);
+      if (m.peerURL !== `${peer.protocol}//${peer.host}`) throw new Error(`launchJoining: ${opts.name} had peer URL ${m.peerURL}, not ${opts.peerURL}`);
+      await rm(path.dirname(m.dataDir), { recursive: true, force: true });
+    } else {
+      const [metrics] = await freePortBlock(1);
+      m = this.makeMember(opts.name, [Number(client.port), Number(peer.port), metrics]);
+      this.recs.push(m);
+    }
+    m.initialCluster = opts.initialCluster;
+    await this.launch(m, 'existing', []);
+    await this.waitServing(m, Date.now() + READY_MS, true);
+    return m;
+  }
+
   /** Runs etcdctl (API v3) against `endpoints` (default: endpoints()) with the ring's TLS flags. Never rejects on a non-zero exit. */
   etcdctl(args: string[], opts: { endpoints?: string[]; timeoutMs?: number } = {}): Promise<EtcdctlResult> {
     const endpoints = opts.endpoints ?? this.endpoints();

@@ -13,6 +13,8 @@ export interface ClusterEntry {
   logFiles?: { path: string; member: string }[];
   /** Where members' /metrics are: by member name (the harness's metrics listeners), or off. */
   metrics?: { urls?: Record<string, string>; enabled?: boolean };
+  /** A member launcher (e2e/harness/launcher.ts) for the replacement wizard's Start button. */
+  launcher?: string;
 }
 
 export interface ServerOptions {
@@ -28,6 +30,12 @@ export interface ServerOptions {
   port?: number;
   /** Per-rule alert overrides, e.g. { etcdMembersDown: { forMs: 3000 } }. */
   alerts?: Record<string, { forMs?: number; disabled?: boolean }>;
+  /** Top-level YAML appended verbatim (auth, backups, readOnly, ops...). */
+  extraYaml?: string;
+  /** Where the audit log lives; keep the same one across a restart. Default: the server's temp dir. */
+  dataDir?: string;
+  /** Extra environment for the server, e.g. RINGSIDE_BACKUP_KEY. */
+  env?: Record<string, string>;
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -42,9 +50,12 @@ export function configYaml(opts: ServerOptions): string {
   if (opts.alerts) {
     lines.push('alerts:', ...Object.entries(opts.alerts).flatMap(([rule, o]) => [`  ${rule}:`, ...Object.entries(o).map(([k, v]) => `    ${k}: ${v}`)]));
   }
+  if (opts.dataDir) lines.push(`dataDir: ${opts.dataDir}`);
+  if (opts.extraYaml) lines.push(opts.extraYaml.trimEnd());
   lines.push('clusters:');
   for (const c of opts.clusters ?? []) {
     lines.push(`  - name: ${c.name}`, '    endpoints:', ...c.endpoints.map((e) => `      - ${e}`));
+    if (c.launcher) lines.push(`    launcher: ${c.launcher}`);
     if (c.tls) lines.push('    tls:', `      ca: ${c.tls.ca}`, `      cert: ${c.tls.cert}`, `      key: ${c.tls.key}`);
     if (c.metrics) {
       lines.push('    metrics:');
@@ -81,7 +92,7 @@ export class RingsideServer {
     const configFile = path.join(dir, 'ringside.yaml');
     if (via !== 'none') writeFileSync(configFile, configYaml(opts));
     const port = opts.port ?? (await freePortBlock(1))[0];
-    const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...opts.env };
     delete env.RINGSIDE_CONFIG;
     if (via === 'env') env.RINGSIDE_CONFIG = configFile;
     const child = spawnNext(port, dir, env);
