@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { parseBackupKey } from '../snapshot/encryption';
 import { configSchema } from './schema';
 import type { RingsideConfig, TlsMaterial } from './types';
 
@@ -142,26 +143,11 @@ export function parseConfig(file: string, readFile: ReadFile, env: NodeJS.Proces
   };
 }
 
-/** $RINGSIDE_BACKUP_KEY: 32 bytes as base64 or 64 hex digits. The value never appears in a message. */
+/** $RINGSIDE_BACKUP_KEY as the key, or a config error; the value never appears in a message. */
 function backupKey(raw: string | undefined, fail: (what: string) => ConfigError): Buffer {
-  if (!raw) throw fail('backups.encrypt is true but $RINGSIDE_BACKUP_KEY is not set (make one with: openssl rand -base64 32)');
-  const trimmed = raw.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(trimmed) && key.toString('base64') !== trimmed)) {
-    throw fail('$RINGSIDE_BACKUP_KEY must be 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits');
+  try {
+    return parseBackupKey(raw);
+  } catch (e) {
+    throw fail(`backups.encrypt is true but ${(e as Error).message}`);
   }
-  return key;
-}
-
-function normalizeEndpoint(e: string): string {
-  const u = new URL(e);
-  return `${u.protocol}//${u.host}`;
-}
-
-function errnoText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') return 'no such file';
-  if (err?.code === 'EACCES') return 'permission denied';
-  if (err?.code === 'EISDIR') return 'is a directory';
-  return err?.code ?? err?.message ?? String(e);
 }

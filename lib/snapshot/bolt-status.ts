@@ -37,7 +37,6 @@ const ELEMENT = 16;
 const META_CHECKSUM_OFFSET = 56; // the checksum covers the meta fields before it
 const BRANCH = 0x01;
 const LEAF = 0x02;
-const META = 0x04;
 const FREELIST = 0x10;
 const BUCKET_LEAF = 0x01;
 const NO_FREELIST = 2 ** 64 - 1; // pgidNoFreelist: the freelist is not stored (NoFreelistSync)
@@ -133,6 +132,10 @@ async function readMeta(readAt: ReadAt): Promise<Meta> {
 export async function boltStatus(readAt: ReadAt): Promise<SnapshotStatus> {
   const meta = await readMeta(readAt);
   const { pageSize } = meta;
+  const totalSize = meta.pgid * pageSize;
+  if ((await readAt(totalSize - 1, 1)).length === 0) {
+    throw new RingsideError('INVALID', `snapshot database is truncated: its meta page says ${totalSize} bytes, but the file ends before that`);
+  }
   const seen = new Uint8Array(Math.ceil(meta.pgid / 8));
   const mark = (id: number, why: string): void => {
     if (seen[id >> 3] & (1 << (id & 7))) throw corrupt(`page ${id} is ${why} but is already in use (a cycle or a double reference)`);
@@ -219,7 +222,7 @@ export async function boltStatus(readAt: ReadAt): Promise<SnapshotStatus> {
   });
 
   await checkFreePages(meta, readAt, seen, mark);
-  return { hash: hash >>> 0, revision, totalKey, totalSize: meta.pgid * pageSize };
+  return { hash: hash >>> 0, revision, totalKey, totalSize };
 }
 
 /** bbolt's tx.Check: every page below the high-water mark is reachable or free. */
@@ -257,20 +260,50 @@ async function checkFreePages(
   }
 }
 
+const READAHEAD_MAX = 1 << 20;
+const READAHEAD_REGIONS = 4;
+
+/**
+ * Page reads with readahead, for a ReadAt that costs a syscall per call. etcd lays a
+ * snapshot's pages out almost in key order, so a walk reads mostly forward: each read
+ * that continues the previous one doubles the window (up to 1 MiB), a jump elsewhere
+ * resets it to the bytes asked for, so a scattered file is not read many times over.
+ * At most four regions (4 MiB) are kept.
+ */
+export function readAhead(read: ReadAt): ReadAt {
+  const regions: { start: number; bytes: Buffer }[] = []; // most recent last
+  let lastEnd = -1;
+  let window = 0;
+  return async (offset, length) => {
+    for (const r of regions) {
+      if (offset >= r.start && offset + length <= r.start + r.bytes.length) return r.bytes.subarray(offset - r.start, offset - r.start + length);
+    }
+    const sequential = lastEnd >= 0 && offset >= lastEnd - length && offset <= lastEnd + window;
+    window = sequential ? Math.min(Math.max(window * 2, 2 * length), READAHEAD_MAX) : 0;
+    const bytes = await read(offset, Math.max(length, window));
+    lastEnd = offset + bytes.length;
+    regions.push({ start: offset, bytes });
+    if (regions.length > READAHEAD_REGIONS) regions.shift();
+    return bytes.subarray(0, length);
+  };
+}
+
 /** `etcdctl snapshot status` for a file on disk: reads pages with a file handle, never the whole file. */
 export async function boltStatusOfFile(path: string): Promise<SnapshotStatus> {
   const fh = await open(path, 'r');
   try {
-    return await boltStatus(async (offset, length) => {
-      const buf = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return buf.subarray(0, got);
-    });
+    return await boltStatus(
+      readAhead(async (offset, length) => {
+        const buf = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      }),
+    );
   } finally {
     await fh.close();
   }
