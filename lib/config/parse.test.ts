@@ -85,11 +85,40 @@ describe('parseConfig', () => {
     ['an unknown alert override key', 'alerts: {etcdMembersDown: {for: 5m}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'alerts.etcdMembersDown: unknown key "for"'],
     ['a malformed metrics URL', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {urls: {m1: "127.0.0.1:2381"}}}]\n', 'clusters[0].metrics.urls.m1: "127.0.0.1:2381" is not a URL'],
     ['a metrics scheme that is not http(s)', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {port: 2381, scheme: grpc}}]\n', 'clusters[0].metrics.scheme'],
+    ['a plain password', 'auth: {users: [{name: alice, role: operator, passwordHash: hunter2hunter2}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[0].passwordHash: must be a hash from `npm run hash-password`'],
+    ['a user with no credential', 'auth: {users: [{name: alice, role: operator}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'needs a passwordHash or a tokenHash'],
+    ['an unknown role', 'auth: {users: [{name: alice, role: admin, tokenHash: x}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[0].role'],
+    ['a duplicate user', 'auth: {users: [{name: a, role: viewer, tokenHash: "sha256$0000000000000000000000000000000000000000000000000000000000000000"}, {name: a, role: viewer, tokenHash: "sha256$1111111111111111111111111111111111111111111111111111111111111111"}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[1].name: duplicate user "a"'],
+    ['a launcher off loopback', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], launcher: "http://10.0.0.1:9000"}]\n', 'clusters[0].launcher: must be a loopback http:// URL'],
+    ['backups without a dir', 'backups: {keep: 3}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.dir: is required'],
     ['a cert without its key', 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {cert: /c.pem}}]\n', 'clusters[0].tls.key: cert and key must be given together'],
   ])('%s is rejected with a message naming the key', (_what, yaml, expected) => {
     const msg = errorOf(yaml);
     expect(msg).toContain('Ringside config /etc/ringside/ringside.yaml: ');
     expect(msg).toContain(expected);
+  });
+
+  test('access, backups and ops settings: defaults, paths relative to the config, and the key from the environment', () => {
+    const c = parse(`auth: {users: [{name: alice, role: operator, tokenHash: "sha256$${'a'.repeat(64)}"}], sessionIdleMinutes: 5}\nbackups: {dir: b}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n`);
+    expect(c.readOnly).toBe(false);
+    expect(c.auth).toMatchObject({ sessionIdleMs: 300_000, sessionMaxMs: 12 * 3_600_000, allowedOrigins: [] });
+    expect(c.auditFile).toBe('/etc/ringside/ringside-data/audit.jsonl');
+    expect(c.backups).toEqual({ dir: '/etc/ringside/b', keep: 10 });
+    expect(c.ops).toEqual({ snapshotMaxAgeMs: 3_600_000, promoteTimeoutMs: 120_000 });
+  });
+
+  test('encrypted backups need $RINGSIDE_BACKUP_KEY, and its value never shows in the error', () => {
+    const yaml = 'backups: {dir: b, encrypt: true}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n';
+    const read = (p: string) => Buffer.from(p.endsWith('.yaml') ? yaml : '');
+    expect(() => parseConfig('/etc/ringside/ringside.yaml', read, {})).toThrow(/RINGSIDE_BACKUP_KEY is not set/);
+    expect(() => parseConfig('/etc/ringside/ringside.yaml', read, { RINGSIDE_BACKUP_KEY: 'not-a-key-secretvalue' })).toThrow(/must be 32 bytes/);
+    try {
+      parseConfig('/etc/ringside/ringside.yaml', read, { RINGSIDE_BACKUP_KEY: 'not-a-key-secretvalue' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('secretvalue');
+    }
+    const key = Buffer.alloc(32, 7);
+    expect(parseConfig('/etc/ringside/ringside.yaml', read, { RINGSIDE_BACKUP_KEY: key.toString('base64') }).backups!.key).toEqual(key);
   });
 
   test('several problems are listed one per line', () => {

@@ -151,3 +151,16 @@ function backupKey(raw: string | undefined, fail: (what: string) => ConfigError)
     throw fail(`backups.encrypt is true but ${(e as Error).message}`);
   }
 }
+
+function normalizeEndpoint(e: string): string {
+  const u = new URL(e);
+  return `${u.protocol}//${u.host}`;
+}
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'ENOENT') return 'no such file';
+  if (err?.code === 'EACCES') return 'permission denied';
+  if (err?.code === 'EISDIR') return 'is a directory';
+  return err?.code ?? err?.message ?? String(e);
+}
