@@ -5,8 +5,9 @@ import { useEffect, useState } from 'react';
 import type { Alert } from '@/lib/alerts/tracker';
 import { HISTORY_RANGES } from '@/lib/history/ranges';
 import { sampleOf } from '@/lib/history/series';
-import { appendSample, applyEvents, applyHashCheck, applyRing } from '@/lib/query/apply-update';
-import { fetchEvents, ringKeys, type HistoryResponse } from '@/lib/query/keys';
+import { appendSample, applyEvents, applyHashCheck, applyOperation, applyRing } from '@/lib/query/apply-update';
+import { fetchEvents, opsKeys, ringKeys, type HistoryResponse } from '@/lib/query/keys';
+import type { Operation } from '@/lib/ops/types';
 import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingEvent, RingState } from '@/lib/ring/types';
 
@@ -65,6 +66,16 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
       source.addEventListener('hashkv', (e) => {
         const check = JSON.parse((e as MessageEvent<string>).data) as HashCheck;
         queryClient.setQueryData<HashCheck>(ringKeys.hashkv(cluster), (prev) => applyHashCheck(prev, check));
+      });
+      source.addEventListener('operation', (e) => {
+        const op = JSON.parse((e as MessageEvent<string>).data) as Operation;
+        queryClient.setQueryData<Operation[]>(opsKeys.operations(cluster), (prev) => applyOperation(prev, op));
+        // Every step can change membership, backups or the audit log: refresh what shows them.
+        void queryClient.invalidateQueries({ queryKey: opsKeys.replacement(cluster) });
+        if (op.state !== 'running') {
+          void queryClient.invalidateQueries({ queryKey: opsKeys.audit(cluster) });
+          void queryClient.invalidateQueries({ queryKey: opsKeys.backups(cluster) });
+        }
       });
       source.onerror = () => reconnect();
     };

@@ -41,7 +41,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * Parses a config file's text into settings. Pure apart from `readFile`, which loads the TLS
  * files the config names (so tests can run without touching the disk).
  */
-export function parseConfig(file: string, readFile: ReadFile, env: NodeJS.ProcessEnv = process.env): RingsideConfig {
+export function parseConfig(file: string, readFile: ReadFile, env: Record<string, string | undefined> = process.env): RingsideConfig {
   const fail = (what: string) => new ConfigError(`Ringside config ${file}: ${what}`);
 
   let text: string;

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { deriveRing } from '../ring/derive';
 import { ids, okProbe, poll } from '../ring/fixtures';
 import type { RingEvent } from '../ring/types';
-import { appendSample, applyEvents, applyHashCheck, applyRing } from './apply-update';
+import { appendSample, applyEvents, applyHashCheck, applyOperation, applyRing } from './apply-update';
 import { SERIES_KEYS } from '../history/series';
 import type { HistoryResponse } from './keys';
 import type { HashCheck } from '../ring/hashkv';
@@ -110,5 +110,23 @@ describe('appendSample', () => {
     const next = appendSample(base(), { at: 60_000, members: [{ id: 'a', name: 'm1', values: values(5) }] }, 300_000)!;
     expect(next.t).toEqual([1000, 2000, 3000, 4000, 60_000]);
     expect(next.series.revision).toEqual({ a: [1, 2, 3, null, 5] });
+  });
+});
+
+describe('applyOperation', () => {
+  const op = (id: string, startedAt: string, state: 'running' | 'succeeded' = 'running') =>
+    ({ id, cluster: 'c', action: 'defragment', user: 'alice', params: {}, startedAt, state, steps: [] }) as import('../ops/types').Operation;
+  test('replaces an operation by id and keeps the newest first', () => {
+    const a = op('a', '2026-11-22T03:00:00Z');
+    const b = op('b', '2026-11-22T03:01:00Z');
+    expect(applyOperation([a], b).map((o) => o.id)).toEqual(['b', 'a']);
+    const list = applyOperation(applyOperation([a], b), { ...a, state: 'succeeded' });
+    expect(list.map((o) => [o.id, o.state])).toEqual([['b', 'running'], ['a', 'succeeded']]);
+  });
+  test('is bounded', () => {
+    let list: import('../ops/types').Operation[] = [];
+    for (let i = 0; i < 60; i++) list = applyOperation(list, op(`o${i}`, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()), 50);
+    expect(list).toHaveLength(50);
+    expect(list[0].id).toBe('o59');
   });
 });

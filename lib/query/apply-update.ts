@@ -1,3 +1,4 @@
+import type { Operation } from '../ops/types';
 import type { HistorySample } from '../history/series';
 import { SERIES_KEYS } from '../history/series';
 import type { HashCheck } from '../ring/hashkv';
@@ -72,4 +73,10 @@ export function appendSample(prev: HistoryResponse | undefined, sample: HistoryS
   if (gap) for (const byMember of Object.values(series)) for (const values of Object.values(byMember)) values.splice(values.length - 1, 0, null);
   const t = [...prev.t.slice(drop), ...(gap ? [last + prev.stepMs] : []), sample.at];
   return { ...prev, from, to: sample.at, t, members, series };
+}
+
+/** Keeps the operations list current from streamed progress: replaced by id, newest first, bounded. */
+export function applyOperation(prev: Operation[] | undefined, op: Operation, max = 50): Operation[] {
+  const rest = (prev ?? []).filter((o) => o.id !== op.id);
+  return [op, ...rest].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, max);
 }

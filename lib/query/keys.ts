@@ -10,6 +10,8 @@ import type { CorruptionAudit } from '../ring/corruption-audit';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 import type { ClusterSummary } from '../ring/summary';
+import type { AuditEntry } from '../audit/types';
+import type { AccessView, Operation, ReplacementView, StoredSnapshot } from '../ops/types';
 
 /** The one place query keys are built. */
 export const ringKeys = {
@@ -141,3 +143,69 @@ export const historyQuery = (cluster: string, range: HistoryRange, keys: readonl
     staleTime: range === '5m' ? Infinity : HISTORY_RANGES[range].stepMs,
     refetchInterval: range === '5m' ? false : Math.max(HISTORY_RANGES[range].stepMs, 10_000),
   });
+
+// ---------------------------------------------------------------- access and guided operations
+
+export const accessQuery = () =>
+  queryOptions({
+    queryKey: [...ringKeys.all, 'access'] as const,
+    queryFn: () => getJson<AccessView>('/api/auth/session'),
+    staleTime: 60_000,
+    refetchInterval: 5 * 60_000,
+  });
+
+export const opsKeys = {
+  operations: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'operations'] as const,
+  audit: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'audit'] as const,
+  backups: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'backups'] as const,
+  replacement: (cluster: string, member?: string | null) => [...ringKeys.all, 'cluster', cluster, 'replacement', ...(member ? [member] : [])] as const,
+};
+
+/** Running and recent operations; the stream's `operation` messages keep it current. */
+export const operationsQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: opsKeys.operations(cluster),
+    queryFn: () => getJson<{ operations: Operation[] }>(`/api/clusters/${cluster}/operations`).then((r) => r.operations),
+    staleTime: Infinity,
+  });
+
+export const auditQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: opsKeys.audit(cluster),
+    queryFn: () => getJson<{ entries: AuditEntry[] }>(`/api/clusters/${cluster}/audit?limit=100`).then((r) => r.entries),
+    staleTime: 30_000,
+  });
+
+export interface BackupsResponse {
+  dir: string | null;
+  encrypted: boolean;
+  keep: number | null;
+  snapshots: StoredSnapshot[];
+}
+
+export const backupsQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: opsKeys.backups(cluster),
+    queryFn: () => getJson<BackupsResponse>(`/api/clusters/${cluster}/backups`),
+    staleTime: 30_000,
+  });
+
+/** Where a replacement stands; derived on the server from the live membership, so it is refetched every second. */
+export const replacementQuery = (cluster: string, member: string | null) =>
+  queryOptions({
+    queryKey: opsKeys.replacement(cluster, member),
+    queryFn: () => getJson<ReplacementView>(`/api/clusters/${cluster}/replacement${member ? `?member=${member}` : ''}`),
+    refetchInterval: 1000,
+  });
+
+/** Starts an action: JSON with the session's CSRF token. Rejects with the server's message. */
+export async function postAction<T = { operation: Operation }>(url: string, body: unknown, csrfToken: string | undefined): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(csrfToken ? { 'x-ringside-csrf': csrfToken } : {}) },
+    body: JSON.stringify(body ?? {}),
+  });
+  const json = (await res.json().catch(() => null)) as ({ error?: { message?: string } } & T) | null;
+  if (!res.ok) throw new ApiError(res.status, json?.error?.message ?? `${url} answered ${res.status}`);
+  return json as T;
+}
