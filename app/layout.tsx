@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { GeistMono } from 'geist/font/mono';
 import { GeistSans } from 'geist/font/sans';
 import Link from 'next/link';
+import { SessionBar } from '@/components/ops/session-bar';
 import { Providers } from './providers';
 import './globals.css';
 
@@ -14,6 +15,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="min-h-screen font-sans antialiased">
+        <Providers>
         <header className="border-b border-line bg-panel">
           <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-6 px-5">
             <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
@@ -30,9 +32,11 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
                 Clusters
               </Link>
             </nav>
+            <div className="ml-auto">
+              <SessionBar />
+            </div>
           </div>
         </header>
-        <Providers>
           <main className="mx-auto max-w-[1600px] px-5 py-5">{children}</main>
         </Providers>
       </body>

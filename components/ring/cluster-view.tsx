@@ -11,6 +11,7 @@ import { LogPanel } from '../logs/log-panel';
 import { HashPanel } from '../consistency/hash-panel';
 import { EventFeed } from '../events/event-feed';
 import { MemberTable } from '../members/member-table';
+import { OpsPanel } from '../ops/ops-panel';
 import { HealthBadge } from '../ui/health-badge';
 import { Panel } from '../ui/panel';
 import { useNow } from '../ui/use-now';
@@ -95,6 +96,8 @@ export function ClusterView({ cluster }: { cluster: string }) {
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />
           </Panel>
+
+          <OpsPanel cluster={cluster} ring={data} />
 
           <Panel title="Logs" bodyClassName="">
             <LogPanel cluster={cluster} sources={corruption.data?.sources.length ?? 0} />

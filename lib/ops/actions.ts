@@ -20,7 +20,7 @@ import {
   type SnapshotFreshness,
 } from './preflight';
 import type { Principal } from './principal';
-import { IN_SYNC_GAP, replacementView, type AddedMember } from './replacement';
+import { replacementView, type AddedMember } from './replacement';
 import { safeMessage, type OpContext, type OpRequest } from './runner';
 import { getOps } from './service';
 import type { Operation, ReplacementView } from './types';

@@ -40,6 +40,8 @@ export interface ReplacementInput {
  */
 export function replacementView(input: ReplacementInput): ReplacementView {
   const { ring, hash, tls, canLaunch } = input;
+  // A member picked earlier and since removed (a reload of the wizard's first URL) picks nothing.
+  const targetId = input.targetId && ring.members.some((m) => m.id === input.targetId) ? input.targetId : null;
   const ours = input.audit.filter((e) => e.result === 'ok' && typeof e.details?.replacementId === 'string');
   const replacementId = (ours[0]?.details?.replacementId as string | undefined) ?? null;
   const mine = ours.filter((e) => e.details?.replacementId === replacementId);
@@ -99,7 +101,7 @@ export function replacementView(input: ReplacementInput): ReplacementView {
 
   if (added && promoted) {
     const member = ring.members.find((m) => m.id === added.id);
-    if (member && !member.isLearner && !input.targetId) {
+    if (member && !member.isLearner && !targetId) {
       const healthy = ring.members.filter((m) => !m.isLearner).every((m) => isHealthyVoter(ring, m));
       const agree = allVotersAgree(ring, hash, promoted.at);
       view.learner = { id: member.id, name: member.name || added.name, peerURL: added.peerURL, started: true, isLearner: false, raftIndex: member.raftIndex, leaderRaftIndex: leader?.raftIndex ?? null };
@@ -114,11 +116,13 @@ export function replacementView(input: ReplacementInput): ReplacementView {
   }
 
   view.target = null;
-  if (input.targetId) {
-    const t = ring.members.find((m) => m.id === input.targetId);
+  if (targetId) {
+    const t = ring.members.find((m) => m.id === targetId)!;
     view.step = 'preflight';
-    view.target = t ? { id: t.id, name: t.name, peerURLs: t.peerURLs, clientURLs: t.clientURLs } : null;
-    view.checks = removalChecks(ring, input.targetId, input.snapshot, hash);
+    view.target = { id: t.id, name: t.name, peerURLs: t.peerURLs, clientURLs: t.clientURLs };
+    view.checks = removalChecks(ring, targetId, input.snapshot, hash);
+  } else if (input.targetId) {
+    view.notes.push(`No member ${input.targetId} is in the ring now; choose one below.`);
   }
   return view;
 }

@@ -1,0 +1,40 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Operation } from '@/lib/ops/types';
+import { accessQuery, opsKeys, postAction } from '@/lib/query/keys';
+import { applyOperation } from '@/lib/query/apply-update';
+
+/** Who is signed in and whether they may act; `why` says why not, in words a person can act on. */
+export function useAccess() {
+  const { data: access } = useQuery(accessQuery());
+  const canAct = access?.mode === 'auth' && access.user?.role === 'operator';
+  const why = !access
+    ? 'Checking access…'
+    : access.mode === 'read-only'
+      ? 'This Ringside is read-only (readOnly: true): it has no actions.'
+      : access.mode === 'no-operators'
+        ? 'No operators are configured, so Ringside is read-only (README: Access control).'
+        : !access.user
+          ? 'Sign in as an operator to act.'
+          : access.user.role !== 'operator'
+            ? `${access.user.name} is a viewer; only operators can act.`
+            : null;
+  return { access, canAct, why, csrf: access?.csrfToken };
+}
+
+/** Starts an action; the operation it returns goes straight into the operations list. */
+export function useAction(cluster: string) {
+  const queryClient = useQueryClient();
+  const { csrf } = useAccess();
+  return useMutation({
+    mutationFn: ({ path, body }: { path: string; body?: unknown }) => postAction(`/api/clusters/${cluster}${path}`, body ?? {}, csrf),
+    onSuccess: ({ operation }: { operation: Operation }) => {
+      queryClient.setQueryData<Operation[]>(opsKeys.operations(cluster), (prev) => applyOperation(prev, operation));
+    },
+    onSettled: () => {
+      void queryClient.invalidateQueries({ queryKey: opsKeys.audit(cluster) });
+      void queryClient.invalidateQueries({ queryKey: opsKeys.replacement(cluster) });
+    },
+  });
+}
