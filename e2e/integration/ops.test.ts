@@ -135,7 +135,7 @@ describe('guided member replacement through the API, on a real ring', () => {
     expect(moveAt).toBeGreaterThan(0);
     expect(leaderDefragAt).toBeGreaterThan(moveAt);
     expect(names.filter((n) => n.startsWith('Defragment '))).toHaveLength(3);
-    expect(result.steps.find((s) => s.name === `Defragment ${leader.name}`)!.detail).toMatch(/db .* MB → .* MB/);
+    expect(result.steps.find((s) => s.name === `Defragment ${leader.name}`)!.detail).toMatch(/db .* → .* \(.* in use\)/);
   });
 
   test('move the leader to a chosen voter, and refuse a learner or the leader itself', async () => {

@@ -4,6 +4,7 @@ import type { ClusterConfig } from '../config/types';
 import { MemberClient } from '../etcd/client';
 import { hexIdPattern } from '../etcd/ids';
 import { RingsideError } from '../errors';
+import { formatBytes } from '../format';
 import type { ClusterMonitor } from '../monitor/cluster-monitor';
 import type { MemberState, RingState } from '../ring/types';
 import {
@@ -289,7 +290,7 @@ async function transferLeadership(ctx: OpContext, monitor: ClusterMonitor, ring:
   });
 }
 
-const mb = (n: number | null | undefined) => (n == null ? '?' : `${(n / 1e6).toFixed(1)} MB`);
+const mb = formatBytes;
 
 async function defragOne(ctx: OpContext, monitor: ClusterMonitor, m: MemberState): Promise<{ before: number; after: number }> {
   return ctx.step(`Defragment ${label(m)}`, async (s) => {

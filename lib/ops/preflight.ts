@@ -92,7 +92,7 @@ export function removalChecks(ring: RingState, targetId: string, snapshot: Snaps
   const age = snapshot.newestAt ? snapshot.now - Date.parse(snapshot.newestAt) : null;
   const fresh = age !== null && age <= snapshot.maxAgeMs;
   add('snapshot', fresh, fresh
-    ? `A verified snapshot from ${Math.max(0, Math.round(age! / 60_000))} min ago exists.`
+    ? `A verified snapshot from ${age! < 60_000 ? 'less than a minute' : `${Math.round(age! / 60_000)} min`} ago exists.`
     : `${age === null ? 'No snapshot of this cluster exists' : `The newest snapshot is ${Math.round(age / 60_000)} min old`}; take one now (at most ${Math.round(snapshot.maxAgeMs / 60_000)} min old is required).`);
   return checks;
 }

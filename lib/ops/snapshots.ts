@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { MemberClient } from '../etcd/client';
 import { hexIdPattern } from '../etcd/ids';
 import { RingsideError } from '../errors';
+import { formatBytes } from '../format';
 import type { ClusterMonitor } from '../monitor/cluster-monitor';
 import type { MemberState, RingState } from '../ring/types';
 import { boltStatus, boltStatusOfFile, type SnapshotStatus } from '../snapshot/bolt-status';
@@ -226,7 +227,7 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
             sent += chunk.length;
             if (Date.now() - last > 500) {
               last = Date.now();
-              s.detail(`${(sent / 1e6).toFixed(1)} of ${(snap.size / 1e6).toFixed(1)} MB`);
+              s.detail(`${formatBytes(sent)} of ${formatBytes(snap.size)}`);
             }
             done(null, chunk);
           },
@@ -235,7 +236,7 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
         await fsyncFile(part);
         await rename(part, file);
         await fsyncDir(dir);
-      }, () => `SHA-256 trailer verified; ${(verifier.result!.size / 1e6).toFixed(1)} MB written to ${base}`);
+      }, () => `SHA-256 trailer verified; ${formatBytes(verifier.result!.size)} written to ${base}`);
     } catch (e) {
       await rm(part, { force: true });
       throw e;
