@@ -21,12 +21,13 @@ describe('guided member replacement through the API, on a real ring', () => {
   let server: RingsideServer;
   let op: OpsClient;
   let dir: string;
+  let options: Parameters<typeof RingsideServer.start>[0];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-ops-'));
     ring = await EtcdRing.start({ size: 3 });
     launcher = await startLauncher(ring);
-    server = await RingsideServer.start({
+    options = {
       clusters: [{ name: 'c', endpoints: [ring.members[0].clientURL], launcher: launcher.url, metrics: { enabled: false } }],
       hashCheckIntervalMs: 2000,
       dataDir: path.join(dir, 'data'),
@@ -39,7 +40,8 @@ describe('guided member replacement through the API, on a real ring', () => {
         `  dir: ${path.join(dir, 'backups')}`,
         '  keep: 2',
       ].join('\n'),
-    });
+    };
+    server = await RingsideServer.start(options);
     op = new OpsClient(server.url, OPERATOR);
   });
   afterAll(async () => {
@@ -148,5 +150,25 @@ describe('guided member replacement through the API, on a real ring', () => {
     expect(again.status).toBe(409);
     expect(JSON.stringify(again.body)).toMatch(/already leads/);
     expect((await op.post('/api/clusters/c/move-leader', { to: 'zz' })).status).toBe(400);
+  });
+
+  test('Ringside restarted mid-way resumes the replacement at the step the ring is at', async () => {
+    const m2 = await idOf('m2');
+    await ring.kill('m2');
+    await ring.waitFor(async () => (await ringState()).members.find((m) => m.id === m2)?.reachable === false, { what: 'm2 down' });
+    expect((await op.run('c', `/members/${m2}/remove`, { confirm: 'm2' })).state).toBe('succeeded');
+    expect((await op.run('c', '/members', (await view()).suggestion)).state).toBe('succeeded');
+    expect((await view()).step).toBe('start');
+
+    await server.stop();
+    server = await RingsideServer.start(options);
+    op = new OpsClient(server.url, OPERATOR);
+    await ring.waitFor(async () => (await op.get<ReplacementView>('/api/clusters/c/replacement')).status === 200, { what: 'the new server to know the ring' });
+    const v = await view();
+    expect(v.step).toBe('start');
+    expect(v.instructions!.name).toBe('m2');
+    expect((await op.run('c', `/members/${v.learner!.id}/launch`)).state).toBe('succeeded');
+    expect((await op.run('c', `/members/${v.learner!.id}/promote`)).state).toBe('succeeded');
+    await ring.waitFor(async () => (await view()).step === 'done', { what: 'done after the restart', timeoutMs: 20_000 });
   });
 });
