@@ -334,7 +334,9 @@ export class EtcdRing {
     }
     let m = this.recs.find((x) => x.name === opts.name);
     if (m) {
-      if (m.running) throw new Error(`launchJoining: ${opts.name} is running; stop it first`);
+      // A removed member stops by itself once it learns it was removed; give it a moment.
+      if (m.running && m.exited) await Promise.race([m.exited, sleep(10_000)]);
+      if (m.running) throw new Error(`launchJoining: ${opts.name} is still running; stop it first`);
       if (m.peerURL !== `${peer.protocol}//${peer.host}`) throw new Error(`launchJoining: ${opts.name} had peer URL ${m.peerURL}, not ${opts.peerURL}`);
       await rm(path.dirname(m.dataDir), { recursive: true, force: true });
     } else {

@@ -57,7 +57,8 @@ describe('maintenance on a real ring with data', () => {
         void client
           .put(`/during-defrag/${i % 100}`)
           .value(String(i))
-          .exec({ deadline: Date.now() + 2000 } as never)
+          .options({ deadline: Date.now() + 2000 })
+          .exec()
           .then(() => results.push({ at, ok: true }), () => results.push({ at, ok: false }));
         await new Promise((r) => setTimeout(r, 50));
       }

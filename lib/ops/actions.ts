@@ -22,7 +22,7 @@ import {
 } from './preflight';
 import type { Principal } from './principal';
 import { replacementView, type AddedMember } from './replacement';
-import { safeMessage, type OpContext, type OpRequest } from './runner';
+import { safeMessage, type OpContext, type OpRequest, type StepHandle } from './runner';
 import { getOps } from './service';
 import type { Operation, ReplacementView } from './types';
 
@@ -130,14 +130,32 @@ export async function removeMember(p: Principal, monitor: ClusterMonitor, params
   return runner.start(r, async (ctx) => {
     const leader = leaderOf(ring);
     ctx.record({ replacementId, removed: { id: target.id, name: target.name, peerURLs: target.peerURLs, clientURLs: target.clientURLs } });
-    await ctx.step(`Remove ${label(target)} (${target.id}) from the member list`, () =>
-      withClient(monitor, leader.endpoint!, MEMBERSHIP_MS, (c) => c.memberRemove(target.id, MEMBERSHIP_MS)),
+    await ctx.step(`Remove ${label(target)} (${target.id}) from the member list`, (s) =>
+      retryUnhealthy(s, () => withClient(monitor, leader.endpoint!, MEMBERSHIP_MS, (c) => c.memberRemove(target.id, MEMBERSHIP_MS)), 'removal'),
     );
     await ctx.step('Confirm the ring no longer lists it and keeps quorum', async () => {
       const after = await settle(monitor, (x) => !x.members.some((m) => m.id === target.id) && x.quorum.hasQuorum, `${label(target)} to leave the member list`);
       return `${after.quorum.healthy} of ${after.quorum.voters} voters healthy`;
     }, (d) => d);
   });
+}
+
+/**
+ * etcd refuses membership changes ("unhealthy cluster") until every voter has been connected for
+ * 5 s, so right after a member (re)started. Our preflight already found the ring healthy, so this
+ * is that window: retry briefly, then give etcd's answer.
+ */
+async function retryUnhealthy<T>(s: StepHandle, fn: () => Promise<T>, what: string): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!/unhealthy cluster/.test(safeMessage(e)) || Date.now() > deadline) throw new RingsideError('UNSAFE', `etcd refused the ${what}: ${safeMessage(e)}`);
+      s.detail('etcd says "unhealthy cluster": a voter (re)connected less than 5 s ago; retrying');
+      await sleep(1000);
+    }
+  }
 }
 
 const namePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
@@ -174,19 +192,9 @@ export async function addLearner(p: Principal, monitor: ClusterMonitor, params: 
   const replacementId = view.step === 'add' ? view.replacementId : randomUUID();
   return runner.start(r, async (ctx) => {
     const leader = leaderOf(ring);
-    const id = await ctx.step(`Add ${name} (${peerURL}) as a learner`, async (s) => {
-      // etcd refuses adds for 5 s after a voter (re)connects ("unhealthy cluster"): retry briefly.
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        try {
-          return await withClient(monitor, leader.endpoint!, MEMBERSHIP_MS, (c) => c.memberAdd([peerURL], true, MEMBERSHIP_MS));
-        } catch (e) {
-          if (!/unhealthy cluster/.test(safeMessage(e)) || Date.now() > deadline) throw new RingsideError('UNSAFE', `etcd refused the add: ${safeMessage(e)}`);
-          s.detail('etcd says "unhealthy cluster" (a voter reconnected in the last 5 s); retrying');
-          await sleep(1000);
-        }
-      }
-    }, (hex) => `member ID ${hex}`);
+    const id = await ctx.step(`Add ${name} (${peerURL}) as a learner`, (s) =>
+      retryUnhealthy(s, () => withClient(monitor, leader.endpoint!, MEMBERSHIP_MS, (c) => c.memberAdd([peerURL], true, MEMBERSHIP_MS)), 'add'),
+    (hex) => `member ID ${hex}`);
     const added: AddedMember = { id, name, peerURL, clientURL };
     ctx.record({ replacementId, added });
     await ctx.step('Confirm the ring lists the learner (not started yet)', () => settle(monitor, (x) => x.members.some((m) => m.id === id && m.isLearner), `${name} in the member list`));
