@@ -1,3 +1,4 @@
+import { isAlarmError } from '../ring/derive';
 import { suspectsOf, type HashCheck } from '../ring/hashkv';
 import type { MemberState, RingState } from '../ring/types';
 import type { Check } from './types';
@@ -196,7 +197,7 @@ export function corruptDisarmChecks(ring: RingState, hash: HashCheck | null): Ch
 export function snapshotSource(ring: RingState, hash: HashCheck | null = null): MemberState | null {
   const suspects = new Set(suspectsOf(hash).map((s) => s.id));
   const candidates = ring.members.filter(
-    (m) => m.reachable && m.endpoint && !m.isLearner && !suspects.has(m.id) && m.errors.every((e) => e.startsWith('alarm:')),
+    (m) => m.reachable && m.endpoint && !m.isLearner && !suspects.has(m.id) && m.errors.every(isAlarmError),
   );
   const followers = candidates.filter((m) => !m.isLeader && isHealthyVoter(ring, m)).sort((a, b) => (b.raftAppliedIndex ?? 0) - (a.raftAppliedIndex ?? 0));
   return followers[0] ?? candidates.find((m) => m.isLeader) ?? candidates[0] ?? null;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { deriveRing, quorumNeeded } from './derive';
+import { deriveRing, isAlarmError, quorumNeeded } from './derive';
 import { downProbe, ids, listEntry, okProbe, poll } from './fixtures';
 
 const ctx = { bootId: 'b1', pollIntervalMs: 1000 };
@@ -94,6 +94,19 @@ describe('deriveRing', () => {
     expect(s.summary).toBe('CORRUPT alarm active; can lose 1 more member');
     expect(s.warnings.map((w) => w.kind)).not.toContain('member-errors'); // shown as the alarm instead
     expect(s.quorum.healthy).toBe(3);
+  });
+
+  test('NOSPACE as etcd 3.4 really reports it (with the member ID) keeps the quorum and the margin', () => {
+    const nospace = 'memberID:14424102421286437872 alarm:NOSPACE ';
+    const s = deriveRing(
+      poll(1, [okProbe('m1', L, { errors: [nospace] }), okProbe('m2', L, { errors: [nospace] }), okProbe('m3', L, { errors: [nospace] })], { alarms: [{ memberId: 'c82c5f6d3d7d8ef0', alarm: 'NOSPACE' }] }),
+      null,
+      ctx,
+    );
+    expect(s.quorum).toMatchObject({ healthy: 3, hasQuorum: true, canLose: 1 });
+    expect(s.warnings.map((w) => w.kind)).not.toContain('member-errors');
+    expect(isAlarmError('alarm:CORRUPT ')).toBe(true);
+    expect(isAlarmError('etcdserver: something else')).toBe(false);
   });
 
   test('quorum sizes', () => {

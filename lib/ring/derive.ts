@@ -105,7 +105,7 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
   }
   // "alarm:CORRUPT" on every member repeats the alarm list, which is shown on its own.
   for (const m of members) {
-    const errors = m.errors.filter((e) => !e.startsWith('alarm:'));
+    const errors = m.errors.filter((e) => !isAlarmError(e));
     if (errors.length) warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${errors.join('; ')}` });
   }
 
@@ -180,7 +180,15 @@ export function computeQuorum(members: MemberState[], leader: string | null): Qu
 
 /** Alarm errors ("alarm:CORRUPT") do not stop a member from voting; any other error counts it out. */
 function onlyAlarmErrors(m: MemberState): boolean {
-  return m.errors.every((e) => e.startsWith('alarm:'));
+  return m.errors.every(isAlarmError);
+}
+
+/**
+ * A status error that only repeats an active alarm. etcd prints the alarm member:
+ * "alarm:CORRUPT " (raised with member 0) or "memberID:14424102421286437872 alarm:NOSPACE ".
+ */
+export function isAlarmError(e: string): boolean {
+  return /^(memberID:\d+ )?alarm:(NOSPACE|CORRUPT)\s*$/.test(e);
 }
 
 function assessHealth(
