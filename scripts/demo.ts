@@ -16,7 +16,10 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import path from 'node:path';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
+import { randomBytes } from 'node:crypto';
+import { startLauncher, type Launcher } from '../e2e/harness/launcher';
 import { EtcdRing, type MemberHandle } from '../e2e/harness/ring';
+import { hashPassword } from '../lib/auth/password';
 import { freePortBlock, portIsFree, processAlive as alive } from '../e2e/harness/ports';
 import type { RingState } from '../lib/ring/types';
 
@@ -144,7 +147,11 @@ function reapLeftovers(): void {
 
 // ---------------------------------------------------------------- the server
 
-function configYaml(ring: EtcdRing): string {
+/** The demo's operator: a fresh password each run (or $RINGSIDE_DEMO_PASSWORD), stored only as a hash. */
+const OPERATOR = 'demo';
+const PASSWORD = process.env.RINGSIDE_DEMO_PASSWORD || randomBytes(12).toString('base64url');
+
+function configYaml(ring: EtcdRing, passwordHash: string, launcherURL: string): string {
   const endpoints = ring.members.map((m) => `      - ${m.clientURL}`);
   // Each member's zap log and its stderr (Go panics, some warnings), for the log panel.
   const logs = ring.members.flatMap((m) => [
@@ -155,7 +162,29 @@ function configYaml(ring: EtcdRing): string {
   ]);
   // Each member's own metrics listener (--listen-metrics-urls), as a kubeadm node has on :2381.
   const metrics = ring.members.map((m) => `        ${m.name}: ${m.metricsURL}`);
-  return ['pollIntervalMs: 1000', 'clusters:', `  - name: ${CLUSTER}`, '    endpoints:', ...endpoints, '    metrics:', '      urls:', ...metrics, '    logs:', '      files:', ...logs, ''].join('\n');
+  return [
+    'pollIntervalMs: 1000',
+    `dataDir: ${path.join(DEMO_DIR, 'data')}`,
+    'auth:',
+    '  users:',
+    `    - { name: ${OPERATOR}, role: operator, passwordHash: "${passwordHash}" }`,
+    'backups:',
+    `  dir: ${path.join(DEMO_DIR, 'backups')}`,
+    '  keep: 5',
+    'clusters:',
+    `  - name: ${CLUSTER}`,
+    '    endpoints:',
+    ...endpoints,
+    // The replacement wizard's "Start it" button: this script starts the member it added.
+    `    launcher: ${launcherURL}`,
+    '    metrics:',
+    '      urls:',
+    ...metrics,
+    '    logs:',
+    '      files:',
+    ...logs,
+    '',
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------- write load
@@ -320,6 +349,16 @@ async function checkHistory(server: Server): Promise<void> {
   throw new Error(`history check failed after ${CHECK_MS / 1000} s: ${problem}`);
 }
 
+async function checkSignIn(server: Server): Promise<void> {
+  const res = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({ user: OPERATOR, password: PASSWORD }),
+  });
+  const body = (await res.json()) as { user?: { role?: string } };
+  if (res.status !== 200 || body.user?.role !== 'operator') throw new Error(`sign-in check failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+}
+
 // ---------------------------------------------------------------- banner
 
 function banner(server: Server, ring: EtcdRing, leader: string | null): string {
@@ -341,6 +380,8 @@ function banner(server: Server, ring: EtcdRing, leader: string | null): string {
     `  kill -9 ${follower.pid}                # crash ${follower.name}: it turns red within ~1 s`,
     ...(leaderPid ? [`  kill -9 ${leaderPid}                # crash the leader: watch the election`] : []),
     `  kill -STOP ${follower.pid}; sleep 5; kill -CONT ${follower.pid}   # hang ${follower.name} for 5 s`,
+    `  Sign in (top right) as ${OPERATOR} / ${PASSWORD} to act: snapshots, defragment, move the leader,`,
+    `  and after a kill -9, "Replace a member" walks you through remove, add, start, promote, verify.`,
     `  etcdctl --endpoints=${eps} put hello world`,
     `  etcdctl --endpoints=${eps} endpoint status -w table`,
     '',
@@ -357,6 +398,7 @@ function banner(server: Server, ring: EtcdRing, leader: string | null): string {
 // ---------------------------------------------------------------- lifecycle
 
 let ring: EtcdRing | null = null;
+let launcher: Launcher | null = null;
 let server: Server | null = null;
 let stopping = false;
 
@@ -376,6 +418,7 @@ async function stopRing(r: EtcdRing): Promise<void> {
 async function shutdown(code: number): Promise<never> {
   stopping = true;
   stopLoad();
+  await launcher?.close().catch(() => undefined);
   await server?.stop().catch((e: unknown) => console.error('stopping the server:', e));
   if (ring) await stopRing(ring).catch((e: unknown) => console.error('stopping the ring:', e));
   // A failed run keeps next.log for a look; RINGSIDE_KEEP_RING=1 keeps the ring's data too.
@@ -412,7 +455,10 @@ async function main(): Promise<void> {
   console.log('Starting a 3-member etcd ring ...');
   ring = await EtcdRing.start({ size: 3, corruptionChecks: true, baseDir: DEMO_DIR });
   writeState({ demoPid: process.pid, serverPid: null, etcdPids: ring.members.flatMap((m) => (m.pid ? [m.pid] : [])) });
-  writeFileSync(CONFIG_FILE, configYaml(ring));
+  const etcdPids = () => ring!.members.flatMap((m) => (m.pid ? [m.pid] : []));
+  // Members the wizard starts are recorded too, so a killed demo's next run can reap them.
+  launcher = await startLauncher(ring, () => writeState({ demoPid: process.pid, serverPid: server?.pid ?? null, etcdPids: etcdPids() }));
+  writeFileSync(CONFIG_FILE, configYaml(ring, await hashPassword(PASSWORD), launcher.url));
 
   const port = await choosePort();
   console.log(`Starting Ringside on 127.0.0.1:${port} ...`);
@@ -428,6 +474,8 @@ async function main(): Promise<void> {
     console.log(`OK: ${server.url}/api/clusters/${CLUSTER}/ring shows 3 reachable members and a leader`);
     await checkHistory(server);
     console.log(`OK: ${server.url}/api/clusters/${CLUSTER}/history has WAL fsync p99 from every member's /metrics`);
+    await checkSignIn(server);
+    console.log(`OK: ${OPERATOR} signs in as an operator`);
     await shutdown(0);
   }
   console.log(banner(server, ring, await ring.leaderName().catch(() => null)));

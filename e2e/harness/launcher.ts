@@ -11,7 +11,7 @@ export interface Launcher {
   close(): Promise<void>;
 }
 
-export async function startLauncher(ring: EtcdRing): Promise<Launcher> {
+export async function startLauncher(ring: EtcdRing, onStart?: () => void): Promise<Launcher> {
   const server = http.createServer((req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -37,6 +37,7 @@ export async function startLauncher(ring: EtcdRing): Promise<Launcher> {
       }
       try {
         const m = await ring.launchJoining({ name, peerURL, clientURL, initialCluster });
+        onStart?.();
         reply(200, { name: m.name, pid: m.pid, clientURL: m.clientURL });
       } catch (e) {
         reply(500, { error: (e instanceof Error ? e.message : String(e)).split('\n')[0] });
