@@ -7,6 +7,8 @@
 //   (c) bench/history-load.ts  CPU and memory of poller + history + alerts, 5 clusters x 5 members,
 //                              a simulated hour at 1 s polls (real etcd answers replayed)
 //   (d) bench/chart-render.ts  Chromium drawing 24 h of history vs the live 5 min view
+//   (e) bench/snapshot.ts      a 110 MB snapshot downloaded through Ringside vs etcdctl snapshot
+//                              save, and the server's memory while it streams
 //
 //   npm run bench              all of it (about 3 minutes)
 //   npm run bench -- --only=c,d   some of it
@@ -96,13 +98,14 @@ function summary(cost: PollCost | null, det: Detection | null): string[] {
 
 async function main(): Promise<void> {
   await preflight();
-  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d').split(',');
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e').split(',');
   const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
   const { measureDetection } = await import('./detection');
   const { measureHistoryLoad } = await import('./history-load');
   const { measureChartRender } = await import('./chart-render');
+  const { measureSnapshot } = await import('./snapshot');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -149,6 +152,20 @@ async function main(): Promise<void> {
         lines.push(...render.summary);
         notes.push(...render.notes);
       }
+    } finally {
+      await stopRing(ring);
+    }
+  }
+
+  if (want('e')) {
+    ensureBuild();
+    const ring = await EtcdRing.start({ size: 3, extraFlags: ['--quota-backend-bytes=1073741824'] });
+    try {
+      console.log('(e) snapshot of a 110 MB db through Ringside vs etcdctl ...');
+      const snap = await measureSnapshot(ring);
+      rows.push(...snap.rows);
+      lines.push(...snap.summary);
+      notes.push(...snap.notes);
     } finally {
       await stopRing(ring);
     }
