@@ -1,8 +1,2 @@
-import type { Role } from '../config/types';
-
-/** Who is acting: an operator (or viewer) as they signed in. */
-export interface Principal {
-  name: string;
-  role: Role;
-  via: 'password' | 'token' | 'proxy';
-}
+/** Who is acting, as lib/auth identified them; ops only need the type. */
+export type { Principal } from '../auth/guard';
