@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Ban, CheckCircle2, Loader2, XCircle } from 'lucide-react';
 import type { AuditEntry } from '@/lib/audit/types';
-import { formatClock } from '@/lib/format';
+import { formatBytes, formatClock } from '@/lib/format';
 import { auditQuery } from '@/lib/query/keys';
 import { actionWord } from './operation-progress';
 
@@ -49,11 +49,11 @@ export function AuditLog({ cluster }: { cluster: string }) {
 function Row({ e }: { e: AuditEntry }) {
   const look = resultLook[e.result];
   return (
-    <tr className="border-b border-line/50 align-top" data-action={e.action} data-result={e.result}>
-      <td className="px-4 py-1.5 whitespace-nowrap">{formatClock(e.at)}</td>
+    <tr className="border-b border-line/50 align-top [&>td]:py-1.5" data-action={e.action} data-result={e.result}>
+      <td className="px-4 whitespace-nowrap">{formatClock(e.at)}</td>
       <td className="pr-3">{e.user}</td>
       <td className="pr-3">{actionWord(e.action)}</td>
-      <td className="pr-3">{e.member ? e.member.name || e.member.id : '–'}</td>
+      <td className="pr-3">{e.member ? e.member.name || e.member.id : Array.isArray(e.params.memberIds) ? `${e.params.memberIds.length} members` : '–'}</td>
       <td className={`pr-3 whitespace-nowrap ${look.tone}`}>
         <look.Icon className="mr-1 inline size-3.5" aria-hidden />
         {look.word}
@@ -71,7 +71,7 @@ function summary(e: AuditEntry): string {
   if (d.verified) return `verified: HashKV agrees at revision ${d.hashRevision}`;
   if (d.sizes && typeof d.sizes === 'object') {
     return Object.entries(d.sizes as Record<string, { before: number; after: number }>)
-      .map(([m, s]) => `${m} ${(s.before / 1e6).toFixed(1)}→${(s.after / 1e6).toFixed(1)} MB`)
+      .map(([m, s]) => `${m} ${formatBytes(s.before)} → ${formatBytes(s.after)}`)
       .join(', ');
   }
   const params = Object.entries(e.params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);

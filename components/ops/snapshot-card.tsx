@@ -79,8 +79,8 @@ function StoredList({ snapshots }: { snapshots: StoredSnapshot[] }) {
         </thead>
         <tbody>
           {snapshots.map((s) => (
-            <tr key={s.file} className="border-b border-line/50 align-top">
-              <td className="py-1.5 pr-3 whitespace-nowrap">{formatClock(s.takenAt)}</td>
+            <tr key={s.file} className="border-b border-line/50 align-top [&>td]:py-1.5">
+              <td className="pr-3 whitespace-nowrap">{formatClock(s.takenAt)}</td>
               <td className="pr-3">{s.member.name}</td>
               <td className="pr-3 text-right font-mono">{s.revision}</td>
               <td className="pr-3 text-right font-mono">{s.status?.totalKey ?? '–'}</td>
