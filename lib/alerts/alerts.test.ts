@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { MetricsResult, PollResult } from '../etcd/types';
 import type { MemberMetrics } from '../metrics/member-metrics';
 import { deriveRing } from '../ring/derive';
-import { downProbe, ids, okProbe, poll } from '../ring/fixtures';
+import { downProbe, ids, listEntry, okProbe, poll } from '../ring/fixtures';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 import { ALERT_RULES, evaluateRules, forMsOf, type AlertInput, type AlertRuleName } from './rules';
@@ -168,6 +168,15 @@ describe('alert rules fire after their `for` and resolve (1 s polls, fake clock)
     expect(resolved.map((c) => c.change)).toEqual(['resolved']);
     expect(mine()).toEqual([]);
   });
+});
+
+test('an added learner nobody has started yet is not "cut off" (peers cannot send to it, as expected mid-replacement)', () => {
+  const learner = { id: 'abc', name: '', peerURLs: ['http://127.0.0.1:2480'], clientURLs: [], isLearner: true };
+  const probes = [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)];
+  const m: Record<string, MetricsResult> = {};
+  for (const p of probes) if (p.ok) m[p.status.memberId] = { ok: true, url: `${p.endpoint}/metrics`, metrics: metrics({ peers: [{ to: 'abc', rttP99Ms: null, sentFailuresPerSec: 3 }] }) };
+  const r = deriveRing(poll(1, probes, { members: [listEntry('m1'), listEntry('m2'), listEntry('m3'), learner], metrics: m }), null, ctx);
+  expect(evaluateRules({ ring: r, hashChecks: [], events: [], now: T0 }).filter((c) => c.rule === 'etcdMembersDown')).toEqual([]);
 });
 
 describe('AlertTracker', () => {

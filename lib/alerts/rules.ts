@@ -255,7 +255,8 @@ export function evaluateRules(input: AlertInput): AlertCondition[] {
     const countsForQuorum = m.started || !m.isLearner;
     if (!m.reachable && countsForQuorum) {
       add('etcdMembersDown', m.id, { ...who(m), severity: 'critical', value: null, message: `${memberLabel(m)} is down: ${m.error ?? 'no answer'}` });
-    } else if (cutOff.has(m.id)) {
+    } else if (cutOff.has(m.id) && countsForQuorum) {
+      // An added learner that nobody has started yet is expected to be unreachable to its peers.
       add('etcdMembersDown', m.id, { ...who(m), severity: 'critical', value: null, message: `${memberLabel(m)} is cut off: ${cutOff.get(m.id)!.join(', ')} cannot send to it` });
     }
   }
