@@ -53,6 +53,8 @@ test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT 
   await expect(evidence).toContainText('finished peer corruption check');
   await expect(evidence.locator('li', { hasText: 'finished peer corruption check' }).first().getByLabel('good news')).toHaveCount(0);
   await expect(page.getByRole('note', { name: 'Next step' })).toContainText(`Replace ${victim}`);
+  // ...and leads to the guided replacement of exactly that member.
+  await expect(page.getByRole('link', { name: `Replace ${victim} with the guided wizard` })).toHaveAttribute('href', new RegExp(`/clusters/demo/replace\\?member=[0-9a-f]+$`));
   await expect(page.getByRole('alert').filter({ hasText: 'CORRUPT alarm active' })).toContainText(`The leader's corruption check named ${victim}`);
   await page.screenshot({ path: 'test-results/screens/cluster-corrupt.png', fullPage: true });
 });

@@ -1,4 +1,5 @@
-import { AlertTriangle, CheckCircle2, OctagonX } from 'lucide-react';
+import { AlertTriangle, ArrowRight, CheckCircle2, OctagonX } from 'lucide-react';
+import Link from 'next/link';
 import type { LogLine } from '@/lib/logs/types';
 import type { LogsResponse } from '@/lib/query/keys';
 import type { CorruptionAudit } from '@/lib/ring/corruption-audit';
@@ -7,12 +8,14 @@ import { LogLineRow } from '../logs/log-line-row';
 
 /** The recommended next step, the members' own corruption lines, and whether their checks are on. */
 export function Evidence({
+  cluster,
   step,
   lines,
   audits,
   sources,
   kubernetes,
 }: {
+  cluster: string;
   step: NextStep | null;
   lines: LogLine[];
   audits: CorruptionAudit[];
@@ -32,6 +35,12 @@ export function Evidence({
               <li key={s}>{s}</li>
             ))}
           </ol>
+          {step.action?.kind === 'replace' && (
+            <Link href={`/clusters/${cluster}/replace?member=${step.action.memberId}`} className="mt-2 inline-flex items-center gap-1 font-medium text-accent hover:underline">
+              Replace {step.action.memberName} with the guided wizard <ArrowRight className="size-4" aria-hidden />
+            </Link>
+          )}
+          {step.action?.kind === 'disarm-corrupt' && <p className="mt-2 text-muted">Disarm it under Operations, Maintenance: Ringside checks the hashes first.</p>}
         </div>
       )}
       <div>

@@ -82,6 +82,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
             <div className="grid gap-5 xl:grid-cols-2">
               <HashPanel ring={data} check={hashkv.data} now={now} named={suspectsFromLogs(corruption.data?.lines ?? [], data)} />
               <Evidence
+                cluster={cluster}
                 step={corruptionNextStep(data, hashkv.data ?? null, corruption.data?.audits ?? [])}
                 lines={corruption.data?.lines ?? []}
                 audits={corruption.data?.audits ?? []}

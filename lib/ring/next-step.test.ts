@@ -17,6 +17,7 @@ test('a 2-1 split under CORRUPT: replace the minority member through a learner, 
   expect(step.title).toBe('Replace m3, one member at a time');
   expect(step.steps.join(' ')).toContain(`etcdctl member remove ${ids.m3}`);
   expect(step.steps.at(-1)).toContain('disarm the CORRUPT alarm');
+  expect(step.action).toEqual({ kind: 'replace', memberId: ids.m3, memberName: 'm3' });
 });
 
 test('a split with no majority never suggests removing anyone', () => {
@@ -26,6 +27,7 @@ test('a split with no majority never suggests removing anyone', () => {
   const step = corruptionNextStep(two, check, [])!;
   expect(step.title).toContain('do not change membership');
   expect(step.steps.join(' ')).not.toContain('member remove');
+  expect(step.action).toBeUndefined();
 });
 
 test('checks off: recommend the flags; all fine: nothing to do', () => {

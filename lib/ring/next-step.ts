@@ -6,6 +6,8 @@ export interface NextStep {
   severity: 'critical' | 'warning';
   title: string;
   steps: string[];
+  /** The guided action that carries the steps out, when there is one. */
+  action?: { kind: 'replace'; memberId: string; memberName: string } | { kind: 'disarm-corrupt' };
 }
 
 /**
@@ -29,6 +31,7 @@ export function corruptionNextStep(ring: RingState, check: HashCheck | null, aud
         'Add it back as a learner with an empty data dir (etcdctl member add --learner), start it with --initial-cluster-state=existing, and promote it once it has caught up.',
         'Wait until HashKV agrees on every member' + (corrupt ? ', then disarm the CORRUPT alarm (etcdctl alarm disarm).' : '.'),
       ],
+      action: { kind: 'replace', memberId: suspects[0].id, memberName: suspects[0].name },
     };
   }
   if (check?.consistent === false) {
@@ -50,6 +53,7 @@ export function corruptionNextStep(ring: RingState, check: HashCheck | null, aud
         "Look for the leader's corruption lines below: their follower-peer-id names the member it found different.",
         'If a member was already replaced and the hashes agree on every member, disarm the alarm (etcdctl alarm disarm).',
       ],
+      action: { kind: 'disarm-corrupt' },
     };
   }
   const off = audits.filter((a) => a.recommended.length > 0);
