@@ -2,33 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test as base, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { hashPassword } from '@/lib/auth/password';
 import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingState } from '@/lib/ring/types';
 import { startLauncher, type Launcher } from './harness/launcher';
-import { EtcdRing } from './harness/ring';
+import { expect, test as ringTest } from './fixtures';
 import { RingsideServer } from './support/ringside-server';
 
 const PASSWORD = 'correct horse battery staple';
 const SCREENS = path.join('test-results', 'screens');
 
-interface Fixtures {
-  ring: EtcdRing;
-  launcher: Launcher;
-  ringside: RingsideServer;
-}
-
-/** A 3-member ring with a launcher, and a Ringside with an operator (alice), a viewer and a backup directory. */
-const test = base.extend<Fixtures>({
-  ring: async ({}, use) => {
-    const ring = await EtcdRing.start({ size: 3 });
-    try {
-      await use(ring);
-    } finally {
-      await ring.close();
-    }
-  },
+/** The shared ring fixture, plus a launcher, and a Ringside with an operator (alice), a viewer and a backup directory. */
+const test = ringTest.extend<{ launcher: Launcher }>({
   launcher: async ({ ring }, use) => {
     const l = await startLauncher(ring);
     try {

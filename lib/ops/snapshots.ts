@@ -182,17 +182,9 @@ function backupDir(cluster: string): string {
   return path.join(config.backups.dir, cluster);
 }
 
-async function fsyncFile(file: string) {
-  const fh = await open(file, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function fsyncDir(dir: string) {
-  const fh = await open(dir, 'r');
+/** fsync a file (its data) or a directory (a rename in it), so a crash cannot lose what was reported done. */
+async function fsyncPath(p: string) {
+  const fh = await open(p, 'r');
   try {
     await fh.sync();
   } finally {
@@ -247,9 +239,9 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
           },
         });
         await pipeline(snap.readable, progress, verifier, ...(key ? [createEncryptor(key)] : []), createWriteStream(part, { mode: 0o600 }));
-        await fsyncFile(part);
+        await fsyncPath(part);
         await rename(part, file);
-        await fsyncDir(dir);
+        await fsyncPath(dir);
       }, () => `SHA-256 trailer verified; ${formatBytes(verifier.result!.size)} written to ${base}`);
     } catch (e) {
       await rm(part, { force: true });
@@ -271,7 +263,7 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
       status: statusView(status),
     };
     await writeFile(`${file}.json.part`, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
-    await fsyncFile(`${file}.json.part`);
+    await fsyncPath(`${file}.json.part`);
     await rename(`${file}.json.part`, `${file}.json`);
     ctx.record({ ...meta, status: meta.status });
     await ctx.step(`Keep the newest ${config.backups!.keep}`, () => prune(ring.cluster, config.backups!.keep), (n) => (n ? `deleted ${n} older` : 'nothing to delete'));
