@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Operation } from '@/lib/ops/types';
-import { accessQuery, opsKeys, postAction } from '@/lib/query/keys';
+import { accessQuery, ApiError, opsKeys, postAction } from '@/lib/query/keys';
 import { applyOperation } from '@/lib/query/apply-update';
 
 /** Who is signed in and whether they may act; `why` says why not, in words a person can act on. */
@@ -31,6 +31,9 @@ export function useAction(cluster: string) {
     mutationFn: ({ path, body }: { path: string; body?: unknown }) => postAction(`/api/clusters/${cluster}${path}`, body ?? {}, csrf),
     onSuccess: ({ operation }: { operation: Operation }) => {
       queryClient.setQueryData<Operation[]>(opsKeys.operations(cluster), (prev) => applyOperation(prev, operation));
+    },
+    onError: (e) => {
+      if (e instanceof ApiError && e.status === 401) void queryClient.invalidateQueries({ queryKey: accessQuery().queryKey });
     },
     onSettled: () => {
       void queryClient.invalidateQueries({ queryKey: opsKeys.audit(cluster) });

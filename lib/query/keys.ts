@@ -150,8 +150,9 @@ export const accessQuery = () =>
   queryOptions({
     queryKey: [...ringKeys.all, 'access'] as const,
     queryFn: () => getJson<AccessView>('/api/auth/session'),
+    // No polling: asking keeps a session alive, and an open tab is not an operator at work.
+    // It refreshes on focus, and after any action the server refused for want of a session.
     staleTime: 60_000,
-    refetchInterval: 5 * 60_000,
   });
 
 export const opsKeys = {
