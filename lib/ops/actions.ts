@@ -210,7 +210,8 @@ export async function launchMember(p: Principal, monitor: ClusterMonitor, params
   const ring = await freshRing(monitor);
   const member = memberArg(ring, params.memberId);
   const r = req(p, monitor, 'member-launch', { memberId: member.id }, member);
-  if (!member.isLearner || member.started) await runner.refuse(r, `${label(member)} is ${member.isLearner ? 'already started' : 'a voter'}: there is nothing to launch`);
+  // A learner that started once and died may be started again (on an empty data dir).
+  if (!member.isLearner || (member.started && member.reachable)) await runner.refuse(r, `${label(member)} is ${member.isLearner ? 'already running' : 'a voter'}: there is nothing to launch`);
   const view = await replacementOf(monitor, null);
   if (view.learner?.id !== member.id || !view.instructions) await runner.refuse(r, `${member.id} is not the learner the wizard is waiting on`);
   const ins = view.instructions!;
