@@ -1,4 +1,5 @@
 import 'server-only';
+import { getTimeline } from '../timeline/service';
 import { getPrometheusRegistry, getRegistry } from './registry';
 
 /**
@@ -15,7 +16,9 @@ export function boot(): void {
     console.log('[ringside] no configuration: set RINGSIDE_CONFIG or create ./ringside.yaml (the UI explains how)');
   } else {
     console.log(`[ringside] config ${config.config.source}: watching ${[...monitors.keys()].join(', ')}`);
-    // Created now so that poll durations are observed from the first poll, not the first scrape.
+    // Created now so that poll durations are observed from the first poll, not the first scrape,
+    // and the timeline records from the first event, not the first request.
     getPrometheusRegistry();
+    getTimeline();
   }
 }

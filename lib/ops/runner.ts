@@ -41,7 +41,14 @@ export class OperationRunner {
   constructor(
     private readonly audit: AuditLog,
     private readonly publish: (op: Operation) => void,
+    /** Told of every audit line once it is on disk (the incident timeline). */
+    private readonly onAudit: (entry: AuditEntry) => void = () => {},
   ) {}
+
+  private async write(entry: AuditEntry): Promise<void> {
+    await this.audit.append(entry);
+    this.onAudit(entry);
+  }
 
   current(cluster: string): Operation | null {
     return this.running.get(cluster) ?? null;
@@ -68,7 +75,7 @@ export class OperationRunner {
 
   /** Writes a refusal to the audit log and throws it as UNSAFE (or the code given). */
   async refuse(req: OpRequest, reason: string, code: 'UNSAFE' | 'INVALID' | 'CONFLICT' = 'UNSAFE', field?: string): Promise<never> {
-    await this.audit.append(this.entry(randomUUID(), req, 'refused', 0, { error: reason }));
+    await this.write(this.entry(randomUUID(), req, 'refused', 0, { error: reason }));
     throw new RingsideError(code, reason, field);
   }
 
@@ -92,7 +99,7 @@ export class OperationRunner {
     };
     this.running.set(req.cluster, op);
     try {
-      await this.audit.append(this.entry(op.id, req, 'started', 0));
+      await this.write(this.entry(op.id, req, 'started', 0));
     } catch (e) {
       this.running.delete(req.cluster);
       throw new RingsideError('UNAVAILABLE', `cannot write the audit log, so nothing was done (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
@@ -142,7 +149,7 @@ export class OperationRunner {
     op.endedAt = new Date().toISOString();
     const durationMs = Math.round(performance.now() - started);
     try {
-      await this.audit.append(this.entry(op.id, req, op.state === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: op.details }));
+      await this.write(this.entry(op.id, req, op.state === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: op.details }));
     } catch (e) {
       op.error = `${op.error ? `${op.error}; ` : ''}the audit log could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
     }
@@ -155,7 +162,7 @@ export class OperationRunner {
 
   /** A one-shot action with no background part (a streamed download): audited when it ends. */
   async record(req: OpRequest, result: 'ok' | 'failed', durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): Promise<void> {
-    await this.audit.append(this.entry(randomUUID(), req, result, durationMs, extra));
+    await this.write(this.entry(randomUUID(), req, result, durationMs, extra));
   }
 
   private entry(id: string, req: OpRequest, result: AuditEntry['result'], durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): AuditEntry {

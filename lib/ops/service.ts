@@ -3,6 +3,7 @@ import { AuditLog } from '../audit/log';
 import type { RingsideConfig } from '../config/types';
 import { RingsideError } from '../errors';
 import { getRegistry } from '../monitor/registry';
+import { recordAudit } from '../timeline/service';
 import { OperationRunner } from './runner';
 
 export interface OpsState {
@@ -21,7 +22,7 @@ export function getOps(): OpsState {
     const { config, monitors } = getRegistry();
     if (config.kind !== 'ok') throw new RingsideError('NOT_FOUND', 'Ringside has no configuration');
     const audit = new AuditLog(config.config.auditFile);
-    const runner = new OperationRunner(audit, (op) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) }));
+    const runner = new OperationRunner(audit, (op) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) }), recordAudit);
     g[KEY] = { config: config.config, audit, runner };
   }
   return g[KEY];

@@ -1,0 +1,44 @@
+import type { EventSeverity, RingEventKind } from '../ring/types';
+
+/** Pure data: one line of the incident timeline, whatever it came from. */
+export type TimelineKind =
+  | RingEventKind
+  /** HashKV at a common revision started to disagree, or agrees again. */
+  | 'hashkv-mismatch'
+  | 'hashkv-agree'
+  /** A member's own log line about corruption or an alarm (healthy confirmations are left out). */
+  | 'log-corruption'
+  | 'log-alarm'
+  /** An operator's action from the audit log: done, failed or refused. */
+  | 'action';
+
+export type TimelineSource = 'ring' | 'alert' | 'hashkv' | 'log' | 'audit';
+
+export interface TimelineEntry {
+  /** Unique; entries with the same id are the same entry. */
+  id: string;
+  /** ISO time it happened. */
+  at: string;
+  cluster: string;
+  kind: TimelineKind;
+  source: TimelineSource;
+  severity: EventSeverity;
+  memberId?: string;
+  memberName?: string;
+  message: string;
+  /** Rule, alarm, action, user, result, evidence line...: what a summary may quote. */
+  details?: Record<string, unknown>;
+}
+
+export interface TimelineQuery {
+  clusters?: string[];
+  /** Member names or IDs. */
+  members?: string[];
+  kinds?: TimelineKind[];
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, inclusive. */
+  to?: number;
+  /** At most this many, the newest when there are more. */
+  limit?: number;
+}
