@@ -134,6 +134,16 @@ export class RingsideServer {
     await stopChild(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
+
+  /** kill -9: no handler runs, nothing is flushed on the way out. */
+  async crash(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /**

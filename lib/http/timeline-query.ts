@@ -1,0 +1,46 @@
+import { RingsideError } from '../errors';
+import type { TimelineKind, TimelineQuery } from '../timeline/types';
+
+const KINDS: TimelineKind[] = [
+  'member-down', 'member-up', 'leader-changed', 'quorum-lost', 'quorum-regained', 'member-added', 'member-removed', 'member-promoted',
+  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'action',
+];
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function time(raw: string, field: string): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(n)) throw new RingsideError('INVALID', `${field}: "${raw.slice(0, 40)}" is not a time; expected ISO 8601 (2026-11-23T03:00:00Z) or epoch milliseconds`, field);
+  return n;
+}
+
+const list = (v: string | null) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+/**
+ * `?cluster=a,b&member=m1&kind=member-down,action&from=&to=&last=30m&limit=`: a window is `from`
+ * and `to` (ISO or epoch ms; a permalink), or `last` (e.g. 15m, 2h, 7d) up to now.
+ */
+export function parseTimelineQuery(params: URLSearchParams, now = Date.now()): TimelineQuery & { from: number; to: number } {
+  const last = params.get('last');
+  let from: number;
+  let to = params.get('to') ? time(params.get('to')!, 'to') : now;
+  if (last) {
+    if (params.get('from')) throw new RingsideError('INVALID', 'last: give either last or from, not both', 'last');
+    const m = /^(\d+)([smhd])$/.exec(last);
+    if (!m) throw new RingsideError('INVALID', `last: "${last.slice(0, 20)}" is not a duration; expected e.g. 15m, 2h, 7d`, 'last');
+    to = now;
+    from = now - Number(m[1]) * UNITS[m[2]];
+  } else {
+    from = params.get('from') ? time(params.get('from')!, 'from') : now - 3_600_000;
+  }
+  if (from > to) throw new RingsideError('INVALID', 'from: must not be after to', 'from');
+  const kinds = list(params.get('kind'));
+  for (const k of kinds ?? []) {
+    if (!KINDS.includes(k as TimelineKind)) throw new RingsideError('INVALID', `kind: "${k.slice(0, 30)}" is not a timeline kind; the kinds are ${KINDS.join(', ')}`, 'kind');
+  }
+  const rawLimit = params.get('limit');
+  const limit = rawLimit === null ? 1000 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RingsideError('INVALID', 'limit: expected a whole number from 1 to 10000', 'limit');
+  return { from, to, clusters: list(params.get('cluster')), members: list(params.get('member')), kinds: kinds as TimelineKind[] | undefined, limit };
+}
+
+export { KINDS as TIMELINE_KINDS };
