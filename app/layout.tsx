@@ -31,6 +31,9 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <Link href="/" className="hover:text-fg">
                 Clusters
               </Link>
+              <Link href="/timeline" className="ml-4 hover:text-fg">
+                Timeline
+              </Link>
             </nav>
             <div className="ml-auto">
               <SessionBar />

@@ -2,7 +2,7 @@ import { AlertTriangle, CheckCircle2, Info, OctagonX } from 'lucide-react';
 import { formatClock } from '@/lib/format';
 import type { EventSeverity, RingEvent } from '@/lib/ring/types';
 
-const look: Record<EventSeverity, { Icon: typeof Info; tone: string; word: string }> = {
+export const severityLook: Record<EventSeverity, { Icon: typeof Info; tone: string; word: string }> = {
   critical: { Icon: OctagonX, tone: 'text-crit', word: 'critical' },
   warning: { Icon: AlertTriangle, tone: 'text-warn', word: 'warning' },
   info: { Icon: Info, tone: 'text-info', word: 'info' },
@@ -17,7 +17,7 @@ export function EventFeed({ events }: { events: RingEvent[] }) {
   return (
     <ol className="max-h-[420px] divide-y divide-line/60 overflow-y-auto" aria-label="Events">
       {events.map((e) => {
-        const { Icon, tone, word } = look[e.severity];
+        const { Icon, tone, word } = severityLook[e.severity];
         return (
           <li key={e.id} className="flex items-start gap-3 px-4 py-2 text-sm" data-kind={e.kind}>
             <time className="num shrink-0 pt-px font-mono text-xs text-muted" dateTime={e.at}>

@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { alertsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
 import { suspectsFromLogs } from '@/lib/ring/hashkv';
 import { corruptionNextStep } from '@/lib/ring/next-step';
@@ -48,6 +49,9 @@ export function ClusterView({ cluster }: { cluster: string }) {
         <h1 className="text-2xl font-semibold tracking-tight">{cluster}</h1>
         <HealthBadge health={data.health} size="lg" />
         <span className="text-sm text-muted">{data.summary}</span>
+        <Link href={`/timeline?cluster=${cluster}&last=1h`} className="text-sm text-accent hover:underline">
+          Timeline
+        </Link>
         <span className="ml-auto">
           <LiveIndicator status={status} freshness={freshness} />
         </span>

@@ -11,6 +11,7 @@ import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 import type { ClusterSummary } from '../ring/summary';
 import type { AuditEntry } from '../audit/types';
+import type { TimelineEntry } from '../timeline/types';
 import type { AccessView, Operation, ReplacementView, StoredSnapshot } from '../ops/types';
 
 /** The one place query keys are built. */
@@ -210,3 +211,19 @@ export async function postAction<T = { operation: Operation }>(url: string, body
   if (!res.ok) throw new ApiError(res.status, json?.error?.message ?? `${url} answered ${res.status}`);
   return json as T;
 }
+
+export interface TimelineResponse {
+  from: string;
+  to: string;
+  total: number;
+  entries: TimelineEntry[];
+}
+
+/** The timeline for a URL query (the page's own search string); a relative window refreshes itself. */
+export const timelineQuery = (search: string) =>
+  queryOptions({
+    queryKey: [...ringKeys.all, 'timeline', search] as const,
+    queryFn: () => getJson<TimelineResponse>(`/api/timeline?${search}`),
+    refetchInterval: search.includes('last=') ? 5000 : false,
+    placeholderData: (prev) => prev,
+  });
