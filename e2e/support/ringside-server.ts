@@ -131,8 +131,19 @@ export class RingsideServer {
   }
 
   async stop(): Promise<void> {
+    // A frozen process would hold SIGTERM pending forever.
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGCONT');
     await stopChild(this.child);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** SIGSTOP: the server hangs with its sockets open, so a stream goes silent instead of closing. */
+  freeze(): void {
+    process.kill(this.child.pid!, 'SIGSTOP');
+  }
+
+  thaw(): void {
+    process.kill(this.child.pid!, 'SIGCONT');
   }
 
   /** kill -9: no handler runs, nothing is flushed on the way out. */

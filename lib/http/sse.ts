@@ -1,6 +1,7 @@
 import 'server-only';
 import type { LogLine } from '../logs/types';
 import type { ClusterMonitor, MonitorMessage } from '../monitor/cluster-monitor';
+import { summarizeCluster } from '../ring/summary';
 
 const encoder = new TextEncoder();
 
@@ -81,4 +82,31 @@ export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => bo
       if (msg.type === 'log' && filter(msg.line)) send('log', msg.line);
     }),
   );
+}
+
+/**
+ * Every cluster at once, for the wall screen: a `fleet` message with every cluster's summary,
+ * at most twice a second and only after a poll, an alert or a HashKV check changed something.
+ * A fleet whose pollers stall sends nothing, and the screen says DATA STALE.
+ */
+export function fleetStream(monitors: ClusterMonitor[], signal: AbortSignal): Response {
+  return eventStream(signal, (send) => {
+    const snapshot = () => ({ at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck)) });
+    send('fleet', snapshot());
+    let dirty = false;
+    const offs = monitors.map((m) =>
+      m.subscribe((msg) => {
+        if (msg.type === 'ring' || msg.type === 'alerts' || msg.type === 'hashkv') dirty = true;
+      }),
+    );
+    const timer = setInterval(() => {
+      if (!dirty) return;
+      dirty = false;
+      send('fleet', snapshot());
+    }, 500);
+    return () => {
+      clearInterval(timer);
+      for (const off of offs) off();
+    };
+  });
 }

@@ -1,6 +1,7 @@
 import type { Alert } from '../alerts/tracker';
 import type { ClusterConfig } from '../config/types';
 import { memberLabel } from './derive';
+import type { HashCheck } from './hashkv';
 import type { Alarm, Quorum, RingHealth, RingState } from './types';
 
 /** A cluster as the overview and `/api/clusters` list it: enough to triage, small enough for a fleet. */
@@ -21,9 +22,18 @@ export interface ClusterSummary {
   pollIntervalMs: number | null;
   /** Firing alerts, worst first (pending ones are left out of the overview). */
   alerts: Pick<Alert, 'id' | 'rule' | 'severity' | 'message' | 'firingSince'>[];
+  /** The latest HashKV verdict: true agree, false a split, null could not tell; absent before the first check. */
+  hash: { consistent: boolean | null; revision: number | null; checkedAt: string; summary: string } | null;
+  /** Each member in a line, for the wall screen. */
+  memberList: { id: string; name: string; role: 'leader' | 'follower' | 'learner'; reachable: boolean; started: boolean; latencyMs: number | null; error: string | null }[];
 }
 
-export function summarizeCluster(cluster: Pick<ClusterConfig, 'name' | 'endpoints' | 'tls'>, ring: RingState | null, alerts: readonly Alert[] = []): ClusterSummary {
+export function summarizeCluster(
+  cluster: Pick<ClusterConfig, 'name' | 'endpoints' | 'tls'>,
+  ring: RingState | null,
+  alerts: readonly Alert[] = [],
+  hash: HashCheck | null = null,
+): ClusterSummary {
   const leader = ring?.members.find((m) => m.isLeader);
   return {
     name: cluster.name,
@@ -44,5 +54,15 @@ export function summarizeCluster(cluster: Pick<ClusterConfig, 'name' | 'endpoint
     alerts: alerts.filter((a) => a.state === 'firing').map(({ id, rule, severity, message, firingSince }) => ({ id, rule, severity, message, firingSince })),
     warnings: ring?.warnings.length ?? 0,
     pollIntervalMs: ring?.pollIntervalMs ?? null,
+    hash: hash ? { consistent: hash.consistent, revision: hash.revision, checkedAt: hash.checkedAt, summary: hash.summary } : null,
+    memberList: (ring?.members ?? []).map((m) => ({
+      id: m.id,
+      name: memberLabel(m),
+      role: m.isLeader ? 'leader' : m.isLearner ? 'learner' : 'follower',
+      reachable: m.reachable,
+      started: m.started,
+      latencyMs: m.latencyMs,
+      error: m.error,
+    })),
   };
 }

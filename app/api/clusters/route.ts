@@ -4,7 +4,7 @@ import { summarizeCluster } from '@/lib/ring/summary';
 
 export function GET() {
   const { monitors } = getRegistry();
-  const clusters = [...monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts()));
+  const clusters = [...monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck));
   return json({ clusters });
 }
 

@@ -1,0 +1,10 @@
+import { handle } from '@/lib/http/respond';
+import { fleetStream } from '@/lib/http/sse';
+import { getRegistry } from '@/lib/monitor/registry';
+
+/** Server-Sent Events: `fleet`, every cluster's summary (state, leader, margin, HashKV, alerts, members), after each change. */
+export function GET(req: Request) {
+  return handle(() => fleetStream([...getRegistry().monitors.values()], req.signal));
+}
+
+export const dynamic = 'force-dynamic';

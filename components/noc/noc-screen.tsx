@@ -1,0 +1,169 @@
+'use client';
+
+import { AlertTriangle, Ban, CheckCircle2, CircleHelp, Crown, OctagonX, Pin, RefreshCw, ShieldAlert, WifiOff, XCircle } from 'lucide-react';
+import { formatAge } from '@/lib/format';
+import { nocFocus, nocGrid, sortFleet, type NocState, type NocStatus } from '@/lib/fleet/noc';
+import type { ClusterSummary } from '@/lib/ring/summary';
+import { useNow } from '../ui/use-now';
+import { useFleetStream } from './use-fleet-stream';
+
+const look: Record<NocState, { Icon: typeof CheckCircle2; text: string; border: string; bg: string }> = {
+  'NO QUORUM': { Icon: Ban, text: 'text-crit', border: 'border-crit', bg: 'bg-crit-bg' },
+  CORRUPT: { Icon: ShieldAlert, text: 'text-crit', border: 'border-crit', bg: 'bg-crit-bg' },
+  CRITICAL: { Icon: OctagonX, text: 'text-crit', border: 'border-crit', bg: 'bg-crit-bg' },
+  UNKNOWN: { Icon: CircleHelp, text: 'text-unknown', border: 'border-unknown', bg: 'bg-unknown-bg' },
+  DEGRADED: { Icon: AlertTriangle, text: 'text-warn', border: 'border-warn', bg: 'bg-warn-bg' },
+  OK: { Icon: CheckCircle2, text: 'text-ok', border: 'border-line', bg: 'bg-panel' },
+};
+
+type Cluster = ClusterSummary & { noc: NocStatus };
+
+/**
+ * The wall screen: every cluster as a tile, worst first, readable across a room, no mouse. The
+ * detail pane pins the worst cluster while anything is wrong and cycles through the rest when
+ * all is well. When the stream goes quiet it says DATA STALE across the screen and reconnects.
+ */
+export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
+  const { data, status, lastMessageAt } = useFleetStream();
+  const now = useNow(1000);
+  const clusters = data ? sortFleet(data.clusters, now) : [];
+  const focus = nocFocus(clusters, now, cycleSeconds * 1000);
+  const focused = clusters.find((c) => c.name === focus?.name) ?? null;
+  const { cols, rows } = nocGrid(clusters.length);
+  const stale = status === 'stale';
+  const counts = clusters.reduce<Partial<Record<NocState, number>>>((acc, c) => ({ ...acc, [c.noc.state]: (acc[c.noc.state] ?? 0) + 1 }), {});
+  const big = clusters.length <= 4;
+
+  return (
+    <div className="fixed inset-0 z-50 flex cursor-none flex-col overflow-hidden bg-bg text-fg" data-status={status}>
+      <header className="flex h-20 shrink-0 items-center gap-8 border-b border-line px-8">
+        <span className="text-3xl font-bold tracking-tight">Ringside NOC</span>
+        <span className="text-2xl text-muted" aria-label="Fleet">
+          {clusters.length} cluster{clusters.length === 1 ? '' : 's'}
+          {(Object.keys(look) as NocState[]).filter((s) => counts[s]).map((s) => ` · ${counts[s]} ${s}`)}
+        </span>
+        <span className="ml-auto flex items-center gap-3 text-2xl font-semibold" role="status" aria-label={stale ? 'Data stale' : status === 'live' ? 'Live' : 'Connecting'}>
+          {stale ? <WifiOff className="size-7 text-crit" aria-hidden /> : status === 'live' ? <span className="size-4 rounded-full bg-ok" aria-hidden /> : <RefreshCw className="size-7 animate-spin text-muted" aria-hidden />}
+          {stale ? 'STALE' : status === 'live' ? 'LIVE' : 'CONNECTING'}
+          <span className="font-mono text-xl font-normal text-muted">{new Date(now).toLocaleTimeString('en-GB', { hour12: false })}</span>
+        </span>
+      </header>
+
+      {stale && (
+        <div role="alert" aria-label="DATA STALE" className="absolute inset-x-0 top-1/2 z-10 -translate-y-1/2 border-y-4 border-crit bg-crit-bg/95 py-10 text-center">
+          <div className="flex items-center justify-center gap-5 text-7xl font-black tracking-wider text-crit">
+            <WifiOff className="size-20" aria-hidden /> DATA STALE
+          </div>
+          <p className="mt-4 text-3xl text-fg">
+            No update for {lastMessageAt ? formatAge(now - lastMessageAt) : 'a while'}: what you see is not live. Reconnecting…
+          </p>
+        </div>
+      )}
+
+      <main className={`flex min-h-0 flex-1 gap-6 p-6 ${stale ? 'opacity-40 grayscale' : ''}`}>
+        {!data ? (
+          <p className="m-auto text-4xl text-muted">Connecting to Ringside…</p>
+        ) : clusters.length === 0 ? (
+          <p className="m-auto text-4xl text-muted">No clusters are configured.</p>
+        ) : (
+          <>
+            <ol
+              aria-label="Clusters"
+              className="grid min-h-0 flex-1 gap-5"
+              style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}
+            >
+              {clusters.map((c) => (
+                <Tile key={c.name} c={c} big={big} focused={c.name === focus?.name} />
+              ))}
+            </ol>
+            {focused && <Detail c={focused} pinned={focus!.pinned} cycleSeconds={cycleSeconds} position={clusters.findIndex((c) => c.name === focused.name)} total={clusters.length} />}
+          </>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean }) {
+  const l = look[c.noc.state];
+  const margin = c.quorum ? (c.quorum.hasQuorum ? `can lose ${c.quorum.canLose} more` : 'writes blocked') : 'quorum unknown';
+  const hash = c.hash === null ? 'HashKV: not checked yet' : c.hash.consistent === true ? 'HashKV agree' : c.hash.consistent === false ? 'HashKV SPLIT' : 'HashKV: could not tell';
+  return (
+    <li
+      aria-label={`${c.name}: ${c.noc.state}`}
+      data-state={c.noc.state}
+      className={`flex min-h-0 flex-col overflow-hidden rounded-xl border-4 ${l.border} ${c.noc.state === 'OK' ? 'bg-panel' : l.bg} p-5 ${focused ? 'ring-4 ring-accent/60' : ''}`}
+    >
+      <div className="flex items-baseline justify-between gap-3">
+        <span className={`truncate font-bold ${big ? 'text-5xl' : 'text-3xl'}`}>{c.name}</span>
+        <span className={`shrink-0 font-mono ${big ? 'text-2xl' : 'text-xl'} ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>
+          {c.noc.ageMs === null ? 'no data' : c.noc.stale ? `STALE ${formatAge(c.noc.ageMs)}` : `${formatAge(c.noc.ageMs)} old`}
+        </span>
+      </div>
+      <div className={`mt-2 flex items-center gap-3 font-black tracking-wide ${l.text} ${big ? 'text-6xl' : 'text-4xl'}`}>
+        <l.Icon className={big ? 'size-14' : 'size-10'} aria-hidden />
+        {c.noc.state}
+      </div>
+      <dl className={`mt-3 space-y-1 ${big ? 'text-3xl' : 'text-2xl'}`}>
+        <div className="flex items-center gap-2">
+          <Crown className="size-6 shrink-0 text-muted" aria-hidden />
+          <dt className="sr-only">Leader</dt>
+          <dd className="truncate">{c.leader ? `leader ${c.leader.name}` : 'no leader'}</dd>
+        </div>
+        <div>
+          <dt className="sr-only">Margin</dt>
+          <dd className={c.quorum && c.quorum.canLose === 0 ? 'font-semibold text-warn' : ''}>{margin}</dd>
+        </div>
+        <div>
+          <dt className="sr-only">Hashes</dt>
+          <dd className={c.hash?.consistent === false ? 'font-bold text-crit' : ''}>{hash}</dd>
+        </div>
+        <div>
+          <dt className="sr-only">Alerts</dt>
+          <dd className={c.alerts.length ? 'font-semibold' : 'text-muted'}>{c.alerts.length ? `${c.alerts.length} alert${c.alerts.length > 1 ? 's' : ''} firing` : 'no alerts'}</dd>
+        </div>
+      </dl>
+      {c.noc.reasons.length > 0 && <p className={`mt-auto truncate pt-2 font-semibold ${l.text} ${big ? 'text-3xl' : 'text-2xl'}`}>{c.noc.reasons[0]}</p>}
+    </li>
+  );
+}
+
+function Detail({ c, pinned, cycleSeconds, position, total }: { c: Cluster; pinned: boolean; cycleSeconds: number; position: number; total: number }) {
+  const l = look[c.noc.state];
+  return (
+    <aside aria-label={`Detail: ${c.name}`} className={`flex w-[34%] min-w-0 shrink-0 flex-col rounded-xl border-4 ${l.border} bg-panel p-6`}>
+      <p className="flex items-center gap-2 text-xl text-muted">
+        {pinned ? <Pin className="size-6" aria-hidden /> : <RefreshCw className="size-6" aria-hidden />}
+        {pinned ? 'Pinned: the worst cluster' : `Cycling every ${cycleSeconds} s · ${position + 1} of ${total}`}
+      </p>
+      <h2 className="mt-2 truncate text-5xl font-bold">{c.name}</h2>
+      <p className={`mt-2 flex items-center gap-3 text-5xl font-black ${l.text}`}>
+        <l.Icon className="size-12" aria-hidden /> {c.noc.state}
+      </p>
+      <p className="mt-3 text-2xl">{c.summary}</p>
+      {c.noc.reasons.length > 0 && (
+        <ul className={`mt-3 space-y-1 text-2xl font-semibold ${l.text}`}>
+          {c.noc.reasons.slice(0, 4).map((r) => (
+            <li key={r}>• {r}</li>
+          ))}
+        </ul>
+      )}
+      <table className="mt-5 w-full text-2xl" aria-label={`Members of ${c.name}`}>
+        <tbody>
+          {c.memberList.map((m) => (
+            <tr key={m.id} className="border-t border-line">
+              <td className="py-2 font-semibold">{m.name}</td>
+              <td className="py-2 text-muted">{m.role}</td>
+              <td className={`py-2 font-semibold ${m.reachable ? 'text-ok' : m.started ? 'text-crit' : 'text-muted'}`}>
+                {m.reachable ? <CheckCircle2 className="mr-2 inline size-6" aria-hidden /> : <XCircle className="mr-2 inline size-6" aria-hidden />}
+                {m.reachable ? 'up' : m.started ? 'DOWN' : 'not started'}
+              </td>
+              <td className="py-2 text-right font-mono text-xl text-muted">{m.reachable && m.latencyMs !== null ? `${Math.round(m.latencyMs)} ms` : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {c.hash && <p className="mt-auto pt-4 text-xl text-muted">{c.hash.summary}</p>}
+    </aside>
+  );
+}
