@@ -74,3 +74,34 @@ test('the NOC screen: two tiles, a killed member turns its tile DEGRADED, a sile
   await expect(page.getByRole('status', { name: 'Live' })).toBeVisible();
   await expect(page.getByRole('listitem', { name: 'bravo: DEGRADED' })).toBeVisible();
 });
+
+base.use({ viewport: { width: 1920, height: 1080 } });
+
+base('twelve real clusters fill 1920x1080 with no scrollbars and no clipped tile', async ({ page }) => {
+  base.setTimeout(120_000);
+  const rings = await Promise.all(Array.from({ length: 12 }, (_, i) => EtcdRing.start({ size: 1, name: `r${i}-` })));
+  let server: RingsideServer | null = null;
+  try {
+    server = await RingsideServer.start({
+      clusters: rings.map((r, i) => ({ name: `cluster-${String(i + 1).padStart(2, '0')}`, endpoints: r.endpoints(), metrics: { enabled: false } })),
+      extraYaml: 'readOnly: true',
+    });
+    await page.goto(`${server.url}/noc`);
+    const tiles = page.getByRole('list', { name: 'Clusters' }).getByRole('listitem');
+    await expect(tiles).toHaveCount(12);
+    // One-member rings have no fault margin: every tile says DEGRADED once polled.
+    await expect(tiles.and(page.locator('[data-state="DEGRADED"]'))).toHaveCount(12, { timeout: 15_000 });
+    const layout = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
+      clipped: [...document.querySelectorAll('[aria-label="Clusters"] > li')].filter((li) => li.scrollHeight > li.clientHeight + 1).length,
+      smallest: Math.min(...[...document.querySelectorAll('[aria-label="Clusters"] > li *')].filter((e) => e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim())).map((e) => parseFloat(getComputedStyle(e).fontSize))),
+    }));
+    // At 3 m, nothing on a tile below 20 px.
+    expect(layout).toEqual({ scroll: false, clipped: 0, smallest: expect.any(Number) });
+    expect(layout.smallest).toBeGreaterThanOrEqual(20);
+    await page.screenshot({ path: 'test-results/screens/noc-12.png' });
+  } finally {
+    await server?.stop();
+    await Promise.all(rings.map((r) => r.close()));
+  }
+});

@@ -88,42 +88,33 @@ function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean 
   const l = look[c.noc.state];
   const margin = c.quorum ? (c.quorum.hasQuorum ? `can lose ${c.quorum.canLose} more` : 'writes blocked') : 'quorum unknown';
   const hash = c.hash === null ? 'HashKV: not checked yet' : c.hash.consistent === true ? 'HashKV agree' : c.hash.consistent === false ? 'HashKV SPLIT' : 'HashKV: could not tell';
+  const line = big ? 'text-3xl' : 'text-2xl';
   return (
     <li
       aria-label={`${c.name}: ${c.noc.state}`}
       data-state={c.noc.state}
-      className={`flex min-h-0 flex-col overflow-hidden rounded-xl border-4 ${l.border} ${c.noc.state === 'OK' ? 'bg-panel' : l.bg} p-5 ${focused ? 'ring-4 ring-accent/60' : ''}`}
+      className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-xl border-4 ${l.border} ${c.noc.state === 'OK' ? 'bg-panel' : l.bg} px-5 py-4 ${focused ? 'ring-4 ring-accent/60' : ''}`}
     >
-      <div className="flex items-baseline justify-between gap-3">
-        <span className={`truncate font-bold ${big ? 'text-5xl' : 'text-3xl'}`}>{c.name}</span>
-        <span className={`shrink-0 font-mono ${big ? 'text-2xl' : 'text-xl'} ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>
-          {c.noc.ageMs === null ? 'no data' : c.noc.stale ? `STALE ${formatAge(c.noc.ageMs)}` : `${formatAge(c.noc.ageMs)} old`}
-        </span>
-      </div>
-      <div className={`mt-2 flex items-center gap-3 font-black tracking-wide ${l.text} ${big ? 'text-6xl' : 'text-4xl'}`}>
-        <l.Icon className={big ? 'size-14' : 'size-10'} aria-hidden />
+      <span className={`truncate font-bold ${big ? 'text-5xl' : 'text-3xl'}`}>{c.name}</span>
+      <div className={`mt-1 flex items-center gap-3 whitespace-nowrap font-black tracking-wide ${l.text} ${big ? 'text-6xl' : 'text-[2.1rem] leading-tight'}`}>
+        <l.Icon className={`shrink-0 ${big ? 'size-14' : 'size-9'}`} aria-hidden />
         {c.noc.state}
       </div>
-      <dl className={`mt-3 space-y-1 ${big ? 'text-3xl' : 'text-2xl'}`}>
-        <div className="flex items-center gap-2">
-          <Crown className="size-6 shrink-0 text-muted" aria-hidden />
-          <dt className="sr-only">Leader</dt>
-          <dd className="truncate">{c.leader ? `leader ${c.leader.name}` : 'no leader'}</dd>
-        </div>
-        <div>
-          <dt className="sr-only">Margin</dt>
-          <dd className={c.quorum && c.quorum.canLose === 0 ? 'font-semibold text-warn' : ''}>{margin}</dd>
-        </div>
-        <div>
-          <dt className="sr-only">Hashes</dt>
-          <dd className={c.hash?.consistent === false ? 'font-bold text-crit' : ''}>{hash}</dd>
-        </div>
-        <div>
-          <dt className="sr-only">Alerts</dt>
-          <dd className={c.alerts.length ? 'font-semibold' : 'text-muted'}>{c.alerts.length ? `${c.alerts.length} alert${c.alerts.length > 1 ? 's' : ''} firing` : 'no alerts'}</dd>
-        </div>
-      </dl>
-      {c.noc.reasons.length > 0 && <p className={`mt-auto truncate pt-2 font-semibold ${l.text} ${big ? 'text-3xl' : 'text-2xl'}`}>{c.noc.reasons[0]}</p>}
+      <p className={`mt-1 truncate leading-snug ${line}`}>
+        <Crown className="mr-2 inline size-6 text-muted" aria-hidden />
+        {c.leader ? `leader ${c.leader.name}` : 'no leader'}
+      </p>
+      <p className={`truncate leading-snug ${line} ${c.quorum && c.quorum.canLose === 0 ? 'font-semibold text-warn' : ''}`}>{margin}</p>
+      <p className={`truncate leading-snug ${line} ${c.hash?.consistent === false ? 'font-bold text-crit' : ''}`}>{hash}</p>
+      <p className={`truncate leading-snug ${line} ${c.alerts.length ? 'font-semibold' : 'text-muted'}`}>
+        {c.alerts.length ? `${c.alerts.length} alert${c.alerts.length > 1 ? 's' : ''} firing` : 'no alerts'}
+      </p>
+      <div className={`mt-auto flex items-baseline gap-3 pt-1 ${line}`}>
+        <span className={`min-w-0 flex-1 truncate font-semibold ${l.text}`}>{c.noc.reasons[0] ?? ''}</span>
+        <span className={`shrink-0 font-mono text-xl ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>
+          {c.noc.ageMs === null ? 'no data' : c.noc.stale ? `STALE ${formatAge(c.noc.ageMs)}` : formatAge(c.noc.ageMs)}
+        </span>
+      </div>
     </li>
   );
 }
@@ -131,7 +122,7 @@ function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean 
 function Detail({ c, pinned, cycleSeconds, position, total }: { c: Cluster; pinned: boolean; cycleSeconds: number; position: number; total: number }) {
   const l = look[c.noc.state];
   return (
-    <aside aria-label={`Detail: ${c.name}`} className={`flex w-[34%] min-w-0 shrink-0 flex-col rounded-xl border-4 ${l.border} bg-panel p-6`}>
+    <aside aria-label={`Detail: ${c.name}`} className={`flex ${total > 6 ? 'w-[28%]' : 'w-[34%]'} min-w-0 shrink-0 flex-col rounded-xl border-4 ${l.border} bg-panel p-6`}>
       <p className="flex items-center gap-2 text-xl text-muted">
         {pinned ? <Pin className="size-6" aria-hidden /> : <RefreshCw className="size-6" aria-hidden />}
         {pinned ? 'Pinned: the worst cluster' : `Cycling every ${cycleSeconds} s · ${position + 1} of ${total}`}
