@@ -57,6 +57,24 @@ test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT 
   await expect(page.getByRole('link', { name: `Replace ${victim} with the guided wizard` })).toHaveAttribute('href', new RegExp(`/clusters/demo/replace\\?member=[0-9a-f]+$`));
   await expect(page.getByRole('alert').filter({ hasText: 'CORRUPT alarm active' })).toContainText(`The leader's corruption check named ${victim}`);
   await page.screenshot({ path: 'test-results/screens/cluster-corrupt.png', fullPage: true });
+
+  // Triage at the top: the HashKV split explains itself and leads to the replacement of that member.
+  const triage = page.getByRole('region', { name: 'Triage' });
+  await expect(triage.getByRole('list', { name: 'Firing conditions' })).toContainText('MISMATCH at revision', { timeout: 20_000 });
+  await expect(triage.getByRole('link', { name: `Replace ${victim}, whose data differs` }).first()).toBeVisible();
+  await expect(triage.getByRole('list', { name: 'What changed' }).locator('[data-kind="hashkv-mismatch"]')).toBeVisible();
+  // The copied incident summary carries the window's events and the members' own evidence lines.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ringside.url });
+  await triage.getByRole('button', { name: 'Copy incident summary' }).click();
+  await expect(triage.getByRole('status')).toContainText('Copied');
+  const md = await page.evaluate(() => navigator.clipboard.readText());
+  expect(md).toContain('### Incident summary: demo');
+  expect(md).toMatch(/\*\*Window:\*\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ to /);
+  expect(md).toMatch(new RegExp(`hashkv-mismatch ${victim}`));
+  expect(md).toMatch(/alarm-raised/);
+  expect(md).toMatch(/same compact revision then hashes must match|found hash mismatch/);
+  expect(md).toMatch(/ringsideHashMismatch/);
+  await page.screenshot({ path: 'test-results/screens/cluster-triage.png' });
 });
 
 test('a corrupted member restarted with the initial check refuses to start, and the log panel shows why', async ({ ring, ringside, page }) => {

@@ -21,7 +21,7 @@ export function AlertPanel({ cluster, alerts, now }: { cluster: string; alerts: 
 
   if (!alerts || alerts.length === 0) {
     return (
-      <section aria-label="Alerts" className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-lg border border-line bg-panel px-4 py-2 text-sm">
+      <section id="alerts" aria-label="Alerts" className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-lg border border-line bg-panel px-4 py-2 text-sm">
         <CheckCircle2 className="size-4 text-ok" aria-hidden />
         <span className="font-medium">{alerts ? 'No alerts firing' : 'Alerts: waiting for the first evaluation'}</span>
         <RulesDisclosure cluster={cluster} />
@@ -30,7 +30,7 @@ export function AlertPanel({ cluster, alerts, now }: { cluster: string; alerts: 
   }
 
   return (
-    <section aria-label="Alerts" className="rounded-lg border border-line bg-panel">
+    <section id="alerts" aria-label="Alerts" className="rounded-lg border border-line bg-panel">
       <header className="flex flex-wrap items-center justify-between gap-3 border-b border-line px-4 py-2.5">
         <h2 className="inline-flex items-center gap-2 text-xs font-semibold uppercase tracking-wider text-muted">
           <BellRing className="size-4" aria-hidden />

@@ -21,7 +21,7 @@ export function OpsPanel({ cluster, ring }: { cluster: string; ring: RingState }
   if (access?.mode === 'read-only') return null;
   return (
     <>
-      <Panel title="Operations">
+      <Panel title="Operations" id="operations">
         <div className="grid gap-6 xl:grid-cols-[1.4fr_1fr_1fr]">
           <SnapshotCard cluster={cluster} ring={ring} />
           <MaintenanceCard cluster={cluster} ring={ring} />

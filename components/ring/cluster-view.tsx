@@ -12,6 +12,7 @@ import { LogPanel } from '../logs/log-panel';
 import { HashPanel } from '../consistency/hash-panel';
 import { EventFeed } from '../events/event-feed';
 import { MemberTable } from '../members/member-table';
+import { TriagePanel } from '../triage/triage-panel';
 import { OpsPanel } from '../ops/ops-panel';
 import { HealthBadge } from '../ui/health-badge';
 import { Panel } from '../ui/panel';
@@ -61,6 +62,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
 
       <div className={freshness.stale ? 'opacity-60 saturate-50 transition-opacity' : 'transition-opacity'}>
         <div className="space-y-4">
+          <TriagePanel cluster={cluster} ring={data} alerts={alerts.data ?? []} hash={hashkv.data ?? null} />
           <QuorumBanner ring={data} />
           <AlertPanel cluster={cluster} alerts={alerts.data} now={now} />
           <RingWarnings warnings={data.warnings} />
@@ -82,7 +84,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
             </div>
           </div>
 
-          <Panel title="Consistency and corruption">
+          <Panel title="Consistency and corruption" id="consistency">
             <div className="grid gap-5 xl:grid-cols-2">
               <HashPanel ring={data} check={hashkv.data} now={now} named={suspectsFromLogs(corruption.data?.lines ?? [], data)} />
               <Evidence

@@ -4,7 +4,9 @@ export function Panel({
   children,
   className = '',
   bodyClassName = 'p-4',
+  id,
 }: {
+  id?: string;
   title?: React.ReactNode;
   actions?: React.ReactNode;
   children: React.ReactNode;
@@ -12,7 +14,7 @@ export function Panel({
   bodyClassName?: string;
 }) {
   return (
-    <section className={`rounded-lg border border-line bg-panel ${className}`} aria-label={typeof title === 'string' ? title : undefined}>
+    <section id={id} className={`scroll-mt-4 rounded-lg border border-line bg-panel ${className}`} aria-label={typeof title === 'string' ? title : undefined}>
       {title && (
         <header className="flex items-center justify-between gap-3 border-b border-line px-4 py-2.5">
           <h2 className="text-xs font-semibold uppercase tracking-wider text-muted">{title}</h2>

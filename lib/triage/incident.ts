@@ -1,0 +1,118 @@
+import type { Alert } from '../alerts/tracker';
+import { suspectsOf, type HashCheck } from '../ring/hashkv';
+import type { RingState } from '../ring/types';
+import type { TimelineEntry } from '../timeline/types';
+
+/** The guided action or runbook step that addresses a condition. */
+export interface TriageLink {
+  label: string;
+  href: string;
+}
+
+export interface TriageCondition {
+  /** What is wrong and what it means, in one sentence. */
+  sentence: string;
+  severity: 'critical' | 'warning';
+  link: TriageLink | null;
+}
+
+export interface Triage {
+  /** Something needs a person: the cluster page shows the triage panel. */
+  trouble: boolean;
+  conditions: TriageCondition[];
+  /** What changed in the window, newest first, one line each. */
+  changes: TimelineEntry[];
+}
+
+const RUNBOOK = 'https://etcd.io/docs/v3.4/op-guide/recovery/';
+
+/** The link that carries out the next step for a firing alert, when Ringside has one. */
+function linkFor(cluster: string, a: Alert, ring: RingState, hash: HashCheck | null): TriageLink | null {
+  const suspect = suspectsOf(hash)[0];
+  switch (a.rule) {
+    case 'etcdMembersDown':
+      return a.memberId ? { label: `Replace ${a.memberName ?? a.memberId} (if it will not come back)`, href: `/clusters/${cluster}/replace?member=${a.memberId}` } : null;
+    case 'ringsideHashMismatch':
+    case 'ringsideCorruptAlarm':
+      return suspect
+        ? { label: `Replace ${suspect.name}, whose data differs`, href: `/clusters/${cluster}/replace?member=${suspect.id}` }
+        : { label: 'See the corruption evidence', href: `/clusters/${cluster}#consistency` };
+    case 'ringsideNospaceAlarm':
+    case 'etcdDatabaseQuotaLowSpace':
+    case 'etcdDatabaseHighFragmentationRatio':
+      return { label: a.rule === 'ringsideNospaceAlarm' ? 'Disarm NOSPACE (compact, defragment)' : 'Defragment (Operations)', href: `/clusters/${cluster}#operations` };
+    case 'etcdInsufficientMembers':
+    case 'etcdNoLeader':
+      return ring.quorum.hasQuorum ? null : { label: 'Disaster recovery runbook (restore from a snapshot)', href: RUNBOOK };
+    default:
+      return { label: `What ${a.rule} means`, href: `/clusters/${cluster}#alerts` };
+  }
+}
+
+/**
+ * What the on-call engineer needs first: each firing condition in one sentence with the step
+ * that addresses it, and what changed in the window (from the timeline).
+ */
+export function triage(cluster: string, ring: RingState, alerts: Alert[], hash: HashCheck | null, window: TimelineEntry[]): Triage {
+  const firing = alerts.filter((a) => a.state === 'firing');
+  const conditions: TriageCondition[] = firing.map((a) => ({
+    sentence: `${a.message}. ${a.summary}`,
+    severity: a.severity,
+    link: linkFor(cluster, a, ring, hash),
+  }));
+  if (!ring.quorum.hasQuorum && !firing.some((a) => a.rule === 'etcdInsufficientMembers')) {
+    conditions.unshift({ sentence: `${ring.summary}. Writes are blocked until enough voters are back.`, severity: 'critical', link: { label: 'Disaster recovery runbook', href: RUNBOOK } });
+  }
+  const trouble = conditions.length > 0 || ring.health !== 'healthy' || alerts.some((a) => a.state === 'pending');
+  return { trouble, conditions, changes: [...window].reverse() };
+}
+
+const clock = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+/**
+ * The incident as Markdown, for the incident channel: window, current state, key events, evidence
+ * (HashKV, alarms, the members' own log lines) and actions taken, all from the same window.
+ */
+export function incidentMarkdown(input: {
+  cluster: string;
+  ring: RingState;
+  alerts: Alert[];
+  hash: HashCheck | null;
+  entries: TimelineEntry[];
+  from: string;
+  to: string;
+  url?: string;
+}): string {
+  const { cluster, ring, alerts, hash, entries, from, to } = input;
+  const leader = ring.members.find((m) => m.isLeader);
+  const events = entries.filter((e) => e.source === 'ring' || e.source === 'alert' || e.source === 'hashkv');
+  const evidence = entries.filter((e) => e.source === 'log');
+  const actions = entries.filter((e) => e.source === 'audit');
+  const firing = alerts.filter((a) => a.state === 'firing');
+  const lines = [
+    `### Incident summary: ${cluster}`,
+    '',
+    `**Window:** ${clock(from)} to ${clock(to)}`,
+    `**Now:** ${ring.health.toUpperCase()}: ${ring.summary}. Leader: ${leader ? `${leader.name} (${leader.id})` : 'none'}; quorum ${ring.quorum.healthy} of ${ring.quorum.voters} voters healthy, ${ring.quorum.needed} needed.`,
+    `**HashKV:** ${hash ? `${hash.summary} (checked ${clock(hash.checkedAt)})` : 'no check yet'}`,
+    `**Alarms:** ${ring.alarms.length ? ring.alarms.map((a) => `${a.alarm} (member ${a.memberId}, since ${clock(a.since)})`).join(', ') : 'none'}`,
+    '',
+    `**Firing alerts (${firing.length}):**`,
+    ...(firing.length ? firing.map((a) => `- [${a.severity}] ${a.rule}: ${a.message} (since ${clock(a.firingSince ?? a.activeSince)})`) : ['- none']),
+    '',
+    `**Members:**`,
+    ...ring.members.map((m) => `- ${m.name || m.id} (${m.id}): ${m.isLeader ? 'leader' : m.isLearner ? 'learner' : 'follower'}, ${m.reachable ? `up, revision ${m.revision}` : `DOWN: ${m.error ?? 'no answer'}`}`),
+    '',
+    `**Key events (${events.length}):**`,
+    ...(events.length ? events.map((e) => `- ${clock(e.at)} ${e.kind}${e.memberName ? ` ${e.memberName}` : ''}: ${e.message}`) : ['- none in the window']),
+    '',
+    `**Evidence from the members' logs (${evidence.length}):**`,
+    ...(evidence.length ? evidence.slice(-20).map((e) => `- ${clock(e.at)} ${e.memberName ?? '?'}: \`${String(e.details?.raw ?? e.message).replace(/`/g, "'").slice(0, 400)}\``) : ['- none in the window']),
+    '',
+    `**Actions taken (${actions.length}):**`,
+    ...(actions.length ? actions.map((e) => `- ${clock(e.at)} ${e.message}`) : ['- none']),
+    '',
+    `_From Ringside${input.url ? ` (${input.url})` : ''}._`,
+  ];
+  return lines.join('\n');
+}
