@@ -1,16 +1,14 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { AlertTriangle, Crown, OctagonX, Siren } from 'lucide-react';
+import { AlertTriangle, CheckCircle2, Crown, OctagonX, Siren } from 'lucide-react';
 import Link from 'next/link';
 import { formatAge, formatClock } from '@/lib/format';
+import { sortFleet } from '@/lib/fleet/noc';
 import { clustersQuery } from '@/lib/query/keys';
 import type { ClusterSummary } from '@/lib/ring/summary';
-import type { RingHealth } from '@/lib/ring/types';
 import { HealthBadge } from '../ui/health-badge';
 import { useNow } from '../ui/use-now';
-
-const severity: Record<RingHealth, number> = { 'no-quorum': 0, alarm: 1, unknown: 2, degraded: 3, healthy: 4 };
 
 /** Every configured cluster, worst first: status, leader and how many more failures it can take. */
 export function ClusterList() {
@@ -18,7 +16,8 @@ export function ClusterList() {
   const now = useNow(1000);
   if (!data) return <p className="text-muted">{error ? `Cannot reach the Ringside server: ${error.message}` : 'Loading clusters…'}</p>;
   const stale = now - dataUpdatedAt > 5000;
-  const clusters = [...data].sort((a, b) => severity[a.health] - severity[b.health] || a.name.localeCompare(b.name));
+  // The same order as the wall screen: NO QUORUM, CORRUPT (alarm or HashKV split), CRITICAL, UNKNOWN or stale, DEGRADED, OK.
+  const clusters = sortFleet(data, now);
   return (
     <div className="space-y-3">
       {stale && (
@@ -35,6 +34,7 @@ export function ClusterList() {
               <th className="px-4 py-2">Leader</th>
               <th className="px-4 py-2">Quorum margin</th>
               <th className="px-4 py-2 text-right">Members up</th>
+              <th className="px-4 py-2">HashKV</th>
               <th className="px-4 py-2">Alarms</th>
               <th className="px-4 py-2">Alerts firing</th>
               <th className="px-4 py-2 text-right">Updated</th>
@@ -89,6 +89,21 @@ function ClusterRow({ c, now }: { c: ClusterSummary; now: number }) {
       <td className="px-4 py-3 text-right num">
         {c.members.reachable} / {c.members.total}
         {c.members.learners > 0 && <span className="text-muted"> ({c.members.learners} learner)</span>}
+      </td>
+      <td className="px-4 py-3">
+        {c.hash === null ? (
+          <span className="text-muted">not checked yet</span>
+        ) : c.hash.consistent === false ? (
+          <span className="inline-flex items-center gap-1 font-semibold text-crit">
+            <OctagonX className="size-4" aria-hidden /> SPLIT
+          </span>
+        ) : c.hash.consistent === true ? (
+          <span className="inline-flex items-center gap-1 text-ok">
+            <CheckCircle2 className="size-4" aria-hidden /> agree
+          </span>
+        ) : (
+          <span className="text-muted">could not tell</span>
+        )}
       </td>
       <td className="px-4 py-3">
         {c.alarms.length ? (
