@@ -7,6 +7,8 @@
 //   (c) bench/history-load.ts  CPU and memory of poller + history + alerts, 5 clusters x 5 members,
 //                              a simulated hour at 1 s polls (real etcd answers replayed)
 //   (d) bench/chart-render.ts  Chromium drawing 24 h of history vs the live 5 min view
+//   (f) bench/timeline.ts      timeline queries over 100,000 stored events vs a scan of the same
+//   (g) bench/fleet-render.ts  the overview and the NOC screen drawing 20 real clusters vs 1
 //   (e) bench/snapshot.ts      a 110 MB snapshot downloaded through Ringside vs etcdctl snapshot
 //                              save, and the server's memory while it streams
 //
@@ -98,7 +100,7 @@ function summary(cost: PollCost | null, det: Detection | null): string[] {
 
 async function main(): Promise<void> {
   await preflight();
-  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e').split(',');
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g').split(',');
   const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
@@ -106,6 +108,8 @@ async function main(): Promise<void> {
   const { measureHistoryLoad } = await import('./history-load');
   const { measureChartRender } = await import('./chart-render');
   const { measureSnapshot } = await import('./snapshot');
+  const { measureTimeline } = await import('./timeline');
+  const { measureFleetRender } = await import('./fleet-render');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -169,6 +173,23 @@ async function main(): Promise<void> {
     } finally {
       await stopRing(ring);
     }
+  }
+
+  if (want('f')) {
+    console.log('(f) timeline queries over 100,000 stored events ...');
+    const t = measureTimeline();
+    rows.push(...t.rows);
+    lines.push(...t.summary);
+    notes.push(...t.notes);
+  }
+
+  if (want('g')) {
+    ensureBuild();
+    console.log('(g) overview and NOC screen with 20 real clusters ...');
+    const f = await measureFleetRender();
+    rows.push(...f.rows);
+    lines.push(...f.summary);
+    notes.push(...f.notes);
   }
 
   console.log(`\n${renderTable(rows)}\n`);
