@@ -22,7 +22,7 @@ const test = ringTest.extend<{ dataDir: string }>({
 test('the timeline shows a kill, a leader change and a snapshot action in order, and still after Ringside restarts', async ({ page, ring, dataDir }) => {
   test.setTimeout(120_000);
   const options = {
-    clusters: [{ name: 'demo', endpoints: [ring.endpoints()[0]], metrics: { enabled: false } }],
+    clusters: [{ name: 'demo', endpoints: ring.members.map((m) => m.clientURL), metrics: { enabled: false } }],
     dataDir: path.join(dataDir, 'data'),
     extraYaml: ['auth:', '  users:', `    - { name: alice, role: operator, tokenHash: "${hashToken(TOKEN)}" }`, 'backups:', `  dir: ${path.join(dataDir, 'backups')}`].join('\n'),
   };

@@ -20,7 +20,8 @@ describe('the incident timeline on a real ring', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-timeline-'));
     ring = await EtcdRing.start({ size: 3 });
     options = {
-      clusters: [{ name: 'c', endpoints: [ring.members[0].clientURL], metrics: { enabled: false } }],
+      // Every member as a seed: the member killed below may be the first one.
+      clusters: [{ name: 'c', endpoints: ring.members.map((m) => m.clientURL), metrics: { enabled: false } }],
       dataDir: path.join(dir, 'data'),
       extraYaml: ['auth:', '  users:', `    - { name: alice, role: operator, tokenHash: "${hashToken(TOKEN)}" }`, 'backups:', `  dir: ${path.join(dir, 'backups')}`].join('\n'),
     };
@@ -63,6 +64,11 @@ describe('the incident timeline on a real ring', () => {
     await server.stop();
     server = await RingsideServer.start(options);
     expect(kinds(await timeline())).toEqual(expect.arrayContaining(kinds(before)));
+    // The new process must have seen the old leader down before it comes back, or there is no "up".
+    await ring.waitFor(
+      async () => (await server.json<{ members: { name: string; reachable: boolean }[] }>('/api/clusters/c/ring')).body.members?.some((m) => m.name === leader && !m.reachable),
+      { what: `the restarted Ringside to see ${leader} down` },
+    );
     await ring.restart(leader);
     await ring.waitFor(async () => kinds(await timeline()).includes(`member-up:${leader}`), { what: 'member-up after the restart' });
     await new Promise((r) => setTimeout(r, 600)); // more than one flush interval (250 ms)
