@@ -58,7 +58,7 @@ test('the timeline shows a kill, a leader change and a snapshot action in order,
     await server.stop();
     server = await RingsideServer.start({ ...options, port: Number(new URL(permalink).port) });
     await page.goto(permalink);
-    expect(await order()).toEqual(before);
+    await expect.poll(order, { timeout: 15_000 }).toEqual(before);
 
     // Filters: only actions.
     await page.getByRole('button', { name: 'Operator actions' }).click();
