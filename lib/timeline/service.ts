@@ -18,7 +18,14 @@ export function getTimeline(): TimelineStore | null {
   if (g[KEY] === undefined) {
     const { config, monitors } = getRegistry();
     if (config.kind !== 'ok') return (g[KEY] = null);
-    const store = new TimelineStore(path.join(config.config.dataDir, 'timeline'));
+    const dir = path.join(config.config.dataDir, 'timeline');
+    let store: TimelineStore;
+    try {
+      store = new TimelineStore(dir);
+    } catch (e) {
+      console.error(`[ringside] no incident timeline: cannot use ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); set dataDir in the config to a writable directory`);
+      return (g[KEY] = null);
+    }
     for (const monitor of monitors.values()) {
       const cluster = monitor.cluster.name;
       let lastVerdict: boolean | null | undefined;

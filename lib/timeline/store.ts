@@ -15,6 +15,9 @@ export interface TimelineStoreOptions {
   clock?: () => number;
 }
 
+/** Lines held in memory while the disk refuses them. */
+const MAX_PENDING = 10_000;
+
 const DEFAULTS = { maxAgeMs: 14 * 86_400_000, maxEntries: 200_000, flushMs: 250, segmentBytes: 4 << 20 };
 
 interface Segment {
@@ -78,10 +81,18 @@ export class TimelineStore {
     if (!this.pending.length) return;
     const text = this.pending.join('');
     const count = this.pending.length;
+    try {
+      const fd = this.segmentFor(Buffer.byteLength(text));
+      writeSync(fd, text);
+      fdatasyncSync(fd);
+    } catch (e) {
+      // A full or read-only disk must not take the server down: keep the lines (bounded) and retry.
+      this.pending = this.pending.slice(-MAX_PENDING);
+      this.failure(e);
+      if (!this.timer && !this.closed) this.timer = setTimeout(() => this.flush(), 5000);
+      return;
+    }
     this.pending = [];
-    const fd = this.segmentFor(Buffer.byteLength(text));
-    writeSync(fd, text);
-    fdatasyncSync(fd);
     this.written += Buffer.byteLength(text);
     const seg = this.segments.at(-1)!;
     seg.count += count;
@@ -107,6 +118,14 @@ export class TimelineStore {
     }
     const limit = q.limit ?? 1000;
     return { entries: out.length > limit ? out.slice(-limit) : out, total: out.length };
+  }
+
+  private lastFailureLog = 0;
+
+  private failure(e: unknown) {
+    if (this.clock() - this.lastFailureLog < 60_000) return;
+    this.lastFailureLog = this.clock();
+    console.error(`[ringside] cannot write the timeline in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); keeping the newest ${MAX_PENDING} events in memory and retrying`);
   }
 
   close(): void {
@@ -177,7 +196,14 @@ export class TimelineStore {
       const file = path.join(this.dir, f);
       let count = 0;
       let lastAt = 0;
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        this.failure(e); // not a readable file: leave it alone, never delete what we cannot read
+        continue;
+      }
+      for (const line of text.split('\n')) {
         if (!line) continue;
         try {
           const e = JSON.parse(line) as TimelineEntry;

@@ -125,3 +125,22 @@ describe('entries', () => {
     expect(fromAudit({ ...a, result: 'refused', error: 'm3 is healthy while m2 is down.' })!.message).toBe('alice removed m3 (refused: m3 is healthy while m2 is down.)');
   });
 });
+
+test('a disk that refuses writes does not throw: the lines wait in memory and are written once it accepts them', async () => {
+  const { mkdirSync, rmdirSync } = await import('node:fs');
+  const dir = tmp();
+  const s = new TimelineStore(dir, { clock: () => T0 });
+  s.append(entry(1));
+  s.close();
+  // The next segment's name is taken by a directory: the open fails (EISDIR), even as root.
+  const next = path.join(dir, `timeline-${String(T0).padStart(15, '0')}-${'1'.padStart(9, '0')}.jsonl`);
+  mkdirSync(next);
+  const again = new TimelineStore(dir, { clock: () => T0 });
+  again.append(entry(2));
+  expect(() => again.flush()).not.toThrow();
+  expect(again.query().entries.map((e) => e.id)).toEqual(['e1', 'e2']);
+  rmdirSync(next);
+  again.flush();
+  again.close();
+  expect(new TimelineStore(dir, { clock: () => T0 }).query().entries.map((e) => e.id)).toEqual(['e1', 'e2']);
+});
