@@ -23,15 +23,6 @@ function getAccess(): AccessControl {
   return g[KEY];
 }
 
-export function accessMode(): AccessMode {
-  return getAccess().mode;
-}
-
-/** Who is signed in (for pages and GET routes that show it), or null. Never throws. */
-export function currentPrincipal(req: Request): Principal | null {
-  return getAccess().principal(req);
-}
-
 /**
  * The first call of every mutating route: the operator behind the request, or a RingsideError
  * (404 read-only, 403 cross-origin / no operators / viewer / CSRF, 401 not signed in).

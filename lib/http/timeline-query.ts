@@ -43,4 +43,3 @@ export function parseTimelineQuery(params: URLSearchParams, now = Date.now()): T
   return { from, to, clusters: list(params.get('cluster')), members: list(params.get('member')), kinds: kinds as TimelineKind[] | undefined, limit };
 }
 
-export { KINDS as TIMELINE_KINDS };
