@@ -4,6 +4,7 @@ import { AlertTriangle, Ban, CheckCircle2, CircleHelp, Crown, OctagonX, Pin, Ref
 import { formatAge } from '@/lib/format';
 import { nocFocus, nocGrid, sortFleet, type NocState, type NocStatus } from '@/lib/fleet/noc';
 import type { ClusterSummary } from '@/lib/ring/summary';
+import { freshnessOf } from '../ring/live-indicator';
 import { useNow } from '../ui/use-now';
 import { useFleetStream } from './use-fleet-stream';
 
@@ -24,13 +25,14 @@ type Cluster = ClusterSummary & { noc: NocStatus };
  * all is well. When the stream goes quiet it says DATA STALE across the screen and reconnects.
  */
 export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
-  const { data, status, lastMessageAt } = useFleetStream();
-  const now = useNow(1000);
+  const { data, status, lastMessageAt, pollIntervalMs } = useFleetStream();
+  const now = useNow(500);
   const clusters = data ? sortFleet(data.clusters, now) : [];
   const focus = nocFocus(clusters, now, cycleSeconds * 1000);
   const focused = clusters.find((c) => c.name === focus?.name) ?? null;
   const { cols, rows } = nocGrid(clusters.length);
-  const stale = status === 'stale';
+  // The same rule as the cluster page: a dropped stream, or three poll intervals without news.
+  const stale = data !== null && freshnessOf(status, lastMessageAt ?? 0, pollIntervalMs, now).stale;
   const counts = clusters.reduce<Partial<Record<NocState, number>>>((acc, c) => ({ ...acc, [c.noc.state]: (acc[c.noc.state] ?? 0) + 1 }), {});
   const big = clusters.length <= 4;
 
@@ -42,9 +44,9 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
           {clusters.length} cluster{clusters.length === 1 ? '' : 's'}
           {(Object.keys(look) as NocState[]).filter((s) => counts[s]).map((s) => ` · ${counts[s]} ${s}`)}
         </span>
-        <span className="ml-auto flex items-center gap-3 text-2xl font-semibold" role="status" aria-label={stale ? 'Data stale' : status === 'live' ? 'Live' : 'Connecting'}>
-          {stale ? <WifiOff className="size-7 text-crit" aria-hidden /> : status === 'live' ? <span className="size-4 rounded-full bg-ok" aria-hidden /> : <RefreshCw className="size-7 animate-spin text-muted" aria-hidden />}
-          {stale ? 'STALE' : status === 'live' ? 'LIVE' : 'CONNECTING'}
+        <span className="ml-auto flex items-center gap-3 text-2xl font-semibold" role="status" aria-label={stale ? 'Data stale' : data ? 'Live' : 'Connecting'}>
+          {stale ? <WifiOff className="size-7 text-crit" aria-hidden /> : data ? <span className="size-4 rounded-full bg-ok" aria-hidden /> : <RefreshCw className="size-7 animate-spin text-muted" aria-hidden />}
+          {stale ? 'STALE' : data ? 'LIVE' : 'CONNECTING'}
           <span className="font-mono text-xl font-normal text-muted">{new Date(now).toLocaleTimeString('en-GB', { hour12: false })}</span>
         </span>
       </header>

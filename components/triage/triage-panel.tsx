@@ -22,9 +22,11 @@ const WINDOWS = ['15m', '1h', '6h'] as const;
 export function TriagePanel({ cluster, ring, alerts, hash }: { cluster: string; ring: RingState; alerts: Alert[]; hash: HashCheck | null }) {
   const [window, setWindow] = useState<(typeof WINDOWS)[number]>('15m');
   const [copied, setCopied] = useState<string | null>(null);
-  const timeline = useQuery(timelineQuery(`cluster=${cluster}&last=${window}`));
+  // Trouble is known from the ring and its alerts alone; the timeline is asked only then.
+  const troubled = triage(cluster, ring, alerts, hash, []).trouble;
+  const timeline = useQuery({ ...timelineQuery(`cluster=${cluster}&last=${window}`), enabled: troubled });
+  if (!troubled) return null;
   const t = triage(cluster, ring, alerts, hash, timeline.data?.entries ?? []);
-  if (!t.trouble) return null;
 
   const copy = async () => {
     const data = timeline.data;

@@ -1,5 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
+import type { AuditEntry } from '../audit/types';
 import type { ClusterConfig } from '../config/types';
 import { MemberClient } from '../etcd/client';
 import { hexIdPattern } from '../etcd/ids';
@@ -92,22 +93,26 @@ function req(p: Principal, monitor: ClusterMonitor, action: OpRequest['action'],
 // ---------------------------------------------------------------- snapshots freshness and the wizard
 
 export async function snapshotFreshness(cluster: string, now = Date.now()): Promise<SnapshotFreshness> {
-  const { audit, config } = getOps();
-  const [newest] = await audit.query({ cluster, action: SNAPSHOT_ACTIONS, limit: 20 }).then((es) => es.filter((e) => e.result === 'ok'));
-  return { newestAt: (newest?.details?.takenAt as string | undefined) ?? null, maxAgeMs: config.ops.snapshotMaxAgeMs, now };
+  return freshnessFrom(await getOps().audit.query({ cluster, action: SNAPSHOT_ACTIONS, limit: 20 }), now);
+}
+
+/** The newest verified snapshot among audit entries (newest first). */
+function freshnessFrom(entries: AuditEntry[], now: number): SnapshotFreshness {
+  const newest = entries.find((e) => SNAPSHOT_ACTIONS.includes(e.action) && e.result === 'ok');
+  return { newestAt: (newest?.details?.takenAt as string | undefined) ?? null, maxAgeMs: getOps().config.ops.snapshotMaxAgeMs, now };
 }
 
 export async function replacementOf(monitor: ClusterMonitor, targetId: string | null): Promise<ReplacementView> {
   const ring = monitor.ring;
   if (!ring) throw new RingsideError('UNAVAILABLE', `no state of ${monitor.cluster.name} yet`);
   if (targetId !== null && !hexIdPattern.test(targetId)) throw new RingsideError('INVALID', 'member: expected a member ID in hex', 'member');
-  const { audit } = getOps();
-  const entries = await audit.query({ cluster: ring.cluster, action: REPLACEMENT_ACTIONS, limit: 30 });
+  // One read of the audit log serves both the replacement's own steps and the newest snapshot.
+  const entries = await getOps().audit.query({ cluster: ring.cluster, action: [...REPLACEMENT_ACTIONS, ...SNAPSHOT_ACTIONS], limit: 60 });
   return replacementView({
     ring,
-    audit: entries,
+    audit: entries.filter((e) => REPLACEMENT_ACTIONS.includes(e.action)),
     hash: monitor.hashCheck,
-    snapshot: await snapshotFreshness(ring.cluster),
+    snapshot: freshnessFrom(entries, Date.now()),
     targetId,
     tls: usesTls(monitor.cluster),
     canLaunch: Boolean(monitor.cluster.launcher),
