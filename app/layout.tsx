@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { GeistMono } from 'geist/font/mono';
 import { GeistSans } from 'geist/font/sans';
 import Link from 'next/link';
+import { connection } from 'next/server';
 import { SessionBar } from '@/components/ops/session-bar';
 import { Providers } from './providers';
 import './globals.css';
@@ -11,7 +12,12 @@ export const metadata: Metadata = {
   description: 'Live etcd ring overview and guided repair',
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+/**
+ * Every page is rendered per request: the Content-Security-Policy's nonce (lib/http/edge.ts) is
+ * new each time, and a page prerendered at build time would carry scripts without it.
+ */
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  await connection();
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="min-h-screen font-sans antialiased">

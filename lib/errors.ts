@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'INVALID'
   | 'CONFLICT'
   | 'UNSAFE'
+  | 'TOO_LARGE'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export const httpStatus: Record<ErrorCode, number> = {
@@ -19,6 +21,8 @@ export const httpStatus: Record<ErrorCode, number> = {
   INVALID: 400,
   CONFLICT: 409,
   UNSAFE: 409,
+  TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
@@ -28,6 +32,8 @@ export class RingsideError extends Error {
     message: string,
     /** The input field at fault, for INVALID. */
     readonly field?: string,
+    /** RATE_LIMITED: how long to wait, in seconds (the Retry-After header). */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'RingsideError';
@@ -36,4 +42,12 @@ export class RingsideError extends Error {
 
 export function isRingsideError(e: unknown): e is RingsideError {
   return e instanceof RingsideError;
+}
+
+/**
+ * A client's value quoted in a message: bounded, so a 3,000-character parameter is not echoed
+ * back whole, and JSON-quoted, so control characters show as escapes.
+ */
+export function quoteInput(value: string, max = 60): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
 }

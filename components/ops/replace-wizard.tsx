@@ -12,7 +12,7 @@ import { Panel } from '../ui/panel';
 import { useRingStream } from '../ring/use-ring-stream';
 import { ConfirmDialog } from './confirm-dialog';
 import { OperationProgress } from './operation-progress';
-import { Field } from './session-bar';
+import { Field } from '../auth/sign-in-form';
 import { useAccess, useAction } from './use-access';
 
 const STEPS: { key: ReplacementStep[]; label: string }[] = [

@@ -1,9 +1,10 @@
 'use client';
 
 import { useQueryClient } from '@tanstack/react-query';
-import { Eye, KeyRound, Lock, LogIn, LogOut, ShieldCheck } from 'lucide-react';
+import { Eye, Lock, LogIn, LogOut, ShieldCheck } from 'lucide-react';
 import { useState } from 'react';
 import { accessQuery } from '@/lib/query/keys';
+import { SignInForm } from '../auth/sign-in-form';
 import { Button } from '../ui/button';
 import { useAccess } from './use-access';
 
@@ -51,62 +52,16 @@ export function SessionBar() {
       <Button onClick={() => setOpen((o) => !o)} aria-expanded={open}>
         <LogIn className="size-4" aria-hidden /> Sign in
       </Button>
-      {open && <SignInForm onDone={async () => { setOpen(false); await refresh(); }} tokenOnly={!access.methods.includes('password')} />}
-    </div>
-  );
-}
-
-function SignInForm({ onDone, tokenOnly }: { onDone: () => void; tokenOnly: boolean }) {
-  const [useToken, setUseToken] = useState(tokenOnly);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  return (
-    <form
-      aria-label="Sign in"
-      className="absolute right-0 top-10 z-30 w-72 space-y-3 rounded-lg border border-line bg-panel p-4 shadow-xl"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const f = new FormData(e.currentTarget);
-        setBusy(true);
-        setError(null);
-        const body = useToken ? { token: f.get('token') } : { user: f.get('user'), password: f.get('password') };
-        const res = await fetch('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        setBusy(false);
-        if (res.ok) return onDone();
-        const j = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-        setError(j?.error?.message ?? `sign-in failed (${res.status})`);
-      }}
-    >
-      {useToken ? (
-        <Field label="API token" name="token" type="password" autoComplete="off" />
-      ) : (
-        <>
-          <Field label="User" name="user" autoComplete="username" />
-          <Field label="Password" name="password" type="password" autoComplete="current-password" />
-        </>
+      {open && (
+        <SignInForm
+          className="absolute right-0 top-10 z-30 w-72 rounded-lg border border-line bg-panel p-4 shadow-xl"
+          onDone={async () => {
+            setOpen(false);
+            await refresh();
+          }}
+          tokenOnly={!access.methods.includes('password')}
+        />
       )}
-      {error && <p role="alert" className="text-sm text-crit">{error}</p>}
-      <div className="flex items-center justify-between">
-        {!tokenOnly ? (
-          <button type="button" className="inline-flex items-center gap-1 text-xs text-muted hover:text-fg" onClick={() => setUseToken((t) => !t)}>
-            <KeyRound className="size-3.5" aria-hidden /> {useToken ? 'Use a password' : 'Use an API token'}
-          </button>
-        ) : (
-          <span />
-        )}
-        <Button type="submit" variant="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </Button>
-      </div>
-    </form>
-  );
-}
-
-export function Field({ label, ...props }: React.InputHTMLAttributes<HTMLInputElement> & { label: string }) {
-  return (
-    <label className="block text-sm">
-      <span className="mb-1 block text-xs font-medium text-muted">{label}</span>
-      <input {...props} className="w-full rounded-md border border-line bg-bg px-2.5 py-1.5 font-mono text-sm outline-none focus:border-accent" />
-    </label>
+    </div>
   );
 }

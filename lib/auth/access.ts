@@ -14,7 +14,7 @@ export { CSRF_HEADER, SESSION_COOKIE } from './guard';
 const KEY = Symbol.for('ringside.access');
 type Global = typeof globalThis & { [KEY]?: AccessControl };
 
-function getAccess(): AccessControl {
+export function getAccess(): AccessControl {
   const g = globalThis as Global;
   if (!g[KEY]) {
     const { config } = getRegistry();
@@ -45,6 +45,6 @@ export function session(req: Request): Response {
 
 function reply(r: AuthReply): Response {
   const res = json(r.body);
-  if (r.setCookie) res.headers.append('Set-Cookie', r.setCookie);
+  for (const c of r.setCookies ?? []) res.headers.append('Set-Cookie', c);
   return res;
 }

@@ -7,6 +7,7 @@ import { generateToken, hashPassword, hashToken } from './password';
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const HOST = 'ringside.test';
+const PROXY = '10.9.0.1';
 const ORIGIN = `http://${HOST}`;
 
 const ALICE_PW = 'alice-correct-horse';
@@ -23,7 +24,7 @@ beforeAll(async () => {
 });
 
 function authSettings(over: Partial<AuthSettings> = {}): AuthSettings {
-  return { users, sessionIdleMs: 30 * MIN, sessionMaxMs: 12 * 60 * MIN, allowedOrigins: ['https://ringside.example.com'], ...over };
+  return { users, anonymous: 'viewer', sessionIdleMs: 30 * MIN, sessionMaxMs: 12 * 60 * MIN, allowedOrigins: ['https://ringside.example.com'], ...over };
 }
 
 function setup(config: AccessConfig | undefined = { readOnly: false, auth: authSettings() }) {
@@ -53,9 +54,13 @@ function scriptReq(headers: Record<string, string>): Request {
   return new Request('http://127.0.0.1:3000/api/clusters/prod/snapshot', { method: 'POST', headers: { host: HOST, ...headers } });
 }
 
+function cookieOf(reply: AuthReply, name = 'ringside_session'): string | undefined {
+  return reply.setCookies?.find((c) => c.startsWith(`${name}=`));
+}
+
 function sessionIdOf(reply: AuthReply): string {
-  const m = /^ringside_session=([^;]+);/.exec(reply.setCookie ?? '');
-  if (!m) throw new Error(`no session cookie in ${reply.setCookie}`);
+  const m = /^ringside_session=([^;]+);/.exec(cookieOf(reply) ?? '');
+  if (!m) throw new Error(`no session cookie in ${reply.setCookies}`);
   return m[1];
 }
 
@@ -84,7 +89,7 @@ describe('modes', () => {
     expect(await refused(access.requireOperator(scriptReq({ authorization: `Bearer ${ALICE_TOKEN}` })), 'NOT_FOUND')).toBe(msg);
     expect(await refused(access.login(req({ body: { user: 'alice', password: ALICE_PW } })), 'NOT_FOUND')).toBe(msg);
     expect(await refused(() => access.logout(req()), 'NOT_FOUND')).toBe(msg);
-    expect(access.session(req({ method: 'GET' })).body).toEqual({ mode: 'read-only', user: null, methods: [] });
+    expect(access.session(req({ method: 'GET' })).body).toEqual({ mode: 'read-only', user: null, methods: [], anonymous: 'viewer' });
     expect(access.principal(scriptReq({ authorization: `Bearer ${ALICE_TOKEN}` }))).toBeNull();
   });
 
@@ -93,7 +98,7 @@ describe('modes', () => {
     expect(access.mode).toBe('no-operators');
     const msg = await refused(access.requireOperator(req()), 'FORBIDDEN');
     expect(msg).toBe('no operators are configured; Ringside is read-only (see README, Access control)');
-    expect(access.session(req({ method: 'GET' })).body).toEqual({ mode: 'no-operators', user: null, methods: [] });
+    expect(access.session(req({ method: 'GET' })).body).toEqual({ mode: 'no-operators', user: null, methods: [], anonymous: 'viewer' });
   });
 
   test('only viewers: actions are 403, but viewers can sign in', async () => {
@@ -105,7 +110,7 @@ describe('modes', () => {
   });
 
   test('operators named only by the proxy make it auth mode', () => {
-    const { access } = setup({ readOnly: false, auth: authSettings({ users: [], proxy: { userHeader: 'X-Forwarded-User', operators: ['olga'] } }) });
+    const { access } = setup({ readOnly: false, auth: authSettings({ users: [], proxy: { trustedProxies: [PROXY], userHeader: 'X-Forwarded-User', operators: ['olga'] } }) });
     expect(access.mode).toBe('auth');
     expect(access.methods).toEqual(['proxy']);
   });
@@ -117,7 +122,7 @@ describe('requireOperator', () => {
     const { cookie, csrf } = await signIn(access, 'alice', ALICE_PW);
     const who = { name: 'alice', role: 'operator', via: 'password' };
     expect(await access.requireOperator(req({ headers: { cookie, 'x-ringside-csrf': csrf } }))).toEqual(who);
-    expect(await access.requireOperator(req({ headers: { cookie } }), { csrf })).toEqual(who);
+    expect(await access.requireOperator(req({ headers: { cookie } }), { csrfFromBody: async () => csrf })).toEqual(who);
   });
 
   test('nobody signed in: 401', async () => {
@@ -209,45 +214,47 @@ describe('requireOperator', () => {
 
 describe('behind an authenticating proxy', () => {
   const proxied = () =>
-    setup({ readOnly: false, auth: authSettings({ users: [], proxy: { userHeader: 'X-Forwarded-User', operators: ['olga'] } }) });
+    setup({ readOnly: false, auth: authSettings({ users: [], proxy: { trustedProxies: [PROXY], userHeader: 'X-Forwarded-User', operators: ['olga'] } }) });
+  /** What the edge sets on a request that came from the proxy's socket. */
+  const fromProxy = { 'x-ringside-peer': PROXY };
 
   test('the proxy user gets a session (and CSRF token) from the session route, then acts as an operator', async () => {
     const { access } = proxied();
     // Named by the proxy but without a session: nothing to check a CSRF token against yet.
-    expect(await refused(access.requireOperator(req({ headers: { 'x-forwarded-user': 'olga' } })), 'FORBIDDEN')).toMatch(/CSRF/);
+    expect(await refused(access.requireOperator(req({ headers: { ...fromProxy, 'x-forwarded-user': 'olga' } })), 'FORBIDDEN')).toMatch(/CSRF/);
 
-    const reply = access.session(req({ method: 'GET', headers: { 'x-forwarded-user': 'olga' } }));
+    const reply = access.session(req({ method: 'GET', headers: { ...fromProxy, 'x-forwarded-user': 'olga' } }));
     expect(reply.body).toMatchObject({ mode: 'auth', user: { name: 'olga', role: 'operator', via: 'proxy' }, methods: ['proxy'] });
     const cookie = `ringside_session=${sessionIdOf(reply)}`;
     const csrf = reply.body.csrfToken as string;
-    const r = req({ headers: { 'x-forwarded-user': 'olga', cookie, 'x-ringside-csrf': csrf } });
+    const r = req({ headers: { ...fromProxy, 'x-forwarded-user': 'olga', cookie, 'x-ringside-csrf': csrf } });
     expect(await access.requireOperator(r)).toEqual({ name: 'olga', role: 'operator', via: 'proxy' });
     // The session route now finds the session instead of making another.
-    expect(access.session(req({ method: 'GET', headers: { 'x-forwarded-user': 'olga', cookie } })).setCookie).toBeUndefined();
+    expect(access.session(req({ method: 'GET', headers: { ...fromProxy, 'x-forwarded-user': 'olga', cookie } })).setCookies).toBeUndefined();
   });
 
   test('a user the proxy names but who is not listed is a viewer', async () => {
     const { access } = proxied();
-    const reply = access.session(req({ method: 'GET', headers: { 'x-forwarded-user': 'pat' } }));
+    const reply = access.session(req({ method: 'GET', headers: { ...fromProxy, 'x-forwarded-user': 'pat' } }));
     expect(reply.body.user).toEqual({ name: 'pat', role: 'viewer', via: 'proxy' });
-    const r = req({ headers: { 'x-forwarded-user': 'pat', cookie: `ringside_session=${sessionIdOf(reply)}`, 'x-ringside-csrf': reply.body.csrfToken as string } });
+    const r = req({ headers: { ...fromProxy, 'x-forwarded-user': 'pat', cookie: `ringside_session=${sessionIdOf(reply)}`, 'x-ringside-csrf': reply.body.csrfToken as string } });
     expect(await refused(access.requireOperator(r), 'FORBIDDEN')).toMatch(/^pat is a viewer/);
   });
 
   test('a proxy session belongs to whoever the proxy names now', async () => {
     const { access } = proxied();
-    const olga = access.session(req({ method: 'GET', headers: { 'x-forwarded-user': 'olga' } }));
+    const olga = access.session(req({ method: 'GET', headers: { ...fromProxy, 'x-forwarded-user': 'olga' } }));
     const cookie = `ringside_session=${sessionIdOf(olga)}`;
-    const r = req({ headers: { 'x-forwarded-user': 'pat', cookie, 'x-ringside-csrf': olga.body.csrfToken as string } });
+    const r = req({ headers: { ...fromProxy, 'x-forwarded-user': 'pat', cookie, 'x-ringside-csrf': olga.body.csrfToken as string } });
     expect(await refused(access.requireOperator(r), 'FORBIDDEN')).toMatch(/^pat is a viewer/);
   });
 
-  test('the own origin comes from X-Forwarded-Host/-Proto only when a proxy is configured', async () => {
+  test('the own origin comes from X-Forwarded-Host/-Proto only from a trusted proxy', async () => {
     const forwarded = { origin: 'https://ringside.corp', 'x-forwarded-host': 'ringside.corp', 'x-forwarded-proto': 'https' };
     const { access } = proxied();
-    const s = access.session(req({ method: 'GET', headers: { 'x-forwarded-user': 'olga', ...forwarded } }));
-    expect(s.setCookie).toMatch(/; Secure$/);
-    const r = req({ headers: { ...forwarded, 'x-forwarded-user': 'olga', cookie: `ringside_session=${sessionIdOf(s)}`, 'x-ringside-csrf': s.body.csrfToken as string } });
+    const s = access.session(req({ method: 'GET', headers: { ...fromProxy, 'x-forwarded-user': 'olga', ...forwarded } }));
+    expect(cookieOf(s)).toMatch(/; Secure$/);
+    const r = req({ headers: { ...forwarded, ...fromProxy, 'x-forwarded-user': 'olga', cookie: `ringside_session=${sessionIdOf(s)}`, 'x-ringside-csrf': s.body.csrfToken as string } });
     expect((await access.requireOperator(r)).name).toBe('olga');
 
     const direct = setup().access;
@@ -262,10 +269,10 @@ describe('login, logout and session routes', () => {
     const { access } = setup();
     const { reply, id } = await signIn(access, 'alice', ALICE_PW);
     expect(reply.body).toEqual({ user: { name: 'alice', role: 'operator' }, csrfToken: expect.any(String), expiresAt: new Date(T0 + 12 * 60 * MIN).toISOString() });
-    expect(reply.setCookie).toBe(`ringside_session=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`);
+    expect(cookieOf(reply)).toBe(`ringside_session=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`);
 
     const https = await access.login(req({ url: 'https://ringside.test/api/auth/login', headers: { origin: 'https://ringside.test' }, body: { user: 'alice', password: ALICE_PW } }));
-    expect(https.setCookie).toMatch(/; Secure$/);
+    expect(cookieOf(https)).toMatch(/; Secure$/);
   });
 
   test('a token signs in too', async () => {
@@ -291,7 +298,7 @@ describe('login, logout and session routes', () => {
       try {
         await access.login(req({ body }));
       } catch (e) {
-        expect((e as RingsideError).code).toBe('INVALID');
+        expect(['INVALID', 'TOO_LARGE']).toContain((e as RingsideError).code);
         return (e as RingsideError).field;
       }
       throw new Error('accepted');
@@ -313,10 +320,10 @@ describe('login, logout and session routes', () => {
     expect(await refused(access.login(noOrigin), 'FORBIDDEN')).toMatch(/^cross-origin/);
   });
 
-  test('five wrong passwords lock the user out, right password or not', async () => {
+  test('five wrong passwords from one address make it wait, right password or not', async () => {
     const { access, advance } = setup();
     for (let i = 0; i < 5; i++) await refused(access.login(req({ body: { user: 'alice', password: `guess-${i}` } })), 'UNAUTHENTICATED');
-    const msg = await refused(access.login(req({ body: { user: 'alice', password: ALICE_PW } })), 'UNAUTHENTICATED');
+    const msg = await refused(access.login(req({ body: { user: 'alice', password: ALICE_PW } })), 'RATE_LIMITED');
     expect(msg).toBe('too many failed sign-ins; try again in 30 s');
     advance(30_000);
     expect((await signIn(access, 'alice', ALICE_PW)).reply.body.user).toEqual({ name: 'alice', role: 'operator' });
@@ -336,13 +343,13 @@ describe('login, logout and session routes', () => {
     expect(await refused(() => access.logout(req({ headers: { cookie } })), 'FORBIDDEN')).toMatch(/CSRF/);
     expect(await refused(() => access.logout(req({ headers: { cookie, 'x-ringside-csrf': csrf, origin: 'http://evil.test' } })), 'FORBIDDEN')).toMatch(/^cross-origin/);
     const out = access.logout(req({ headers: { cookie, 'x-ringside-csrf': csrf } }));
-    expect(out).toEqual({ body: { user: null }, setCookie: 'ringside_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0' });
+    expect(out).toEqual({ body: { user: null }, setCookies: ['ringside_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0'] });
     expect(await refused(access.requireOperator(req({ headers: { cookie, 'x-ringside-csrf': csrf } })), 'UNAUTHENTICATED')).toMatch(/session has ended/);
   });
 
   test('the session route tells the page the mode, the user, its CSRF token and how to sign in', async () => {
     const { access, advance } = setup();
-    expect(access.session(req({ method: 'GET' }))).toEqual({ body: { mode: 'auth', user: null, methods: ['password', 'token'] } });
+    expect(access.session(req({ method: 'GET' }))).toEqual({ body: { mode: 'auth', user: null, methods: ['password', 'token'], anonymous: 'viewer' } });
     const { cookie, csrf } = await signIn(access, 'alice', ALICE_PW);
     expect(access.session(req({ method: 'GET', headers: { cookie } })).body).toEqual({
       mode: 'auth',
@@ -350,12 +357,13 @@ describe('login, logout and session routes', () => {
       csrfToken: csrf,
       expiresAt: new Date(T0 + 12 * 60 * MIN).toISOString(),
       methods: ['password', 'token'],
+      anonymous: 'viewer',
     });
     expect(access.session(scriptReq({ authorization: `Bearer ${ALICE_TOKEN}` })).body).toMatchObject({ user: { name: 'alice', via: 'token' } });
     advance(31 * MIN);
     const expired = access.session(req({ method: 'GET', headers: { cookie } }));
     expect(expired.body.user).toBeNull();
-    expect(expired.setCookie).toMatch(/Max-Age=0/);
+    expect(cookieOf(expired)).toMatch(/Max-Age=0/);
   });
 });
 
@@ -386,8 +394,8 @@ test('no answer or refusal carries a password, token, hash or session id', async
   await collect(access.requireOperator(req({ headers: { cookie: a.cookie, 'x-ringside-csrf': a.csrf } })));
   await collect(() => access.session(req({ method: 'GET', headers: { cookie: a.cookie } })));
   await collect(() => access.session(req({ method: 'GET', headers: { authorization: `Bearer ${ALICE_TOKEN}` } })));
-  for (let i = 0; i < 6; i++) await collect(access.login(req({ headers: { 'x-forwarded-for': '10.0.0.66' }, body: { user: 'victor', password: ALICE_PW } })));
-  const v = await access.login(req({ headers: { 'x-forwarded-for': '10.0.0.77' }, body: { token: VICTOR_TOKEN } }));
+  for (let i = 0; i < 6; i++) await collect(access.login(req({ headers: { 'x-ringside-peer': '10.0.0.66' }, body: { user: 'victor', password: ALICE_PW } })));
+  const v = await access.login(req({ headers: { 'x-ringside-peer': '10.0.0.77' }, body: { token: VICTOR_TOKEN } }));
   ids.push(sessionIdOf(v));
   said.push(JSON.stringify(v.body));
   advance(13 * 60 * MIN);
@@ -400,4 +408,76 @@ test('no answer or refusal carries a password, token, hash or session id', async
   for (const text of said) {
     for (const secret of secrets) expect(text.includes(secret) || text.includes(secret.slice(2)) || text.includes(secret.slice(8, 24)), text).toBe(false);
   }
+});
+
+describe('issue 11: what a client cannot forge or flush', () => {
+  const proxyAuth = () => authSettings({ users, proxy: { trustedProxies: ['10.9.0.0/24'], userHeader: 'X-Forwarded-User', operators: ['olga'] } });
+
+  test("the proxy's user header counts only from a trusted proxy's socket", async () => {
+    const { access } = setup({ readOnly: false, auth: proxyAuth() });
+    expect(access.principal(req({ method: 'GET', headers: { 'x-forwarded-user': 'olga' } }))).toBeNull();
+    expect(access.principal(req({ method: 'GET', headers: { 'x-forwarded-user': 'olga', 'x-ringside-peer': '10.8.0.1' } }))).toBeNull();
+    expect(access.principal(req({ method: 'GET', headers: { 'x-forwarded-user': 'olga', 'x-ringside-peer': '10.9.0.7' } }))).toMatchObject({ name: 'olga', role: 'operator' });
+  });
+
+  test('a user header naming two users (or anything but one name) is refused, not guessed at', async () => {
+    const { access } = setup({ readOnly: false, auth: proxyAuth() });
+    for (const value of ['alice, mallory', 'olga,olga', 'olga mallory', '', ' ']) {
+      const r = req({ method: 'GET', headers: { 'x-forwarded-user': value, 'x-ringside-peer': '10.9.0.7' } });
+      if (value.trim() === '') {
+        expect(access.principal(r), JSON.stringify(value)).toBeNull();
+        continue;
+      }
+      expect(await refused(() => access.session(r), 'UNAUTHENTICATED'), value).toMatch(/exactly one user/);
+      expect(await refused(access.requireOperator(req({ headers: { 'x-forwarded-user': value, 'x-ringside-peer': '10.9.0.7' } })), 'UNAUTHENTICATED')).toMatch(/exactly one user/);
+    }
+  });
+
+  test('X-Forwarded-Host/-Proto from an untrusted peer do not make an origin, even with a proxy configured', async () => {
+    const { access } = setup({ readOnly: false, auth: proxyAuth() });
+    const a = await signIn(access, 'alice', ALICE_PW);
+    const forwarded = { origin: 'https://ringside.corp', 'x-forwarded-host': 'ringside.corp', 'x-forwarded-proto': 'https', cookie: a.cookie, 'x-ringside-csrf': a.csrf };
+    expect(await refused(access.requireOperator(req({ headers: { ...forwarded, 'x-ringside-peer': '192.0.2.1' } })), 'FORBIDDEN')).toMatch(/^cross-origin/);
+    expect((await access.requireOperator(req({ headers: { ...forwarded, 'x-ringside-peer': '10.9.0.7' } }))).name).toBe('alice');
+  });
+
+  test('the limiter keys on the socket address the edge saw, never on a client-sent X-Forwarded-For', async () => {
+    const { access } = setup();
+    for (let i = 0; i < 5; i++) {
+      await refused(access.login(req({ headers: { 'x-ringside-peer': '192.0.2.9', 'x-forwarded-for': `10.7.0.${i}` }, body: { token: generateToken() } })), 'UNAUTHENTICATED');
+    }
+    expect(await refused(access.login(req({ headers: { 'x-ringside-peer': '192.0.2.9', 'x-forwarded-for': '10.7.1.1' }, body: { token: ALICE_TOKEN } })), 'RATE_LIMITED')).toMatch(/try again in 30 s/);
+  });
+
+  test('a stranger spending alice\'s budget from many addresses slows strangers, not alice in her own browser', async () => {
+    const { access } = setup();
+    const first = await signIn(access, 'alice', ALICE_PW, { 'x-ringside-peer': '198.51.100.1' });
+    const device = cookieOf(first.reply, 'ringside_device');
+    expect(device).toMatch(/^ringside_device=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/api\/auth; Max-Age=2592000$/);
+    const deviceCookie = device!.split(';')[0];
+    for (let i = 0; i < 12; i++) {
+      await refused(access.login(req({ headers: { 'x-ringside-peer': `203.0.113.${i}` }, body: { user: 'alice', password: `guess-${i}` } })), i < 10 ? 'UNAUTHENTICATED' : 'RATE_LIMITED');
+    }
+    // A new browser waits...
+    expect(await refused(access.login(req({ headers: { 'x-ringside-peer': '198.51.100.2' }, body: { user: 'alice', password: ALICE_PW } })), 'RATE_LIMITED')).toMatch(/try again in \d+ s/);
+    // ...alice's own browser signs in, and is not given a second device cookie.
+    const again = await signIn(access, 'alice', ALICE_PW, { 'x-ringside-peer': '198.51.100.1', cookie: deviceCookie });
+    expect(again.reply.body.user).toEqual({ name: 'alice', role: 'operator' });
+    expect(cookieOf(again.reply, 'ringside_device')).toBeUndefined();
+    // A device cookie is alice's only: it does not exempt guesses at bob... (victor here)
+    for (let i = 0; i < 10; i++) await refused(access.login(req({ headers: { 'x-ringside-peer': `203.0.114.${i}` }, body: { user: 'victor', password: `g-${i}` } })), 'UNAUTHENTICATED');
+    expect(await refused(access.login(req({ headers: { 'x-ringside-peer': '198.51.100.1', cookie: deviceCookie }, body: { user: 'victor', password: VICTOR_PW } })), 'RATE_LIMITED')).toMatch(/try again/);
+  });
+
+  test('anonymous: none: reading needs a principal', async () => {
+    const { access } = setup({ readOnly: false, auth: authSettings({ anonymous: 'none' }) });
+    expect(access.anonymousReads).toBe(false);
+    expect(access.mayRead(req({ method: 'GET' }))).toBe(false);
+    expect(access.mayRead(scriptReq({ authorization: `Bearer ${generateToken()}` }))).toBe(false);
+    expect(access.mayRead(scriptReq({ authorization: `Bearer ${VICTOR_TOKEN}` }))).toBe(true);
+    const v = await signIn(access, 'victor', VICTOR_PW);
+    expect(access.mayRead(req({ method: 'GET', headers: { cookie: v.cookie } }))).toBe(true);
+    expect(access.session(req({ method: 'GET' })).body).toMatchObject({ anonymous: 'none', user: null });
+    expect(setup().access.mayRead(req({ method: 'GET' }))).toBe(true);
+  });
 });

@@ -1,9 +1,11 @@
 import 'server-only';
 import type { RingsideConfig, Role, UserConfig } from '../config/types';
 import { RingsideError } from '../errors';
-import { SignInLimiter } from './limiter';
+import { readJsonObject } from '../http/body';
+import { AddressSet, clientAddress, throttleKey, viaTrustedProxy } from '../http/peer';
+import { SignInThrottle } from './limiter';
 import { dummyVerifyPassword, sameSecret, verifyPassword, verifyToken } from './password';
-import { SessionStore, type Session, type SignInMethod } from './sessions';
+import { DeviceStore, SessionStore, type Session, type SignInMethod } from './sessions';
 
 export type { SignInMethod };
 
@@ -17,15 +19,23 @@ export type Principal = { name: string; role: Role; via: SignInMethod };
 
 export type AccessConfig = Pick<RingsideConfig, 'readOnly' | 'auth'>;
 
-/** What an auth route answers: a JSON body and perhaps a cookie. access.ts turns it into a Response. */
+/** What an auth route answers: a JSON body and perhaps cookies. access.ts turns it into a Response. */
 export interface AuthReply {
   body: Record<string, unknown>;
-  setCookie?: string;
+  setCookies?: string[];
+}
+
+/** What the guard reads of a request: its headers (a fetch Request, or the edge's view of Node's). */
+export interface RequestHeaders {
+  headers: { get(name: string): string | null };
 }
 
 export interface RequireOperatorOptions {
-  /** The CSRF token from a native form POST's `csrf` field (snapshot downloads); else the header is used. */
-  csrf?: string;
+  /**
+   * A native form POST (snapshot downloads) carries its CSRF token in the body. It is read only
+   * after the principal is known to be an operator, so nobody unauthenticated gets a byte read.
+   */
+  csrfFromBody?: () => Promise<string | undefined>;
   /** What the refused viewer could not do, for the message: "only operators can <action>". */
   action?: string;
 }
@@ -33,10 +43,13 @@ export interface RequireOperatorOptions {
 export interface AccessOptions {
   clock?: () => number;
   store?: SessionStore;
-  limiter?: SignInLimiter;
+  throttle?: SignInThrottle;
 }
 
 export const SESSION_COOKIE = 'ringside_session';
+export const DEVICE_COOKIE = 'ringside_device';
+/** A browser is remembered as the user's for this long after a sign-in there. */
+const DEVICE_MAX_AGE_S = 30 * 24 * 3600;
 export const CSRF_HEADER = 'x-ringside-csrf';
 
 const READ_ONLY = 'this Ringside is read-only (readOnly: true in the config): it has no actions';
@@ -47,8 +60,10 @@ const SESSION_ENDED = 'your session has ended; sign in again as an operator to d
 const BAD_CSRF = 'missing or wrong CSRF token; reload the page';
 const BAD_PASSWORD = 'wrong user name or password';
 const BAD_TOKEN = 'that API token is not valid';
+const BAD_PROXY_USER = "the proxy's user header must name exactly one user (letters, digits, '.', '_', '@', '+', '-')";
 
-const MAX_BODY = 16 * 1024;
+/** The sign-in body: a user, a password and nothing much else. */
+const MAX_LOGIN_BODY = 4 * 1024;
 
 /** Who a request says it is, before any decision. */
 type Identity =
@@ -56,6 +71,7 @@ type Identity =
   | { kind: 'session'; principal: Principal; session: Session }
   | { kind: 'proxy'; principal: Principal }
   | { kind: 'bad-token' }
+  | { kind: 'bad-proxy-user' }
   | { kind: 'none'; hadCookie: boolean };
 
 export function createAccess(config: AccessConfig | undefined, options: AccessOptions = {}): AccessControl {
@@ -70,19 +86,26 @@ export class AccessControl {
   readonly mode: AccessMode;
   /** How one can sign in: what the sign-in form offers. */
   readonly methods: SignInMethod[];
+  /** `auth.anonymous: none`: nothing is readable without signing in. */
+  readonly anonymousReads: boolean;
+  /** `auth.proxy.trustedProxies`: the only peers whose X-Forwarded-* and user header count. */
+  readonly trustedProxies: AddressSet;
   private readonly users: UserConfig[];
-  private readonly proxy?: { userHeader: string; operators: string[] };
+  private readonly proxy?: { userHeader?: string; operators: string[] };
   private readonly allowedOrigins: string[];
   private readonly clock: () => number;
   private readonly store: SessionStore;
-  private readonly limiter: SignInLimiter;
+  private readonly throttle: SignInThrottle;
+  private readonly devices = new DeviceStore();
 
   constructor(config: AccessConfig | undefined, options: AccessOptions = {}) {
     const auth = config?.auth;
     this.users = auth?.users ?? [];
     this.proxy = auth?.proxy;
+    this.trustedProxies = new AddressSet(auth?.proxy?.trustedProxies ?? []);
     this.allowedOrigins = auth?.allowedOrigins ?? [];
-    const anyOperator = this.users.some((u) => u.role === 'operator') || (this.proxy?.operators.length ?? 0) > 0;
+    this.anonymousReads = (auth?.anonymous ?? 'viewer') === 'viewer';
+    const anyOperator = this.users.some((u) => u.role === 'operator') || (this.proxy?.userHeader !== undefined && this.proxy.operators.length > 0);
     this.mode = config?.readOnly ? 'read-only' : anyOperator ? 'auth' : 'no-operators';
     this.methods =
       this.mode === 'read-only'
@@ -90,20 +113,29 @@ export class AccessControl {
         : [
             ...(this.users.some((u) => u.passwordHash) ? (['password'] as const) : []),
             ...(this.users.some((u) => u.tokenHash) ? (['token'] as const) : []),
-            ...(this.proxy ? (['proxy'] as const) : []),
+            ...(this.proxy?.userHeader ? (['proxy'] as const) : []),
           ];
     this.clock = options.clock ?? Date.now;
     this.store =
       options.store ??
       new SessionStore({ idleMs: auth?.sessionIdleMs ?? 30 * 60_000, maxMs: auth?.sessionMaxMs ?? 12 * 3_600_000, clock: this.clock });
-    this.limiter = options.limiter ?? new SignInLimiter({ clock: this.clock });
+    this.throttle = options.throttle ?? new SignInThrottle({ users: this.users.map((u) => u.name), clock: this.clock });
   }
 
   /** Who is signed in, for pages and GET routes that show it; null when nobody (or a wrong token). */
-  principal(req: Request): Principal | null {
+  principal(req: RequestHeaders): Principal | null {
     if (this.mode === 'read-only') return null;
     const id = this.identify(req, this.clock());
     return 'principal' in id ? id.principal : null;
+  }
+
+  /**
+   * With `anonymous: none`, whether a request may read at all: a session, a valid token or a
+   * trusted proxy's user. On a read-only deployment nobody can sign in, so anonymous: none is
+   * refused by the config check there and this never runs.
+   */
+  mayRead(req: RequestHeaders): boolean {
+    return this.anonymousReads || this.principal(req) !== null;
   }
 
   /**
@@ -119,6 +151,7 @@ export class AccessControl {
     if (this.mode === 'no-operators') throw new RingsideError('FORBIDDEN', NO_OPERATORS);
     const id = this.identify(req, this.clock());
     if (id.kind === 'bad-token') throw new RingsideError('UNAUTHENTICATED', BAD_TOKEN);
+    if (id.kind === 'bad-proxy-user') throw new RingsideError('UNAUTHENTICATED', BAD_PROXY_USER);
     if (id.kind === 'none') throw new RingsideError('UNAUTHENTICATED', id.hadCookie ? SESSION_ENDED : SIGN_IN);
     const { principal } = id;
     if (principal.role !== 'operator') {
@@ -126,7 +159,7 @@ export class AccessControl {
     }
     if (id.kind !== 'token') {
       // A proxy principal without a session has no token to match: GET /api/auth/session makes one.
-      const presented = req.headers.get(CSRF_HEADER) ?? opts.csrf;
+      const presented = req.headers.get(CSRF_HEADER) ?? (opts.csrfFromBody ? await opts.csrfFromBody() : undefined);
       if (id.kind !== 'session' || !presented || !sameSecret(presented, id.session.csrfToken)) {
         throw new RingsideError('FORBIDDEN', BAD_CSRF);
       }
@@ -134,16 +167,19 @@ export class AccessControl {
     return principal;
   }
 
-  /** POST /api/auth/login: `{ user, password }` or `{ token }` in, a session cookie out. */
+  /**
+   * POST /api/auth/login: `{ user, password }` or `{ token }` in, a session cookie out. Throttled
+   * per client address, per user name and per remembered browser (limiter.ts); a throttled
+   * attempt is a 429 with Retry-After and costs no scrypt.
+   */
   async login(req: Request): Promise<AuthReply> {
     if (this.mode === 'read-only') throw new RingsideError('NOT_FOUND', READ_ONLY);
     // Login CSRF (signing a victim's browser into the attacker's account) is a cross-site POST too.
     this.checkOrigin(req, false);
     const creds = await readCredentials(req);
-    const addrKey = `addr:${clientAddress(req)}`;
-    const userKey = creds.kind === 'password' ? `user:${creds.user}` : undefined;
-    const keys = userKey ? [userKey, addrKey] : [addrKey];
-    this.limiter.begin(keys);
+    const device = creds.kind === 'password' ? cookieValues(req, DEVICE_COOKIE).find((d) => this.devices.knows(creds.user, d)) : undefined;
+    const attempt = { address: throttleKey(clientAddress((n) => req.headers.get(n), this.trustedProxies)), user: creds.kind === 'password' ? creds.user : undefined, device };
+    this.throttle.begin(attempt);
     let user: UserConfig | undefined;
     try {
       if (creds.kind === 'password') {
@@ -154,16 +190,18 @@ export class AccessControl {
         user = this.userByToken(creds.token);
       }
     } finally {
-      this.limiter.finish(keys, user !== undefined, userKey ? [userKey] : []);
+      this.throttle.finish(attempt, user !== undefined);
     }
     if (!user) throw new RingsideError('UNAUTHENTICATED', creds.kind === 'password' ? BAD_PASSWORD : BAD_TOKEN);
 
     // Whatever session this browser had is replaced, so a planted cookie cannot outlive sign-in.
-    for (const old of cookieValues(req)) this.store.destroy(old);
+    for (const old of cookieValues(req, SESSION_COOKIE)) this.store.destroy(old);
     const { id, session } = this.store.create(user, creds.kind, this.clock());
+    const cookies = [this.sessionCookie(req, id)];
+    if (creds.kind === 'password' && !device) cookies.push(this.cookie(req, DEVICE_COOKIE, this.devices.issue(user.name), DEVICE_MAX_AGE_S, '/api/auth'));
     return {
       body: { user: { name: user.name, role: user.role }, csrfToken: session.csrfToken, expiresAt: iso(this.store.endsAt(session)) },
-      setCookie: this.sessionCookie(req, id),
+      setCookies: cookies,
     };
   }
 
@@ -172,14 +210,14 @@ export class AccessControl {
     if (this.mode === 'read-only') throw new RingsideError('NOT_FOUND', READ_ONLY);
     this.checkOrigin(req, false);
     const now = this.clock();
-    const ids = cookieValues(req);
+    const ids = cookieValues(req, SESSION_COOKIE);
     const live = ids.map((id) => this.store.get(id, now)).find((s) => s !== undefined);
     if (live) {
       const presented = req.headers.get(CSRF_HEADER);
       if (!presented || !sameSecret(presented, live.csrfToken)) throw new RingsideError('FORBIDDEN', BAD_CSRF);
     }
     for (const id of ids) this.store.destroy(id);
-    return { body: { user: null }, setCookie: this.clearCookie(req) };
+    return { body: { user: null }, setCookies: [this.clearCookie(req)] };
   }
 
   /**
@@ -187,27 +225,29 @@ export class AccessControl {
    * actions. A proxy-named user without a session gets one here, so the browser has a token.
    */
   session(req: Request): AuthReply {
-    const base = { mode: this.mode, methods: this.methods };
+    const base = { mode: this.mode, methods: this.methods, anonymous: this.anonymousReads ? 'viewer' : 'none' };
     if (this.mode === 'read-only') return { body: { ...base, user: null } };
     const now = this.clock();
     const id = this.identify(req, now);
     switch (id.kind) {
       case 'bad-token':
         throw new RingsideError('UNAUTHENTICATED', BAD_TOKEN);
+      case 'bad-proxy-user':
+        throw new RingsideError('UNAUTHENTICATED', BAD_PROXY_USER);
       case 'token':
         return { body: { ...base, user: id.principal } };
       case 'session':
         return { body: { ...base, user: id.principal, csrfToken: id.session.csrfToken, expiresAt: iso(this.store.endsAt(id.session)) } };
       case 'proxy': {
-        for (const old of cookieValues(req)) this.store.destroy(old);
+        for (const old of cookieValues(req, SESSION_COOKIE)) this.store.destroy(old);
         const { id: sid, session } = this.store.create(id.principal, 'proxy', now);
         return {
           body: { ...base, user: id.principal, csrfToken: session.csrfToken, expiresAt: iso(this.store.endsAt(session)) },
-          setCookie: this.sessionCookie(req, sid),
+          setCookies: [this.sessionCookie(req, sid)],
         };
       }
       case 'none':
-        return { body: { ...base, user: null }, ...(id.hadCookie ? { setCookie: this.clearCookie(req) } : {}) };
+        return { body: { ...base, user: null }, ...(id.hadCookie ? { setCookies: [this.clearCookie(req)] } : {}) };
     }
   }
 
@@ -215,14 +255,15 @@ export class AccessControl {
    * Bearer token, else session cookie, else the proxy's user header. A wrong bearer token never
    * falls back to the cookie: a script with a revoked token must fail, not borrow a browser's session.
    */
-  private identify(req: Request, now: number): Identity {
+  private identify(req: RequestHeaders, now: number): Identity {
     const bearer = bearerToken(req);
     if (bearer !== undefined) {
       const user = bearer ? this.userByToken(bearer) : undefined;
       return user ? { kind: 'token', principal: { name: user.name, role: user.role, via: 'token' } } : { kind: 'bad-token' };
     }
     const proxyUser = this.proxyUser(req);
-    const ids = cookieValues(req);
+    if (proxyUser === null) return { kind: 'bad-proxy-user' };
+    const ids = cookieValues(req, SESSION_COOKIE);
     for (const sid of ids) {
       const s = this.store.get(sid, now);
       // A proxy session belongs to whoever the proxy names now: if someone else signed in to the
@@ -242,11 +283,17 @@ export class AccessControl {
     return this.users.find((u) => u.tokenHash !== undefined && verifyToken(token, u.tokenHash));
   }
 
-  /** The user the reverse proxy names. Trusted as is: Ringside must be reachable only through the proxy. */
-  private proxyUser(req: Request): string | undefined {
-    if (!this.proxy) return undefined;
-    const raw = req.headers.get(this.proxy.userHeader)?.trim();
-    return raw && raw.length <= 256 && /^[\x20-\x7e]+$/.test(raw) ? raw : undefined;
+  /**
+   * The user the reverse proxy names: only from a trusted proxy's socket (the edge also drops
+   * the header from anyone else), exactly one name. Undefined: no proxy user; null: a malformed
+   * header, refused rather than guessed at (`alice, mallory` is two users, not one).
+   */
+  private proxyUser(req: RequestHeaders): string | undefined | null {
+    if (!this.proxy?.userHeader || !viaTrustedProxy((n) => req.headers.get(n), this.trustedProxies)) return undefined;
+    const raw = req.headers.get(this.proxy.userHeader);
+    if (raw === null) return undefined;
+    const name = raw.trim();
+    return /^[A-Za-z0-9._@+-]{1,256}$/.test(name) ? name : null;
   }
 
   /**
@@ -278,7 +325,7 @@ export class AccessControl {
     const url = new URL(req.url);
     let proto = url.protocol.slice(0, -1);
     let host = req.headers.get('host') ?? url.host;
-    if (this.proxy) {
+    if (viaTrustedProxy((n) => req.headers.get(n), this.trustedProxies)) {
       const fproto = firstValue(req.headers.get('x-forwarded-proto'));
       if (fproto === 'http' || fproto === 'https') proto = fproto;
       host = firstValue(req.headers.get('x-forwarded-host')) || host;
@@ -291,31 +338,25 @@ export class AccessControl {
   }
 
   private sessionCookie(req: Request, id: string): string {
-    return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.store.maxMs / 1000)}${this.isHttps(req) ? '; Secure' : ''}`;
+    return this.cookie(req, SESSION_COOKIE, id, Math.floor(this.store.maxMs / 1000));
   }
 
   private clearCookie(req: Request): string {
-    return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${this.isHttps(req) ? '; Secure' : ''}`;
+    return this.cookie(req, SESSION_COOKIE, '', 0);
+  }
+
+  private cookie(req: Request, name: string, value: string, maxAgeS: number, path = '/'): string {
+    return `${name}=${value}; HttpOnly; SameSite=Strict; Path=${path}; Max-Age=${maxAgeS}${this.isHttps(req) ? '; Secure' : ''}`;
   }
 }
 
 type Credentials = { kind: 'password'; user: string; password: string } | { kind: 'token'; token: string };
 
-/** The login body. Messages name the field and never echo a value. */
+/** The login body, read through the one capped reader. Messages name the field and never echo a value. */
 async function readCredentials(req: Request): Promise<Credentials> {
   const invalid = (field: string, message: string) => new RingsideError('INVALID', `${field}: ${message}`, field);
   const shape = 'expected JSON { "user": ..., "password": ... } or { "token": ... }';
-  if (Number(req.headers.get('content-length') ?? 0) > MAX_BODY) throw invalid('body', `too large; ${shape}`);
-  const text = await req.text();
-  if (text.length > MAX_BODY) throw invalid('body', `too large; ${shape}`);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw invalid('body', shape);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body', shape);
-  const b = body as Record<string, unknown>;
+  const b = await readJsonObject(req, MAX_LOGIN_BODY, shape);
   if (b.token !== undefined) {
     if (b.user !== undefined || b.password !== undefined) throw invalid('body', `give { user, password } or { token }, not both`);
     if (typeof b.token !== 'string' || b.token.length === 0 || b.token.length > 1024) throw invalid('token', 'expected the API token as a non-empty string');
@@ -329,34 +370,24 @@ async function readCredentials(req: Request): Promise<Credentials> {
 }
 
 /** `Authorization: Bearer <token>`: the token, '' when the scheme is Bearer but the token is malformed, else undefined. */
-function bearerToken(req: Request): string | undefined {
+function bearerToken(req: RequestHeaders): string | undefined {
   const h = req.headers.get('authorization');
   if (!h || !/^bearer(\s|$)/i.test(h)) return undefined; // Basic etc. may be a proxy's business
   return /^bearer\s+([A-Za-z0-9._~+/=-]{1,1024})\s*$/i.exec(h)?.[1] ?? '';
 }
 
-/** Every value of the session cookie (a sibling site may have planted a second one). */
-function cookieValues(req: Request): string[] {
+/** Every value of a cookie (a sibling site may have planted a second one). */
+function cookieValues(req: RequestHeaders, cookie: string): string[] {
   const header = req.headers.get('cookie');
   if (!header) return [];
   const values: string[] = [];
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== cookie) continue;
     const v = part.slice(eq + 1).trim();
     if (v && v.length <= 256) values.push(v);
   }
   return values;
-}
-
-/**
- * The client's address for the sign-in limiter: the last X-Forwarded-For hop, which a proxy
- * appends and Next.js fills from the socket when absent. Without a proxy a client can send its
- * own, so the per-address limit is best effort; the per-user limit holds either way.
- */
-function clientAddress(req: Request): string {
-  const last = (req.headers.get('x-forwarded-for') ?? '').split(',').at(-1)?.trim();
-  return last ? last.slice(0, 64) : 'unknown';
 }
 
 function firstValue(h: string | null): string | undefined {

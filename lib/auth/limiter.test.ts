@@ -1,97 +1,127 @@
 import { describe, expect, test } from 'vitest';
 import { RingsideError } from '../errors';
-import { SignInLimiter } from './limiter';
+import { SignInThrottle, type SignInAttempt } from './limiter';
 
 const S = 1000;
 const MIN = 60 * S;
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
-function limiter(opts: { maxEntries?: number } = {}) {
+function throttle(opts: { maxEntries?: number; maxUnknown?: number } = {}) {
   let now = T0;
-  const l = new SignInLimiter({ clock: () => now, ...opts });
-  const fail = (keys: string[]) => {
-    l.begin(keys);
-    l.finish(keys, false);
+  const t = new SignInThrottle({ users: ['alice', 'bob'], clock: () => now, address: { maxEntries: opts.maxEntries }, user: { maxUnknown: opts.maxUnknown } });
+  const attempt = (a: SignInAttempt, ok = false) => {
+    t.begin(a);
+    t.finish(a, ok);
   };
-  return { l, fail, advance: (ms: number) => (now += ms) };
+  return { t, attempt, advance: (ms: number) => (now += ms) };
 }
 
-function refusal(fn: () => void): string {
+/** The wait a refusal names, in seconds; it must be a 429 with Retry-After. */
+function waitOf(fn: () => void): number {
   try {
     fn();
   } catch (e) {
     expect(e).toBeInstanceOf(RingsideError);
-    expect((e as RingsideError).code).toBe('UNAUTHENTICATED');
-    return (e as RingsideError).message;
+    const err = e as RingsideError;
+    expect(err.code).toBe('RATE_LIMITED');
+    expect(err.message).toBe(`too many failed sign-ins; try again in ${err.retryAfterS} s`);
+    return err.retryAfterS!;
   }
   throw new Error('expected a refusal');
 }
 
-describe('SignInLimiter', () => {
-  test('five failures lock a key for 30 s; each further failure doubles it, up to 15 minutes', () => {
-    const { l, fail, advance } = limiter();
-    const k = ['user:alice'];
-    for (let i = 0; i < 4; i++) fail(k);
-    l.begin(k); // the fifth attempt is still admitted...
-    l.finish(k, false);
-    expect(refusal(() => l.begin(k))).toBe('too many failed sign-ins; try again in 30 s'); // ...and locks
+describe('per address', () => {
+  test('five failures make an address wait 30 s; each further failure doubles it, up to 15 minutes', () => {
+    const { t, attempt, advance } = throttle();
+    const a = { address: '10.0.0.9' };
+    for (let i = 0; i < 5; i++) attempt(a);
+    expect(waitOf(() => t.begin(a))).toBe(30);
     advance(29 * S);
-    expect(refusal(() => l.begin(k))).toBe('too many failed sign-ins; try again in 1 s');
+    expect(waitOf(() => t.begin(a))).toBe(1);
     advance(1 * S);
-    fail(k);
-    expect(refusal(() => l.begin(k))).toBe('too many failed sign-ins; try again in 60 s');
+    attempt(a);
+    expect(waitOf(() => t.begin(a))).toBe(60);
     const waits: number[] = [];
     for (let i = 0; i < 6; i++) {
       advance(15 * MIN);
-      fail(k);
-      waits.push(Number(/in (\d+) s/.exec(refusal(() => l.begin(k)))![1]));
+      attempt(a);
+      waits.push(waitOf(() => t.begin(a)));
     }
     expect(waits).toEqual([120, 240, 480, 900, 900, 900]);
   });
 
-  test('keys are independent, and one locked key refuses the attempt', () => {
-    const { l, fail } = limiter();
-    for (let i = 0; i < 5; i++) fail(['user:alice', 'addr:10.0.0.9']);
-    expect(() => l.begin(['user:bob', 'addr:10.0.0.7'])).not.toThrow();
-    expect(refusal(() => l.begin(['user:bob', 'addr:10.0.0.9']))).toMatch(/try again in 30 s/);
+  test('addresses are independent; failures are forgiven after 15 minutes without one', () => {
+    const { t, attempt, advance } = throttle();
+    for (let i = 0; i < 5; i++) attempt({ address: '10.0.0.9' });
+    expect(() => t.begin({ address: '10.0.0.7' })).not.toThrow();
+    advance(15 * MIN + 30 * S + 1);
+    for (let i = 0; i < 4; i++) attempt({ address: '10.0.0.9' });
+    expect(() => t.begin({ address: '10.0.0.9' })).not.toThrow();
   });
 
-  test('failures are forgiven after 15 minutes without one', () => {
-    const { l, fail, advance } = limiter();
-    const k = ['user:alice'];
-    for (let i = 0; i < 4; i++) fail(k);
-    advance(15 * MIN + 1);
-    for (let i = 0; i < 4; i++) fail(k);
-    expect(() => l.begin(k)).not.toThrow();
-  });
-
-  test('success clears the keys it is told to, not the address', () => {
-    const { l, fail } = limiter();
-    const keys = ['user:alice', 'addr:10.0.0.9'];
-    for (let i = 0; i < 4; i++) fail(keys);
-    l.begin(keys);
-    l.finish(keys, true, ['user:alice']);
-    fail(['user:alice']);
-    expect(() => l.begin(['user:alice'])).not.toThrow();
-    l.finish(['user:alice'], true);
-    fail(['addr:10.0.0.9']);
-    expect(refusal(() => l.begin(['addr:10.0.0.9']))).toMatch(/try again in 30 s/);
+  test('a success at an address does not wipe its failures (a guesser with a viewer account of their own)', () => {
+    const { t, attempt } = throttle();
+    const a = { address: '10.0.0.9' };
+    for (let i = 0; i < 4; i++) attempt(a);
+    attempt({ address: '10.0.0.9', user: 'bob' }, true);
+    attempt(a);
+    expect(waitOf(() => t.begin(a))).toBe(30);
   });
 
   test('a burst of parallel guesses is counted before any is verified', () => {
-    const { l } = limiter();
-    const k = ['user:alice'];
-    for (let i = 0; i < 5; i++) l.begin(k);
-    expect(refusal(() => l.begin(k))).toBe('too many failed sign-ins; try again in 1 s');
-    for (let i = 0; i < 5; i++) l.finish(k, false);
-    expect(refusal(() => l.begin(k))).toMatch(/try again in 30 s/);
+    const { t } = throttle();
+    const a = { address: '10.0.0.9' };
+    for (let i = 0; i < 5; i++) t.begin(a);
+    expect(waitOf(() => t.begin(a))).toBe(1);
+    for (let i = 0; i < 5; i++) t.finish(a, false);
+    expect(waitOf(() => t.begin(a))).toBe(30);
   });
 
-  test('memory is bounded: the stalest key goes', () => {
-    const { l, fail } = limiter({ maxEntries: 100 });
-    for (let i = 0; i < 5; i++) fail(['user:alice']);
-    for (let i = 0; i < 1000; i++) fail([`user:guess-${i}`]);
-    expect(l.size).toBe(100);
-    expect(() => l.begin(['user:alice'])).not.toThrow();
+  test('memory is bounded: the stalest address goes, and that forgives only an address', () => {
+    const { t, attempt } = throttle({ maxEntries: 100 });
+    for (let i = 0; i < 5; i++) attempt({ address: '10.0.0.9' });
+    for (let i = 0; i < 1000; i++) attempt({ address: `10.1.${i >> 8}.${i & 255}` });
+    expect(t.addresses.size).toBe(100);
+    expect(() => t.begin({ address: '10.0.0.9' })).not.toThrow();
+  });
+});
+
+describe('per user', () => {
+  test('a guesser on many addresses gets 10 failures at a user, then one per 30 s', () => {
+    const { t, attempt, advance } = throttle();
+    for (let i = 0; i < 10; i++) attempt({ address: `10.0.1.${i}`, user: 'alice' });
+    expect(waitOf(() => t.begin({ address: '10.0.2.1', user: 'alice' }))).toBe(30);
+    // Other users are not affected.
+    expect(() => t.begin({ address: '10.0.2.1', user: 'bob' })).not.toThrow();
+    advance(30 * S);
+    attempt({ address: '10.0.2.2', user: 'alice' });
+    expect(waitOf(() => t.begin({ address: '10.0.2.3', user: 'alice' }))).toBe(30);
+  });
+
+  test("a flood of other sign-ins (10,050 tokens from distinct addresses, 20,000 unknown names) cannot reset a user's budget", () => {
+    const { t, attempt } = throttle({ maxEntries: 10_000, maxUnknown: 10_000 });
+    for (let i = 0; i < 10; i++) attempt({ address: `10.0.1.${i}`, user: 'alice' });
+    for (let i = 0; i < 10_050; i++) attempt({ address: `10.2.${i >> 8}.${i & 255}` });
+    for (let i = 0; i < 20_000; i++) attempt({ address: `10.3.${i >> 8}.${i & 255}`, user: `guess-${i}` });
+    expect(waitOf(() => t.begin({ address: '10.9.9.9', user: 'alice' }))).toBe(30);
+  });
+
+  test("a browser alice signed in from before is not held to alice's budget, only to its own backoff", () => {
+    const { t, attempt } = throttle();
+    // A stranger keeps spending alice's budget from many addresses...
+    for (let i = 0; i < 40; i++) {
+      try {
+        attempt({ address: `10.0.1.${i}`, user: 'alice' });
+      } catch {
+        // refused: the budget is spent
+      }
+    }
+    expect(waitOf(() => t.begin({ address: '10.5.5.5', user: 'alice' }))).toBe(30);
+    // ...but alice at her own desk gets in.
+    const desk = { address: '10.5.5.5', user: 'alice', device: 'alice-laptop' };
+    expect(() => attempt(desk, true)).not.toThrow();
+    // The device's own failures still slow it down (a stolen laptop is one guesser).
+    for (let i = 0; i < 5; i++) attempt({ ...desk, address: `10.6.0.${i}` });
+    expect(waitOf(() => t.begin({ ...desk, address: '10.6.1.1' }))).toBe(30);
   });
 });

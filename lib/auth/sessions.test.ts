@@ -90,3 +90,34 @@ describe('SessionStore', () => {
     expect(s2.get(old)).toBeUndefined();
   });
 });
+
+describe('SessionStore: tables a client cannot flush (issue 11)', () => {
+  const victor = { name: 'victor', role: 'viewer' as const };
+
+  test('one user holds at most maxPerUser sessions; their own oldest goes', () => {
+    const { s } = store();
+    const ids = Array.from({ length: 12 }, () => s.create(victor, 'password').id);
+    expect(s.size).toBe(10);
+    expect(s.get(ids[0])).toBeUndefined();
+    expect(s.get(ids[1])).toBeUndefined();
+    expect(s.get(ids[11])).toBeDefined();
+  });
+
+  test('10,020 viewer sign-ins (of many proxy-named viewers) never sign an operator out', () => {
+    const { s } = store({ maxSessions: 1000 });
+    const op = s.create(alice, 'password');
+    for (let i = 0; i < 10_020; i++) s.create({ name: `viewer-${i}`, role: 'viewer' }, 'proxy');
+    expect(s.size).toBe(1000);
+    expect(s.get(op.id)).toBeDefined();
+  });
+
+  test('with no viewer session left, the oldest operator session goes', () => {
+    const { s } = store({ maxSessions: 3 });
+    const first = s.create(alice, 'password');
+    s.create({ name: 'olga', role: 'operator' }, 'password');
+    s.create({ name: 'omar', role: 'operator' }, 'password');
+    s.create({ name: 'oona', role: 'operator' }, 'password');
+    expect(s.size).toBe(3);
+    expect(s.get(first.id)).toBeUndefined();
+  });
+});

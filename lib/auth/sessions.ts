@@ -20,8 +20,10 @@ export interface SessionStoreOptions {
   idleMs: number;
   /** ...and this long after sign-in, whatever happens. */
   maxMs: number;
-  /** The most sessions held; beyond it the oldest goes. */
+  /** The most sessions held in all; beyond it the oldest viewer session goes (an operator's only when no viewer has one). */
   maxSessions?: number;
+  /** The most sessions one user holds; their own oldest goes first. */
+  maxPerUser?: number;
   clock?: () => number;
 }
 
@@ -38,14 +40,20 @@ export class SessionStore {
   readonly idleMs: number;
   readonly maxMs: number;
   readonly maxSessions: number;
+  readonly maxPerUser: number;
   private readonly clock: () => number;
   /** Insertion order is creation order, so the first key is the oldest session. */
   private readonly sessions = new Map<string, Session>();
+  /** Each user's session keys, oldest first: a user's cap is enforced without a scan. */
+  private readonly byUser = new Map<string, Set<string>>();
+  /** Viewer sessions, oldest first: what a full store evicts, so viewers can never push operators out. */
+  private readonly viewers = new Set<string>();
 
   constructor(opts: SessionStoreOptions) {
     this.idleMs = opts.idleMs;
     this.maxMs = opts.maxMs;
     this.maxSessions = opts.maxSessions ?? 10_000;
+    this.maxPerUser = opts.maxPerUser ?? 10;
     this.clock = opts.clock ?? Date.now;
   }
 
@@ -55,15 +63,22 @@ export class SessionStore {
 
   /** A new session; `id` goes into the cookie and is not kept here. */
   create(user: { name: string; role: Role }, via: SignInMethod, now = this.clock()): { id: string; session: Session } {
+    const own = this.byUser.get(user.name);
+    while (own && own.size >= this.maxPerUser) this.remove(own.values().next().value!);
     if (this.sessions.size >= this.maxSessions) this.prune(now);
     while (this.sessions.size >= this.maxSessions) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest === undefined) break;
-      this.sessions.delete(oldest);
+      const victim = this.viewers.values().next().value ?? this.sessions.keys().next().value;
+      if (victim === undefined) break;
+      this.remove(victim);
     }
     const id = generateToken();
     const session: Session = { user: user.name, role: user.role, via, csrfToken: generateToken(), createdAt: now, lastSeenAt: now };
-    this.sessions.set(key(id), session);
+    const k = key(id);
+    this.sessions.set(k, session);
+    let set = this.byUser.get(user.name);
+    if (!set) this.byUser.set(user.name, (set = new Set()));
+    set.add(k);
+    if (user.role !== 'operator') this.viewers.add(k);
     return { id, session };
   }
 
@@ -73,7 +88,7 @@ export class SessionStore {
     const session = this.sessions.get(k);
     if (!session) return undefined;
     if (now >= this.expiresAt(session)) {
-      this.sessions.delete(k);
+      this.remove(k);
       return undefined;
     }
     session.lastSeenAt = Math.max(session.lastSeenAt, now);
@@ -81,7 +96,7 @@ export class SessionStore {
   }
 
   destroy(id: string): void {
-    this.sessions.delete(key(id));
+    this.remove(key(id));
   }
 
   /** When the session ends if nothing else happens: the sooner of its idle and absolute ends. */
@@ -94,8 +109,44 @@ export class SessionStore {
     return session.createdAt + this.maxMs;
   }
 
+  private remove(k: string): void {
+    const s = this.sessions.get(k);
+    if (!s) return;
+    this.sessions.delete(k);
+    this.viewers.delete(k);
+    const set = this.byUser.get(s.user);
+    set?.delete(k);
+    if (set && set.size === 0) this.byUser.delete(s.user);
+  }
+
   private prune(now: number): void {
-    for (const [k, s] of this.sessions) if (now >= this.expiresAt(s)) this.sessions.delete(k);
+    for (const [k, s] of this.sessions) if (now >= this.expiresAt(s)) this.remove(k);
+  }
+}
+
+/**
+ * Browsers where a user has signed in before, by a random id in a long-lived HttpOnly cookie:
+ * such a browser is not held to the user's shared sign-in budget (see limiter.ts), so a stranger
+ * spending that budget cannot keep the user out at their own desk. In memory, like sessions.
+ */
+export class DeviceStore {
+  private readonly devices = new Map<string, Set<string>>();
+
+  constructor(private readonly maxPerUser = 20) {}
+
+  /** A new device id for `user`; their oldest is forgotten past the cap. */
+  issue(user: string): string {
+    const id = generateToken();
+    let set = this.devices.get(user);
+    if (!set) this.devices.set(user, (set = new Set()));
+    set.add(key(id));
+    while (set.size > this.maxPerUser) set.delete(set.values().next().value!);
+    return id;
+  }
+
+  /** Whether `id` was issued to `user`. */
+  knows(user: string, id: string): boolean {
+    return this.devices.get(user)?.has(key(id)) ?? false;
   }
 }
 

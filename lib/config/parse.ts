@@ -129,12 +129,14 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
           auth: {
             users: cfg.auth.users,
             ...(cfg.auth.proxy ? { proxy: cfg.auth.proxy } : {}),
+            anonymous: cfg.auth.anonymous,
             sessionIdleMs: cfg.auth.sessionIdleMinutes * 60_000,
             sessionMaxMs: cfg.auth.sessionMaxHours * 3_600_000,
             allowedOrigins: cfg.auth.allowedOrigins.map((o) => new URL(o).origin),
           },
         }
       : {}),
+    http: cfg.http,
     dataDir,
     auditFile: path.join(dataDir, 'audit.jsonl'),
     ...(backups ? { backups } : {}),

@@ -1,25 +1,45 @@
 import { z } from 'zod';
 import { ALERT_RULES, type AlertRuleName } from '../alerts/rules';
+import { isHostPattern } from '../http/hosts';
+import { parseCidr } from '../http/peer';
 
 /** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
 export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A value from the file echoed in a message: bounded, and never a URL's password. */
+export function echo(value: string, max = 100): string {
+  const shown = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1<credentials>@');
+  return JSON.stringify(shown.length > max ? `${shown.slice(0, max)}…` : shown);
+}
 
 const endpoint = z.string().superRefine((value, ctx) => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL; expected e.g. https://10.0.0.1:2379` });
+    ctx.addIssue({ code: 'custom', message: `${echo(value)} is not a URL; expected e.g. https://10.0.0.1:2379` });
     return;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue({ code: 'custom', message: `"${value}" must start with http:// or https://` });
+    ctx.addIssue({ code: 'custom', message: `${echo(value)} must start with http:// or https://` });
+  } else if (url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: `${echo(value)} must not hold a user name or password (etcd clients authenticate with tls.cert and tls.key)` });
   } else if (!url.port) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" has no port; etcd clients usually use :2379` });
+    ctx.addIssue({ code: 'custom', message: `${echo(value)} has no port; etcd clients usually use :2379` });
   } else if (url.pathname !== '/' || url.search || url.hash) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" must be scheme://host:port with no path` });
+    ctx.addIssue({ code: 'custom', message: `${echo(value)} must be scheme://host:port with no path` });
   }
 });
+
+/** The launcher starts processes: it must really be on this machine, judged on the parsed URL. */
+const loopbackEndpoint = endpoint.refine((u) => {
+  try {
+    const url = new URL(u);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return true; // endpoint already reported it
+  }
+}, 'must be a loopback http:// URL (the launcher is for demo rings)');
 
 const tls = z
   .object({
@@ -87,9 +107,7 @@ const cluster = z
      * Demo and test rings only: a loopback service that starts a member Ringside just added
      * (the replacement wizard's "Start it" button). Production members are started by people.
      */
-    launcher: endpoint
-      .refine((u) => /^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(u), 'must be a loopback http:// URL (the launcher is for demo rings)')
-      .optional(),
+    launcher: loopbackEndpoint.optional(),
   })
   .strict();
 
@@ -106,10 +124,17 @@ const user = z
   .strict()
   .refine((u) => u.passwordHash || u.tokenHash, 'needs a passwordHash or a tokenHash (or both)');
 
+const trustedProxy = z.string().refine((e) => parseCidr(e) !== undefined, 'must be an IP address or CIDR, e.g. 10.0.0.0/8, fd00::/8 or 127.0.0.1');
+
 const proxyAuth = z
   .object({
-    /** The header a reverse proxy sets to the signed-in user, e.g. X-Forwarded-User. */
-    userHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'),
+    /**
+     * The reverse proxies in front of Ringside, by address or CIDR. Only requests whose socket is
+     * one of these may carry X-Forwarded-* or the user header; from anyone else they are dropped.
+     */
+    trustedProxies: z.array(trustedProxy).min(1, 'needs at least one address or CIDR of the proxy'),
+    /** The header the proxy sets to the signed-in user, e.g. X-Forwarded-User; without it the proxy only forwards addresses. */
+    userHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional(),
     /** Users the proxy names who may act; everyone else it names is a viewer. */
     operators: z.array(z.string().min(1)).default([]),
   })
@@ -119,6 +144,8 @@ const auth = z
   .object({
     users: z.array(user).default([]),
     proxy: proxyAuth.optional(),
+    /** viewer: anyone who can reach Ringside may read (a NOC screen); none: every read needs a signed-in user or a token. */
+    anonymous: z.enum(['viewer', 'none']).default('viewer'),
     /** A session ends after this long without a request... */
     sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(30),
     /** ...and this long after sign-in, whatever happens. */
@@ -133,7 +160,21 @@ const auth = z
       if (seen.has(u.name)) ctx.addIssue({ code: 'custom', message: `duplicate user "${u.name}"`, path: ['users', i, 'name'] });
       seen.add(u.name);
     });
+    if (a.proxy && a.proxy.operators.length && !a.proxy.userHeader) {
+      ctx.addIssue({ code: 'custom', message: 'operators need userHeader: the header that names the signed-in user', path: ['proxy', 'userHeader'] });
+    }
   });
+
+const httpSettings = z
+  .object({
+    /** Host names Ringside answers to besides IP addresses, localhost and this machine's name (e.g. ringside.example.com, *.example.com). */
+    allowedHosts: z.array(z.string().refine(isHostPattern, 'must be a host name, e.g. ringside.example.com or *.example.com')).default([]),
+    /** Live streams (SSE) open at once, in all... */
+    maxStreams: z.number().int().min(1).max(100_000).default(1000),
+    /** ...and from one client address. */
+    maxStreamsPerClient: z.number().int().min(1).max(10_000).default(32),
+  })
+  .strict();
 
 const backups = z
   .object({
@@ -183,6 +224,8 @@ export const configSchema = z
     readOnly: z.boolean().default(false),
     /** Operators and viewers. Without any operator Ringside is read-only. */
     auth: auth.optional(),
+    /** The HTTP edge: host names, stream limits. */
+    http: httpSettings.default({ allowedHosts: [], maxStreams: 1000, maxStreamsPerClient: 32 }),
     /** Ringside's own files (the audit log), relative to the config file. */
     dataDir: z.string().min(1).default('ringside-data'),
     backups: backups.optional(),
@@ -198,6 +241,12 @@ export const configSchema = z
         });
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.auth?.anonymous !== 'none') return;
+    // Nothing would be readable by anyone: refuse the file rather than serve a locked door.
+    if (c.readOnly) ctx.addIssue({ code: 'custom', path: ['auth', 'anonymous'], message: 'none needs a way to sign in, and readOnly: true has none (use a viewer token with readOnly: false and no operators instead)' });
+    else if (!c.auth.users.length && !c.auth.proxy?.userHeader) ctx.addIssue({ code: 'custom', path: ['auth', 'anonymous'], message: 'none needs someone who can sign in: users, or proxy.userHeader' });
+  });
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -45,7 +45,9 @@ export interface UserConfig {
 
 export interface AuthSettings {
   users: UserConfig[];
-  proxy?: { userHeader: string; operators: string[] };
+  proxy?: { trustedProxies: string[]; userHeader?: string; operators: string[] };
+  /** viewer: reading needs no sign-in; none: every read needs a user or a token. */
+  anonymous: 'viewer' | 'none';
   sessionIdleMs: number;
   sessionMaxMs: number;
   allowedOrigins: string[];
@@ -65,6 +67,12 @@ export interface OpsSettings {
 
 export type AlertOverrides = Partial<Record<AlertRuleName, { forMs?: number; disabled?: boolean }>>;
 
+export interface HttpSettings {
+  allowedHosts: string[];
+  maxStreams: number;
+  maxStreamsPerClient: number;
+}
+
 export interface RingsideConfig {
   /** Where the settings came from, for the UI and logs. */
   source: string;
@@ -77,6 +85,7 @@ export interface RingsideConfig {
   readOnly: boolean;
   /** Absent or without operators: Ringside is read-only. */
   auth?: AuthSettings;
+  http: HttpSettings;
   /** Ringside's own files (the audit log), absolute. */
   dataDir: string;
   auditFile: string;

@@ -1,27 +1,10 @@
 import 'server-only';
 import { requireOperator, type Principal } from '../auth/access';
-import { RingsideError } from '../errors';
 import type { ClusterMonitor } from '../monitor/cluster-monitor';
 import { getMonitor } from '../monitor/registry';
 import type { Operation } from '../ops/types';
+import { readJsonObject } from './body';
 import { handle, json, parseClusterName } from './respond';
-
-const MAX_BODY = 16 * 1024;
-
-/** A JSON object body of at most 16 KB; an empty body is `{}`. Bad input names what was wrong. */
-export async function readBody(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text();
-  if (text.length > MAX_BODY) throw new RingsideError('INVALID', `body: larger than ${MAX_BODY} bytes`, 'body');
-  if (!text.trim()) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new RingsideError('INVALID', 'body: not valid JSON', 'body');
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new RingsideError('INVALID', 'body: expected a JSON object', 'body');
-  return v as Record<string, unknown>;
-}
 
 type Params = Promise<Record<string, string | string[]>>;
 
@@ -39,7 +22,7 @@ export function action(
     const principal = await requireOperator(req, { action: what });
     const ps = await params;
     const monitor = getMonitor(parseClusterName(String(ps.name)));
-    const body = await readBody(req);
+    const body = await readJsonObject(req);
     const { operation } = await run(principal, monitor, body, ps);
     return json({ operation }, 202);
   });

@@ -1,5 +1,5 @@
 import 'server-only';
-import { RingsideError } from '../errors';
+import { quoteInput, RingsideError } from '../errors';
 import { HISTORY_RANGES, isHistoryRange, type HistoryRange } from '../history/ranges';
 import { SERIES_KEYS, type Aggregate, type SeriesKey } from '../history/series';
 
@@ -17,12 +17,12 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryParams {
   if (!metric) throw new RingsideError('INVALID', `metric: required; one or more of ${SERIES_KEYS.join(', ')} (comma-separated), or "all"`, 'metric');
   const keys = metric === 'all' ? [...SERIES_KEYS] : metric.split(',');
   const bad = keys.find((k) => !SERIES_KEYS.includes(k as SeriesKey));
-  if (bad !== undefined) throw new RingsideError('INVALID', `metric: "${bad.slice(0, 60)}" is not one of ${SERIES_KEYS.join(', ')}`, 'metric');
+  if (bad !== undefined) throw new RingsideError('INVALID', `metric: ${quoteInput(bad)} is not one of ${SERIES_KEYS.join(', ')}`, 'metric');
 
   const range = params.get('range') ?? '5m';
-  if (!isHistoryRange(range)) throw new RingsideError('INVALID', `range: "${range.slice(0, 20)}" is not one of ${Object.keys(HISTORY_RANGES).join(', ')}`, 'range');
+  if (!isHistoryRange(range)) throw new RingsideError('INVALID', `range: ${quoteInput(range, 20)} is not one of ${Object.keys(HISTORY_RANGES).join(', ')}`, 'range');
 
   const agg = params.get('agg');
-  if (agg !== null && !AGGREGATES.includes(agg as Aggregate)) throw new RingsideError('INVALID', `agg: "${agg.slice(0, 20)}" is not one of ${AGGREGATES.join(', ')}`, 'agg');
+  if (agg !== null && !AGGREGATES.includes(agg as Aggregate)) throw new RingsideError('INVALID', `agg: ${quoteInput(agg, 20)} is not one of ${AGGREGATES.join(', ')}`, 'agg');
   return { keys: [...new Set(keys)] as SeriesKey[], range, ...(agg ? { agg: agg as Aggregate } : {}) };
 }

@@ -1,7 +1,7 @@
 import 'server-only';
 import type { LogQuery } from '../logs/buffer';
 import type { LogCategory } from '../logs/types';
-import { RingsideError } from '../errors';
+import { quoteInput, RingsideError } from '../errors';
 
 const CATEGORIES: LogCategory[] = ['corruption', 'alarm', 'disk', 'leader-election', 'membership', 'other'];
 
@@ -9,12 +9,15 @@ const CATEGORIES: LogCategory[] = ['corruption', 'alarm', 'disk', 'leader-electi
 export function parseLogQuery(params: URLSearchParams): LogQuery {
   const q: LogQuery = {};
   const member = params.get('member');
-  if (member !== null) q.member = member;
+  if (member !== null) {
+    if (member.length > 256) throw new RingsideError('INVALID', 'member: at most 256 characters', 'member');
+    q.member = member;
+  }
   const category = params.get('category');
   if (category) {
     const list = category.split(',');
     const bad = list.find((c) => !CATEGORIES.includes(c as LogCategory));
-    if (bad) throw new RingsideError('INVALID', `category: "${bad}" is not one of ${CATEGORIES.join(', ')}`, 'category');
+    if (bad !== undefined) throw new RingsideError('INVALID', `category: ${quoteInput(bad, 30)} is not one of ${CATEGORIES.join(', ')}`, 'category');
     q.category = list as LogCategory[];
   }
   const text = params.get('text');
@@ -25,12 +28,12 @@ export function parseLogQuery(params: URLSearchParams): LogQuery {
   const limit = params.get('limit');
   if (limit !== null) {
     const n = Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 5000) throw new RingsideError('INVALID', `limit: "${limit}" must be a whole number from 1 to 5000`, 'limit');
+    if (!Number.isInteger(n) || n < 1 || n > 5000) throw new RingsideError('INVALID', `limit: ${quoteInput(limit, 20)} must be a whole number from 1 to 5000`, 'limit');
     q.limit = n;
   }
   const since = params.get('since');
   if (since !== null) {
-    if (Number.isNaN(Date.parse(since))) throw new RingsideError('INVALID', `since: "${since}" is not an ISO time`, 'since');
+    if (since.length > 64 || Number.isNaN(Date.parse(since))) throw new RingsideError('INVALID', `since: ${quoteInput(since, 40)} is not an ISO time`, 'since');
     q.since = since;
   }
   return q;

@@ -1,7 +1,7 @@
 import 'server-only';
 import { NextResponse } from 'next/server';
 import { clusterNamePattern } from '../config/schema';
-import { httpStatus, isRingsideError, RingsideError } from '../errors';
+import { httpStatus, isRingsideError, quoteInput, RingsideError } from '../errors';
 
 export function json(body: unknown, status = 200): NextResponse {
   return NextResponse.json(body, { status, headers: { 'Cache-Control': 'no-store' } });
@@ -10,7 +10,9 @@ export function json(body: unknown, status = 200): NextResponse {
 /** Maps errors to HTTP. Internal messages never leak: an unexpected error is logged and reported as INTERNAL. */
 export function errorResponse(e: unknown): NextResponse {
   if (isRingsideError(e)) {
-    return json({ error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } }, httpStatus[e.code]);
+    const res = json({ error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } }, httpStatus[e.code]);
+    if (e.retryAfterS !== undefined) res.headers.set('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterS))));
+    return res;
   }
   console.error('[ringside] unexpected error in route:', e);
   return json({ error: { code: 'INTERNAL', message: 'internal error; see the server log' } }, 500);
@@ -28,7 +30,7 @@ export async function handle(fn: () => Promise<Response> | Response): Promise<Re
 /** Validates a `{name}` path segment before anything is looked up. */
 export function parseClusterName(raw: string): string {
   if (!clusterNamePattern.test(raw)) {
-    throw new RingsideError('INVALID', `name: "${raw.slice(0, 80)}" is not a cluster name (lower-case letters, digits and "-")`, 'name');
+    throw new RingsideError('INVALID', `name: ${quoteInput(raw)} is not a cluster name (lower-case letters, digits and "-")`, 'name');
   }
   return raw;
 }

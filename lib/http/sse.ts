@@ -2,49 +2,79 @@ import 'server-only';
 import type { LogLine } from '../logs/types';
 import type { ClusterMonitor, MonitorMessage } from '../monitor/cluster-monitor';
 import { summarizeCluster } from '../ring/summary';
+import type { StreamLimiter } from './streams';
 
 const encoder = new TextEncoder();
 
 type Send = (event: string, data: unknown, id?: string) => void;
 
+/** What a stream may queue for a client that is not reading; past it the client is dropped. */
+export const STREAM_BUFFER_BYTES = 1 << 20;
+
+/** The process's stream slots and how a request names its client. */
+export interface StreamAdmission {
+  limiter: StreamLimiter;
+  clientOf(req: Request): string;
+}
+
 /**
  * A Server-Sent Events response. Headers leave with the first chunk, so a `retry:` line is sent
  * at once; a comment every 15 s keeps proxies from closing an idle stream. `start` subscribes
  * and returns its own cleanup, run when the browser goes away.
+ *
+ * Backpressure: Next stops pulling when the socket's buffers are full, so what a stalled client
+ * has not taken queues here. Past STREAM_BUFFER_BYTES the stream is ended, its slot freed: the
+ * client reconnects and resyncs from a fresh snapshot, and a client that never reads costs at
+ * most that much. The slot (admission) is taken before the response exists, so a refusal is a 429.
  */
-function eventStream(signal: AbortSignal, start: (send: Send) => () => void): Response {
+function eventStream(req: Request, admission: StreamAdmission, start: (send: Send) => () => void): Response {
+  const release = admission.limiter.acquire(admission.clientOf(req));
+  const signal = req.signal;
   let cleanup = () => {};
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (text: string) => {
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const write = (text: string) => {
+          if ((controller.desiredSize ?? 0) < -STREAM_BUFFER_BYTES) {
+            cleanup();
+            try {
+              controller.error(new Error('the client stopped reading'));
+            } catch {
+              // already closed
+            }
+            return;
+          }
+          try {
+            controller.enqueue(encoder.encode(text));
+          } catch {
+            cleanup();
+          }
+        };
+        write('retry: 2000\n\n');
+        const unsubscribe = start((event, data, id) => write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+        const keepalive = setInterval(() => write(': keepalive\n\n'), 15_000);
+        const onAbort = () => {
           cleanup();
-        }
-      };
-      write('retry: 2000\n\n');
-      const unsubscribe = start((event, data, id) => write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
-      const keepalive = setInterval(() => write(': keepalive\n\n'), 15_000);
-      const onAbort = () => {
+          try {
+            controller.close();
+          } catch {
+            // already closed
+          }
+        };
+        cleanup = () => {
+          unsubscribe();
+          clearInterval(keepalive);
+          signal.removeEventListener('abort', onAbort);
+          release();
+        };
+        signal.addEventListener('abort', onAbort);
+      },
+      cancel() {
         cleanup();
-        try {
-          controller.close();
-        } catch {
-          // already closed
-        }
-      };
-      cleanup = () => {
-        unsubscribe();
-        clearInterval(keepalive);
-        signal.removeEventListener('abort', onAbort);
-      };
-      signal.addEventListener('abort', onAbort);
+      },
     },
-    cancel() {
-      cleanup();
-    },
-  });
+    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+  );
   return new Response(stream, {
     headers: {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -60,8 +90,8 @@ function eventStream(signal: AbortSignal, start: (send: Send) => () => void): Re
  * check, `alerts` (the whole pending and firing list) whenever it changes, `operation` as a
  * guided operation moves from step to step.
  */
-export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Response {
-  return eventStream(signal, (send) => {
+export function ringStream(monitor: ClusterMonitor, req: Request, admission: StreamAdmission): Response {
+  return eventStream(req, admission, (send) => {
     if (monitor.ring) send('ring', monitor.ring);
     if (monitor.hashCheck) send('hashkv', monitor.hashCheck);
     send('alerts', monitor.alerts());
@@ -76,8 +106,8 @@ export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Respon
 }
 
 /** One cluster's log lines as they arrive (`log`), filtered like the logs query. */
-export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => boolean, signal: AbortSignal): Response {
-  return eventStream(signal, (send) =>
+export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => boolean, req: Request, admission: StreamAdmission): Response {
+  return eventStream(req, admission, (send) =>
     monitor.subscribe((msg) => {
       if (msg.type === 'log' && filter(msg.line)) send('log', msg.line);
     }),
@@ -89,8 +119,8 @@ export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => bo
  * at most twice a second and only after a poll, an alert or a HashKV check changed something.
  * A fleet whose pollers stall sends nothing, and the screen says DATA STALE.
  */
-export function fleetStream(monitors: ClusterMonitor[], signal: AbortSignal): Response {
-  return eventStream(signal, (send) => {
+export function fleetStream(monitors: ClusterMonitor[], req: Request, admission: StreamAdmission): Response {
+  return eventStream(req, admission, (send) => {
     const snapshot = () => ({ at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck)) });
     send('fleet', snapshot());
     let dirty = false;

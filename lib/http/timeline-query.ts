@@ -1,4 +1,4 @@
-import { RingsideError } from '../errors';
+import { quoteInput, RingsideError } from '../errors';
 import type { TimelineKind, TimelineQuery } from '../timeline/types';
 
 const KINDS: TimelineKind[] = [
@@ -7,9 +7,16 @@ const KINDS: TimelineKind[] = [
 ];
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** The latest instant a JavaScript Date can hold (±100,000,000 days from 1970). */
+const MAX_TIME = 8.64e15;
+/** The longest `last` window: the store keeps 14 days, a year leaves room for a longer retention. */
+const MAX_LAST_MS = 366 * 86_400_000;
+
 function time(raw: string, field: string): number {
-  const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(n)) throw new RingsideError('INVALID', `${field}: "${raw.slice(0, 40)}" is not a time; expected ISO 8601 (2026-11-23T03:00:00Z) or epoch milliseconds`, field);
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(n) || n < 0 || n > MAX_TIME) {
+    throw new RingsideError('INVALID', `${field}: ${quoteInput(raw, 40)} is not a time; expected ISO 8601 (2026-11-23T03:00:00Z) or epoch milliseconds`, field);
+  }
   return n;
 }
 
@@ -25,17 +32,19 @@ export function parseTimelineQuery(params: URLSearchParams, now = Date.now()): T
   let to = params.get('to') ? time(params.get('to')!, 'to') : now;
   if (last) {
     if (params.get('from')) throw new RingsideError('INVALID', 'last: give either last or from, not both', 'last');
-    const m = /^(\d+)([smhd])$/.exec(last);
-    if (!m) throw new RingsideError('INVALID', `last: "${last.slice(0, 20)}" is not a duration; expected e.g. 15m, 2h, 7d`, 'last');
+    const m = /^(\d{1,9})([smhd])$/.exec(last);
+    if (!m) throw new RingsideError('INVALID', `last: ${quoteInput(last, 20)} is not a duration; expected e.g. 15m, 2h, 7d`, 'last');
+    const span = Number(m[1]) * UNITS[m[2]];
+    if (span > MAX_LAST_MS) throw new RingsideError('INVALID', 'last: at most 366d', 'last');
     to = now;
-    from = now - Number(m[1]) * UNITS[m[2]];
+    from = now - span;
   } else {
     from = params.get('from') ? time(params.get('from')!, 'from') : now - 3_600_000;
   }
   if (from > to) throw new RingsideError('INVALID', 'from: must not be after to', 'from');
   const kinds = list(params.get('kind'));
   for (const k of kinds ?? []) {
-    if (!KINDS.includes(k as TimelineKind)) throw new RingsideError('INVALID', `kind: "${k.slice(0, 30)}" is not a timeline kind; the kinds are ${KINDS.join(', ')}`, 'kind');
+    if (!KINDS.includes(k as TimelineKind)) throw new RingsideError('INVALID', `kind: ${quoteInput(k, 30)} is not a timeline kind; the kinds are ${KINDS.join(', ')}`, 'kind');
   }
   const rawLimit = params.get('limit');
   const limit = rawLimit === null ? 1000 : Number(rawLimit);

@@ -1,4 +1,8 @@
 import 'server-only';
+import os from 'node:os';
+import { getAccess } from '../auth/access';
+import { installEdge } from '../http/edge';
+import { HostPolicy } from '../http/hosts';
 import { getTimeline } from '../timeline/service';
 import { getPrometheusRegistry, getRegistry } from './registry';
 
@@ -12,6 +16,15 @@ export function boot(): void {
     console.error(`\n${config.message}\n`);
     process.exit(1);
   }
+  const settings = config.kind === 'ok' ? config.config : undefined;
+  const access = getAccess();
+  installEdge({
+    trusted: access.trustedProxies,
+    hosts: new HostPolicy(settings?.http.allowedHosts ?? [], os.hostname()),
+    proxyUserHeader: settings?.auth?.proxy?.userHeader?.toLowerCase(),
+    dev: process.env.NODE_ENV !== 'production',
+    ...(access.anonymousReads ? {} : { signedIn: (get: (name: string) => string | null) => access.mayRead({ headers: { get } }) }),
+  });
   if (config.kind === 'none') {
     console.log('[ringside] no configuration: set RINGSIDE_CONFIG or create ./ringside.yaml (the UI explains how)');
   } else {

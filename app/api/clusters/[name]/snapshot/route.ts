@@ -1,28 +1,25 @@
 import { requireOperator } from '@/lib/auth/access';
-import { RingsideError } from '@/lib/errors';
-import { readBody } from '@/lib/http/action';
+import { readForm, readJsonObject } from '@/lib/http/body';
 import { handle, parseClusterName } from '@/lib/http/respond';
 import { getMonitor } from '@/lib/monitor/registry';
 import { downloadSnapshot } from '@/lib/ops/snapshots';
 
 /**
  * A snapshot as a download, streamed from a healthy follower (or `member`). Takes a native form
- * POST (fields `csrf`, `member`) so the browser saves it to disk as it arrives, or JSON.
+ * POST (fields `csrf`, `member`) so the browser saves it to disk as it arrives, or JSON. Nobody
+ * gets a byte of their body read before they are known to be an operator.
  */
 export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/snapshot'>) {
   return handle(async () => {
     const form = (req.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded');
-    let fields: Record<string, unknown>;
-    if (form) {
-      const text = await req.text();
-      if (text.length > 4096) throw new RingsideError('INVALID', 'body: too large', 'body');
-      fields = Object.fromEntries(new URLSearchParams(text));
-    } else {
-      fields = await readBody(req);
-    }
-    const principal = await requireOperator(req, { csrf: typeof fields.csrf === 'string' ? fields.csrf : undefined, action: 'take snapshots' });
+    let fields: Record<string, unknown> | undefined;
+    const readFields = async () => (fields ??= form ? await readForm(req) : await readJsonObject(req));
+    const principal = await requireOperator(req, {
+      csrfFromBody: form ? async () => ((await readFields()).csrf as string | undefined) : undefined,
+      action: 'take snapshots',
+    });
     const monitor = getMonitor(parseClusterName((await ctx.params).name));
-    return downloadSnapshot(principal, monitor, { member: fields.member }, req.signal);
+    return downloadSnapshot(principal, monitor, { member: (await readFields()).member }, req.signal);
   });
 }
 
