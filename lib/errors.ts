@@ -26,7 +26,16 @@ export const httpStatus: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/**
+ * Marks Ringside errors across module graphs: Next loads instrumentation and each route as
+ * separate graphs, each with its own copy of this class, so `instanceof` alone misses an error
+ * thrown by an object the instrumentation graph built.
+ */
+const BRAND = Symbol.for('ringside.error');
+
 export class RingsideError extends Error {
+  readonly [BRAND] = true;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -41,7 +50,7 @@ export class RingsideError extends Error {
 }
 
 export function isRingsideError(e: unknown): e is RingsideError {
-  return e instanceof RingsideError;
+  return e instanceof RingsideError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true);
 }
 
 /**

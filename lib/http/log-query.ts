@@ -2,6 +2,7 @@ import 'server-only';
 import type { LogQuery } from '../logs/buffer';
 import type { LogCategory } from '../logs/types';
 import { quoteInput, RingsideError } from '../errors';
+import { ISO_TIME } from './timeline-query';
 
 const CATEGORIES: LogCategory[] = ['corruption', 'alarm', 'disk', 'leader-election', 'membership', 'other'];
 
@@ -33,7 +34,7 @@ export function parseLogQuery(params: URLSearchParams): LogQuery {
   }
   const since = params.get('since');
   if (since !== null) {
-    if (since.length > 64 || Number.isNaN(Date.parse(since))) throw new RingsideError('INVALID', `since: ${quoteInput(since, 40)} is not an ISO time`, 'since');
+    if (!ISO_TIME.test(since) || Number.isNaN(Date.parse(since))) throw new RingsideError('INVALID', `since: ${quoteInput(since, 40)} is not an ISO time`, 'since');
     q.since = since;
   }
   return q;

@@ -12,8 +12,11 @@ const MAX_TIME = 8.64e15;
 /** The longest `last` window: the store keeps 14 days, a year leaves room for a longer retention. */
 const MAX_LAST_MS = 366 * 86_400_000;
 
+/** ISO 8601 as a person or a permalink writes it; V8's Date.parse alone reads "-5" as May 2001. */
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 function time(raw: string, field: string): number {
-  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Date.parse(raw);
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
   if (!Number.isFinite(n) || n < 0 || n > MAX_TIME) {
     throw new RingsideError('INVALID', `${field}: ${quoteInput(raw, 40)} is not a time; expected ISO 8601 (2026-11-23T03:00:00Z) or epoch milliseconds`, field);
   }

@@ -2,7 +2,7 @@ import 'server-only';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { RingsideError, type ErrorCode } from '../errors';
+import { isRingsideError, RingsideError, type ErrorCode } from '../errors';
 
 /**
  * Plain GETs to the Kubernetes API with a KubeConfig's credentials applied by
@@ -124,7 +124,7 @@ function statusMessage(body: string): string {
 
 /** A failure below HTTP (refused, DNS, TLS, timeout) as a RingsideError. */
 export function networkError(e: unknown, server: string): RingsideError {
-  if (e instanceof RingsideError) return e;
+  if (isRingsideError(e)) return e;
   const msg = messageOf(e);
   if (/no answer within/.test(msg)) return new RingsideError('TIMEOUT', `Kubernetes API ${server}: ${msg}`);
   if (/certificate|self[- ]signed|SSL|TLS|handshake/i.test(msg)) return new RingsideError('UNAVAILABLE', `Kubernetes API ${server}: TLS failure: ${msg}`);

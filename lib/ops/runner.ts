@@ -2,7 +2,7 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit/log';
 import type { AuditEntry } from '../audit/types';
-import { RingsideError } from '../errors';
+import { isRingsideError, RingsideError } from '../errors';
 import type { Principal } from './principal';
 import type { OpAction, OpStep, Operation } from './types';
 
@@ -143,8 +143,8 @@ export class OperationRunner {
       op.state = 'succeeded';
     } catch (e) {
       op.state = 'failed';
-      op.error = e instanceof RingsideError ? e.message : safeMessage(e);
-      if (!(e instanceof RingsideError)) console.error(`[ringside] ${op.action} on ${op.cluster} failed:`, safeMessage(e));
+      op.error = isRingsideError(e) ? e.message : safeMessage(e);
+      if (!isRingsideError(e)) console.error(`[ringside] ${op.action} on ${op.cluster} failed:`, safeMessage(e));
     }
     op.endedAt = new Date().toISOString();
     const durationMs = Math.round(performance.now() - started);

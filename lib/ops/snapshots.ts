@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MemberClient } from '../etcd/client';
 import { hexIdPattern } from '../etcd/ids';
-import { RingsideError } from '../errors';
+import { isRingsideError, RingsideError } from '../errors';
 import { formatBytes } from '../format';
 import type { ClusterMonitor } from '../monitor/cluster-monitor';
 import type { MemberState, RingState } from '../ring/types';
@@ -76,7 +76,7 @@ async function openSnapshot(monitor: ClusterMonitor, member: MemberState) {
     return { status, size, readable, close };
   } catch (e) {
     client.close();
-    throw e instanceof RingsideError ? e : new RingsideError('UNAVAILABLE', `snapshot from ${member.name} failed: ${safeMessage(e)}`);
+    throw isRingsideError(e) ? e : new RingsideError('UNAVAILABLE', `snapshot from ${member.name} failed: ${safeMessage(e)}`);
   }
 }
 
