@@ -2,6 +2,7 @@
 
 import { useQueryClient } from '@tanstack/react-query';
 import { Eye, Lock, LogIn, LogOut, ShieldCheck } from 'lucide-react';
+import { usePathname } from 'next/navigation';
 import { useState } from 'react';
 import { accessQuery } from '@/lib/query/keys';
 import { SignInForm } from '../auth/sign-in-form';
@@ -13,9 +14,11 @@ export function SessionBar() {
   const { access, csrf } = useAccess();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  // The sign-in page is the form itself; a second one in the header would only confuse.
+  const onSignInPage = usePathname() === '/signin';
   const refresh = () => queryClient.invalidateQueries({ queryKey: accessQuery().queryKey });
 
-  if (!access) return null;
+  if (!access || (onSignInPage && !access.user)) return null;
   if (access.mode === 'read-only' || (access.mode === 'no-operators' && !access.methods.length)) {
     return (
       <span className="inline-flex items-center gap-1.5 rounded border border-line px-2 py-0.5 text-xs font-medium text-muted" title={access.mode === 'read-only' ? 'readOnly: true in the config' : 'no operators are configured'}>
