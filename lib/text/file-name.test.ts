@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { hostileString } from './arbitrary';
+import { hostileString } from './testing';
 import { fileLabel, unicodeFileLabel } from './file-name';
 
 describe('file labels', () => {

@@ -31,8 +31,10 @@ describe('header values from data', () => {
   test('percentEncode keeps only RFC 5987 attr-chars, and survives a lone surrogate', () => {
     expect(percentEncode("a'b(c)*d ✓")).toBe('a%27b%28c%29%2Ad%20%E2%9C%93');
     expect(percentEncode('\ud800x')).toBe('%EF%BF%BDx');
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
         expect(percentEncode(s)).toMatch(/^(?:[A-Za-z0-9!#$&+\-.^_`|~]|%[0-9A-F]{2})*$/);
-      }),);
+      }),
+    );
   });
 });

@@ -1,16 +1,7 @@
-import { Parser, type Node } from 'commonmark';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { hostileString } from './arbitrary';
 import { markdownCode, markdownText, oneLine } from './markdown';
-
-/** Every node of a CommonMark document, as the reference parser reads it. */
-function nodes(md: string): Node[] {
-  const all: Node[] = [];
-  const walker = new Parser().parse(md).walker();
-  for (let e = walker.next(); e; e = walker.next()) if (e.entering) all.push(e.node);
-  return all;
-}
+import { hostileString, markdownNodes as nodes } from './testing';
 const kinds = (md: string) => nodes(md).map((n) => n.type);
 const text = (md: string) => nodes(md).filter((n) => n.type === 'text').map((n) => n.literal).join('');
 

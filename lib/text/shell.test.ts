@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { hostileString } from './arbitrary';
+import { hostileString } from './testing';
 import { shellQuote } from './shell';
 
 /** Runs each script's words through a real shell, which prints every argument followed by a NUL. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { hostileString } from './arbitrary';
+import { hostileString } from './testing';
 import { yamlScalar } from './yaml';
 
 /** What a YAML 1.1 parser (etcd's go-yaml) and a YAML 1.2 one read back from `key: <scalar>`. */
