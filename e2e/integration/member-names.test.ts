@@ -11,6 +11,7 @@ import { hashToken } from '@/lib/auth/password';
 import type { AuditEntry } from '@/lib/audit/types';
 import type { ReplacementView, StoredSnapshot } from '@/lib/ops/types';
 import type { RingState } from '@/lib/ring/types';
+import { yamlScalar } from '@/lib/text/yaml';
 import { stopChild } from '../support/child';
 import { freePortBlock, releasePorts } from '../harness/ports';
 import { EtcdRing } from '../harness/ring';
@@ -39,13 +40,32 @@ function etcdctlJson(args: string[], endpoint?: string): Record<string, unknown>
   return JSON.parse(out.replace(/("ID"|"member_id"|"cluster_id"):(\d+)/g, '$1:"$2"'));
 }
 
+/** etcd run directly (not by the harness), output to `log`; tracked so afterAll stops it by PID. */
+const spawned: ChildProcess[] = [];
+function startEtcd(args: string[], log: string): ChildProcess {
+  const fd = openSync(log, 'a');
+  const child = spawn(ETCD, args, { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  spawned.push(child);
+  return child;
+}
+
+/** Runs `fn`; if it throws, the error carries the tail of `log`. */
+async function withLog(log: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    const tail = existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n') : '(no log)';
+    throw new Error(`${(e as Error).message}\n--- ${log} ---\n${tail}`);
+  }
+}
+
 describe('members started with hostile names', () => {
   let ring: EtcdRing;
   let server: RingsideServer;
   let op: OpsClient;
   let dir: string;
   let backups: string;
-  const spawned: ChildProcess[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-names-'));
@@ -60,11 +80,11 @@ describe('members started with hostile names', () => {
       extraYaml: ['auth:', '  users:', `    - { name: alice, role: operator, tokenHash: "${hashToken(OPERATOR)}" }`, 'backups:', `  dir: ${backups}`, '  keep: 1'].join('\n'),
     });
     op = new OpsClient(server.url, OPERATOR);
+    expect((await ring.etcdctl(['put', 'written-before', 'by the test'])).code).toBe(0);
     await ring.waitFor(async () => (await ringState()).members.filter((m) => m.reachable).length === 3, { what: 'Ringside to see 3 members' });
   });
   afterAll(async () => {
     await Promise.all(spawned.map((c) => stopChild(c)));
-    if (server) writeFileSync("/tmp/names-server.log", server.log); // DEBUG
     await server?.stop();
     await ring?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -136,46 +156,6 @@ describe('members started with hostile names', () => {
     }, { what: 'the download in the audit log' });
   });
 
-  test('the restore commands run through bash: nothing runs, each restores, and the names come back exactly', async () => {
-    const [snap] = await stored();
-    const names = [TRAVERSAL, CHECK, INJECTION];
-    expect(snap.restore.commands.map((c) => c.member).sort()).toEqual([...names].sort());
-    const work = mkdtempSync(path.join(dir, 'restore-'));
-    const restored = path.join(work, 'restored');
-    mkdirSync(restored);
-    for (const c of snap.restore.commands) {
-      // Data dirs moved into the test's directory, as an operator moves /var/lib/ aside.
-      const command = c.command.replace(/--data-dir=(['"]?)\/var\/lib\//, `--data-dir=$1${restored}/`);
-      const r = spawnSync('bash', ['-c', command], { cwd: work, encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
-      expect(r.status, `${command}\n${r.stderr}`).toBe(0);
-    }
-    expect(readdirSync(work).sort()).toEqual(['restored']);
-    expect(readdirSync(restored)).toHaveLength(3);
-    for (const d of readdirSync(restored)) expect(d).toMatch(/^etcd-restored-[A-Za-z0-9_-][A-Za-z0-9._-]*$/);
-
-    // Start one restored member (fresh listen ports) and ask it who the members are.
-    const injected = snap.restore.commands.find((c) => c.member === INJECTION)!.command;
-    const dataDir = path.join(restored, /--data-dir='?\/var\/lib\/([^'\s]+)/.exec(injected)![1]);
-    const ports = await freePortBlock(2);
-    const client = `http://127.0.0.1:${ports[0]}`;
-    const log = openSync(path.join(work, 'etcd.log'), 'a');
-    const child = spawn(ETCD, [`--name=${INJECTION}`, `--data-dir=${dataDir}`, `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`, `--listen-peer-urls=http://127.0.0.1:${ports[1]}`], { stdio: ['ignore', log, log] });
-    closeSync(log);
-    spawned.push(child);
-    try {
-      let members: { name: string }[] = [];
-      await ring.waitFor(() => {
-        members = etcdctlJson(['member', 'list'], client).members as { name: string }[];
-        return members.length === 3;
-      }, { what: 'the restored member to answer' });
-      expect(members.map((x) => x.name).sort()).toEqual([...names].sort());
-    } finally {
-      await stopChild(child);
-      releasePorts(ports);
-    }
-    expect(filesUnder(work).filter((f) => /pwned/.test(f))).toEqual([]);
-  });
-
   test('the start instructions for a learner with quotes and backticks in its name: flags, environment and YAML give the name exactly', async () => {
     await ring.addMember({ learner: true, name: LEARNER });
     let view!: ReplacementView;
@@ -205,24 +185,66 @@ describe('members started with hostile names', () => {
     }
     expect(readdirSync(work)).toEqual([]);
 
-    // etcd itself (go-yaml, YAML 1.1) reads the config file: the learner, restarted from it on an
-    // empty data dir, publishes the same name.
+    // etcd itself (go-yaml, YAML 1.1) reads the config file: the learner, restarted from it (on
+    // its own data dir: a member that ran once cannot rejoin on an empty one), publishes the name.
     await ring.kill(LEARNER);
     const config = path.join(work, 'etcd-config.yml');
-    writeFileSync(config, ins.configYaml.replace(/^data-dir: .*$/m, `data-dir: ${path.join(work, 'data')}`));
+    writeFileSync(config, ins.configYaml.replace(/^data-dir: .*$/m, `data-dir: ${yamlScalar(ring.member(LEARNER).dataDir)}`));
     const log = path.join(work, 'etcd.log');
-    const fd = openSync(log, 'a');
-    const child = spawn(ETCD, [`--config-file=${config}`], { stdio: ['ignore', fd, fd], cwd: work });
-    closeSync(fd);
-    spawned.push(child);
+    const child = startEtcd([`--config-file=${config}`], log);
     try {
-      const learnerId = view.learner!.id;
       // capnslog: "etcdserver: published {Name:... ClientURLs:[...]} to cluster ...", the name etcd read from the file.
-      await ring.waitFor(() => readFileSync(log, 'utf8').includes(`published {Name:${LEARNER} ClientURLs:`), { what: 'the learner to publish its name', timeoutMs: 30_000 });
-      await ring.waitFor(async () => (await ringState()).members.some((m) => m.id === learnerId && m.reachable && m.name === LEARNER), { what: 'the learner to answer again' });
+      await withLog(log, () => ring.waitFor(() => readFileSync(log, 'utf8').includes(`published {Name:${LEARNER} ClientURLs:`), { what: 'the learner to publish its name' }));
+      await ring.waitFor(async () => (await ringState()).members.some((m) => m.id === view.learner!.id && m.reachable && m.name === LEARNER), { what: 'the learner to answer again' });
     } finally {
       await stopChild(child);
     }
-    expect(filesUnder(work).filter((f) => /pwned/.test(f))).toEqual([]);
+    expect(filesUnder(work).filter((f) => path.basename(f).startsWith('pwned'))).toEqual([]);
+  });
+  test('the restore commands run through bash: nothing runs, each restores, and the restored ring knows every name exactly', async () => {
+    const [snap] = await stored();
+    const names = [TRAVERSAL, CHECK, INJECTION];
+    expect(snap.restore.commands.map((c) => c.member).sort()).toEqual([...names].sort());
+    const work = mkdtempSync(path.join(dir, 'restore-'));
+    const restored = path.join(work, 'restored');
+    mkdirSync(restored);
+    // etcdctl as pasted, wrapped to also print the arguments the shell gave it.
+    const members: { name: string; dataDir: string; peerURL: string }[] = [];
+    for (const c of snap.restore.commands) {
+      // Data dirs moved into the test's directory, as an operator moves /var/lib/ aside.
+      const command = c.command.replace(/--data-dir=(['"]?)\/var\/lib\//, `--data-dir=$1${restored}/`);
+      const r = spawnSync('bash', ['-c', `etcdctl() { printf '%s\\0' "$@"; command etcdctl "$@" >&2; }\n${command}`], { cwd: work, encoding: 'utf8' });
+      expect(r.status, `${command}\n${r.stderr}`).toBe(0);
+      const args = r.stdout.split('\0').slice(0, -1);
+      const flag = (k: string) => args.find((a) => a.startsWith(`--${k}=`))!.slice(k.length + 3);
+      expect(flag('name')).toBe(c.member);
+      members.push({ name: flag('name'), dataDir: flag('data-dir'), peerURL: flag('initial-advertise-peer-urls') });
+    }
+    expect(readdirSync(work).sort()).toEqual(['restored']);
+    expect(readdirSync(restored)).toHaveLength(3);
+    for (const d of readdirSync(restored)) expect(d).toMatch(/^etcd-restored-[A-Za-z0-9_-][A-Za-z0-9._-]*$/);
+
+    // The disaster itself: the old ring goes, the restored members start on its peer URLs.
+    for (const m of ring.members) await ring.kill(m.name);
+    const ports = await freePortBlock(members.length);
+    const clients = ports.map((p) => `http://127.0.0.1:${p}`);
+    const children = members.map((m, i) =>
+      startEtcd([`--name=${m.name}`, `--data-dir=${m.dataDir}`, `--listen-peer-urls=${m.peerURL}`, `--initial-advertise-peer-urls=${m.peerURL}`, `--listen-client-urls=${clients[i]}`, `--advertise-client-urls=${clients[i]}`], path.join(work, `etcd-${i}.log`)),
+    );
+    try {
+      let list: { name: string }[] = [];
+      await withLog(path.join(work, 'etcd-0.log'), () =>
+        ring.waitFor(() => {
+          list = etcdctlJson(['member', 'list', '--command-timeout=2s'], clients[0]).members as { name: string }[];
+          return list.length === 3 && list.every((x) => x.name);
+        }, { what: 'the restored ring to answer', timeoutMs: 30_000 }),
+      );
+      expect(list.map((x) => x.name).sort()).toEqual([...names].sort());
+      expect(execFileSync(ETCDCTL, [`--endpoints=${clients[1]}`, 'get', 'written-before', '--print-value-only'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } }).trim()).toBe('by the test');
+    } finally {
+      await Promise.all(children.map((c) => stopChild(c)));
+      releasePorts(ports);
+    }
+    expect(filesUnder(work).filter((f) => path.basename(f).startsWith('pwned'))).toEqual([]);
   });
 });
