@@ -134,7 +134,7 @@ test('a snapshot downloaded through the UI passes etcdctl snapshot status and re
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Download snapshot' }).click();
   const download = await downloading;
-  expect(download.suggestedFilename()).toMatch(/^demo-m\d-rev\d+-\d{8}T\d{6}Z\.db$/);
+  expect(download.suggestedFilename()).toMatch(/^demo-m\d-[0-9a-f]{1,16}-rev\d+-\d{8}T\d{6}Z\.db$/);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-dl-'));
   try {
     const file = path.join(dir, download.suggestedFilename());

@@ -3,7 +3,9 @@
 //
 // Every member listens on 127.0.0.1 only, on ports probed free below the
 // ephemeral range. Each member logs zap JSON to <dir>/etcd.log (stderr, which
-// still carries panics and /health warnings, to <dir>/etcd.log.stderr).
+// still carries panics and /health warnings, to <dir>/etcd.log.stderr), where
+// <dir> is member-<n> under the ring's directory: names are any string etcd
+// takes (`../x`, `m3✓`, `$(...)`), so no path is ever built from one.
 // Children are tracked and SIGKILLed when this process exits, so a crashed test
 // run leaves no etcd behind. Processes are only ever signalled by their own PID.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -28,6 +30,8 @@ const START_ATTEMPTS = 3; // port blocks tried when a member fails to bind
 
 export interface RingOptions {
   size?: number;
+  /** The members' --name, one per member (the size follows); default <name>1..<name>N. */
+  names?: string[];
   tls?: boolean;
   extraFlags?: string[];
   corruptionChecks?: boolean;
@@ -173,6 +177,7 @@ export class EtcdRing {
   private readonly token = `ringside-${randomBytes(6).toString('hex')}`;
   private clientHost = '127.0.0.1';
   private closed = false;
+  private dirs = 0;
 
   private constructor(baseDir: string, opts: RingOptions, ownsBaseDir: boolean) {
     this.baseDir = baseDir;
@@ -186,7 +191,7 @@ export class EtcdRing {
 
   /** Starts the ring; resolves once every member's /health says true. */
   static async start(opts: RingOptions = {}): Promise<EtcdRing> {
-    const size = opts.size ?? 3;
+    const size = opts.names?.length ?? opts.size ?? 3;
     if (!Number.isInteger(size) || size < 1) throw new Error(`EtcdRing: bad size ${size}`);
     installExitHandlers();
     // Only a directory we created is removed wholesale on close.
@@ -204,7 +209,8 @@ export class EtcdRing {
       for (let attempt = 1; ; attempt++) {
         const ports = await freePortBlock(3 * size);
         const prefix = opts.name ?? 'm';
-        ring.recs = Array.from({ length: size }, (_, i) => ring.makeMember(`${prefix}${i + 1}`, ports.slice(3 * i, 3 * i + 3)));
+        const names = opts.names ?? Array.from({ length: size }, (_, i) => `${prefix}${i + 1}`);
+        ring.recs = names.map((name, i) => ring.makeMember(name, ports.slice(3 * i, 3 * i + 3)));
         const cluster = ring.recs.map((m) => `${m.name}=${m.peerURL}`).join(',');
         for (const m of ring.recs) m.initialCluster = cluster;
         try {
@@ -463,7 +469,7 @@ export class EtcdRing {
 
   private makeMember(name: string, [client, peer, metrics]: number[]): Member {
     const scheme = this.tls ? 'https' : 'http';
-    const dir = path.join(this.baseDir, name);
+    const dir = path.join(this.baseDir, `member-${++this.dirs}`);
     return {
       name,
       clientURL: `${scheme}://${this.clientHost}:${client}`,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { yamlScalar } from '@/lib/text/yaml';
 import { freePortBlock } from '../harness/ports';
 import { stopChild } from './child';
 
@@ -60,10 +61,10 @@ export function configYaml(opts: ServerOptions): string {
     if (c.metrics) {
       lines.push('    metrics:');
       if (c.metrics.enabled !== undefined) lines.push(`      enabled: ${c.metrics.enabled}`);
-      if (c.metrics.urls) lines.push('      urls:', ...Object.entries(c.metrics.urls).map(([m, u]) => `        ${m}: ${u}`));
+      if (c.metrics.urls) lines.push('      urls:', ...Object.entries(c.metrics.urls).map(([m, u]) => `        ${yamlScalar(m)}: ${u}`));
     }
     if (c.logFiles?.length) {
-      lines.push('    logs:', '      files:', ...c.logFiles.flatMap((f) => [`        - path: ${f.path}`, `          member: ${f.member}`]));
+      lines.push('    logs:', '      files:', ...c.logFiles.flatMap((f) => [`        - path: ${f.path}`, `          member: ${yamlScalar(f.member)}`]));
     }
   }
   return `${lines.join('\n')}\n`;

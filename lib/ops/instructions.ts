@@ -1,4 +1,7 @@
 import type { RingState } from '../ring/types';
+import { fileLabel } from '../text/file-name';
+import { shellQuote } from '../text/shell';
+import { yamlScalar } from '../text/yaml';
 import type { RestorePlan, StartInstructions } from './types';
 
 /** Names etcd knows members by in --initial-cluster; an unstarted member has none yet. */
@@ -24,6 +27,7 @@ export function suggestClientURL(peerURL: string, replacedClientURL?: string): s
  * Exactly how to start a member that was just added: etcd flags, the same as ETCD_* variables,
  * and an etcd config file. `initial-cluster-state: existing` and an empty data dir are what make
  * it join instead of founding a new cluster; TLS paths are placeholders for the operator's files.
+ * Names and URLs come from etcd, so every value is quoted for sh (flags, variables) or YAML.
  */
 export function startInstructions(
   ring: RingState,
@@ -58,12 +62,11 @@ export function startInstructions(
       ]
     : [];
   const all = [...base, ...tlsFlags];
-  const flags = ['etcd \\', ...all.map(([k, v], i) => `  --${k}=${v}${i < all.length - 1 ? ' \\' : ''}`)].join('\n');
-  const env = all.map(([k, v]) => `ETCD_${k.toUpperCase().replace(/-/g, '_')}=${v}`).join('\n');
-  const yamlValue = (v: string) => (v === 'true' ? 'true' : /^[\w./:=,-]+$/.test(v) ? v : `'${v}'`);
+  const flags = ['etcd \\', ...all.map(([k, v], i) => `  --${k}=${shellQuote(v)}${i < all.length - 1 ? ' \\' : ''}`)].join('\n');
+  const env = all.map(([k, v]) => `ETCD_${k.toUpperCase().replace(/-/g, '_')}=${shellQuote(v)}`).join('\n');
   const configYaml = [
     '# etcd --config-file=etcd-config.yml',
-    ...base.map(([k, v]) => `${k}: ${yamlValue(v)}`),
+    ...base.map(([k, v]) => `${k}: ${yamlScalar(v)}`),
     ...(tls
       ? [
           'client-transport-security:',
@@ -91,8 +94,18 @@ export function etcdServersFlag(ring: RingState): string {
 }
 
 /**
+ * A new data dir for a restored member. Not from the raw name (`../x` is a valid one): a name
+ * that is already a plain label is kept, any other is labelled and made unique by its member ID.
+ */
+function restoredDataDir(m: { id: string; name: string }): string {
+  const label = fileLabel(m.name);
+  return `/var/lib/etcd-restored-${label === m.name ? label : `${label}-${m.id}`}`;
+}
+
+/**
  * A disaster restore from one snapshot: every member restores the same file into a new data dir
  * with its own name and peer URL, then all start as a new cluster. Uses etcd 3.4's etcdctl.
+ * Every value is quoted for sh: names, URLs and paths are data.
  */
 export function restorePlan(
   ring: RingState | null,
@@ -106,7 +119,7 @@ export function restorePlan(
   const token = `${cluster}-restore-${takenAt.slice(0, 19).replace(/[-:T]/g, '')}`;
   const source = encrypted ? file.replace(/\.enc$/, '') : file;
   const steps = [
-    ...(encrypted ? [`Decrypt first: RINGSIDE_BACKUP_KEY=... npx tsx scripts/decrypt-snapshot.ts ${file} ${source}`] : []),
+    ...(encrypted ? [`Decrypt first: RINGSIDE_BACKUP_KEY=... npx tsx scripts/decrypt-snapshot.ts ${shellQuote(file)} ${shellQuote(source)}`] : []),
     'Stop etcd on every member (and the API servers that use it).',
     "Move each member's old data dir aside; never restore over it.",
     'On each member\'s host, run its command below (the same snapshot file on every host).',
@@ -116,12 +129,12 @@ export function restorePlan(
   const commands = members.map((m) => ({
     member: m.name,
     command: [
-      `ETCDCTL_API=3 etcdctl snapshot restore ${source} \\`,
-      `  --name=${m.name} \\`,
-      `  --initial-cluster=${initialCluster} \\`,
-      `  --initial-cluster-token=${token} \\`,
-      `  --initial-advertise-peer-urls=${m.peerURLs.join(',')} \\`,
-      `  --data-dir=/var/lib/etcd-restored-${m.name}`,
+      `ETCDCTL_API=3 etcdctl snapshot restore ${shellQuote(source)} \\`,
+      `  --name=${shellQuote(m.name)} \\`,
+      `  --initial-cluster=${shellQuote(initialCluster)} \\`,
+      `  --initial-cluster-token=${shellQuote(token)} \\`,
+      `  --initial-advertise-peer-urls=${shellQuote(m.peerURLs.join(','))} \\`,
+      `  --data-dir=${shellQuote(restoredDataDir(m))}`,
     ].join('\n'),
   }));
   return { steps, commands };

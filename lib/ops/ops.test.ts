@@ -138,6 +138,37 @@ describe('start instructions', () => {
     expect(plan.commands[1].command).toContain('--name=m2');
     expect(plan.commands[1].command).toContain('--initial-advertise-peer-urls=http://127.0.0.1:2280');
     expect(plan.steps[0]).toMatch(/decrypt-snapshot/);
+    expect(plan.commands[1].command).toContain('--data-dir=/var/lib/etcd-restored-m2');
+  });
+
+  // Issue 11: what a member calls itself reaches a root shell and etcd's config file as data.
+  const hostile = ring(undefined, [listEntry('m1', { name: '../../../../etc/cron.d/x' }), listEntry('m2', { name: "it's `id`" }), listEntry('m3', { name: 'm3$(touch${IFS}pwned)' })]);
+
+  test('start instructions quote hostile names for sh and YAML, and leave plain values readable', () => {
+    const s = startInstructions(hostile, { name: 'm4✓', peerURL: 'http://127.0.0.1:2480', clientURL: 'http://127.0.0.1:2479' }, false);
+    expect(s.initialCluster).toBe("../../../../etc/cron.d/x=http://127.0.0.1:2180,it's `id`=http://127.0.0.1:2280,m3$(touch${IFS}pwned)=http://127.0.0.1:2380,m4✓=http://127.0.0.1:2480");
+    expect(s.flags).toContain("  --name='m4✓' \\");
+    expect(s.flags).toContain("  --initial-cluster='../../../../etc/cron.d/x=http://127.0.0.1:2180,it'\\''s `id`=http://127.0.0.1:2280,m3$(touch${IFS}pwned)=http://127.0.0.1:2380,m4✓=http://127.0.0.1:2480' \\");
+    expect(s.flags).toContain('  --initial-cluster-state=existing \\');
+    expect(s.env).toContain("ETCD_NAME='m4✓'");
+    expect(s.env).toContain('ETCD_LISTEN_CLIENT_URLS=http://127.0.0.1:2479');
+    expect(s.configYaml).toContain('name: "m4✓"');
+    expect(s.configYaml).toContain('initial-cluster: "../../../../etc/cron.d/x=http://127.0.0.1:2180,it\'s `id`=http://127.0.0.1:2280,m3$(touch${IFS}pwned)=http://127.0.0.1:2380,m4✓=http://127.0.0.1:2480"');
+    expect(s.configYaml).toContain('data-dir: /var/lib/etcd');
+  });
+
+  test('restore commands quote every value and never make a data dir of a raw name', () => {
+    const plan = restorePlan(hostile, '/backups/my cluster/c.db', false, 'demo', '2026-11-22T03:00:00.000Z');
+    expect(plan.commands.map((c) => c.member)).toEqual(['../../../../etc/cron.d/x', "it's `id`", 'm3$(touch${IFS}pwned)']);
+    const [traversal, quote, injection] = plan.commands.map((c) => c.command);
+    expect(traversal).toContain("snapshot restore '/backups/my cluster/c.db' \\");
+    expect(traversal).toContain('--name=../../../../etc/cron.d/x \\'); // harmless to sh, so unquoted
+    expect(traversal).toContain(`--data-dir=/var/lib/etcd-restored-_.._.._.._etc_cron.d_x-${ids.m1}`);
+    expect(quote).toContain("--name='it'\\''s `id`' \\");
+    expect(quote).toContain(`--data-dir=/var/lib/etcd-restored-it_s_id_-${ids.m2}`);
+    expect(injection).toContain("--name='m3$(touch${IFS}pwned)' \\");
+    expect(injection).toContain('--initial-advertise-peer-urls=http://127.0.0.1:2380 \\');
+    expect(injection).toContain('--initial-cluster-token=demo-restore-20261122030000 \\');
   });
 });
 

@@ -13,6 +13,8 @@ import type { MemberState, RingState } from '../ring/types';
 import { boltStatus, boltStatusOfFile, type SnapshotStatus } from '../snapshot/bolt-status';
 import { createEncryptor, encryptedReadAt } from '../snapshot/encryption';
 import { SnapshotVerifier } from '../snapshot/trailer';
+import { fileLabel, unicodeFileLabel } from '../text/file-name';
+import { attachment, percentEncode } from '../text/http-header';
 import { restorePlan } from './instructions';
 import { snapshotSource } from './preflight';
 import type { Principal } from './principal';
@@ -32,6 +34,14 @@ export function statusView(s: SnapshotStatus): SnapshotStatusView {
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * `<cluster>-<label>-<member ID>-rev<revision>-<UTC time>.db`: the cluster name is a safe pattern,
+ * the ID is hex, and the label is the member's name reduced by `label` (names are data: `../x`).
+ */
+function snapshotFileName(cluster: string, member: { id: string; name: string }, revision: number, takenAt: Date, label: (name: string) => string): string {
+  return `${cluster}-${label(member.name)}-${member.id}-rev${revision}-${stamp(takenAt)}.db`;
 }
 
 function pickSource(monitor: ClusterMonitor, ring: RingState, memberId: unknown): MemberState {
@@ -111,7 +121,7 @@ export async function downloadSnapshot(p: Principal, monitor: ClusterMonitor, pa
     throw e;
   }
   const revision = snap.status.revision;
-  const file = `${ring.cluster}-${member.name}-rev${revision}-${stamp(takenAt)}.db`;
+  const file = snapshotFileName(ring.cluster, member, revision, takenAt, unicodeFileLabel);
   const verifier = new SnapshotVerifier();
   let finished = false;
   const finish = (error?: string) => {
@@ -126,12 +136,40 @@ export async function downloadSnapshot(p: Principal, monitor: ClusterMonitor, pa
       })
       .catch((e) => console.error('[ringside] audit append failed:', safeMessage(e)));
   };
-  const source = snap.readable.pipe(verifier);
-  snap.readable.on('error', (e) => verifier.destroy(e));
+  // From here on the etcd stream is open: whatever fails closes it and is audited.
+  try {
+    const response = new Response(verifiedBody(snap.readable, verifier, finish), {
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': attachment(snapshotFileName(ring.cluster, member, revision, takenAt, fileLabel), file),
+        'Content-Length': String(snap.size),
+        'Cache-Control': 'no-store',
+        // Header values are bytes: the ID is hex; the name travels percent-encoded (UTF-8).
+        'X-Ringside-Snapshot-Member': member.id,
+        'X-Ringside-Snapshot-Member-Name': percentEncode(member.name),
+        'X-Ringside-Snapshot-Revision': String(revision),
+      },
+    });
+    signal.addEventListener('abort', () => finish('the download was cancelled before it completed'), { once: true });
+    return response;
+  } catch (e) {
+    verifier.destroy();
+    finish(safeMessage(e));
+    throw e;
+  }
+}
+
+/**
+ * The response body: the snapshot through the trailer verifier, handed on 1 MiB at a time; calls
+ * `finish` once, with the error if there was one.
+ */
+function verifiedBody(readable: Readable, verifier: SnapshotVerifier, finish: (error?: string) => void): ReadableStream<Uint8Array> {
+  const source = readable.pipe(verifier);
+  readable.on('error', (e) => verifier.destroy(e));
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // etcd sends 32 kB messages; handing the response 1 MiB at a time costs far fewer stream hops.
   const BATCH = 1 << 20;
-  const body = new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const parts: Buffer[] = [];
@@ -161,17 +199,6 @@ export async function downloadSnapshot(p: Principal, monitor: ClusterMonitor, pa
       finish('the download was cancelled before it completed');
     },
   });
-  signal.addEventListener('abort', () => finish('the download was cancelled before it completed'), { once: true });
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'application/octet-stream',
-      'Content-Disposition': `attachment; filename="${file}"`,
-      'Content-Length': String(snap.size),
-      'Cache-Control': 'no-store',
-      'X-Ringside-Snapshot-Member': member.name,
-      'X-Ringside-Snapshot-Revision': String(revision),
-    },
-  });
 }
 
 // ---------------------------------------------------------------- server-side backups
@@ -180,6 +207,12 @@ function backupDir(cluster: string): string {
   const { config } = getOps();
   if (!config.backups) throw new RingsideError('NOT_FOUND', 'no backup directory is configured (backups.dir in the config)');
   return path.join(config.backups.dir, cluster);
+}
+
+/** `dir/base`, or null unless that is an entry directly inside `dir` (no separator, no `..`, not empty). */
+function entryIn(dir: string, base: string): string | null {
+  const file = path.resolve(dir, base);
+  return base !== '' && path.dirname(file) === path.resolve(dir) && path.basename(file) === base ? file : null;
 }
 
 /** fsync a file (its data) or a directory (a rename in it), so a crash cannot lose what was reported done. */
@@ -220,8 +253,12 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const takenAt = new Date();
     const snap = await openSnapshot(monitor, member);
-    const base = `${ring.cluster}-${member.name}-rev${snap.status.revision}-${stamp(takenAt)}.db${key ? '.enc' : ''}`;
-    const file = path.join(dir, base);
+    const base = `${snapshotFileName(ring.cluster, member, snap.status.revision, takenAt, fileLabel)}${key ? '.enc' : ''}`;
+    const file = entryIn(dir, base);
+    if (!file) {
+      snap.close();
+      throw new RingsideError('INTERNAL', `refusing to write ${JSON.stringify(base)}: not a file name inside ${dir}`);
+    }
     const part = `${file}.part`;
     const verifier = new SnapshotVerifier();
     try {
@@ -251,8 +288,8 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
     }
     const status = await ctx.step('Read it back like etcdctl snapshot status', () => statusOf(file, key), (st) => `hash ${st.hash.toString(16)}, revision ${st.revision}, ${st.totalKey} keys, ${st.totalSize} bytes`);
     const size = (await stat(file)).size;
-    const meta: Omit<StoredSnapshot, 'restore'> = {
-      file,
+    // No path in the sidecar: readers take the file from the directory listing (see readMeta).
+    const meta: Sidecar = {
       cluster: ring.cluster,
       member: { id: member.id, name: member.name },
       revision: status.revision,
@@ -265,12 +302,21 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
     await writeFile(`${file}.json.part`, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
     await fsyncPath(`${file}.json.part`);
     await rename(`${file}.json.part`, `${file}.json`);
-    ctx.record({ ...meta, status: meta.status });
+    ctx.record({ ...meta, file });
     await ctx.step(`Keep the newest ${config.backups!.keep}`, () => prune(ring.cluster, config.backups!.keep), (n) => (n ? `deleted ${n} older` : 'nothing to delete'));
   });
 }
 
-async function readMeta(dir: string): Promise<Omit<StoredSnapshot, 'restore'>[]> {
+/** What a `.json` sidecar holds. Older ones also hold the snapshot's path, which is never used. */
+type Sidecar = Omit<StoredSnapshot, 'restore' | 'file'>;
+
+/**
+ * The stored snapshots in `dir`, newest first: each `X.json` sidecar labels the file `X` beside it.
+ * The path comes from the listing, never from the sidecar, so a sidecar (copied, edited, or
+ * written by an older Ringside with a member name in it) cannot point prune or a restore plan
+ * anywhere else.
+ */
+async function readMeta(dir: string): Promise<(Sidecar & { file: string })[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -281,14 +327,17 @@ async function readMeta(dir: string): Promise<Omit<StoredSnapshot, 'restore'>[]>
     names
       .filter((n) => n.endsWith('.json'))
       .map(async (n) => {
+        const file = entryIn(dir, n.slice(0, -'.json'.length));
+        if (!file) return null;
         try {
-          return JSON.parse(await readFile(path.join(dir, n), 'utf8')) as Omit<StoredSnapshot, 'restore'>;
+          const meta = JSON.parse(await readFile(`${file}.json`, 'utf8')) as Sidecar;
+          return typeof meta?.takenAt === 'string' ? { ...meta, file } : null;
         } catch {
           return null;
         }
       }),
   );
-  return metas.filter((m): m is Omit<StoredSnapshot, 'restore'> => m !== null).sort((a, b) => b.takenAt.localeCompare(a.takenAt));
+  return metas.filter((m) => m !== null).sort((a, b) => b.takenAt.localeCompare(a.takenAt));
 }
 
 async function prune(cluster: string, keep: number): Promise<number> {

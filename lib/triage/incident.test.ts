@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { Alert } from '../alerts/tracker';
 import { deriveRing } from '../ring/derive';
-import { downProbe, ids, okProbe, poll } from '../ring/fixtures';
+import { downProbe, ids, listEntry, okProbe, poll } from '../ring/fixtures';
+import { markdownNodes } from '../text/testing';
 import type { TimelineEntry } from '../timeline/types';
 import { incidentMarkdown, triage } from './incident';
 
@@ -45,5 +46,37 @@ describe('incident summary', () => {
     expect(md).toContain('`{"msg":"same compact revision then hashes must match","follower-peer-id":"fd42"}`');
     expect(md).toContain('- 2026-11-22 03:01:00Z alice saved a snapshot of m2');
     expect(md).toMatch(/m3 \(fd422379fda50e48\): follower, DOWN: connection refused/);
+  });
+
+  test('names, messages and log lines from members stay text: no link, no HTML, and one line each (issue 11)', () => {
+    const link = '[x](http://evil.example)';
+    const html = '<img src=x onerror=alert(1)>';
+    const lines = 'm3\n# Resolved\n- [all clear](http://evil.example)';
+    const hostile = deriveRing(
+      poll(1, [okProbe('m1', L), okProbe('m2', L), downProbe('m3', `dial ${html}`)], { members: [listEntry('m1', { name: link }), listEntry('m2', { name: html }), listEntry('m3', { name: lines })] }),
+      null,
+      { bootId: 't', pollIntervalMs: 1000 },
+    );
+    const raw = 'a ``` fence, a ` tick, </code><script>x</script> and [y](http://evil.example)';
+    const md = incidentMarkdown({
+      cluster: 'demo',
+      ring: hostile,
+      alerts: [{ ...alert, message: `${lines} is down`, memberName: lines }],
+      hash: null,
+      entries: [
+        { ...entries[0], memberName: lines, message: `Member ${link} is down` },
+        { ...entries[1], memberName: html, details: { raw } },
+        { ...entries[3], message: `alice saved a snapshot of ${html}` },
+      ],
+      from: '2026-11-22T02:45:00.000Z',
+      to: '2026-11-22T03:05:00.000Z',
+    });
+    const nodes = markdownNodes(md);
+    expect(nodes.filter((n) => ['link', 'image', 'html_inline', 'html_block', 'heading'].includes(n.type)).map((n) => n.type)).toEqual(['heading']);
+    // One list item per member, alert, event, log line and action: no name started a line of its own.
+    expect(nodes.filter((n) => n.type === 'item')).toHaveLength(3 + 1 + 1 + 1 + 1);
+    const text = nodes.filter((n) => n.type === 'text').map((n) => n.literal).join('');
+    for (const name of [link, html, 'm3\\n# Resolved\\n- [all clear](http://evil.example)']) expect(text).toContain(name);
+    expect(nodes.filter((n) => n.type === 'code').map((n) => n.literal)).toEqual([raw]);
   });
 });

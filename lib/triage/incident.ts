@@ -1,6 +1,7 @@
 import type { Alert } from '../alerts/tracker';
 import { suspectsOf, type HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
+import { markdownCode, markdownText as md } from '../text/markdown';
 import type { TimelineEntry } from '../timeline/types';
 
 /** The guided action or runbook step that addresses a condition. */
@@ -72,6 +73,8 @@ const clock = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 /**
  * The incident as Markdown, for the incident channel: window, current state, key events, evidence
  * (HashKV, alarms, the members' own log lines) and actions taken, all from the same window.
+ * Names, messages and log lines are data (a member may be named `[x](http://evil)`): every one
+ * is escaped as text or set in a code span, and none can start a line.
  */
 export function incidentMarkdown(input: {
   cluster: string;
@@ -90,29 +93,29 @@ export function incidentMarkdown(input: {
   const actions = entries.filter((e) => e.source === 'audit');
   const firing = alerts.filter((a) => a.state === 'firing');
   const lines = [
-    `### Incident summary: ${cluster}`,
+    `### Incident summary: ${md(cluster)}`,
     '',
     `**Window:** ${clock(from)} to ${clock(to)}`,
-    `**Now:** ${ring.health.toUpperCase()}: ${ring.summary}. Leader: ${leader ? `${leader.name} (${leader.id})` : 'none'}; quorum ${ring.quorum.healthy} of ${ring.quorum.voters} voters healthy, ${ring.quorum.needed} needed.`,
-    `**HashKV:** ${hash ? `${hash.summary} (checked ${clock(hash.checkedAt)})` : 'no check yet'}`,
-    `**Alarms:** ${ring.alarms.length ? ring.alarms.map((a) => `${a.alarm} (member ${a.memberId}, since ${clock(a.since)})`).join(', ') : 'none'}`,
+    `**Now:** ${md(`${ring.health.toUpperCase()}: ${ring.summary}.`)} Leader: ${leader ? `${md(leader.name)} (${leader.id})` : 'none'}; quorum ${ring.quorum.healthy} of ${ring.quorum.voters} voters healthy, ${ring.quorum.needed} needed.`,
+    `**HashKV:** ${hash ? `${md(hash.summary)} (checked ${clock(hash.checkedAt)})` : 'no check yet'}`,
+    `**Alarms:** ${ring.alarms.length ? ring.alarms.map((a) => `${md(a.alarm)} (member ${md(a.memberId)}, since ${clock(a.since)})`).join(', ') : 'none'}`,
     '',
     `**Firing alerts (${firing.length}):**`,
-    ...(firing.length ? firing.map((a) => `- [${a.severity}] ${a.rule}: ${a.message} (since ${clock(a.firingSince ?? a.activeSince)})`) : ['- none']),
+    ...(firing.length ? firing.map((a) => `- [${a.severity}] ${md(`${a.rule}: ${a.message}`)} (since ${clock(a.firingSince ?? a.activeSince)})`) : ['- none']),
     '',
     `**Members:**`,
-    ...ring.members.map((m) => `- ${m.name || m.id} (${m.id}): ${m.isLeader ? 'leader' : m.isLearner ? 'learner' : 'follower'}, ${m.reachable ? `up, revision ${m.revision}` : `DOWN: ${m.error ?? 'no answer'}`}`),
+    ...ring.members.map((m) => `- ${md(m.name || m.id)} (${m.id}): ${m.isLeader ? 'leader' : m.isLearner ? 'learner' : 'follower'}, ${m.reachable ? `up, revision ${m.revision}` : `DOWN: ${md(m.error ?? 'no answer')}`}`),
     '',
     `**Key events (${events.length}):**`,
-    ...(events.length ? events.map((e) => `- ${clock(e.at)} ${e.kind}${e.memberName ? ` ${e.memberName}` : ''}: ${e.message}`) : ['- none in the window']),
+    ...(events.length ? events.map((e) => `- ${clock(e.at)} ${md(`${e.kind}${e.memberName ? ` ${e.memberName}` : ''}: ${e.message}`)}`) : ['- none in the window']),
     '',
     `**Evidence from the members' logs (${evidence.length}):**`,
-    ...(evidence.length ? evidence.slice(-20).map((e) => `- ${clock(e.at)} ${e.memberName ?? '?'}: \`${String(e.details?.raw ?? e.message).replace(/`/g, "'").slice(0, 400)}\``) : ['- none in the window']),
+    ...(evidence.length ? evidence.slice(-20).map((e) => `- ${clock(e.at)} ${md(e.memberName ?? '?')}: ${markdownCode(Array.from(String(e.details?.raw ?? e.message)).slice(0, 400).join(''))}`) : ['- none in the window']),
     '',
     `**Actions taken (${actions.length}):**`,
-    ...(actions.length ? actions.map((e) => `- ${clock(e.at)} ${e.message}`) : ['- none']),
+    ...(actions.length ? actions.map((e) => `- ${clock(e.at)} ${md(e.message)}`) : ['- none']),
     '',
-    `_From Ringside${input.url ? ` (${input.url})` : ''}._`,
+    `_From Ringside${input.url ? ` (${md(input.url)})` : ''}._`,
   ];
   return lines.join('\n');
 }
