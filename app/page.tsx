@@ -1,11 +1,11 @@
 import { ClusterList } from '@/components/clusters/cluster-list';
 import { SetupGuide } from '@/components/clusters/setup-guide';
-import { getRegistry } from '@/lib/monitor/registry';
+import { ringside } from '@/lib/root';
 
 export const dynamic = 'force-dynamic';
 
 export default function OverviewPage() {
-  const { config } = getRegistry();
+  const { config } = ringside();
   if (config.kind !== 'ok') return <SetupGuide error={config.kind === 'error' ? config.message : undefined} />;
   return (
     <div className="space-y-4">

@@ -24,7 +24,7 @@ function postRoutes(): string[] {
     for (const name of readdirSync(dir)) {
       const p = path.join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name === 'route.ts' && /export (async )?function POST\b|as POST\b/.test(readFileSync(p, 'utf8'))) out.push(`/${path.relative(path.join(root, 'app'), path.dirname(p))}`);
+      else if (name === 'route.ts' && /export (async )?function POST\b|export const POST\b|as POST\b/.test(readFileSync(p, 'utf8'))) out.push(`/${path.relative(path.join(root, 'app'), path.dirname(p))}`);
     }
   };
   walk(path.join(root, 'app', 'api'));

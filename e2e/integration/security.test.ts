@@ -20,7 +20,7 @@ function mutatingRoutes(): string[] {
     for (const name of readdirSync(dir)) {
       const p = path.join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (name === 'route.ts' && /export (async )?function (POST|PUT|PATCH|DELETE)\b|as (POST|PUT|PATCH|DELETE)\b/.test(readFileSync(p, 'utf8'))) {
+      else if (name === 'route.ts' && /export (async )?function (POST|PUT|PATCH|DELETE)\b|export const (POST|PUT|PATCH|DELETE)\b|as (POST|PUT|PATCH|DELETE)\b/.test(readFileSync(p, 'utf8'))) {
         out.push(`/${path.relative(path.join(root, 'app'), path.dirname(p))}`);
       }
     }

@@ -2,6 +2,7 @@ import { formatBytes, formatLatency } from '../format';
 import type { HashCheck } from '../ring/hashkv';
 import { memberLabel } from '../ring/derive';
 import type { MemberState, RingEvent, RingState } from '../ring/types';
+import type { AlertOverrides } from '../config/types';
 
 /**
  * The alert rules Ringside evaluates on every poll: etcd-mixin's set (contrib/mixin in etcd's
@@ -355,4 +356,14 @@ export function evaluateRules(input: AlertInput): AlertCondition[] {
   }
 
   return out;
+}
+
+/** Every rule with its condition, meaning and next step, and its `for` and on/off at this deployment. */
+export function rulesAt(pollIntervalMs: number, overrides: AlertOverrides = {}): (RuleDef & { name: AlertRuleName; forMs: number; disabled: boolean })[] {
+  return ALERT_RULES.map((name) => ({
+    name,
+    ...RULES[name],
+    forMs: overrides[name]?.forMs ?? forMsOf(name, pollIntervalMs),
+    disabled: Boolean(overrides[name]?.disabled),
+  }));
 }

@@ -2,6 +2,9 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { AuthSettings, UserConfig } from '../config/types';
 import { RingsideError, type ErrorCode } from '../errors';
 import { createAccess, type AccessConfig, type AccessControl, type AuthReply } from './guard';
+import { api } from '../api/contract';
+import { readJsonObject } from '../http/body';
+import { validate } from '../http/validate';
 import { generateToken, hashPassword, hashToken } from './password';
 
 const MIN = 60_000;
@@ -54,6 +57,12 @@ function scriptReq(headers: Record<string, string>): Request {
   return new Request('http://127.0.0.1:3000/api/clusters/prod/snapshot', { method: 'POST', headers: { host: HOST, ...headers } });
 }
 
+/** What the sign-in route does with a request: its body through the contract, then the guard. */
+async function login(access: AccessControl, r: Request): Promise<AuthReply> {
+  const body = validate(api.login.body, await readJsonObject(r, api.login.maxBody), 'body');
+  return access.login(r, body);
+}
+
 function cookieOf(reply: AuthReply, name = 'ringside_session'): string | undefined {
   return reply.setCookies?.find((c) => c.startsWith(`${name}=`));
 }
@@ -65,7 +74,7 @@ function sessionIdOf(reply: AuthReply): string {
 }
 
 async function signIn(access: AccessControl, user: string, password: string, headers: Record<string, string> = {}) {
-  const reply = await access.login(req({ url: 'http://127.0.0.1:3000/api/auth/login', body: { user, password }, headers }));
+  const reply = await login(access, req({ url: 'http://127.0.0.1:3000/api/auth/login', body: { user, password }, headers }));
   const id = sessionIdOf(reply);
   return { reply, id, cookie: `ringside_session=${id}`, csrf: reply.body.csrfToken as string };
 }
@@ -87,7 +96,7 @@ describe('modes', () => {
     expect(access.mode).toBe('read-only');
     const msg = 'this Ringside is read-only (readOnly: true in the config): it has no actions';
     expect(await refused(access.requireOperator(scriptReq({ authorization: `Bearer ${ALICE_TOKEN}` })), 'NOT_FOUND')).toBe(msg);
-    expect(await refused(access.login(req({ body: { user: 'alice', password: ALICE_PW } })), 'NOT_FOUND')).toBe(msg);
+    expect(await refused(login(access, req({ body: { user: 'alice', password: ALICE_PW } })), 'NOT_FOUND')).toBe(msg);
     expect(await refused(() => access.logout(req()), 'NOT_FOUND')).toBe(msg);
     expect(access.session(req({ method: 'GET' })).body).toEqual({ mode: 'read-only', user: null, methods: [], anonymous: 'viewer' });
     expect(access.principal(scriptReq({ authorization: `Bearer ${ALICE_TOKEN}` }))).toBeNull();
@@ -271,23 +280,23 @@ describe('login, logout and session routes', () => {
     expect(reply.body).toEqual({ user: { name: 'alice', role: 'operator' }, csrfToken: expect.any(String), expiresAt: new Date(T0 + 12 * 60 * MIN).toISOString() });
     expect(cookieOf(reply)).toBe(`ringside_session=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`);
 
-    const https = await access.login(req({ url: 'https://ringside.test/api/auth/login', headers: { origin: 'https://ringside.test' }, body: { user: 'alice', password: ALICE_PW } }));
+    const https = await login(access, req({ url: 'https://ringside.test/api/auth/login', headers: { origin: 'https://ringside.test' }, body: { user: 'alice', password: ALICE_PW } }));
     expect(cookieOf(https)).toMatch(/; Secure$/);
   });
 
   test('a token signs in too', async () => {
     const { access } = setup();
-    const reply = await access.login(req({ body: { token: ALICE_TOKEN } }));
+    const reply = await login(access, req({ body: { token: ALICE_TOKEN } }));
     expect(reply.body.user).toEqual({ name: 'alice', role: 'operator' });
     const cookie = `ringside_session=${sessionIdOf(reply)}`;
     expect(access.principal(req({ method: 'GET', headers: { cookie } }))).toEqual({ name: 'alice', role: 'operator', via: 'token' });
-    expect(await refused(access.login(req({ body: { token: generateToken() } })), 'UNAUTHENTICATED')).toBe('that API token is not valid');
+    expect(await refused(login(access, req({ body: { token: generateToken() } })), 'UNAUTHENTICATED')).toBe('that API token is not valid');
   });
 
   test('a wrong password and an unknown user get the same 401', async () => {
     const { access } = setup();
-    const wrong = await refused(access.login(req({ body: { user: 'alice', password: 'not-the-password' } })), 'UNAUTHENTICATED');
-    const unknown = await refused(access.login(req({ body: { user: 'mallory', password: ALICE_PW } })), 'UNAUTHENTICATED');
+    const wrong = await refused(login(access, req({ body: { user: 'alice', password: 'not-the-password' } })), 'UNAUTHENTICATED');
+    const unknown = await refused(login(access, req({ body: { user: 'mallory', password: ALICE_PW } })), 'UNAUTHENTICATED');
     expect(wrong).toBe('wrong user name or password');
     expect(unknown).toBe(wrong);
   });
@@ -296,7 +305,7 @@ describe('login, logout and session routes', () => {
     const { access } = setup();
     const field = async (body: unknown) => {
       try {
-        await access.login(req({ body }));
+        await login(access, req({ body }));
       } catch (e) {
         expect(['INVALID', 'TOO_LARGE']).toContain((e as RingsideError).code);
         return (e as RingsideError).field;
@@ -315,15 +324,15 @@ describe('login, logout and session routes', () => {
 
   test('login refuses cross-origin and Origin-less posts', async () => {
     const { access } = setup();
-    expect(await refused(access.login(req({ headers: { origin: 'http://evil.test' }, body: { user: 'alice', password: ALICE_PW } })), 'FORBIDDEN')).toMatch(/^cross-origin/);
+    expect(await refused(login(access, req({ headers: { origin: 'http://evil.test' }, body: { user: 'alice', password: ALICE_PW } })), 'FORBIDDEN')).toMatch(/^cross-origin/);
     const noOrigin = new Request('http://127.0.0.1:3000/api/auth/login', { method: 'POST', headers: { host: HOST }, body: JSON.stringify({ user: 'alice', password: ALICE_PW }) });
-    expect(await refused(access.login(noOrigin), 'FORBIDDEN')).toMatch(/^cross-origin/);
+    expect(await refused(login(access, noOrigin), 'FORBIDDEN')).toMatch(/^cross-origin/);
   });
 
   test('five wrong passwords from one address make it wait, right password or not', async () => {
     const { access, advance } = setup();
-    for (let i = 0; i < 5; i++) await refused(access.login(req({ body: { user: 'alice', password: `guess-${i}` } })), 'UNAUTHENTICATED');
-    const msg = await refused(access.login(req({ body: { user: 'alice', password: ALICE_PW } })), 'RATE_LIMITED');
+    for (let i = 0; i < 5; i++) await refused(login(access, req({ body: { user: 'alice', password: `guess-${i}` } })), 'UNAUTHENTICATED');
+    const msg = await refused(login(access, req({ body: { user: 'alice', password: ALICE_PW } })), 'RATE_LIMITED');
     expect(msg).toBe('too many failed sign-ins; try again in 30 s');
     advance(30_000);
     expect((await signIn(access, 'alice', ALICE_PW)).reply.body.user).toEqual({ name: 'alice', role: 'operator' });
@@ -381,11 +390,11 @@ test('no answer or refusal carries a password, token, hash or session id', async
   const a = await signIn(access, 'alice', ALICE_PW);
   said.push(JSON.stringify(a.reply.body));
   const ids = [a.id];
-  await collect(access.login(req({ body: { user: 'alice', password: VICTOR_PW } })));
-  await collect(access.login(req({ body: { user: ALICE_PW, password: ALICE_PW } })));
-  await collect(access.login(req({ body: { token: ALICE_TOKEN, user: 'alice', password: ALICE_PW } })));
-  await collect(access.login(req({ body: { token: VICTOR_TOKEN.slice(2) } })));
-  await collect(access.login(req({ body: `{"user":"alice","password":"${ALICE_PW}"` })));
+  await collect(login(access, req({ body: { user: 'alice', password: VICTOR_PW } })));
+  await collect(login(access, req({ body: { user: ALICE_PW, password: ALICE_PW } })));
+  await collect(login(access, req({ body: { token: ALICE_TOKEN, user: 'alice', password: ALICE_PW } })));
+  await collect(login(access, req({ body: { token: VICTOR_TOKEN.slice(2) } })));
+  await collect(login(access, req({ body: `{"user":"alice","password":"${ALICE_PW}"` })));
   await collect(access.requireOperator(req({ headers: { cookie: a.cookie } })));
   await collect(access.requireOperator(req({ headers: { cookie: a.cookie, 'x-ringside-csrf': ALICE_TOKEN } })));
   await collect(access.requireOperator(req({ headers: { authorization: `Bearer ${ALICE_TOKEN}x` } })));
@@ -394,8 +403,8 @@ test('no answer or refusal carries a password, token, hash or session id', async
   await collect(access.requireOperator(req({ headers: { cookie: a.cookie, 'x-ringside-csrf': a.csrf } })));
   await collect(() => access.session(req({ method: 'GET', headers: { cookie: a.cookie } })));
   await collect(() => access.session(req({ method: 'GET', headers: { authorization: `Bearer ${ALICE_TOKEN}` } })));
-  for (let i = 0; i < 6; i++) await collect(access.login(req({ headers: { 'x-ringside-peer': '10.0.0.66' }, body: { user: 'victor', password: ALICE_PW } })));
-  const v = await access.login(req({ headers: { 'x-ringside-peer': '10.0.0.77' }, body: { token: VICTOR_TOKEN } }));
+  for (let i = 0; i < 6; i++) await collect(login(access, req({ headers: { 'x-ringside-peer': '10.0.0.66' }, body: { user: 'victor', password: ALICE_PW } })));
+  const v = await login(access, req({ headers: { 'x-ringside-peer': '10.0.0.77' }, body: { token: VICTOR_TOKEN } }));
   ids.push(sessionIdOf(v));
   said.push(JSON.stringify(v.body));
   advance(13 * 60 * MIN);
@@ -444,9 +453,9 @@ describe('issue 11: what a client cannot forge or flush', () => {
   test('the limiter keys on the socket address the edge saw, never on a client-sent X-Forwarded-For', async () => {
     const { access } = setup();
     for (let i = 0; i < 5; i++) {
-      await refused(access.login(req({ headers: { 'x-ringside-peer': '192.0.2.9', 'x-forwarded-for': `10.7.0.${i}` }, body: { token: generateToken() } })), 'UNAUTHENTICATED');
+      await refused(login(access, req({ headers: { 'x-ringside-peer': '192.0.2.9', 'x-forwarded-for': `10.7.0.${i}` }, body: { token: generateToken() } })), 'UNAUTHENTICATED');
     }
-    expect(await refused(access.login(req({ headers: { 'x-ringside-peer': '192.0.2.9', 'x-forwarded-for': '10.7.1.1' }, body: { token: ALICE_TOKEN } })), 'RATE_LIMITED')).toMatch(/try again in 30 s/);
+    expect(await refused(login(access, req({ headers: { 'x-ringside-peer': '192.0.2.9', 'x-forwarded-for': '10.7.1.1' }, body: { token: ALICE_TOKEN } })), 'RATE_LIMITED')).toMatch(/try again in 30 s/);
   });
 
   test('a stranger spending alice\'s budget from many addresses slows strangers, not alice in her own browser', async () => {
@@ -456,17 +465,17 @@ describe('issue 11: what a client cannot forge or flush', () => {
     expect(device).toMatch(/^ringside_device=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/api\/auth; Max-Age=2592000$/);
     const deviceCookie = device!.split(';')[0];
     for (let i = 0; i < 12; i++) {
-      await refused(access.login(req({ headers: { 'x-ringside-peer': `203.0.113.${i}` }, body: { user: 'alice', password: `guess-${i}` } })), i < 10 ? 'UNAUTHENTICATED' : 'RATE_LIMITED');
+      await refused(login(access, req({ headers: { 'x-ringside-peer': `203.0.113.${i}` }, body: { user: 'alice', password: `guess-${i}` } })), i < 10 ? 'UNAUTHENTICATED' : 'RATE_LIMITED');
     }
     // A new browser waits...
-    expect(await refused(access.login(req({ headers: { 'x-ringside-peer': '198.51.100.2' }, body: { user: 'alice', password: ALICE_PW } })), 'RATE_LIMITED')).toMatch(/try again in \d+ s/);
+    expect(await refused(login(access, req({ headers: { 'x-ringside-peer': '198.51.100.2' }, body: { user: 'alice', password: ALICE_PW } })), 'RATE_LIMITED')).toMatch(/try again in \d+ s/);
     // ...alice's own browser signs in, and is not given a second device cookie.
     const again = await signIn(access, 'alice', ALICE_PW, { 'x-ringside-peer': '198.51.100.1', cookie: deviceCookie });
     expect(again.reply.body.user).toEqual({ name: 'alice', role: 'operator' });
     expect(cookieOf(again.reply, 'ringside_device')).toBeUndefined();
     // A device cookie is alice's only: it does not exempt guesses at bob... (victor here)
-    for (let i = 0; i < 10; i++) await refused(access.login(req({ headers: { 'x-ringside-peer': `203.0.114.${i}` }, body: { user: 'victor', password: `g-${i}` } })), 'UNAUTHENTICATED');
-    expect(await refused(access.login(req({ headers: { 'x-ringside-peer': '198.51.100.1', cookie: deviceCookie }, body: { user: 'victor', password: VICTOR_PW } })), 'RATE_LIMITED')).toMatch(/try again/);
+    for (let i = 0; i < 10; i++) await refused(login(access, req({ headers: { 'x-ringside-peer': `203.0.114.${i}` }, body: { user: 'victor', password: `g-${i}` } })), 'UNAUTHENTICATED');
+    expect(await refused(login(access, req({ headers: { 'x-ringside-peer': '198.51.100.1', cookie: deviceCookie }, body: { user: 'victor', password: VICTOR_PW } })), 'RATE_LIMITED')).toMatch(/try again/);
   });
 
   test('anonymous: none: reading needs a principal', async () => {

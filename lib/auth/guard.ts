@@ -1,8 +1,7 @@
 import 'server-only';
 import type { RingsideConfig, Role, UserConfig } from '../config/types';
 import { RingsideError } from '../errors';
-import { readJsonObject } from '../http/body';
-import { AddressSet, clientAddress, throttleKey, viaTrustedProxy } from '../http/peer';
+import { AddressSet, clientAddress, throttleKey, viaTrustedProxy } from './peer';
 import { SignInThrottle } from './limiter';
 import { dummyVerifyPassword, sameSecret, verifyPassword, verifyToken } from './password';
 import { DeviceStore, SessionStore, type Session, type SignInMethod } from './sessions';
@@ -62,8 +61,6 @@ const BAD_PASSWORD = 'wrong user name or password';
 const BAD_TOKEN = 'that API token is not valid';
 const BAD_PROXY_USER = "the proxy's user header must name exactly one user (letters, digits, '.', '_', '@', '+', '-')";
 
-/** The sign-in body: a user, a password and nothing much else. */
-const MAX_LOGIN_BODY = 4 * 1024;
 
 /** Who a request says it is, before any decision. */
 type Identity =
@@ -172,11 +169,11 @@ export class AccessControl {
    * per client address, per user name and per remembered browser (limiter.ts); a throttled
    * attempt is a 429 with Retry-After and costs no scrypt.
    */
-  async login(req: Request): Promise<AuthReply> {
+  async login(req: Request, body: LoginBody): Promise<AuthReply> {
     if (this.mode === 'read-only') throw new RingsideError('NOT_FOUND', READ_ONLY);
     // Login CSRF (signing a victim's browser into the attacker's account) is a cross-site POST too.
     this.checkOrigin(req, false);
-    const creds = await readCredentials(req);
+    const creds = credentialsOf(body);
     const device = creds.kind === 'password' ? cookieValues(req, DEVICE_COOKIE).find((d) => this.devices.knows(creds.user, d)) : undefined;
     const attempt = { address: throttleKey(clientAddress((n) => req.headers.get(n), this.trustedProxies)), user: creds.kind === 'password' ? creds.user : undefined, device };
     this.throttle.begin(attempt);
@@ -352,20 +349,22 @@ export class AccessControl {
 
 type Credentials = { kind: 'password'; user: string; password: string } | { kind: 'token'; token: string };
 
-/** The login body, read through the one capped reader. Messages name the field and never echo a value. */
-async function readCredentials(req: Request): Promise<Credentials> {
+/** The sign-in body as the API contract shaped it (types and lengths checked there). */
+export interface LoginBody {
+  user?: string;
+  password?: string;
+  token?: string;
+}
+
+/** Which way of signing in the body chose. Messages name the field and never echo a value. */
+function credentialsOf(b: LoginBody): Credentials {
   const invalid = (field: string, message: string) => new RingsideError('INVALID', `${field}: ${message}`, field);
-  const shape = 'expected JSON { "user": ..., "password": ... } or { "token": ... }';
-  const b = await readJsonObject(req, MAX_LOGIN_BODY, shape);
   if (b.token !== undefined) {
-    if (b.user !== undefined || b.password !== undefined) throw invalid('body', `give { user, password } or { token }, not both`);
-    if (typeof b.token !== 'string' || b.token.length === 0 || b.token.length > 1024) throw invalid('token', 'expected the API token as a non-empty string');
+    if (b.user !== undefined || b.password !== undefined) throw invalid('body', 'give { user, password } or { token }, not both');
     return { kind: 'token', token: b.token };
   }
-  if (typeof b.user !== 'string' || b.user.length === 0 || b.user.length > 256) throw invalid('user', 'expected a user name (a non-empty string)');
-  if (typeof b.password !== 'string' || b.password.length === 0 || b.password.length > 1024) {
-    throw invalid('password', 'expected a non-empty string of at most 1024 characters');
-  }
+  if (b.user === undefined) throw invalid('user', 'expected a user name (a non-empty string)');
+  if (b.password === undefined) throw invalid('password', 'expected a non-empty string of at most 1024 characters');
   return { kind: 'password', user: b.user, password: b.password };
 }
 

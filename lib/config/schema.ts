@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALERT_RULES, type AlertRuleName } from '../alerts/rules';
 import { isHostPattern } from '../http/hosts';
-import { parseCidr } from '../http/peer';
+import { parseCidr } from '../auth/peer';
 
 /** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
 export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { decide, EDGE_MAX_BODY, type EdgePolicy, type EdgeRequest } from './edge';
 import { HostPolicy, hostName, isHostPattern } from './hosts';
-import { AddressSet, clientAddress, normalizeAddress, PEER_HEADER, throttleKey } from './peer';
+import { AddressSet, clientAddress, normalizeAddress, PEER_HEADER, throttleKey } from '../auth/peer';
 
 const policy = (over: Partial<EdgePolicy> = {}): EdgePolicy => ({
   trusted: new AddressSet(['10.9.0.0/24']),

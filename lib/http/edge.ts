@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { HostPolicy } from './hosts';
-import { AddressSet, FORWARDED_HEADERS, normalizeAddress, PEER_HEADER } from './peer';
+import { AddressSet, FORWARDED_HEADERS, normalizeAddress, PEER_HEADER } from '../auth/peer';
 import { API_CSP, contentSecurityPolicy, securityHeaders } from './security-headers';
 
 /**

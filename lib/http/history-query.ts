@@ -12,7 +12,8 @@ export interface HistoryParams {
 const AGGREGATES: Aggregate[] = ['min', 'max', 'mean'];
 
 /** `?metric=a,b|all&range=5m|15m|1h|6h|24h&agg=min|max|mean`, validated; a bad value is a 400 naming its field. */
-export function parseHistoryQuery(params: URLSearchParams): HistoryParams {
+export function parseHistoryQuery(query: Record<string, string | undefined>): HistoryParams {
+  const params = { get: (k: string) => query[k] ?? null };
   const metric = params.get('metric');
   if (!metric) throw new RingsideError('INVALID', `metric: required; one or more of ${SERIES_KEYS.join(', ')} (comma-separated), or "all"`, 'metric');
   const keys = metric === 'all' ? [...SERIES_KEYS] : metric.split(',');

@@ -7,7 +7,8 @@ import { ISO_TIME } from './timeline-query';
 const CATEGORIES: LogCategory[] = ['corruption', 'alarm', 'disk', 'leader-election', 'membership', 'other'];
 
 /** `?member=&category=a,b&text=&limit=&since=`, validated; a bad value is a 400 naming its field. */
-export function parseLogQuery(params: URLSearchParams): LogQuery {
+export function parseLogQuery(query: Record<string, string | undefined>): LogQuery {
+  const params = { get: (k: string) => query[k] ?? null };
   const q: LogQuery = {};
   const member = params.get('member');
   if (member !== null) {

@@ -29,7 +29,8 @@ const list = (v: string | null) => (v ? v.split(',').map((x) => x.trim()).filter
  * `?cluster=a,b&member=m1&kind=member-down,action&from=&to=&last=30m&limit=`: a window is `from`
  * and `to` (ISO or epoch ms; a permalink), or `last` (e.g. 15m, 2h, 7d) up to now.
  */
-export function parseTimelineQuery(params: URLSearchParams, now = Date.now()): TimelineQuery & { from: number; to: number } {
+export function parseTimelineQuery(query: Record<string, string | undefined>, now = Date.now()): TimelineQuery & { from: number; to: number } {
+  const params = { get: (k: string) => query[k] ?? null };
   const last = params.get('last');
   let from: number;
   let to = params.get('to') ? time(params.get('to')!, 'to') : now;

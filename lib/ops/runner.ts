@@ -43,7 +43,13 @@ export class OperationRunner {
     private readonly publish: (op: Operation) => void,
     /** Told of every audit line once it is on disk (the incident timeline). */
     private readonly onAudit: (entry: AuditEntry) => void = () => {},
+    /** Wall-clock time of steps and entries; a test hands in a fake one. */
+    private readonly now: () => number = Date.now,
   ) {}
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
 
   private async write(entry: AuditEntry): Promise<void> {
     await this.audit.append(entry);
@@ -68,7 +74,7 @@ export class OperationRunner {
   assertIdle(cluster: string): void {
     const cur = this.running.get(cluster);
     if (cur) {
-      const secs = Math.round((Date.now() - Date.parse(cur.startedAt)) / 1000);
+      const secs = Math.round((this.now() - Date.parse(cur.startedAt)) / 1000);
       throw new RingsideError('CONFLICT', `${cur.action} by ${cur.user} is running on ${cluster} (started ${secs} s ago); one operation at a time`);
     }
   }
@@ -92,7 +98,7 @@ export class OperationRunner {
       user: req.principal.name,
       ...(req.member ? { member: req.member } : {}),
       params: req.params,
-      startedAt: new Date().toISOString(),
+      startedAt: this.iso(),
       state: 'running',
       steps: [],
       details: {},
@@ -115,7 +121,7 @@ export class OperationRunner {
       operation: op,
       record: (d) => Object.assign(op.details!, d),
       step: async (name, fn, detailOf) => {
-        const step: OpStep = { name, state: 'running', startedAt: new Date().toISOString() };
+        const step: OpStep = { name, state: 'running', startedAt: this.iso() };
         op.steps.push(step);
         this.publish(op);
         try {
@@ -133,7 +139,7 @@ export class OperationRunner {
           step.state = 'failed';
           throw e;
         } finally {
-          step.endedAt = new Date().toISOString();
+          step.endedAt = this.iso();
           this.publish(op);
         }
       },
@@ -146,7 +152,7 @@ export class OperationRunner {
       op.error = isRingsideError(e) ? e.message : safeMessage(e);
       if (!isRingsideError(e)) console.error(`[ringside] ${op.action} on ${op.cluster} failed:`, safeMessage(e));
     }
-    op.endedAt = new Date().toISOString();
+    op.endedAt = this.iso();
     const durationMs = Math.round(performance.now() - started);
     try {
       await this.write(this.entry(op.id, req, op.state === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: op.details }));
@@ -168,7 +174,7 @@ export class OperationRunner {
   private entry(id: string, req: OpRequest, result: AuditEntry['result'], durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): AuditEntry {
     return {
       id,
-      at: new Date().toISOString(),
+      at: this.iso(),
       user: req.principal.name,
       via: req.principal.via,
       cluster: req.cluster,

@@ -4,22 +4,18 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MemberClient } from '../etcd/client';
-import { hexIdPattern } from '../etcd/ids';
 import { isRingsideError, RingsideError } from '../errors';
 import { formatBytes } from '../format';
-import type { ClusterMonitor } from '../monitor/cluster-monitor';
 import type { MemberState, RingState } from '../ring/types';
 import { boltStatus, boltStatusOfFile, type SnapshotStatus } from '../snapshot/bolt-status';
 import { createEncryptor, encryptedReadAt } from '../snapshot/encryption';
 import { SnapshotVerifier } from '../snapshot/trailer';
 import { fileLabel, unicodeFileLabel } from '../text/file-name';
-import { attachment, percentEncode } from '../text/http-header';
 import { restorePlan } from './instructions';
 import { snapshotSource } from './preflight';
 import type { Principal } from './principal';
 import { safeMessage, type OpRequest } from './runner';
-import { getOps } from './service';
+import type { MonitorView, OpsDeps } from './deps';
 import type { Operation, SnapshotStatusView, StoredSnapshot } from './types';
 
 const STATUS_MS = 5_000;
@@ -44,9 +40,8 @@ function snapshotFileName(cluster: string, member: { id: string; name: string },
   return `${cluster}-${label(member.name)}-${member.id}-rev${revision}-${stamp(takenAt)}.db`;
 }
 
-function pickSource(monitor: ClusterMonitor, ring: RingState, memberId: unknown): MemberState {
-  if (memberId !== undefined && memberId !== null && memberId !== '') {
-    if (typeof memberId !== 'string' || !hexIdPattern.test(memberId)) throw new RingsideError('INVALID', 'member: expected a member ID in hex', 'member');
+function pickSource(monitor: MonitorView, ring: RingState, memberId: string | undefined): MemberState {
+  if (memberId) {
     const m = ring.members.find((x) => x.id === memberId);
     if (!m) throw new RingsideError('NOT_FOUND', `member: no member ${memberId} in ${ring.cluster}`, 'member');
     if (!m.reachable || !m.endpoint) throw new RingsideError('UNAVAILABLE', `${m.name || m.id} does not answer; pick another member`);
@@ -61,8 +56,8 @@ function pickSource(monitor: ClusterMonitor, ring: RingState, memberId: unknown)
  * Opens Maintenance.Snapshot on one member and waits for the first chunk, which tells the size:
  * its remaining_bytes plus its own length is the db, then 32 bytes of SHA-256 follow.
  */
-async function openSnapshot(monitor: ClusterMonitor, member: MemberState) {
-  const client = new MemberClient(member.endpoint!, monitor.cluster.tls, STATUS_MS);
+async function openSnapshot(deps: OpsDeps, monitor: MonitorView, member: MemberState) {
+  const client = deps.connect(member.endpoint!, monitor.cluster.tls, STATUS_MS);
   try {
     const status = await client.status(STATUS_MS);
     const stream = await client.snapshot();
@@ -100,22 +95,34 @@ function withIdle<T>(p: Promise<T>): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** A snapshot on its way to the browser: what the HTTP layer needs to send it (lib/http). */
+export interface SnapshotDownload {
+  /** The file name to save as (may hold any Unicode); `asciiFile` is its plain fallback. */
+  file: string;
+  asciiFile: string;
+  member: { id: string; name: string };
+  revision: number;
+  /** Bytes the body will carry: the db and etcd's 32-byte SHA-256 trailer. */
+  size: number;
+  body: ReadableStream<Uint8Array>;
+}
+
 /**
  * A snapshot as a browser download, streamed: memory holds one chunk whatever the db size. The
  * trailer is checked on the way; the last 32 bytes leave only if it matches, so a bad snapshot
- * never completes as a file. Audited when the stream ends.
+ * never completes as a file. Audited when the stream ends, fails or is cancelled.
  */
-export async function downloadSnapshot(p: Principal, monitor: ClusterMonitor, params: { member?: unknown }, signal: AbortSignal): Promise<Response> {
-  const { runner } = getOps();
+export async function downloadSnapshot(deps: OpsDeps, p: Principal, monitor: MonitorView, params: { member?: string }, signal: AbortSignal): Promise<SnapshotDownload> {
+  const { runner } = deps;
   const ring = monitor.ring;
   if (!ring) throw new RingsideError('UNAVAILABLE', `no state of ${monitor.cluster.name} yet`);
   const member = pickSource(monitor, ring, params.member);
   const r: OpRequest = { principal: p, cluster: ring.cluster, action: 'snapshot-download', member: { id: member.id, name: member.name }, params: { member: member.id } };
   const started = performance.now();
-  const takenAt = new Date();
+  const takenAt = new Date(deps.clock.now());
   let snap: Awaited<ReturnType<typeof openSnapshot>>;
   try {
-    snap = await openSnapshot(monitor, member);
+    snap = await openSnapshot(deps, monitor, member);
   } catch (e) {
     await runner.record(r, 'failed', Math.round(performance.now() - started), { error: (e as Error).message });
     throw e;
@@ -138,20 +145,9 @@ export async function downloadSnapshot(p: Principal, monitor: ClusterMonitor, pa
   };
   // From here on the etcd stream is open: whatever fails closes it and is audited.
   try {
-    const response = new Response(verifiedBody(snap.readable, verifier, finish), {
-      headers: {
-        'Content-Type': 'application/octet-stream',
-        'Content-Disposition': attachment(snapshotFileName(ring.cluster, member, revision, takenAt, fileLabel), file),
-        'Content-Length': String(snap.size),
-        'Cache-Control': 'no-store',
-        // Header values are bytes: the ID is hex; the name travels percent-encoded (UTF-8).
-        'X-Ringside-Snapshot-Member': member.id,
-        'X-Ringside-Snapshot-Member-Name': percentEncode(member.name),
-        'X-Ringside-Snapshot-Revision': String(revision),
-      },
-    });
+    const body = verifiedBody(snap.readable, verifier, finish);
     signal.addEventListener('abort', () => finish('the download was cancelled before it completed'), { once: true });
-    return response;
+    return { file, asciiFile: snapshotFileName(ring.cluster, member, revision, takenAt, fileLabel), member: { id: member.id, name: member.name }, revision, size: snap.size, body };
   } catch (e) {
     verifier.destroy();
     finish(safeMessage(e));
@@ -203,8 +199,8 @@ function verifiedBody(readable: Readable, verifier: SnapshotVerifier, finish: (e
 
 // ---------------------------------------------------------------- server-side backups
 
-function backupDir(cluster: string): string {
-  const { config } = getOps();
+function backupDir(deps: OpsDeps, cluster: string): string {
+  const { config } = deps;
   if (!config.backups) throw new RingsideError('NOT_FOUND', 'no backup directory is configured (backups.dir in the config)');
   return path.join(config.backups.dir, cluster);
 }
@@ -241,9 +237,9 @@ async function statusOf(file: string, key?: Buffer): Promise<SnapshotStatus> {
  * configured), trailer verified, fsynced, renamed, its status read back like etcdctl snapshot
  * status, then labelled in a sidecar; older ones beyond `keep` are deleted only after that.
  */
-export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, params: { member?: unknown }): Promise<{ operation: Operation; done: Promise<Operation> }> {
-  const { runner, config } = getOps();
-  const dir = backupDir(monitor.cluster.name);
+export async function backupSnapshot(deps: OpsDeps, p: Principal, monitor: MonitorView, params: { member?: string }): Promise<{ operation: Operation; done: Promise<Operation> }> {
+  const { runner, config } = deps;
+  const dir = backupDir(deps, monitor.cluster.name);
   runner.assertIdle(monitor.cluster.name);
   const ring = monitor.ring;
   if (!ring) throw new RingsideError('UNAVAILABLE', `no state of ${monitor.cluster.name} yet`);
@@ -251,8 +247,8 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
   const key = config.backups!.key;
   return runner.start({ principal: p, cluster: ring.cluster, action: 'snapshot-backup', member: { id: member.id, name: member.name }, params: { member: member.id } }, async (ctx) => {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const takenAt = new Date();
-    const snap = await openSnapshot(monitor, member);
+    const takenAt = new Date(deps.clock.now());
+    const snap = await openSnapshot(deps, monitor, member);
     const base = `${snapshotFileName(ring.cluster, member, snap.status.revision, takenAt, fileLabel)}${key ? '.enc' : ''}`;
     const file = entryIn(dir, base);
     if (!file) {
@@ -303,7 +299,7 @@ export async function backupSnapshot(p: Principal, monitor: ClusterMonitor, para
     await fsyncPath(`${file}.json.part`);
     await rename(`${file}.json.part`, `${file}.json`);
     ctx.record({ ...meta, file });
-    await ctx.step(`Keep the newest ${config.backups!.keep}`, () => prune(ring.cluster, config.backups!.keep), (n) => (n ? `deleted ${n} older` : 'nothing to delete'));
+    await ctx.step(`Keep the newest ${config.backups!.keep}`, () => prune(deps, ring.cluster, config.backups!.keep), (n) => (n ? `deleted ${n} older` : 'nothing to delete'));
   });
 }
 
@@ -340,8 +336,8 @@ async function readMeta(dir: string): Promise<(Sidecar & { file: string })[]> {
   return metas.filter((m) => m !== null).sort((a, b) => b.takenAt.localeCompare(a.takenAt));
 }
 
-async function prune(cluster: string, keep: number): Promise<number> {
-  const old = (await readMeta(backupDir(cluster))).slice(keep);
+async function prune(deps: OpsDeps, cluster: string, keep: number): Promise<number> {
+  const old = (await readMeta(backupDir(deps, cluster))).slice(keep);
   for (const m of old) {
     await rm(m.file, { force: true });
     await rm(`${m.file}.json`, { force: true });
@@ -350,10 +346,10 @@ async function prune(cluster: string, keep: number): Promise<number> {
 }
 
 /** Stored snapshots of a cluster, newest first, each with its disaster-restore plan. */
-export async function listBackups(cluster: string, ring: RingState | null): Promise<{ dir: string | null; encrypted: boolean; keep: number | null; snapshots: StoredSnapshot[] }> {
-  const { config } = getOps();
+export async function listBackups(deps: OpsDeps, cluster: string, ring: RingState | null): Promise<{ dir: string | null; encrypted: boolean; keep: number | null; snapshots: StoredSnapshot[] }> {
+  const { config } = deps;
   if (!config.backups) return { dir: null, encrypted: false, keep: null, snapshots: [] };
-  const metas = await readMeta(backupDir(cluster));
+  const metas = await readMeta(backupDir(deps, cluster));
   return {
     dir: config.backups.dir,
     encrypted: Boolean(config.backups.key),

@@ -1,11 +1,8 @@
-import { json } from '@/lib/http/respond';
-import { getRegistry } from '@/lib/monitor/registry';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
 import { summarizeCluster } from '@/lib/ring/summary';
 
-export function GET() {
-  const { monitors } = getRegistry();
-  const clusters = [...monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck));
-  return json({ clusters });
-}
-
-export const dynamic = 'force-dynamic';
+/** Every configured cluster's summary. */
+export const GET = route(api.clusters, ({ root }) => ({
+  clusters: [...root.monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck)),
+}));

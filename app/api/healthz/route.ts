@@ -1,19 +1,12 @@
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
 import { json } from '@/lib/http/respond';
-import { getRegistry } from '@/lib/monitor/registry';
 
 /** Liveness of Ringside itself (not of etcd): 200 while the server runs and its config is valid. */
-export function GET() {
-  const { config, monitors, startedAt } = getRegistry();
-  const ok = config.kind !== 'error';
+export const GET = route(api.healthz, ({ root }) => {
+  const ok = root.config.kind !== 'error';
   return json(
-    {
-      status: ok ? 'ok' : 'config-error',
-      config: config.kind,
-      clusters: [...monitors.keys()],
-      startedAt: startedAt.toISOString(),
-    },
+    { status: ok ? 'ok' : 'config-error', config: root.config.kind, clusters: [...root.monitors.keys()], startedAt: root.startedAt.toISOString() },
     ok ? 200 : 503,
   );
-}
-
-export const dynamic = 'force-dynamic';
+});

@@ -1,12 +1,8 @@
-import { handle } from '@/lib/http/respond';
-import { getPrometheusRegistry } from '@/lib/monitor/registry';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
 
 /** Ringside's own metrics in the Prometheus text format, for an existing Prometheus to scrape. */
-export function GET() {
-  return handle(async () => {
-    const registry = getPrometheusRegistry();
-    return new Response(await registry.metrics(), { headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' } });
-  });
-}
-
-export const dynamic = 'force-dynamic';
+export const GET = route(
+  api.metrics,
+  async ({ root }) => new Response(await root.prometheus.metrics(), { headers: { 'Content-Type': root.prometheus.contentType, 'Cache-Control': 'no-store' } }),
+);

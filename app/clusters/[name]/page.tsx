@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { ClusterView } from '@/components/ring/cluster-view';
-import { getRegistry } from '@/lib/monitor/registry';
+import { ringside } from '@/lib/root';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,6 +11,6 @@ export async function generateMetadata({ params }: PageProps<'/clusters/[name]'>
 
 export default async function ClusterPage({ params }: PageProps<'/clusters/[name]'>) {
   const { name } = await params;
-  if (!getRegistry().monitors.has(name)) notFound();
+  if (!ringside().monitors.has(name)) notFound();
   return <ClusterView cluster={name} />;
 }

@@ -1,9 +1,6 @@
-import { logout } from '@/lib/auth/access';
-import { handle } from '@/lib/http/respond';
+import { api } from '@/lib/api/contract';
+import { authReply } from '@/lib/http/auth-reply';
+import { route } from '@/lib/http/route';
 
 /** Ends this browser's session (header x-ringside-csrf required) and clears its cookie. */
-export function POST(req: Request) {
-  return handle(() => logout(req));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.logout, ({ req, root }) => authReply(root.access.logout(req)));

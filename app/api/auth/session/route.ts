@@ -1,9 +1,6 @@
-import { session } from '@/lib/auth/access';
-import { handle } from '@/lib/http/respond';
+import { api } from '@/lib/api/contract';
+import { authReply } from '@/lib/http/auth-reply';
+import { route } from '@/lib/http/route';
 
 /** The access mode, who is signed in and the CSRF token the page sends with actions. */
-export function GET(req: Request) {
-  return handle(() => session(req));
-}
-
-export const dynamic = 'force-dynamic';
+export const GET = route(api.session, ({ req, root }) => authReply(root.access.session(req)));

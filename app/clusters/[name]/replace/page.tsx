@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { ReplaceWizard } from '@/components/ops/replace-wizard';
-import { getRegistry } from '@/lib/monitor/registry';
+import { ringside } from '@/lib/root';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,6 +12,6 @@ export async function generateMetadata({ params }: PageProps<'/clusters/[name]/r
 export default async function ReplacePage({ params, searchParams }: PageProps<'/clusters/[name]/replace'>) {
   const { name } = await params;
   const { member } = await searchParams;
-  if (!getRegistry().monitors.has(name)) notFound();
+  if (!ringside().monitors.has(name)) notFound();
   return <ReplaceWizard cluster={name} member={typeof member === 'string' ? member : null} />;
 }

@@ -1,19 +1,10 @@
-import { action } from '@/lib/http/action';
-import { handle, json, parseClusterName } from '@/lib/http/respond';
-import { getMonitor } from '@/lib/monitor/registry';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf } from '@/lib/http/ops';
 import { backupSnapshot, listBackups } from '@/lib/ops/snapshots';
 
 /** Stored snapshots, newest first: size, revision, hashes, and the restore commands per member. */
-export function GET(_req: Request, ctx: RouteContext<'/api/clusters/[name]/backups'>) {
-  return handle(async () => {
-    const monitor = getMonitor(parseClusterName((await ctx.params).name));
-    return json(await listBackups(monitor.cluster.name, monitor.ring));
-  });
-}
+export const GET = route(api.backups, ({ root, monitor }) => listBackups(opsOf(root).deps, monitor.cluster.name, monitor.ring));
 
 /** Writes a verified snapshot to the backup directory (encrypted when configured): `{ member? }`. */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/backups'>) {
-  return action(req, ctx.params, 'take snapshots', (p, m, body) => backupSnapshot(p, m, body));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.backup, ({ root, principal, monitor, body }) => backupSnapshot(opsOf(root).deps, principal, monitor, body).then(({ operation }) => ({ operation })));

@@ -1,9 +1,6 @@
-import { action } from '@/lib/http/action';
-import { defragment } from '@/lib/ops/actions';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf, started } from '@/lib/http/ops';
 
 /** Rolling defragmentation, followers first, the leader after handing over: `{ memberIds? }` (default: all). */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/defragment'>) {
-  return action(req, ctx.params, 'defragment members', (p, m, body) => defragment(p, m, body));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.defragment, ({ root, principal, monitor, body }) => started(opsOf(root).actions.defragment(principal, monitor, body)));

@@ -1,19 +1,15 @@
-import { handle, json, parseClusterName } from '@/lib/http/respond';
+import { api } from '@/lib/api/contract';
 import { parseLogQuery } from '@/lib/http/log-query';
-import { getMonitor } from '@/lib/monitor/registry';
+import { route } from '@/lib/http/route';
 
 /** Recent etcd log lines, oldest first, filterable by member, category and text. */
-export function GET(req: Request, ctx: RouteContext<'/api/clusters/[name]/logs'>) {
-  return handle(async () => {
-    const monitor = getMonitor(parseClusterName((await ctx.params).name));
-    const query = parseLogQuery(new URL(req.url).searchParams);
-    const logs = monitor.logs;
-    return json({
-      cluster: monitor.cluster.name,
-      sources: logs?.sources ?? [],
-      lines: logs?.query(query) ?? [],
-      audits: logs?.corruptionAudits() ?? [],
-      kubernetes: logs?.podStatus() ?? { pods: [], error: null },
-    });
-  });
-}
+export const GET = route(api.logs, ({ monitor, query }) => {
+  const logs = monitor.logs;
+  return {
+    cluster: monitor.cluster.name,
+    sources: logs?.sources ?? [],
+    lines: logs?.query(parseLogQuery(query)) ?? [],
+    audits: logs?.corruptionAudits() ?? [],
+    kubernetes: logs?.podStatus() ?? { pods: [], error: null },
+  };
+});

@@ -1,9 +1,6 @@
-import { action } from '@/lib/http/action';
-import { addLearner } from '@/lib/ops/actions';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf, started } from '@/lib/http/ops';
 
 /** Adds a member as a learner: `{ name, peerURL, clientURL }`. 202 with the operation. */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/members'>) {
-  return action(req, ctx.params, 'add members', (p, m, body) => addLearner(p, m, body));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.addLearner, ({ root, principal, monitor, body }) => started(opsOf(root).actions.addLearner(principal, monitor, body)));

@@ -1,9 +1,6 @@
-import { action } from '@/lib/http/action';
-import { moveLeader } from '@/lib/ops/actions';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf, started } from '@/lib/http/ops';
 
 /** Moves leadership to a healthy voter: `{ to: "<member id>" }`. */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/move-leader'>) {
-  return action(req, ctx.params, 'move the leader', (p, m, body) => moveLeader(p, m, body));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.moveLeader, ({ root, principal, monitor, body }) => started(opsOf(root).actions.moveLeader(principal, monitor, body)));

@@ -1,13 +1,6 @@
-import { handle, json, parseClusterName } from '@/lib/http/respond';
-import { getMonitor } from '@/lib/monitor/registry';
-import { getOps } from '@/lib/ops/service';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf } from '@/lib/http/ops';
 
 /** The running operation (at most one) and the recent ones of this process, newest first. */
-export function GET(_req: Request, ctx: RouteContext<'/api/clusters/[name]/operations'>) {
-  return handle(async () => {
-    const cluster = getMonitor(parseClusterName((await ctx.params).name)).cluster.name;
-    return json({ cluster, operations: getOps().runner.list(cluster) });
-  });
-}
-
-export const dynamic = 'force-dynamic';
+export const GET = route(api.operations, ({ root, monitor }) => ({ cluster: monitor.cluster.name, operations: opsOf(root).deps.runner.list(monitor.cluster.name) }));

@@ -1,12 +1,6 @@
-import { handle, parseClusterName } from '@/lib/http/respond';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
 import { ringStream } from '@/lib/http/sse';
-import { getStreamAdmission } from '@/lib/http/stream-admission';
-import { getMonitor } from '@/lib/monitor/registry';
 
-/** Server-Sent Events: `ring` (the latest state) and `ring-event` (derived events). */
-export function GET(req: Request, ctx: RouteContext<'/api/clusters/[name]/stream'>) {
-  // The cluster is resolved before the stream opens, so a bad name is a 4xx, not a dying stream.
-  return handle(async () => ringStream(getMonitor(parseClusterName((await ctx.params).name)), req, getStreamAdmission()));
-}
-
-export const dynamic = 'force-dynamic';
+/** Server-Sent Events: `ring`, `ring-event`, `hashkv`, `alerts`, `operation`. The cluster is resolved first, so a bad name is a 4xx. */
+export const GET = route(api.ringStream, ({ req, root, monitor }) => ringStream(monitor, req, root.streams));

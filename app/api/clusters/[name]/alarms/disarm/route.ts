@@ -1,9 +1,6 @@
-import { action } from '@/lib/http/action';
-import { disarmAlarm } from '@/lib/ops/actions';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf, started } from '@/lib/http/ops';
 
 /** `{ alarm: "NOSPACE" | "CORRUPT", confirm: "<cluster name>" }`: NOSPACE after compaction and defrag, CORRUPT once hashes agree. */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/alarms/disarm'>) {
-  return action(req, ctx.params, 'disarm alarms', (p, m, body) => disarmAlarm(p, m, body));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.disarmAlarm, ({ root, principal, monitor, body }) => started(opsOf(root).actions.disarmAlarm(principal, monitor, body)));

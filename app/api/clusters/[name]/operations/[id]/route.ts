@@ -1,17 +1,12 @@
+import { api } from '@/lib/api/contract';
 import { RingsideError } from '@/lib/errors';
-import { handle, json, parseClusterName } from '@/lib/http/respond';
-import { getMonitor } from '@/lib/monitor/registry';
-import { getOps } from '@/lib/ops/service';
+import { route } from '@/lib/http/route';
+import { opsOf } from '@/lib/http/ops';
 
 /** One operation with its steps; for scripts that follow an action they started. */
-export function GET(_req: Request, ctx: RouteContext<'/api/clusters/[name]/operations/[id]'>) {
-  return handle(async () => {
-    const { name, id } = await ctx.params;
-    const cluster = getMonitor(parseClusterName(name)).cluster.name;
-    const op = getOps().runner.get(cluster, id);
-    if (!op) throw new RingsideError('NOT_FOUND', `no operation ${id.slice(0, 40)} on ${cluster} since Ringside started (the audit log has older ones)`);
-    return json(op);
-  });
-}
-
-export const dynamic = 'force-dynamic';
+export const GET = route(api.operation, ({ root, monitor, params }) => {
+  const cluster = monitor.cluster.name;
+  const op = opsOf(root).deps.runner.get(cluster, params.id);
+  if (!op) throw new RingsideError('NOT_FOUND', `no operation ${params.id} on ${cluster} since Ringside started (the audit log has older ones)`);
+  return op;
+});

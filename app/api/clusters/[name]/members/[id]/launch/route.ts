@@ -1,9 +1,6 @@
-import { action } from '@/lib/http/action';
-import { launchMember } from '@/lib/ops/actions';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf, started } from '@/lib/http/ops';
 
 /** Demo rings: the launcher starts the learner with the wizard's instructions. */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/members/[id]/launch'>) {
-  return action(req, ctx.params, 'start members', (p, m, body, params) => launchMember(p, m, { ...body, memberId: params.id }));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.launchMember, ({ root, principal, monitor, params }) => started(opsOf(root).actions.launchMember(principal, monitor, { memberId: params.id })));

@@ -1,9 +1,6 @@
-import { action } from '@/lib/http/action';
-import { promoteMember } from '@/lib/ops/actions';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf, started } from '@/lib/http/ops';
 
 /** Promotes a learner, retrying while it catches up, then verifies health and HashKV. */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/members/[id]/promote'>) {
-  return action(req, ctx.params, 'promote learners', (p, m, body, params) => promoteMember(p, m, { ...body, memberId: params.id }));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.promoteMember, ({ root, principal, monitor, params }) => started(opsOf(root).actions.promoteMember(principal, monitor, { memberId: params.id })));

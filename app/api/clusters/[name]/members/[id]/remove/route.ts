@@ -1,9 +1,8 @@
-import { action } from '@/lib/http/action';
-import { removeMember } from '@/lib/ops/actions';
+import { api } from '@/lib/api/contract';
+import { route } from '@/lib/http/route';
+import { opsOf, started } from '@/lib/http/ops';
 
 /** Removes a voter to replace it: `{ confirm: "<member name>" }`. Refused (409) with the reasons when unsafe. */
-export function POST(req: Request, ctx: RouteContext<'/api/clusters/[name]/members/[id]/remove'>) {
-  return action(req, ctx.params, 'remove members', (p, m, body, params) => removeMember(p, m, { ...body, memberId: params.id }));
-}
-
-export const dynamic = 'force-dynamic';
+export const POST = route(api.removeMember, ({ root, principal, monitor, params, body }) =>
+  started(opsOf(root).actions.removeMember(principal, monitor, { memberId: params.id, confirm: body.confirm })),
+);

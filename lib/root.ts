@@ -1,0 +1,157 @@
+import 'server-only';
+import os from 'node:os';
+import type { Registry as PromRegistry } from 'prom-client';
+import { AuditLog } from './audit/log';
+import { createAccess, type AccessControl } from './auth/guard';
+import { clientAddress, throttleKey } from './auth/peer';
+import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
+import type { RingsideConfig } from './config/types';
+import { MemberClient } from './etcd/client';
+import { RingsideError } from './errors';
+import type { EdgePolicy } from './http/edge';
+import { HostPolicy } from './http/hosts';
+import type { StreamAdmission } from './http/sse';
+import { StreamLimiter } from './http/streams';
+import { ClusterMonitor } from './monitor/cluster-monitor';
+import { createPrometheusRegistry } from './monitor/prometheus';
+import { Actions } from './ops/actions';
+import { systemClock, type OpsDeps } from './ops/deps';
+import { OperationRunner } from './ops/runner';
+import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
+import type { TimelineStore } from './timeline/store';
+
+export type ConfigState = { kind: 'ok'; config: RingsideConfig } | { kind: 'none' } | { kind: 'error'; message: string };
+
+/**
+ * Everything long-lived in one server process, built once by `buildRingside` in an explicit
+ * order and handed to what needs it. Nothing in lib/ looks any of it up on its own.
+ */
+export interface Ringside {
+  readonly config: ConfigState;
+  /** The validated settings, when there is a config. */
+  readonly settings: RingsideConfig | null;
+  readonly startedAt: Date;
+  readonly monitors: ReadonlyMap<string, ClusterMonitor>;
+  readonly access: AccessControl;
+  /** Guided operations; null without a config. */
+  readonly ops: { deps: OpsDeps; actions: Actions } | null;
+  readonly timeline: TimelineStore | null;
+  readonly prometheus: PromRegistry;
+  readonly streams: StreamAdmission;
+  readonly edge: EdgePolicy;
+  /** The monitor of a configured cluster, or NOT_FOUND. */
+  monitor(name: string): ClusterMonitor;
+  stop(): Promise<void>;
+}
+
+export function readConfigState(): ConfigState {
+  const file = resolveConfigPath();
+  if (!file) return { kind: 'none' };
+  try {
+    return { kind: 'ok', config: loadConfig(file) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { kind: 'error', message: e.message };
+    throw e;
+  }
+}
+
+export interface BuildOptions {
+  /** false: build without polling (tests of the wiring itself). */
+  start?: boolean;
+  dev?: boolean;
+}
+
+/**
+ * The composition root. Order matters and is spelled out: the config; one monitor per cluster;
+ * access; the audit log and the timeline (which listens to the monitors); the runner (which
+ * tells the monitors' subscribers and the timeline); Ringside's own metrics (observing polls from
+ * the first); stream slots and the edge; and only then do the monitors start polling, so
+ * nothing misses the first event.
+ */
+export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Ringside {
+  const settings = config.kind === 'ok' ? config.config : null;
+  const monitors = new Map<string, ClusterMonitor>();
+  for (const cluster of settings?.clusters ?? []) {
+    monitors.set(
+      cluster.name,
+      new ClusterMonitor(cluster, {
+        pollIntervalMs: settings!.pollIntervalMs,
+        hashCheckIntervalMs: settings!.hashCheckIntervalMs,
+        requestTimeoutMs: settings!.requestTimeoutMs,
+        alerts: settings!.alerts,
+      }),
+    );
+  }
+
+  const access = createAccess(settings ?? undefined);
+
+  let timeline: TimelineStore | null = null;
+  let ops: Ringside['ops'] = null;
+  if (settings) {
+    timeline = openTimeline(settings.dataDir);
+    if (timeline) feedTimeline(timeline, monitors.values());
+    const audit = new AuditLog(settings.auditFile);
+    const runner = new OperationRunner(audit, (op) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) }), auditRecorder(timeline));
+    const deps: OpsDeps = {
+      runner,
+      audit,
+      config: { ops: settings.ops, backups: settings.backups },
+      connect: (endpoint, tls, timeoutMs) => new MemberClient(endpoint, tls, timeoutMs),
+      clock: systemClock,
+      fetch: (input, init) => fetch(input, init),
+    };
+    ops = { deps, actions: new Actions(deps) };
+  }
+
+  const prometheus = createPrometheusRegistry(monitors);
+  const http = settings?.http ?? { allowedHosts: [], maxStreams: 1000, maxStreamsPerClient: 32 };
+  const streams: StreamAdmission = {
+    limiter: new StreamLimiter(http.maxStreams, http.maxStreamsPerClient),
+    clientOf: (req) => throttleKey(clientAddress((n) => req.headers.get(n), access.trustedProxies)),
+  };
+  const edge: EdgePolicy = {
+    trusted: access.trustedProxies,
+    hosts: new HostPolicy(http.allowedHosts, os.hostname()),
+    proxyUserHeader: settings?.auth?.proxy?.userHeader?.toLowerCase(),
+    dev: opts.dev ?? process.env.NODE_ENV !== 'production',
+    ...(access.anonymousReads ? {} : { signedIn: (get: (name: string) => string | null) => access.mayRead({ headers: { get } }) }),
+  };
+
+  if (opts.start !== false) for (const m of monitors.values()) m.start();
+
+  return {
+    config,
+    settings,
+    startedAt: new Date(),
+    monitors,
+    access,
+    ops,
+    timeline,
+    prometheus,
+    streams,
+    edge,
+    monitor(name) {
+      const m = monitors.get(name);
+      if (!m) throw new RingsideError('NOT_FOUND', `no cluster named "${name}" is configured`);
+      return m;
+    },
+    async stop() {
+      await Promise.all([...monitors.values()].map((m) => m.stop()));
+      timeline?.flush();
+    },
+  };
+}
+
+/**
+ * The process's Ringside. Next loads instrumentation and every route as separate module graphs,
+ * so the one root sits under one globalThis key: built at start (instrumentation.ts), found by
+ * every route. This is the only global lookup in lib/.
+ */
+const KEY = Symbol.for('ringside.root');
+type Global = typeof globalThis & { [KEY]?: Ringside };
+
+export function ringside(): Ringside {
+  const g = globalThis as Global;
+  g[KEY] ??= buildRingside(readConfigState());
+  return g[KEY];
+}
