@@ -282,10 +282,10 @@ export function queryString(query: Record<string, string | number | boolean | un
 
 /** The first problem a schema found, as the API reports it: the field and what was expected. */
 export function describeIssue(issue: z.core.$ZodIssue, where: 'path' | 'query' | 'body'): { field: string; message: string } {
-  const field = issue.path.length ? issue.path.map(String).join('.') : where;
+  const field = issue.path.map(String).join('.') || where;
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ');
-    return { field: issue.keys[0]?.slice(0, 40) ?? field, message: `${where === 'query' ? 'unknown query parameter' : 'unknown field'}${issue.keys.length > 1 ? 's' : ''} ${keys}` };
+    const keys = issue.keys.map((k) => quoteInput(k, 40)).join(', ');
+    return { field: issue.keys[0]?.slice(0, 40) || field, message: `${where === 'query' ? 'unknown query parameter' : 'unknown field'}${issue.keys.length > 1 ? 's' : ''} ${keys}` };
   }
   if (issue.code === 'invalid_type') {
     return { field, message: issue.input === undefined ? `required (${issue.expected})` : `expected ${issue.expected}` };

@@ -126,3 +126,13 @@ describe('client address', () => {
     expect(() => new AddressSet(['proxy.example'])).toThrow(/not an IP address or CIDR/);
   });
 });
+
+describe('paths', () => {
+  test('dot segments and encoded slashes, which browsers never send, are refused (400 naming the path)', () => {
+    for (const url of ['/api/clusters/c/operations/%2E%2E', '/api/clusters/%2e/ring', '/api/clusters/c/../x', '/clusters/a%2Fb', '/api/x%5c..']) {
+      const d = decide(req({ url }), policy());
+      expect(d.kind === 'refuse' && [d.status, JSON.parse(d.body).error.field], url).toEqual([400, 'path']);
+    }
+    expect(decide(req({ url: '/clusters/prod.eu?x=..' }), policy()).kind).toBe('pass');
+  });
+});

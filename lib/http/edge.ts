@@ -61,19 +61,24 @@ export function decide(req: EdgeRequest, policy: EdgePolicy): EdgeDecision {
   const isApi = path === '/api' || path.startsWith('/api/');
   const base = { ...securityHeaders({ https }) };
 
-  const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}): EdgeDecision => ({
+  const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}, field?: string): EdgeDecision => ({
     kind: 'refuse',
     status,
     responseHeaders: { ...base, 'Content-Security-Policy': API_CSP, 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Connection: 'close', ...extra },
-    body: JSON.stringify({ error: { code, message } }),
+    body: JSON.stringify({ error: { code, message, ...(field ? { field } : {}) } }),
   });
 
+  // Browsers resolve "." and ".." before sending; a path that still holds them, or an encoded
+  // slash, is someone probing for traversal, and nothing here has such a path.
+  if (/(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c/i.test(req.url.split('?')[0])) {
+    return refuse(400, 'INVALID', 'path: dot segments and encoded slashes are not allowed', {}, 'path');
+  }
   const host = (trusted && firstForwarded('x-forwarded-host')) || get('host');
   if (!policy.hosts.allows(host)) {
-    return refuse(421, 'FORBIDDEN', `Host ${JSON.stringify((host ?? '').slice(0, 100))} is not one of this Ringside's host names; add it to http.allowedHosts in the config`);
+    return refuse(421, 'FORBIDDEN', `host: ${JSON.stringify((host ?? '').slice(0, 100))} is not one of this Ringside's host names; add it to http.allowedHosts in the config`, {}, 'host');
   }
   const length = Number(get('content-length') ?? 0);
-  if (Number.isFinite(length) && length > EDGE_MAX_BODY) return refuse(413, 'INVALID', `body: larger than ${EDGE_MAX_BODY} bytes`);
+  if (Number.isFinite(length) && length > EDGE_MAX_BODY) return refuse(413, 'TOO_LARGE', `body: larger than ${EDGE_MAX_BODY} bytes`, {}, 'body');
   const method = req.method.toUpperCase();
   const hasBody = length > 0 || get('transfer-encoding') !== null;
   if (!isApi && method !== 'GET' && method !== 'HEAD') return refuse(405, 'INVALID', `${method.slice(0, 10)} is not allowed on a page`, { Allow: 'GET, HEAD' });
