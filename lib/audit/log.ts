@@ -3,14 +3,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { AuditEntry } from './types';
+import type { AuditEntry, AuditQuery, AuditStore } from './types';
 
 /**
  * The audit log: one JSON line per entry, appended and fsynced before an action is reported
  * done, never rewritten. A crash mid-write leaves at most a torn last line, which reading skips
  * and the next append starts after (on a new line), so nothing already written is lost.
  */
-export class AuditLog {
+export class AuditLog implements AuditStore {
   private handle: Promise<FileHandle> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -33,7 +33,7 @@ export class AuditLog {
    * The newest entries first, at most `limit`, optionally of one cluster. Streams the file, so a
    * long log costs time, not memory beyond `limit` entries.
    */
-  async query(opts: { cluster?: string; limit?: number; action?: string[] } = {}): Promise<AuditEntry[]> {
+  async query(opts: AuditQuery = {}): Promise<AuditEntry[]> {
     const limit = opts.limit ?? 200;
     const kept: AuditEntry[] = [];
     try {

@@ -22,3 +22,17 @@ export interface AuditEntry {
   /** What it did: sizes before and after, the snapshot's revision and hash, the member it added... */
   details?: Record<string, unknown>;
 }
+
+export interface AuditQuery {
+  cluster?: string;
+  limit?: number;
+  action?: string[];
+}
+
+/** Where audit lines go and are read back from: the file (AuditLog), or a test's memory. */
+export interface AuditStore {
+  /** Resolves once the line is durable. */
+  append(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  query(q?: AuditQuery): Promise<AuditEntry[]>;
+}

@@ -1,9 +1,8 @@
-import type { AuditLog } from '../audit/log';
-import type { BackupSettings, OpsSettings, TlsMaterial } from '../config/types';
+import type { AuditStore } from '../audit/types';
+import type { BackupSettings, ClusterConfig, OpsSettings, TlsMaterial } from '../config/types';
 import type { MemberClient } from '../etcd/client';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
-import type { ClusterConfig } from '../config/types';
 import type { OperationRunner } from './runner';
 
 /** Time as operations see it: injected so a test can run a 2-minute promotion in no time. */
@@ -35,7 +34,7 @@ export interface MonitorView {
 /** Everything guided operations use, handed in by the composition root (lib/root). */
 export interface OpsDeps {
   runner: OperationRunner;
-  audit: AuditLog;
+  audit: AuditStore;
   config: { ops: OpsSettings; backups?: BackupSettings };
   /** A client for one call sequence on one member; closed after. */
   connect(endpoint: string, tls: TlsMaterial | undefined, timeoutMs: number): MemberConnection;

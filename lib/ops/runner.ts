@@ -1,7 +1,6 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
-import type { AuditLog } from '../audit/log';
-import type { AuditEntry } from '../audit/types';
+import type { AuditEntry, AuditStore } from '../audit/types';
 import { isRingsideError, RingsideError } from '../errors';
 import type { Principal } from './principal';
 import type { OpAction, OpStep, Operation } from './types';
@@ -39,7 +38,7 @@ export class OperationRunner {
   private readonly recent: Operation[] = [];
 
   constructor(
-    private readonly audit: AuditLog,
+    private readonly audit: AuditStore,
     private readonly publish: (op: Operation) => void,
     /** Told of every audit line once it is on disk (the incident timeline). */
     private readonly onAudit: (entry: AuditEntry) => void = () => {},
