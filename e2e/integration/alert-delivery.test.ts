@@ -164,12 +164,13 @@ describe('a signed webhook that fails for a while, then recovers, across a Rings
 
     receiver.answer = () => 500;
     for (; at() < 30; ) await second(['m3']); // etcdMembersDown m3 fires at 20 s
-    for (; at() < 40; ) await second(['m2', 'm3']); // no quorum at 36 s
+    for (; at() < 80; ) await second(['m2', 'm3']); // no quorum at 36 s, m2 down at 50 s: a minute of 500s
+    expect(receiver.accepted('/hook')).toEqual([]);
     receiver.answer = () => 200;
-    for (; at() < 55; ) await second(['m2', 'm3']); // m2 down at 50 s; the queue drains
+    for (; at() < 90; ) await second(['m2', 'm3']); // the queue drains
     expect(receiver.accepted('/hook').length).toBe(3);
     await receiver.pause(); // connection refused from here
-    for (; at() < 65; ) await second(['m2']); // m3 back at 55 s: two resolves wait
+    for (; at() < 100; ) await second(['m2']); // m3 back at 90 s: two resolves wait
 
     // Ringside dies: no close(), its clock never moves again. A new process, a new tracker.
     await notifier.sync('alerts/prod', ring.tracker.list()); // unchanged: resolves once its last save is on disk
@@ -177,11 +178,11 @@ describe('a signed webhook that fails for a while, then recovers, across a Rings
     clock = new FakeClock(clock.now());
     ring = new TrackedRing(clock, 'prod');
     notifier = await open(clock);
-    for (; at() < 70; ) await second(['m2']);
-    for (; at() < 80; ) await second([]); // m2 back at 70 s: a third resolve waits
+    for (; at() < 105; ) await second(['m2']);
+    for (; at() < 115; ) await second([]); // m2 back at 105 s: a third resolve waits
     expect(notifier.status()[0]).toMatchObject({ queued: 3 });
     await receiver.resume();
-    for (; at() < 90; ) await second([]);
+    for (; at() < 125; ) await second([]);
     await until(() => notifier.status()[0].queued === 0, 'the queue to drain');
     await notifier.close();
 
