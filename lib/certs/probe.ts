@@ -10,7 +10,10 @@ export interface PresentedChain {
   /** The origin reached, as Ringside reaches it. */
   url: string;
   host: string;
-  /** Leaf first, then what the server sent after it; empty when nothing was read. */
+  /**
+   * Leaf first, then its issuers: those the server sent, completed by Node from the CA Ringside
+   * trusts when it finds the issuer there; empty when nothing was read.
+   */
   chain: CertificateInfo[];
   /** Whether the leaf covers `host`; null when nothing was read. */
   coversHost: boolean | null;
