@@ -88,7 +88,12 @@ abstract class Lane<W> {
     if (this.waitingUntil !== null && this.waitingUntil > this.host.clock.now()) return;
     this.waitingUntil = null;
     this.running = true;
-    this.inflight = this.drain();
+    this.inflight = this.drain().catch((e: unknown) => {
+      // A bug, not a receiver: say so, and try again later rather than stop delivering.
+      this.host.report({ receiver: this.name, kind: this.kind, event: 'failed', message: `${this.name}: internal error in delivery (${e instanceof Error ? e.name : 'unknown'}); retrying`, alerts: [] });
+      this.waitingUntil = this.host.clock.now() + this.host.backoff.maxMs;
+      this.wake(this.waitingUntil);
+    });
   }
 
   private async drain(): Promise<void> {

@@ -262,6 +262,12 @@ export class Notifier {
   }
 
   private report(r: Omit<DeliveryReport, 'at'>): void {
-    this.opts.report({ at: iso(this.clock.now()), ...r });
+    const full = { at: iso(this.clock.now()), ...r };
+    try {
+      this.opts.report(full);
+    } catch {
+      // The audit log failing must not stop delivery; the server log still hears of it.
+      console.error(`ringside: alert delivery: ${full.message}`);
+    }
   }
 }
