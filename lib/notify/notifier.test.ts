@@ -18,7 +18,7 @@ const AM_B = 'http://am-b:9093/api/v2/alerts';
 const OPS = 'http://hooks.example/ops';
 const CHAT = 'http://hooks.example/chat';
 
-type Answer = number | 'refused' | 'hang';
+type Answer = number | 'refused' | 'hang' | Promise<number>;
 
 /** The network as receivers see it: every attempt, and the answer each one got. */
 class FakeNet {
@@ -35,12 +35,12 @@ class FakeNet {
     this.calls.push({ url, body: String(init.body), headers: Object.fromEntries(new Headers(init.headers).entries()), answer: a });
     if (a === 'refused') return Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }));
     if (a === 'hang') return new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
-    return Promise.resolve(new Response(a < 300 ? '' : 'boom', { status: a }));
+    return Promise.resolve(a).then((status) => new Response(status < 300 ? '' : 'boom', { status }));
   };
 
   /** Bodies the receiver accepted, parsed. */
   delivered<T = unknown>(url: string): T[] {
-    return this.calls.filter((c) => c.url === url && typeof c.answer === 'number' && c.answer < 300).map((c) => JSON.parse(c.body) as T);
+    return this.calls.filter((c) => c.url === url && (typeof c.answer !== 'number' || c.answer < 300) && typeof c.answer !== 'string').map((c) => JSON.parse(c.body) as T);
   }
 
   attempts(url: string): number {
@@ -289,6 +289,33 @@ describe('delivery that does not lose alerts', () => {
       'r3 firing', 'r4 firing', 'r5 firing', 'r6 firing',
       'r1 resolved', 'r2 resolved', 'r3 resolved', 'r4 resolved', 'r5 resolved', 'r6 resolved',
     ]);
+    await notifier.close();
+  });
+
+  test('an alert that fires again while its resolve is on the way to Alertmanager is not forgotten when that resolve is accepted', async () => {
+    const clock = new FakeClock(T0);
+    const net = new FakeNet();
+    let release!: (status: number) => void;
+    const gate = new Promise<number>((r) => (release = r));
+    net.answer(AM_A, (n) => (n === 2 ? gate : 200));
+    const { notifier } = await open({ clock, net, settings: settings({ alertmanagers: settings().alertmanagers.slice(0, 1), webhooks: [] }) });
+    await notifier.sync('backups/demo', [synthetic('r1')]);
+    await until(() => notifier.status()[0].sent === 1, 'the firing');
+    clock.advance(1000);
+    await notifier.sync('backups/demo', []);
+    await until(() => net.attempts(AM_A) === 2, 'the resolve under way');
+    clock.advance(1000);
+    await notifier.sync('backups/demo', [{ ...synthetic('r1'), activeSince: new Date(clock.now()).toISOString() }]);
+    release(200);
+    await until(() => net.attempts(AM_A) === 3, 'the new firing');
+    const [again] = net.delivered<AmAlert[]>(AM_A)[2];
+    expect([again.startsAt, Date.parse(again.endsAt) > clock.now()]).toEqual([new Date(T0 + 2000).toISOString(), true]);
+    // Still known: it is re-sent, and its own resolve goes out.
+    clock.advance(60_000);
+    await until(() => net.attempts(AM_A) === 4, 'the re-send');
+    await notifier.sync('backups/demo', []);
+    await until(() => net.attempts(AM_A) === 5, 'its resolve');
+    expect(Date.parse(net.delivered<AmAlert[]>(AM_A)[4][0].endsAt)).toBe(clock.now());
     await notifier.close();
   });
 

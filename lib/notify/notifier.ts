@@ -81,7 +81,7 @@ export class Notifier {
     };
     const counters = (name: string) => state?.counters[name] ?? emptyCounters();
     this.alertmanagers = s.alertmanagers.map(
-      (a) => new AlertmanagerLane(a.name, a.url, host, counters(a.name), () => this.records.values(), s.resendIntervalMs, s.queueLimit, (r) => this.records.delete(r.fingerprint)),
+      (a) => new AlertmanagerLane(a.name, a.url, host, counters(a.name), () => this.records.values(), s.resendIntervalMs, s.queueLimit, (r) => this.release(r)),
     );
     this.webhooks = s.webhooks.map((w) => new WebhookLane(w, host, counters(w.name), [...(state?.queues[w.name] ?? [])], s.queueLimit));
     if (state) this.resume(state);
@@ -204,6 +204,11 @@ export class Notifier {
     for (const w of this.webhooks) if (r.webhooks.includes(w.name)) w.enqueue(this.event(r, 'resolved'));
     r.alertmanagers = this.alertmanagers.map((a) => a.name);
     if (!r.alertmanagers.length) this.records.delete(r.fingerprint);
+  }
+
+  /** Forgets a resolve every Alertmanager accepted, unless the alert has fired again since (a new record). */
+  private release(r: AlertRecord): void {
+    if (this.records.get(r.fingerprint) === r) this.records.delete(r.fingerprint);
   }
 
   private event(r: AlertRecord, status: 'firing' | 'resolved'): DeliveryEvent {
