@@ -1,7 +1,7 @@
 import 'server-only';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { connect, type DetailedPeerCertificate } from 'node:tls';
+import { connect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { TlsMaterial } from '../config/types';
 import { coversHost, describeCertificate, type CertificateInfo } from './x509';
 
@@ -37,21 +37,27 @@ export function readPresentedChain(url: string, tls: TlsMaterial | undefined, ti
   const base = { url: u.origin, host, chain: [], coversHost: null, verified: false, verifyError: null };
   return new Promise((resolve) => {
     let done = false;
+    let socket: TLSSocket;
     const finish = (r: PresentedChain) => {
       if (done) return;
       done = true;
-      socket.destroy();
+      socket?.destroy();
       resolve(r);
     };
-    const socket = connect({
-      host,
-      port: Number(u.port || 443),
-      // SNI takes names only (an IP there is deprecated, DEP0123).
-      ...(isIP(host) ? {} : { servername: host }),
-      ...(tls?.ca ? { ca: tls.ca } : {}),
-      ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-      rejectUnauthorized: false,
-    });
+    try {
+      socket = connect({
+        host,
+        port: Number(u.port || 443),
+        // SNI takes names only (an IP there is deprecated, DEP0123).
+        ...(isIP(host) ? {} : { servername: host }),
+        ...(tls?.ca ? { ca: tls.ca } : {}),
+        ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+        rejectUnauthorized: false,
+      });
+    } catch (e) {
+      // Key material the TLS layer cannot use (a key that does not match its certificate...): its code, never its bytes.
+      return finish({ ...base, error: `TLS setup failed: ${(e as NodeJS.ErrnoException).code ?? 'unusable certificate or key'}` });
+    }
     socket.setTimeout(timeoutMs, () => finish({ ...base, error: `timed out after ${timeoutMs} ms` }));
     // A server that refuses our client certificate says so after the handshake: too late to matter.
     socket.on('error', (e: NodeJS.ErrnoException) => finish({ ...base, error: socketError(e) }));
