@@ -41,8 +41,11 @@ describe('through real Alertmanagers (Debian 0.25) to a webhook of the test’s 
   let monitor: ClusterMonitor;
 
   beforeAll(async () => {
+    // One at a time, so that whatever started is stopped by afterAll even if a later start fails.
     receiver = await WebhookReceiver.start();
-    [ring, am1, am2] = await Promise.all([EtcdRing.start({ size: 3, name: 'am' }), AlertmanagerServer.start(receiver.url('/am1')), AlertmanagerServer.start(receiver.url('/am2'))]);
+    ring = await EtcdRing.start({ size: 3, name: 'am' });
+    am1 = await AlertmanagerServer.start(receiver.url('/am1'));
+    am2 = await AlertmanagerServer.start(receiver.url('/am2'));
     monitor = new ClusterMonitor(
       { name: 'ring', endpoints: ring.endpoints(), metrics: { enabled: false, urls: {}, scheme: 'http' } },
       { pollIntervalMs: 1000, requestTimeoutMs: 500, hashCheckIntervalMs: 0 },

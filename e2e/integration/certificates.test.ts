@@ -19,12 +19,10 @@ describe('certificate expiry, read from real TLS members without touching them',
   let misnamed: EtcdRing;
 
   beforeAll(async () => {
-    [short, misnamed] = await Promise.all([
-      // CA, server and client certificates all made with `openssl -days 3`.
-      EtcdRing.start({ size: 3, name: 'c', tls: true, tlsOptions: { days: 3 } }),
-      // A member whose certificate names another host than the one Ringside reaches it on.
-      EtcdRing.start({ size: 1, name: 'x', tls: true, tlsOptions: { serverSans: 'DNS:etcd-1.example.internal' } }),
-    ]);
+    // CA, server and client certificates all made with `openssl -days 3`.
+    short = await EtcdRing.start({ size: 3, name: 'c', tls: true, tlsOptions: { days: 3 } });
+    // A member whose certificate names another host than the one Ringside reaches it on.
+    misnamed = await EtcdRing.start({ size: 1, name: 'x', tls: true, tlsOptions: { serverSans: 'DNS:etcd-1.example.internal' } });
   });
   afterAll(async () => {
     await Promise.all([short?.close(), misnamed?.close()]);
