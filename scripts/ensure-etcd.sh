@@ -2,8 +2,9 @@
 # ensure-etcd.sh [extra-debian-packages...]
 #
 # Makes sure etcd and etcdctl (Debian's etcd-server / etcd-client) are installed,
-# plus any extra Debian packages named on the command line (CI passes `chromium` and
-# `prometheus`: Prometheus and promtool, the real peers of Ringside's /api/metrics).
+# plus any extra Debian packages named on the command line (CI passes `chromium`,
+# `prometheus`: Prometheus and promtool, the real peers of Ringside's /api/metrics, and
+# `prometheus-alertmanager`, the real receiver of Ringside's alert delivery).
 # Installs only what is missing, so running it again is a no-op. As root it
 # installs non-interactively; otherwise it prints the exact command and exits 1.
 set -euo pipefail
@@ -16,6 +17,7 @@ command_for() {
     etcd-client) echo etcdctl ;;
     chromium) echo chromium ;;
     prometheus) echo promtool ;;
+    prometheus-alertmanager) echo prometheus-alertmanager ;;
     *) echo "" ;;
   esac
 }

@@ -17,7 +17,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { freePortBlock, releasePorts } from './ports';
-import { generateTls, type TlsFiles } from './tls';
+import { generateTls, type TlsFiles, type TlsOptions } from './tls';
 
 export { freePortBlock } from './ports';
 export type { TlsFiles } from './tls';
@@ -33,6 +33,8 @@ export interface RingOptions {
   /** The members' --name, one per member (the size follows); default <name>1..<name>N. */
   names?: string[];
   tls?: boolean;
+  /** With tls: the test PKI's validity and the server certificate's SANs (e2e/harness/tls.ts). */
+  tlsOptions?: TlsOptions;
   extraFlags?: string[];
   corruptionChecks?: boolean;
   baseDir?: string;
@@ -203,7 +205,7 @@ export class EtcdRing {
     const ring = new EtcdRing(baseDir, opts, ownsBaseDir);
     try {
       if (opts.tls) {
-        ring.tls = await generateTls(path.join(baseDir, 'tls'));
+        ring.tls = await generateTls(path.join(baseDir, 'tls'), opts.tlsOptions);
         if (await localhostIsLoopbackV4()) ring.clientHost = 'localhost';
       }
       for (let attempt = 1; ; attempt++) {
