@@ -96,10 +96,11 @@ export function readSidecar(text: string, cluster: string): Sidecar | null {
   }
   const cur = v1.safeParse(raw);
   if (cur.success) {
-    const { format: _format, drill: d, ...record } = cur.data;
-    if (record.cluster !== cluster) return null;
+    const c = cur.data;
+    if (c.cluster !== cluster) return null;
+    const { member: m, revision, etcdVersion, takenAt, encrypted, size, sha256: sum, snapshot, kv } = c;
     const store = (raw as { store?: unknown }).store;
-    return { record, drill: d ?? null, store: typeof store === 'string' ? store : null };
+    return { record: { cluster: c.cluster, member: m, revision, etcdVersion, takenAt, encrypted, size, sha256: sum, snapshot, kv }, drill: c.drill ?? null, store: typeof store === 'string' ? store : null };
   }
   const old = legacy.safeParse(raw);
   if (!old.success || old.data.cluster !== cluster) return null;
