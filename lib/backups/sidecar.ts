@@ -47,7 +47,8 @@ const v1 = z.object({
       revision: count,
       keys: count.nullable(),
       hashKv: count.nullable(),
-      compactRevision: count.nullable(),
+      // -1 on a member that never compacted (etcd 3.4).
+      compactRevision: z.number().int().min(-1).nullable(),
       note: z.string().max(4096).nullable(),
     })
     .nullable(),

@@ -26,7 +26,7 @@ export interface KvFacts {
   keys: number | null;
   /** HashKV at `revision`; null when the member could not say. */
   hashKv: number | null;
-  /** The compact revision HashKV was computed under: hashes are comparable only under the same one. */
+  /** The compact revision HashKV was computed under (-1: never compacted): hashes are comparable only under the same one. */
   compactRevision: number | null;
   /** Why a fact is missing, in words; null when all are there. */
   note: string | null;
