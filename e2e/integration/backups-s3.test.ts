@@ -37,7 +37,8 @@ describe('backups from a real ring into S3 (s3rver) and a local directory', () =
   beforeAll(async () => {
     Object.assign(process.env, S3RVER_CREDENTIALS);
     work = await mkdtemp(path.join(os.tmpdir(), 'ringside-backups-it-'));
-    [ring, s3] = await Promise.all([EtcdRing.start({ size: 3, name: 'bk' }), S3Server.start({ buckets: [BUCKET] })]);
+    // Assigned one by one, so afterAll stops whichever started even when the other failed.
+    await Promise.all([EtcdRing.start({ size: 3, name: 'bk' }).then((r) => (ring = r)), S3Server.start({ buckets: [BUCKET] }).then((s) => (s3 = s))]);
     for (let i = 0; i < 40; i++) expect((await ring.etcdctl(['put', `/app/${i}`, `value-${i}`])).code).toBe(0);
     expect((await ring.etcdctl(['del', '/app/1', '--prefix'])).code).toBe(0);
     raw = rawS3(s3.endpoint);
@@ -61,7 +62,7 @@ describe('backups from a real ring into S3 (s3rver) and a local directory', () =
     expect(taken.failed).toEqual([]);
     expect(taken.stored.map((s) => s.store)).toEqual([bucket.name, local.name]);
     const { record, id } = taken;
-    expect(id).toMatch(new RegExp(`^bk-${source.name}-${source.id}-rev${record.revision}-\\d{8}T\\d{6}Z\\.db\\.enc$`));
+    expect(id).toMatch(new RegExp(`^bk-${source.name}-${source.id}-rev${record.revision}-\\d{8}T\\d{6}\\.\\d{3}Z\\.db\\.enc$`));
 
     // The member's own answers at the snapshot's revision are what a drill will compare.
     const rev = String(record.revision);

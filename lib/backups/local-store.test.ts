@@ -47,7 +47,7 @@ describe('LocalStore', () => {
     const ra = record(a, '2026-03-10T10:00:00.000Z');
     const rb = record(b, '2026-03-10T11:00:00.000Z', { revision: 43 });
     const put = await store.put(idOf(ra), Readable.from([a]), ra);
-    expect(put).toMatchObject({ id: 'prod-m1-8e9e05c52164694d-rev42-20260310T100000Z.db', store: `local:${dir}`, drill: null, verified: true, sha256: sha(a) });
+    expect(put).toMatchObject({ id: 'prod-m1-8e9e05c52164694d-rev42-20260310T100000.000Z.db', store: `local:${dir}`, drill: null, verified: true, sha256: sha(a) });
     await store.put(idOf(rb), Readable.from([b]), rb);
 
     expect((await store.list('prod')).map((x) => x.revision)).toEqual([43, 42]);

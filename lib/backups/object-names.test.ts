@@ -6,13 +6,13 @@ import { assertBackupId, backupId, isBackupId, stamp } from './object-names';
 const at = new Date('2026-01-02T03:04:05.678Z');
 
 describe('backup names', () => {
-  test('the layout lib/ops/snapshots.ts writes, with .enc when encrypted', () => {
-    expect(stamp(at)).toBe('20260102T030405Z');
+  test('the layout lib/ops/snapshots.ts writes (with milliseconds), .enc when encrypted', () => {
+    expect(stamp(at)).toBe('20260102T030405.678Z');
     expect(backupId({ cluster: 'prod', member: { id: '8e9e05c52164694d', name: 'm1' }, revision: 42, takenAt: at, encrypted: false })).toBe(
-      'prod-m1-8e9e05c52164694d-rev42-20260102T030405Z.db',
+      'prod-m1-8e9e05c52164694d-rev42-20260102T030405.678Z.db',
     );
     expect(backupId({ cluster: 'prod', member: { id: 'a', name: '../../etc/cron.d/x' }, revision: 1, takenAt: at, encrypted: true })).toBe(
-      'prod-_.._etc_cron.d_x-a-rev1-20260102T030405Z.db.enc',
+      'prod-_.._etc_cron.d_x-a-rev1-20260102T030405.678Z.db.enc',
     );
   });
 

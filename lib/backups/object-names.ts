@@ -9,15 +9,19 @@ import { fileLabel } from '../text/file-name';
  * member's label (lib/text/file-name.ts), its ID in hex, the revision and the UTC time, the same
  * layout lib/ops/snapshots.ts has always written, so older backups list beside new ones:
  *
- *   <cluster>/<cluster>-<label>-<member ID>-rev<revision>-<yyyymmddThhmmssZ>.db[.enc]   the data
- *   <cluster>/<same>.json                                                                 its sidecar
+ *   <cluster>/<cluster>-<label>-<member ID>-rev<revision>-<yyyymmddThhmmss.sssZ>.db[.enc]   the data
+ *   <cluster>/<same>.json                                                                     its sidecar
  *
  * Pure.
  */
 
-/** `20260102T030405Z`: sortable, and free of characters file systems or object stores treat specially. */
+/**
+ * `20260102T030405.678Z`: sortable, and free of characters file systems or object stores treat
+ * specially. Milliseconds, unlike lib/ops/snapshots.ts's names, so two backups taken within one
+ * second (an on-demand one beside a scheduled one) never claim the same name.
+ */
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d.toISOString().replace(/[-:]/g, '');
 }
 
 export function backupId(b: { cluster: string; member: { id: string; name: string }; revision: number; takenAt: Date; encrypted: boolean }): string {
