@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { RingsideError } from '../errors';
 import { assertBackupId, assertCluster, isBackupId, SIDECAR_SUFFIX } from './object-names';
 import { MAX_SIDECAR_BYTES, readSidecar, sidecarText, withDrill } from './sidecar';
-import { DigestStream, newestFirst, notFound, storedBackup, writtenMismatch, type BackupStore } from './store';
+import { DigestStream, newestFirst, notFound, storedBackup, writtenMismatch, type BackupStore, type StoreProgress } from './store';
 import type { BackupRecord, DrillRecord, StoredBackup } from './types';
 
 /**
@@ -24,14 +24,14 @@ export class LocalStore implements BackupStore {
     this.name = `local:${dir}`;
   }
 
-  async put(id: string, body: Readable, record: BackupRecord): Promise<StoredBackup> {
+  async put(id: string, body: Readable, record: BackupRecord, onProgress?: (p: StoreProgress) => void): Promise<StoredBackup> {
     const dir = this.clusterDir(record.cluster);
     const file = entryIn(dir, assertBackupId(id));
     const sidecar = sidecarText(record, this.name);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     if (await exists(file)) throw new RingsideError('CONFLICT', `backup: ${id} already exists in ${this.name}`, 'backup');
     const part = `${file}.part`;
-    const digest = new DigestStream();
+    const digest = new DigestStream(onProgress && ((bytes) => onProgress({ bytes })));
     try {
       // wx: a second writer of the same ID fails here instead of interleaving bytes.
       await pipeline(body, digest, createWriteStream(part, { flags: 'wx', mode: 0o600 }));

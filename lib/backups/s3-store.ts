@@ -14,7 +14,7 @@ import { isRingsideError, RingsideError } from '../errors';
 import { percentEncode } from '../text/http-header';
 import { assertBackupId, assertCluster, isBackupId, SIDECAR_SUFFIX } from './object-names';
 import { MAX_SIDECAR_BYTES, readSidecar, sidecarText, withDrill } from './sidecar';
-import { DigestStream, newestFirst, notFound, storedBackup, writtenMismatch, type BackupStore } from './store';
+import { DigestStream, newestFirst, notFound, storedBackup, writtenMismatch, type BackupStore, type StoreProgress } from './store';
 import type { BackupRecord, DrillRecord, StoredBackup } from './types';
 
 export interface S3StoreSettings {
@@ -65,7 +65,7 @@ export class S3Store implements BackupStore {
     });
   }
 
-  async put(id: string, body: Readable, record: BackupRecord): Promise<StoredBackup> {
+  async put(id: string, body: Readable, record: BackupRecord, onProgress?: (p: StoreProgress) => void): Promise<StoredBackup> {
     const key = this.key(record.cluster, assertBackupId(id));
     const sidecar = sidecarText(record, this.name);
     if (await this.exists(key)) throw new RingsideError('CONFLICT', `backup: ${id} already exists in ${this.name}`, 'backup');
@@ -78,6 +78,7 @@ export class S3Store implements BackupStore {
       leavePartsOnError: false,
       params: { Bucket: this.s.bucket, Key: key, Body: body.pipe(digest), ContentType: 'application/octet-stream', Metadata: objectMetadata(record) },
     });
+    if (onProgress) upload.on('httpUploadProgress', (p) => onProgress({ bytes: p.loaded ?? 0, ...(p.part ? { part: p.part } : {}) }));
     await this.call(`upload ${id}`, () => upload.done());
     const wrong = writtenMismatch(digest, record);
     if (wrong) {

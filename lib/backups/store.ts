@@ -24,7 +24,7 @@ export interface BackupStore {
    * exactly `record.size` bytes with SHA-256 `record.sha256`: anything else is removed again and
    * rejected (a short read from the spool, a disk error). CONFLICT when the ID exists.
    */
-  put(id: string, body: Readable, record: BackupRecord): Promise<StoredBackup>;
+  put(id: string, body: Readable, record: BackupRecord, onProgress?: (p: StoreProgress) => void): Promise<StoredBackup>;
   /** A cluster's backups, newest first; [] when it has none. */
   list(cluster: string): Promise<StoredBackup[]>;
   /** One backup; NOT_FOUND when its object or sidecar is missing. */
@@ -35,6 +35,12 @@ export interface BackupStore {
   delete(cluster: string, id: string): Promise<void>;
   /** Keeps a drill's result in the backup's sidecar; returns the backup as it now lists. */
   recordDrill(cluster: string, id: string, drill: DrillRecord): Promise<StoredBackup>;
+}
+
+/** Bytes written so far; `part` is the multipart part that just finished, for stores that upload in parts. */
+export interface StoreProgress {
+  bytes: number;
+  part?: number;
 }
 
 /** A backup as listed: what its sidecar says, under the ID and store the listing gives. */
@@ -52,6 +58,10 @@ export class DigestStream extends Transform {
   bytes = 0;
   private digest: string | null = null;
 
+  constructor(private readonly onChunk?: (bytes: number) => void) {
+    super();
+  }
+
   /** The hex SHA-256 of everything that passed, once the stream has ended. */
   get sha256(): string {
     if (this.digest === null) throw new Error('DigestStream: read sha256 after the stream ends');
@@ -61,6 +71,7 @@ export class DigestStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash.update(chunk);
+    this.onChunk?.(this.bytes);
     done(null, chunk);
   }
 

@@ -31,7 +31,8 @@ export interface BackupSource {
 export type BackupProgress =
   | { phase: 'snapshot'; bytes: number; total: number }
   | { phase: 'verified'; record: BackupRecord }
-  | { phase: 'store'; store: string };
+  /** Per store: every MiB (local) or every finished part (S3), unthrottled. */
+  | { phase: 'store'; store: string; bytes: number; total: number; part?: number };
 
 export interface TakeBackupOptions {
   cluster: string;
@@ -126,9 +127,12 @@ export async function takeBackup(o: TakeBackupOptions): Promise<TakenBackup> {
     const id = backupId({ ...record, takenAt });
     const result: TakenBackup = { id, record, stored: [], failed: [] };
     for (const store of o.stores) {
-      o.onProgress?.({ phase: 'store', store: store.name });
+      const report = o.onProgress;
+      report?.({ phase: 'store', store: store.name, bytes: 0, total: record.size });
       try {
-        result.stored.push({ store: store.name, backup: await store.put(id, createReadStream(spool, { highWaterMark: 1 << 20 }), record) });
+        const body = createReadStream(spool, { highWaterMark: 1 << 20 });
+        const backup = await store.put(id, body, record, report && ((p) => report({ phase: 'store', store: store.name, total: record.size, ...p })));
+        result.stored.push({ store: store.name, backup });
       } catch (e) {
         result.failed.push({ store: store.name, error: isRingsideError(e) ? e.message : `writing to ${store.name} failed: ${(e as Error).message}` });
       }
