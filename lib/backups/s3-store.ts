@@ -27,8 +27,13 @@ export interface S3StoreSettings {
   forcePathStyle: boolean;
 }
 
-/** Parts of a multipart upload. Memory holds about QUEUE x PART whatever the db size; 10,000 parts of 8 MiB allow 78 GiB. */
-const PART = 8 * 1024 * 1024;
+/**
+ * Parts of a multipart upload: S3's smallest (5 MiB), two in flight. lib-storage holds about
+ * (QUEUE + 1) parts, so memory stays flat whatever the db size; S3 allows 10,000 parts, so a db
+ * above ~44 GiB (far beyond etcd's 8 GiB) gets bigger parts.
+ */
+const MIN_PART = 5 * 1024 * 1024;
+const MAX_PARTS = 9_000;
 const QUEUE = 2;
 /** Sidecars are read this many at a time when listing. */
 const LIST_CONCURRENCY = 8;
@@ -74,7 +79,7 @@ export class S3Store implements BackupStore {
     const upload = new Upload({
       client: this.client,
       queueSize: QUEUE,
-      partSize: PART,
+      partSize: Math.max(MIN_PART, Math.ceil(record.size / MAX_PARTS)),
       leavePartsOnError: false,
       params: { Bucket: this.s.bucket, Key: key, Body: body.pipe(digest), ContentType: 'application/octet-stream', Metadata: objectMetadata(record) },
     });

@@ -95,9 +95,10 @@ export async function takeBackup(o: TakeBackupOptions): Promise<TakenBackup> {
 
     const snap = await openSnapshot(client, o.member, o.idleMs ?? IDLE_MS);
     const verifier = new SnapshotVerifier();
-    const digest = new DigestStream();
+    // A plain spool holds the snapshot's own bytes, whose SHA-256 the verifier computes anyway.
+    const encrypted = o.key ? [createEncryptor(o.key), new DigestStream()] as const : null;
     try {
-      await pipeline(snap.readable, progress(snap.size, o.onProgress), verifier, ...(o.key ? [createEncryptor(o.key)] : []), digest, createWriteStream(spool, { flags: 'wx', mode: 0o600 }));
+      await pipeline(snap.readable, progress(snap.size, o.onProgress), verifier, ...(encrypted ?? []), createWriteStream(spool, { flags: 'wx', mode: 0o600 }));
     } catch (e) {
       throw isRingsideError(e) ? e : new RingsideError('UNAVAILABLE', `snapshot from ${o.member.name} failed: ${describeError(e).error}`);
     } finally {
@@ -113,8 +114,8 @@ export async function takeBackup(o: TakeBackupOptions): Promise<TakenBackup> {
       etcdVersion: status.version,
       takenAt: takenAt.toISOString(),
       encrypted: Boolean(o.key),
-      size: digest.bytes,
-      sha256: digest.sha256,
+      size: encrypted ? encrypted[1].bytes : verifier.result!.size,
+      sha256: encrypted ? encrypted[1].sha256 : verifier.result!.sha256,
       snapshot: {
         size: verifier.result!.size,
         sha256: verifier.result!.sha256,
