@@ -68,11 +68,10 @@ const legacy = z.object({
   drill: drill.nullable().optional(),
 });
 
+/** What a sidecar says. The `store` it was written to is not read back: a listing names the store it listed. */
 export interface Sidecar {
   record: BackupRecord;
   drill: DrillRecord | null;
-  /** Where it was written (informational: a listing reports the store it listed). */
-  store: string | null;
 }
 
 /** The sidecar's text for a new backup; refuses a record it could not read back (which would never list). */
@@ -100,8 +99,7 @@ export function readSidecar(text: string, cluster: string): Sidecar | null {
     const c = cur.data;
     if (c.cluster !== cluster) return null;
     const { member: m, revision, etcdVersion, takenAt, encrypted, size, sha256: sum, snapshot, kv } = c;
-    const store = (raw as { store?: unknown }).store;
-    return { record: { cluster: c.cluster, member: m, revision, etcdVersion, takenAt, encrypted, size, sha256: sum, snapshot, kv }, drill: c.drill ?? null, store: typeof store === 'string' ? store : null };
+    return { record: { cluster: c.cluster, member: m, revision, etcdVersion, takenAt, encrypted, size, sha256: sum, snapshot, kv }, drill: c.drill ?? null };
   }
   const old = legacy.safeParse(raw);
   if (!old.success || old.data.cluster !== cluster) return null;
@@ -121,7 +119,6 @@ export function readSidecar(text: string, cluster: string): Sidecar | null {
       kv: null,
     },
     drill: o.drill ?? null,
-    store: null,
   };
 }
 

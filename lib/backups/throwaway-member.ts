@@ -217,7 +217,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /** `count` distinct ports free on 127.0.0.1 right now, below the ephemeral range. */
-export async function freeLoopbackPorts(count: number): Promise<number[]> {
+async function freeLoopbackPorts(count: number): Promise<number[]> {
   const high = ephemeralLow();
   const out: number[] = [];
   for (let tries = 0; out.length < count && tries < 200; tries++) {
