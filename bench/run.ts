@@ -11,6 +11,8 @@
 //   (g) bench/fleet-render.ts  the overview and the NOC screen drawing 20 real clusters vs 1
 //   (e) bench/snapshot.ts      a 110 MB snapshot downloaded through Ringside vs etcdctl snapshot
 //                              save, and the server's memory while it streams
+//   (h) bench/backup.ts        a 110 MB backup to the S3 store (s3rver) vs etcdctl snapshot save,
+//                              memory while it uploads, and a restore drill vs etcdctl restore
 //
 //   npm run bench              all of it (about 3 minutes)
 //   npm run bench -- --only=c,d   some of it
@@ -100,7 +102,7 @@ function summary(cost: PollCost | null, det: Detection | null): string[] {
 
 async function main(): Promise<void> {
   await preflight();
-  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g').split(',');
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h').split(',');
   const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
   const { measureSnapshot } = await import('./snapshot');
   const { measureTimeline } = await import('./timeline');
   const { measureFleetRender } = await import('./fleet-render');
+  const { measureBackup } = await import('./backup');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -170,6 +173,19 @@ async function main(): Promise<void> {
       rows.push(...snap.rows);
       lines.push(...snap.summary);
       notes.push(...snap.notes);
+    } finally {
+      await stopRing(ring);
+    }
+  }
+
+  if (want('h')) {
+    const ring = await EtcdRing.start({ size: 3, extraFlags: ['--quota-backend-bytes=1073741824'] });
+    try {
+      console.log('(h) backup of a 110 MB db to S3 (s3rver) vs etcdctl, and a restore drill ...');
+      const b = await measureBackup(ring);
+      rows.push(...b.rows);
+      lines.push(...b.summary);
+      notes.push(...b.notes);
     } finally {
       await stopRing(ring);
     }

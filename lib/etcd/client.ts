@@ -136,6 +136,14 @@ export class MemberClient {
     await this.etcd.kv.compact({ revision, physical: true }, this.within(timeoutMs));
   }
 
+  /**
+   * Keys live at `revision`, the `count` of `etcdctl get / --prefix --keys-only --rev=N -w json` over all keys: a
+   * count-only range over the whole keyspace, so no key or value travels.
+   */
+  async countKeys(revision: number, timeoutMs: number): Promise<number> {
+    return this.etcd.getAll().revision(revision).options(this.within(timeoutMs)).count();
+  }
+
   /** This member's status with a caller's deadline; throws on failure. */
   async status(timeoutMs: number): Promise<MemberStatus> {
     return mapStatus(await this.etcd.maintenance.status(this.within(timeoutMs)));
