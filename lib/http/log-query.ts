@@ -3,7 +3,7 @@ import type { LogQuery } from '../logs/buffer';
 import type { LogCategory } from '../logs/types';
 import { RingsideError } from '../errors';
 
-const CATEGORIES: LogCategory[] = ['corruption', 'alarm', 'disk', 'leader-election', 'membership', 'other'];
+const CATEGORIES: LogCategory[] = ['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'other'];
 
 /** `?member=&category=a,b&text=&limit=&since=`, validated; a bad value is a 400 naming its field. */
 export function parseLogQuery(params: URLSearchParams): LogQuery {

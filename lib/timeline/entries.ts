@@ -1,4 +1,6 @@
 import type { AuditEntry } from '../audit/types';
+import { parseLine } from '../logs/parse';
+import { alertEvidence, isCheckFailure, type CheckEvidence } from '../ring/check-evidence';
 import type { HashCheck } from '../ring/hashkv';
 import { suspectsOf } from '../ring/hashkv';
 import type { LogLine } from '../logs/types';
@@ -9,6 +11,7 @@ import type { TimelineEntry } from './types';
 
 export function fromRingEvent(e: RingEvent): TimelineEntry {
   const alert = e.kind === 'alert-firing' || e.kind === 'alert-resolved';
+  const evidence: CheckEvidence | null = alert ? alertEvidence(e.rule ?? '') : e.alarm === 'CORRUPT' ? 'corruption' : null;
   return {
     id: `ring:${e.cluster}:${e.id}`,
     at: e.at,
@@ -22,6 +25,7 @@ export function fromRingEvent(e: RingEvent): TimelineEntry {
     ...(e.rule || e.alarm || e.from !== undefined
       ? { details: { ...(e.rule ? { rule: e.rule } : {}), ...(e.alarm ? { alarm: e.alarm } : {}), ...(e.from !== undefined ? { from: e.from, to: e.to } : {}) } }
       : {}),
+    ...(evidence ? { evidence } : {}),
   };
 }
 
@@ -41,23 +45,69 @@ export function fromHashCheck(prev: boolean | null | undefined, check: HashCheck
     ...(suspect && !check.consistent ? { memberId: suspect.id, memberName: suspect.name } : {}),
     message: check.summary,
     details: { revision: check.revision, hashes: check.members.map((m) => ({ name: m.name, hash: m.hash, verdict: m.verdict })) },
+    // Agreement again is a check that ran and passed; a mismatch is the data differing.
+    evidence: check.consistent ? 'check-health' : 'corruption',
   };
 }
 
-/** Corruption and alarm lines from the members' own logs; healthy confirmations are left out. */
+/**
+ * The members' own lines worth a place in the timeline: corruption evidence, alarms, the checks
+ * announcing they are on, and a check that could not do its job (with the member it could not
+ * reach, and whether Ringside knew that member was down). Checks that started, passed or ended a
+ * round are left out: they stay in the log panel.
+ */
 export function fromLogLine(cluster: string, line: LogLine): TimelineEntry | null {
-  if ((line.category !== 'corruption' && line.category !== 'alarm') || line.good || !line.at) return null;
-  return {
+  if (line.good || !line.at) return null;
+  const f = line.check;
+  const base = {
     id: `log:${cluster}:${line.source}:${line.at}:${hashText(line.raw)}`,
     at: line.at,
     cluster,
-    kind: line.category === 'corruption' ? 'log-corruption' : 'log-alarm',
-    source: 'log',
-    severity: line.level === 'error' || line.level === 'fatal' || line.level === 'panic' || line.category === 'corruption' ? 'critical' : 'warning',
+    source: 'log' as const,
     ...(line.member ? { memberName: line.member } : {}),
-    message: line.message,
-    details: { level: line.level, raw: line.raw.slice(0, 2000) },
   };
+  const raw = line.raw.slice(0, 2000);
+  if (line.category === 'corruption' || line.category === 'alarm') {
+    const severe = line.level === 'error' || line.level === 'fatal' || line.level === 'panic' || line.category === 'corruption';
+    return {
+      ...base,
+      kind: line.category === 'corruption' ? 'log-corruption' : 'log-alarm',
+      severity: severe ? 'critical' : 'warning',
+      message: line.message,
+      details: { level: line.level, raw, ...(f?.peer ? { peer: f.about?.name ?? f.peer } : {}) },
+      ...(line.category === 'corruption' ? { evidence: 'corruption' as const } : {}),
+    };
+  }
+  if (f?.evidence === 'check-config') {
+    const every = typeof line.fields.interval === 'string' ? ` (every ${line.fields.interval})` : '';
+    return { ...base, kind: 'log-check-config', severity: 'info', message: `${line.message}${every}`, details: { level: line.level, raw }, evidence: 'check-config' };
+  }
+  // A round ending without every peer says nothing the failure before it did not.
+  if (!f || !isCheckFailure(f) || f.outcome === 'partial') return null;
+  const peer = f.about?.name ?? f.peer;
+  const outage = f.about?.down === true;
+  return {
+    ...base,
+    kind: 'log-check',
+    // Caused by an outage Ringside already reports: context, not a new problem.
+    severity: outage ? 'info' : 'warning',
+    message: peer ? `${line.message}${f.outcome === 'unreachable' ? ' to' : ', peer'} ${peer}` : line.message,
+    details: { level: line.level, raw, outcome: f.outcome, ...(peer ? { peer } : {}), ...(f.about ? { peerId: f.about.id, outage } : {}) },
+    evidence: 'check-health',
+  };
+}
+
+/**
+ * Entries stored before corruption evidence and the checks' health were told apart said
+ * "log-corruption" for both: classify their raw line again. An entry whose line cannot be read
+ * again (cut at 2000 characters) is kept as it was.
+ */
+export function upgradeEntry(e: TimelineEntry): TimelineEntry | null {
+  if (e.kind !== 'log-corruption' || e.evidence !== undefined || typeof e.details?.raw !== 'string') return e;
+  const line = parseLine(e.details.raw, 'stored');
+  if (line.category === 'other') return e;
+  const next = fromLogLine(e.cluster, { ...line, at: e.at, member: e.memberName ?? null });
+  return next && { ...next, id: e.id };
 }
 
 const actionWords: Record<string, string> = {

@@ -1,6 +1,7 @@
 import 'server-only';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { upgradeEntry } from './entries';
 import type { TimelineEntry, TimelineQuery } from './types';
 
 export interface TimelineStoreOptions {
@@ -208,7 +209,8 @@ export class TimelineStore {
         try {
           const e = JSON.parse(line) as TimelineEntry;
           if (typeof e.id !== 'string' || typeof e.at !== 'string') continue;
-          loaded.push(e);
+          const current = upgradeEntry(e);
+          if (current) loaded.push(current);
           count++;
           lastAt = Math.max(lastAt, Date.parse(e.at) || 0);
         } catch {
