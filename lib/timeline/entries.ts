@@ -1,5 +1,4 @@
 import type { AuditEntry } from '../audit/types';
-import { parseLine } from '../logs/parse';
 import { alertEvidence, isCheckFailure, type CheckEvidence } from '../ring/check-evidence';
 import type { HashCheck } from '../ring/hashkv';
 import { suspectsOf } from '../ring/hashkv';
@@ -97,19 +96,6 @@ export function fromLogLine(cluster: string, line: LogLine): TimelineEntry | nul
   };
 }
 
-/**
- * Entries stored before corruption evidence and the checks' health were told apart said
- * "log-corruption" for both: classify their raw line again. An entry whose line cannot be read
- * again (cut at 2000 characters) is kept as it was.
- */
-export function upgradeEntry(e: TimelineEntry): TimelineEntry | null {
-  if (e.kind !== 'log-corruption' || e.evidence !== undefined || typeof e.details?.raw !== 'string') return e;
-  const line = parseLine(e.details.raw, 'stored');
-  if (line.category === 'other') return e;
-  const next = fromLogLine(e.cluster, { ...line, at: e.at, member: e.memberName ?? null });
-  return next && { ...next, id: e.id };
-}
-
 const actionWords: Record<string, string> = {
   'member-remove': 'removed',
   'member-add': 'added',
@@ -144,4 +130,16 @@ function hashText(s: string): string {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return (h >>> 0).toString(16);
+}
+
+/**
+ * A stored window joined with the ring events the page already shows (its live stream), so what a
+ * person copies never lacks an event the page displays: the stored query can be seconds older.
+ * Oldest first; an event the window holds already is not repeated.
+ */
+export function withLiveEvents(window: TimelineEntry[], events: RingEvent[], from: number, to: number): TimelineEntry[] {
+  const have = new Set(window.map((e) => e.id));
+  const live = events.map(fromRingEvent).filter((e) => !have.has(e.id) && Date.parse(e.at) >= from && Date.parse(e.at) <= to);
+  if (live.length === 0) return window;
+  return [...window, ...live].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }

@@ -8,8 +8,8 @@ import { attributeFinding } from '../ring/check-evidence';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
 import { collapseRepeats, whatChanged } from './collapse';
-import { fromAudit, fromHashCheck, fromLogLine, fromRingEvent, upgradeEntry } from './entries';
-import { TimelineStore } from './store';
+import { fromAudit, fromHashCheck, fromLogLine, fromRingEvent, withLiveEvents } from './entries';
+import { TimelineStore, upgradeEntry } from './store';
 import type { TimelineEntry } from './types';
 
 const dirs: string[] = [];
@@ -219,4 +219,16 @@ describe('what changed: repeats collapsed, ranked by what matters', () => {
     const alarm: TimelineEntry = { id: 'ar', at: at(100), cluster: 'a', kind: 'alarm-raised', source: 'ring', severity: 'critical', message: 'CORRUPT', evidence: 'corruption' };
     expect(whatChanged([alarm, failed(30), evidence]).map((e) => e.id)).toEqual(['ar', 'ev', 'f30']);
   });
+});
+
+test("a copied window holds the ring events the page already shows, even before the stored query has them", () => {
+  const stored: TimelineEntry[] = [entry(1, { id: 'ring:a:b-1-0' })];
+  const raised = { id: 'b-2-0', cluster: 'a', at: new Date(T0 + 2000).toISOString(), kind: 'alarm-raised' as const, severity: 'critical' as const, alarm: 'CORRUPT', message: 'Alarm CORRUPT raised' };
+  const old = { ...raised, id: 'b-0-0', at: new Date(T0 - 60_000).toISOString() };
+  const merged = withLiveEvents(stored, [old, { ...raised, id: 'b-1-0', at: stored[0].at }, raised], T0 - 1000, T0 + 5000);
+  expect(merged.map((e) => [e.id, e.kind])).toEqual([
+    ['ring:a:b-1-0', 'member-down'],
+    ['ring:a:b-2-0', 'alarm-raised'],
+  ]);
+  expect(merged[1].evidence).toBe('corruption');
 });
