@@ -9,6 +9,8 @@
 //   (d) bench/chart-render.ts  Chromium drawing 24 h of history vs the live 5 min view
 //   (f) bench/timeline.ts      timeline queries over 100,000 stored events vs a scan of the same
 //   (g) bench/fleet-render.ts  the overview and the NOC screen drawing 20 real clusters vs 1
+//   (h) bench/log-follow.ts    starting to follow a 2 GB etcd log (1 MiB backlog) vs the same
+//                              lines in a 1 MiB file
 //   (e) bench/snapshot.ts      a 110 MB snapshot downloaded through Ringside vs etcdctl snapshot
 //                              save, and the server's memory while it streams
 //
@@ -100,7 +102,7 @@ function summary(cost: PollCost | null, det: Detection | null): string[] {
 
 async function main(): Promise<void> {
   await preflight();
-  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g').split(',');
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h').split(',');
   const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
   const { measureSnapshot } = await import('./snapshot');
   const { measureTimeline } = await import('./timeline');
   const { measureFleetRender } = await import('./fleet-render');
+  const { measureLogFollow } = await import('./log-follow');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -190,6 +193,14 @@ async function main(): Promise<void> {
     rows.push(...f.rows);
     lines.push(...f.summary);
     notes.push(...f.notes);
+  }
+
+  if (want('h')) {
+    console.log('(h) starting to follow a 2 GB log file ...');
+    const h = await measureLogFollow();
+    rows.push(...h.rows);
+    lines.push(...h.summary);
+    notes.push(...h.notes);
   }
 
   console.log(`\n${renderTable(rows)}\n`);

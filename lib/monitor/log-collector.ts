@@ -62,7 +62,8 @@ export class LogCollector {
   start(): void {
     for (const file of this.cluster.logs?.files ?? []) {
       const follower = followFile(file.path, (lines) => lines.forEach((raw) => this.ingest(raw, file.path, file.member)), {
-        fromStart: true,
+        // The end of each file, not all of it: production logs run to gigabytes.
+        backlogBytes: this.cluster.logs?.backlogBytes ?? 0,
         onError: (e) => console.error(`[ringside] log file ${file.path}: ${e.message}`),
       });
       this.followers.push(follower);
