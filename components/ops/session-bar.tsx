@@ -12,12 +12,18 @@ export function SessionBar() {
   const { access, csrf } = useAccess();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: accessQuery().queryKey });
+  // Signing in or out changes what the server shows: actions, and server paths in operations,
+  // the audit log and backups (an operator's only).
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: accessQuery().queryKey }),
+      queryClient.invalidateQueries({ predicate: (q) => ['operations', 'audit', 'backups'].includes(String(q.queryKey[3])) }),
+    ]);
 
   if (!access) return null;
   if (access.mode === 'read-only' || (access.mode === 'no-operators' && !access.methods.length)) {
     return (
-      <span className="inline-flex items-center gap-1.5 rounded border border-line px-2 py-0.5 text-xs font-medium text-muted" title={access.mode === 'read-only' ? 'readOnly: true in the config' : 'no operators are configured'}>
+      <span className="inline-flex items-center gap-1.5 whitespace-nowrap rounded border border-line px-2 py-0.5 text-xs font-medium text-muted" title={access.mode === 'read-only' ? 'readOnly: true in the config' : 'no operators are configured'}>
         <Lock className="size-3.5" aria-hidden /> Read-only
       </span>
     );

@@ -39,8 +39,15 @@ export async function logout(req: Request): Promise<Response> {
   return reply(getAccess().logout(req));
 }
 
-export function session(req: Request): Response {
-  return reply(getAccess().session(req));
+/** Who sent `req`, for reads that show more to an operator; null when nobody is signed in. */
+export function principal(req: Request): Principal | null {
+  return getAccess().principal(req);
+}
+
+/** The session's state, with `extra` fields for the caller to add (what only an operator sees). */
+export function session(req: Request, extra: Record<string, unknown> = {}): Response {
+  const r = getAccess().session(req);
+  return reply({ ...r, body: { ...r.body, ...extra } });
 }
 
 function reply(r: AuthReply): Response {

@@ -1,6 +1,7 @@
 import 'server-only';
 import type { LogLine } from '../logs/types';
 import type { ClusterMonitor, MonitorMessage } from '../monitor/cluster-monitor';
+import type { Operation } from '../ops/types';
 import { summarizeCluster } from '../ring/summary';
 
 const encoder = new TextEncoder();
@@ -58,9 +59,9 @@ function eventStream(signal: AbortSignal, start: (send: Send) => () => void): Re
 /**
  * One cluster: `ring` after every poll, `ring-event` per derived event, `hashkv` per agreement
  * check, `alerts` (the whole pending and firing list) whenever it changes, `operation` as a
- * guided operation moves from step to step.
+ * guided operation moves from step to step (without server paths unless an operator asked).
  */
-export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Response {
+export function ringStream(monitor: ClusterMonitor, signal: AbortSignal, forRequester: (op: Operation) => Operation): Response {
   return eventStream(signal, (send) => {
     if (monitor.ring) send('ring', monitor.ring);
     if (monitor.hashCheck) send('hashkv', monitor.hashCheck);
@@ -70,7 +71,7 @@ export function ringStream(monitor: ClusterMonitor, signal: AbortSignal): Respon
       else if (msg.type === 'hashkv') send('hashkv', msg.check);
       else if (msg.type === 'alerts') send('alerts', msg.alerts);
       else if (msg.type === 'ring-event') send('ring-event', msg.event, msg.event.id);
-      else if (msg.type === 'operation') send('operation', msg.operation);
+      else if (msg.type === 'operation') send('operation', forRequester(msg.operation));
     });
   });
 }

@@ -1,3 +1,4 @@
+import { forRequester } from '@/lib/auth/server-paths';
 import { RingsideError } from '@/lib/errors';
 import { handle, json, parseClusterName } from '@/lib/http/respond';
 import { getMonitor } from '@/lib/monitor/registry';
@@ -10,7 +11,7 @@ export function GET(req: Request, ctx: RouteContext<'/api/clusters/[name]/audit'
     const raw = new URL(req.url).searchParams.get('limit');
     const limit = raw === null ? 200 : Number(raw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RingsideError('INVALID', 'limit: expected a whole number from 1 to 1000', 'limit');
-    return json({ cluster, entries: await getOps().audit.query({ cluster, limit }) });
+    return json({ cluster, entries: forRequester(req, await getOps().audit.query({ cluster, limit })) });
   });
 }
 

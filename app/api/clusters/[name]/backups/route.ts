@@ -1,13 +1,14 @@
+import { forRequester } from '@/lib/auth/server-paths';
 import { action } from '@/lib/http/action';
 import { handle, json, parseClusterName } from '@/lib/http/respond';
 import { getMonitor } from '@/lib/monitor/registry';
 import { backupSnapshot, listBackups } from '@/lib/ops/snapshots';
 
 /** Stored snapshots, newest first: size, revision, hashes, and the restore commands per member. */
-export function GET(_req: Request, ctx: RouteContext<'/api/clusters/[name]/backups'>) {
+export function GET(req: Request, ctx: RouteContext<'/api/clusters/[name]/backups'>) {
   return handle(async () => {
     const monitor = getMonitor(parseClusterName((await ctx.params).name));
-    return json(await listBackups(monitor.cluster.name, monitor.ring));
+    return json(forRequester(req, await listBackups(monitor.cluster.name, monitor.ring)));
   });
 }
 
