@@ -12,7 +12,8 @@ export function EntryText({ e, tone, kind = true }: { e: TimelineEntry; tone: st
   return (
     <span className="min-w-0 break-words">
       {kind && <span className={`mr-2 font-mono text-[11px] uppercase tracking-wide ${tone}`}>{e.kind}</span>}
-      {e.evidence && (
+      {/* Where the kind is shown, it already says "check"; the badge then marks only corruption. */}
+      {e.evidence && (!kind || e.evidence === 'corruption') && (
         <span className="mr-1.5 inline-block align-[1px]">
           <EvidenceBadge evidence={e.evidence} />
         </span>
