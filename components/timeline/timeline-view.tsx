@@ -15,8 +15,9 @@ import { Panel } from '../ui/panel';
 
 /**
  * Everything that happened, on one time axis, across clusters: ring events, alerts, HashKV
- * verdicts, corruption and alarm log lines, operator actions. Every filter lives in the URL, and
- * "Permalink" pins a relative window ("last 1h") to absolute times to paste in an incident channel.
+ * verdicts, corruption evidence, alarm and check log lines (a repeated line once, with its
+ * count), operator actions. Every filter lives in the URL, and "Permalink" pins a relative window
+ * ("last 1h") to absolute times to paste in an incident channel.
  */
 export function TimelineView({ clusters }: { clusters: string[] }) {
   const params = useSearchParams();
@@ -123,7 +124,7 @@ export function TimelineView({ clusters }: { clusters: string[] }) {
       {error && <p role="alert" className="text-crit">{error.message}</p>}
       <Panel bodyClassName="">
         {data && data.entries.length === 0 ? (
-          <p className="px-4 py-6 text-sm text-muted">Nothing in this window. Events, alerts, HashKV verdict changes, corruption and alarm lines and operator actions appear here, and are kept across restarts.</p>
+          <p className="px-4 py-6 text-sm text-muted">Nothing in this window. Events, alerts, HashKV verdict changes, corruption evidence, alarm and check lines and operator actions appear here, and are kept across restarts.</p>
         ) : (
           <ol aria-label="Timeline" className="divide-y divide-line/60">
             {data?.entries

@@ -10,8 +10,8 @@ type Global = typeof globalThis & { [KEY]?: TimelineStore | null };
 
 /**
  * The process's timeline store (`<dataDir>/timeline`), fed by every cluster monitor: ring events,
- * alerts, HashKV verdict changes and corruption/alarm log lines. Operator actions arrive from the
- * operation runner (`recordAudit`). Null without a configuration.
+ * alerts, HashKV verdict changes, and the members' corruption evidence, alarm and check lines.
+ * Operator actions arrive from the operation runner (`recordAudit`). Null without a configuration.
  */
 export function getTimeline(): TimelineStore | null {
   const g = globalThis as Global;

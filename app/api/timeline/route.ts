@@ -7,9 +7,9 @@ import { getTimeline } from '@/lib/timeline/service';
 
 /**
  * The incident timeline across clusters, oldest first: ring events, alerts firing and resolving,
- * HashKV verdict changes, corruption and alarm log lines, operator actions. Stored on disk, so it
- * survives a restart. `?cluster=&member=&kind=&from=&to=|last=&limit=&collapse=`. `total` counts
- * the events that matched, before collapsing and `limit`.
+ * HashKV verdict changes, corruption evidence, alarm and check log lines, operator actions. Stored
+ * on disk, so it survives a restart. `?cluster=&member=&kind=&from=&to=|last=&limit=&collapse=`.
+ * `total` counts the events that matched, before collapsing and `limit`.
  */
 export function GET(req: Request) {
   return handle(() => {
