@@ -32,10 +32,11 @@ export function SessionBar() {
     const Icon = access.user.role === 'operator' ? ShieldCheck : Eye;
     return (
       <span className="flex items-center gap-3 text-sm">
-        <span className="inline-flex items-center gap-1.5" aria-label="Signed in">
+        {/* On a phone the header keeps the name and the icon (its role); the words return at a desk. */}
+        <span className="inline-flex items-center gap-1.5" aria-label="Signed in" title={`${access.user.name}, ${access.user.role}`}>
           <Icon className={`size-4 ${access.user.role === 'operator' ? 'text-ok' : 'text-muted'}`} aria-hidden />
           <span className="font-medium">{access.user.name}</span>
-          <span className="text-muted">{access.user.role}</span>
+          <span className="sr-only text-muted sm:not-sr-only">{access.user.role}</span>
         </span>
         {access.user.via !== 'proxy' && (
           <button
@@ -46,7 +47,7 @@ export function SessionBar() {
               await refresh();
             }}
           >
-            <LogOut className="size-4" aria-hidden /> Sign out
+            <LogOut className="size-4" aria-hidden /> <span className="sr-only sm:not-sr-only">Sign out</span>
           </button>
         )}
       </span>
