@@ -23,7 +23,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
       <body className="min-h-screen font-sans antialiased">
         <Providers>
         <header className="border-b border-line bg-panel">
-          <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-6 px-5">
+          <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-4 px-3 sm:gap-6 sm:px-5">
             <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
               <svg viewBox="0 0 32 32" className="size-6" aria-hidden>
                 <circle cx="16" cy="16" r="9" fill="none" stroke="var(--accent)" strokeWidth="2.5" />
@@ -46,7 +46,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             </div>
           </div>
         </header>
-          <main className="mx-auto max-w-[1600px] px-5 py-5">{children}</main>
+          <main className="mx-auto max-w-[1600px] px-3 py-4 sm:px-5 sm:py-5">{children}</main>
         </Providers>
       </body>
     </html>

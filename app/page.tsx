@@ -1,4 +1,5 @@
 import { ClusterList } from '@/components/clusters/cluster-list';
+import { ServerPaths } from '@/components/clusters/server-paths';
 import { SetupGuide } from '@/components/clusters/setup-guide';
 import { ringside } from '@/lib/root';
 
@@ -9,9 +10,9 @@ export default function OverviewPage() {
   if (config.kind !== 'ok') return <SetupGuide error={config.kind === 'error' ? config.message : undefined} />;
   return (
     <div className="space-y-4">
-      <div className="flex items-baseline justify-between">
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
         <h1 className="text-2xl font-semibold tracking-tight">Clusters</h1>
-        <span className="font-mono text-xs text-muted">config: {config.config.source}</span>
+        <ServerPaths />
       </div>
       <ClusterList />
     </div>

@@ -13,6 +13,8 @@
 //                              save, and the server's memory while it streams
 //   (h) bench/backup.ts        a 110 MB backup to the S3 store (s3rver) vs etcdctl snapshot save,
 //                              memory while it uploads, and a restore drill vs etcdctl restore
+//   (i) bench/log-follow.ts    starting to follow a 2 GB etcd log (1 MiB backlog) vs the same
+//                              lines in a 1 MiB file
 //
 //   npm run bench              all of it (about 3 minutes)
 //   npm run bench -- --only=c,d   some of it
@@ -113,6 +115,7 @@ async function main(): Promise<void> {
   const { measureTimeline } = await import('./timeline');
   const { measureFleetRender } = await import('./fleet-render');
   const { measureBackup } = await import('./backup');
+  const { measureLogFollow } = await import('./log-follow');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -206,6 +209,14 @@ async function main(): Promise<void> {
     rows.push(...f.rows);
     lines.push(...f.summary);
     notes.push(...f.notes);
+  }
+
+  if (want('i')) {
+    console.log('(i) starting to follow a 2 GB log file ...');
+    const h = await measureLogFollow();
+    rows.push(...h.rows);
+    lines.push(...h.summary);
+    notes.push(...h.notes);
   }
 
   console.log(`\n${renderTable(rows)}\n`);

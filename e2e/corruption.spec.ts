@@ -1,5 +1,4 @@
-import { test as base } from '@playwright/test';
-import { ClusterPage, expect } from './fixtures';
+import { browserTest as base, ClusterPage, expect } from './fixtures';
 import { corruptFollower } from './harness/corrupt';
 import { EtcdRing } from './harness/ring';
 import { RingsideServer } from './support/ringside-server';
@@ -13,7 +12,7 @@ const test = base.extend<{ ring: EtcdRing; ringside: RingsideServer }>({
       await ring.close();
     }
   },
-  ringside: async ({ ring }, use) => {
+  ringside: async ({ ring, browserErrors }, use) => {
     const logFiles = ring.members.flatMap((m) => [
       { path: m.logFile, member: m.name },
       { path: `${m.logFile}.stderr`, member: m.name },
@@ -22,6 +21,7 @@ const test = base.extend<{ ring: EtcdRing; ringside: RingsideServer }>({
     try {
       await use(server);
     } finally {
+      browserErrors.settle();
       await server.stop();
     }
   },
@@ -49,9 +49,15 @@ test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT 
   const evidence = page.getByRole('list', { name: 'Corruption lines' });
   await expect(evidence).toContainText(/same compact revision then hashes must match|found hash mismatch/, { timeout: 20_000 });
   await expect(evidence).toContainText('alarm raised');
-  // The leader's "finished peer corruption check" that closed the failing round is not good news.
-  await expect(evidence).toContainText('finished peer corruption check');
-  await expect(evidence.locator('li', { hasText: 'finished peer corruption check' }).first().getByLabel('good news')).toHaveCount(0);
+  // Evidence, red and called corruption; the check's own rounds apart from it, never good news
+  // when the round found the difference.
+  await expect(evidence.locator('li[data-evidence="corruption"]').first().locator('[data-evidence]')).toHaveText('corruption');
+  await expect(evidence.locator('li:not([data-evidence="corruption"])')).toHaveCount(0);
+  const rounds = page.getByRole('list', { name: 'Check rounds' });
+  const closing = rounds.locator('li', { hasText: 'finished peer corruption check' }).first();
+  await expect(closing).toContainText('check round ended after finding a difference', { timeout: 20_000 });
+  await expect(closing.getByLabel('good news')).toHaveCount(0);
+  await expect(closing.locator('[data-evidence]')).toHaveText('check');
   await expect(page.getByRole('note', { name: 'Next step' })).toContainText(`Replace ${victim}`);
   // ...and leads to the guided replacement of exactly that member.
   await expect(page.getByRole('link', { name: `Replace ${victim} with the guided wizard` })).toHaveAttribute('href', new RegExp(`/clusters/demo/replace\\?member=[0-9a-f]+$`));
@@ -62,7 +68,13 @@ test('real corruption: MISMATCH on exactly the corrupted member and the CORRUPT 
   const triage = page.getByRole('region', { name: 'Triage' });
   await expect(triage.getByRole('list', { name: 'Firing conditions' })).toContainText('MISMATCH at revision', { timeout: 20_000 });
   await expect(triage.getByRole('link', { name: `Replace ${victim}, whose data differs` }).first()).toBeVisible();
-  await expect(triage.getByRole('list', { name: 'What changed' }).locator('[data-kind="hashkv-mismatch"]')).toBeVisible();
+  const changed = triage.getByRole('list', { name: 'What changed' }).getByRole('listitem');
+  await expect(changed.and(page.locator('[data-kind="hashkv-mismatch"]'))).toBeVisible();
+  // Corruption evidence first, red, and called so.
+  await expect(changed.first()).toHaveAttribute('data-evidence', 'corruption');
+  await expect(changed.first().getByLabel('critical')).toBeVisible();
+  await expect(changed.first().locator('[data-evidence]')).toHaveText('corruption');
+  await expect(triage.getByRole('list', { name: 'Firing conditions' }).locator('[data-evidence="corruption"]').first()).toBeVisible();
   // The copied incident summary carries the window's events and the members' own evidence lines.
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ringside.url });
   await triage.getByRole('button', { name: 'Copy incident summary' }).click();

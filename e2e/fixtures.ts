@@ -1,4 +1,4 @@
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { EtcdRing } from './harness/ring';
 import { RingsideServer } from './support/ringside-server';
 
@@ -43,6 +43,59 @@ export class ClusterPage {
   }
 }
 
+/**
+ * The base of every spec: collects console errors and uncaught page errors from every page the
+ * test opens (the `page` fixture's, `context.newPage()`, `browser.newContext()`), and fails the
+ * test if there was any. A hydration mismatch, a failed render or a 500 behind a fetch shows up
+ * here even when the assertions pass. `expectedConsoleErrors` lets a test that breaks something
+ * on purpose (stops the server under an open page) name exactly what that causes.
+ */
+interface BrowserErrors {
+  errors: string[];
+  /** Starts collecting from a context (contexts the browser opens are watched already). */
+  watch(ctx: BrowserContext): void;
+  /**
+   * Stops collecting: the test is over and its fixtures are tearing down. A fixture that stops a
+   * server calls this first, since pages still open on it would report the server going away.
+   */
+  settle(): void;
+}
+
+export const browserTest = base.extend<{ browserErrors: BrowserErrors; expectedConsoleErrors: RegExp | null }>({
+  // One pattern (an alternation for several): test.use() reads an array as [value, options].
+  expectedConsoleErrors: [null, { option: true }],
+  browserErrors: [
+    async ({ browser, expectedConsoleErrors }, use) => {
+      const errors: string[] = [];
+      let settled = false;
+      const watched = new WeakSet<BrowserContext>();
+      const watch = (ctx: BrowserContext) => {
+        if (watched.has(ctx)) return;
+        watched.add(ctx);
+        ctx.on('console', (m) => {
+          if (settled || m.type() !== 'error') return;
+          const text = `console.error at ${m.location().url || m.page()?.url() || '?'}: ${m.text()}`;
+          if (!expectedConsoleErrors?.test(text)) errors.push(text);
+        });
+        ctx.on('weberror', (e) => {
+          if (!settled) errors.push(`uncaught in ${e.page()?.url() ?? '?'}: ${e.error().stack ?? e.error().message}`);
+        });
+      };
+      browser.contexts().forEach(watch);
+      browser.on('context', watch);
+      await use({ errors, watch, settle: () => void (settled = true) });
+      browser.off('context', watch);
+      expect(errors, 'console errors and uncaught page errors in the browser').toEqual([]);
+    },
+    { auto: true },
+  ],
+  // The default page's context too, however Playwright made it.
+  context: async ({ context, browserErrors }, use) => {
+    browserErrors.watch(context);
+    await use(context);
+  },
+});
+
 interface Fixtures {
   ring: EtcdRing;
   ringside: RingsideServer;
@@ -53,7 +106,7 @@ interface Fixtures {
  * A fresh 3-member ring of real etcd and a Ringside server watching it, per test: tests kill
  * members, so none shares a ring. Both are stopped by PID even when the test fails.
  */
-export const test = base.extend<Fixtures>({
+export const test = browserTest.extend<Fixtures>({
   ring: async ({}, use) => {
     const ring = await EtcdRing.start({ size: 3 });
     try {
@@ -62,12 +115,13 @@ export const test = base.extend<Fixtures>({
       await ring.close();
     }
   },
-  ringside: async ({ ring }, use) => {
+  ringside: async ({ ring, browserErrors }, use) => {
     const logFiles = ring.members.map((m) => ({ path: m.logFile, member: m.name }));
     const server = await RingsideServer.start({ clusters: [{ name: 'demo', endpoints: [ring.endpoints()[0]], logFiles }] });
     try {
       await use(server);
     } finally {
+      browserErrors.settle();
       await server.stop();
     }
   },

@@ -1,4 +1,4 @@
-import { expect, test as base } from '@playwright/test';
+import { browserTest as base, expect } from './fixtures';
 import { EtcdRing } from './harness/ring';
 import { RingsideServer } from './support/ringside-server';
 
@@ -17,7 +17,7 @@ const test = base.extend<Fixtures>({
       await Promise.all([a.close(), b.close()]);
     }
   },
-  ringside: async ({ rings }, use) => {
+  ringside: async ({ rings, browserErrors }, use) => {
     const server = await RingsideServer.start({
       clusters: [
         { name: 'alpha', endpoints: [rings[0].endpoints()[0]], metrics: { enabled: false } },
@@ -28,6 +28,7 @@ const test = base.extend<Fixtures>({
     try {
       await use(server);
     } finally {
+      browserErrors.settle();
       await server.stop();
     }
   },
@@ -77,7 +78,7 @@ test('the NOC screen: two tiles, a killed member turns its tile DEGRADED, a sile
 
 base.use({ viewport: { width: 1920, height: 1080 } });
 
-base('twelve real clusters fill 1920x1080 with no scrollbars and no clipped tile', async ({ page }) => {
+base('twelve real clusters fill 1920x1080 with no scrollbars and no clipped tile', async ({ page, browserErrors }) => {
   base.setTimeout(120_000);
   const rings = await Promise.all(Array.from({ length: 12 }, (_, i) => EtcdRing.start({ size: 1, name: `r${i}-` })));
   let server: RingsideServer | null = null;
@@ -101,6 +102,7 @@ base('twelve real clusters fill 1920x1080 with no scrollbars and no clipped tile
     expect(layout.smallest).toBeGreaterThanOrEqual(20);
     await page.screenshot({ path: 'test-results/screens/noc-12.png' });
   } finally {
+    browserErrors.settle();
     await server?.stop();
     await Promise.all(rings.map((r) => r.close()));
   }

@@ -23,7 +23,7 @@ const test = ringTest.extend<{ launcher: Launcher }>({
       await l.close();
     }
   },
-  ringside: async ({ ring, launcher }, use) => {
+  ringside: async ({ ring, launcher, browserErrors }, use) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-ops-e2e-'));
     const hash = await hashPassword(PASSWORD);
     const server = await RingsideServer.start({
@@ -35,6 +35,7 @@ const test = ringTest.extend<{ launcher: Launcher }>({
     try {
       await use(server);
     } finally {
+      browserErrors.settle();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,7 +19,7 @@ const test = ringTest.extend<{ dataDir: string }>({
   },
 });
 
-test('the timeline shows a kill, a leader change and a snapshot action in order, and still after Ringside restarts', async ({ page, ring, dataDir }) => {
+test('the timeline shows a kill, a leader change and a snapshot action in order, and still after Ringside restarts', async ({ page, ring, dataDir, browserErrors }) => {
   test.setTimeout(120_000);
   const options = {
     clusters: [{ name: 'demo', endpoints: ring.members.map((m) => m.clientURL), metrics: { enabled: false } }],
@@ -65,6 +65,7 @@ test('the timeline shows a kill, a leader change and a snapshot action in order,
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toHaveAttribute('data-kind', 'action');
   } finally {
+    browserErrors.settle();
     await server.stop();
   }
 });

@@ -5,6 +5,8 @@ import { AlertTriangle, BellRing, CheckCircle2, Hourglass, OctagonX } from 'luci
 import type { Alert } from '@/lib/alerts/tracker';
 import { formatAge, formatClock } from '@/lib/format';
 import { alertRulesQuery } from '@/lib/query/keys';
+import { alertEvidence } from '@/lib/ring/check-evidence';
+import { EvidenceBadge } from '../consistency/evidence-badge';
 
 const severityLook = {
   critical: { Icon: OctagonX, word: 'Critical', tone: 'text-crit', box: 'border-crit/50 bg-crit-bg' },
@@ -52,22 +54,31 @@ function AlertRow({ alert: a, now }: { alert: Alert; now: number }) {
   const isFiring = a.state === 'firing';
   const since = isFiring ? a.firingSince! : a.activeSince;
   const firesIn = Math.max(0, a.forMs - (now - Date.parse(a.activeSince)));
+  const evidence = alertEvidence(a.rule);
+  // Desk: severity, text, time in three columns. Phone: severity and time on one line, the text
+  // below them at full width (never squeezed into a column a word wide).
   return (
-    <li className={`flex flex-wrap items-start gap-x-4 gap-y-1 px-4 py-2.5 ${isFiring ? '' : 'opacity-75'}`} aria-label={`${a.rule} ${a.state}`} data-rule={a.rule} data-state={a.state}>
-      <span className={`inline-flex w-[7.5rem] shrink-0 items-center gap-1.5 rounded border px-2 py-0.5 text-xs font-semibold uppercase tracking-wide ${isFiring ? `${look.box} ${look.tone}` : 'border-line text-muted'}`}>
+    <li
+      className={`grid grid-cols-[auto_minmax(0,1fr)] items-start gap-x-4 gap-y-1.5 px-4 py-2.5 sm:grid-cols-[7.5rem_minmax(0,1fr)_auto] ${isFiring ? '' : 'opacity-75'}`}
+      aria-label={`${a.rule} ${a.state}`}
+      data-rule={a.rule}
+      data-state={a.state}
+    >
+      <span className={`inline-flex items-center gap-1.5 rounded border px-2 py-0.5 text-xs font-semibold uppercase tracking-wide sm:w-[7.5rem] ${isFiring ? `${look.box} ${look.tone}` : 'border-line text-muted'}`}>
         {isFiring ? <look.Icon className="size-3.5" aria-hidden /> : <Hourglass className="size-3.5" aria-hidden />}
         {isFiring ? look.word : 'Pending'}
       </span>
-      <div className="min-w-0 flex-1">
+      <div className="order-last col-span-2 min-w-0 sm:order-none sm:col-span-1">
         <div className="flex flex-wrap items-baseline gap-x-3">
           <span className="font-semibold">{a.message}</span>
           <span className="font-mono text-xs text-muted">{a.rule}</span>
+          {evidence && <EvidenceBadge evidence={evidence} />}
         </div>
         <div className="text-sm text-muted">
           {a.summary} <span className="text-fg">Next step: {a.action}</span>
         </div>
       </div>
-      <div className="shrink-0 text-right text-xs text-muted num">
+      <div className="text-right text-xs text-muted num">
         {isFiring ? (
           <>
             firing since <span className="font-mono text-fg">{formatClock(since)}</span>
@@ -98,25 +109,27 @@ function RulesTable({ cluster }: { cluster: string }) {
   const rules = useQuery(alertRulesQuery(cluster));
   if (!rules.data) return <p className="mt-2">{rules.error ? `Cannot load the rules: ${rules.error.message}` : 'Loading…'}</p>;
   return (
-    <table className="mt-2 w-full text-left text-xs" aria-label="Alert rules">
-      <thead>
-        <tr className="text-[11px] uppercase tracking-wider">
-          <th className="py-1 pr-3">Rule</th>
-          <th className="py-1 pr-3">Fires when</th>
-          <th className="py-1 pr-3 text-right">For</th>
-          <th className="py-1">From</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rules.data.map((r) => (
-          <tr key={r.name} className="border-t border-line/50 text-fg">
-            <td className="py-1 pr-3 font-mono">{r.name}</td>
-            <td className="py-1 pr-3">{r.when}</td>
-            <td className="py-1 pr-3 text-right num">{r.disabled ? 'off' : r.forMs === 0 ? 'at once' : formatAge(r.forMs)}</td>
-            <td className="py-1 text-muted">{r.origin}</td>
+    <div className="mt-2 overflow-x-auto">
+      <table className="w-full min-w-[36rem] text-left text-xs" aria-label="Alert rules">
+        <thead>
+          <tr className="text-[11px] uppercase tracking-wider">
+            <th className="py-1 pr-3">Rule</th>
+            <th className="py-1 pr-3">Fires when</th>
+            <th className="py-1 pr-3 text-right">For</th>
+            <th className="py-1">From</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rules.data.map((r) => (
+            <tr key={r.name} className="border-t border-line/50 text-fg">
+              <td className="py-1 pr-3 font-mono">{r.name}</td>
+              <td className="py-1 pr-3">{r.when}</td>
+              <td className="py-1 pr-3 text-right num">{r.disabled ? 'off' : r.forMs === 0 ? 'at once' : formatAge(r.forMs)}</td>
+              <td className="py-1 text-muted">{r.origin}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

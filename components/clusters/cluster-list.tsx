@@ -25,7 +25,13 @@ export function ClusterList() {
           Not live: the Ringside server has not answered for {formatAge(now - dataUpdatedAt)}. Retrying.
         </p>
       )}
-      <div className="overflow-hidden rounded-lg border border-line bg-panel">
+      {/* A phone gets one card per cluster; a desk the table. */}
+      <ul className="space-y-3 sm:hidden" aria-label="Clusters">
+        {clusters.map((c) => (
+          <ClusterCard key={c.name} c={c} now={now} />
+        ))}
+      </ul>
+      <div className="hidden overflow-x-auto rounded-lg border border-line bg-panel sm:block">
         <table className="w-full text-sm" aria-label="Clusters">
           <thead>
             <tr className="border-b border-line text-left text-[11px] font-semibold uppercase tracking-wider text-muted">
@@ -51,8 +57,50 @@ export function ClusterList() {
   );
 }
 
+/** The same facts as a table row, stacked for a phone. */
+function ClusterCard({ c, now }: { c: ClusterSummary; now: number }) {
+  return (
+    <li className="rounded-lg border border-line bg-panel p-4 text-sm" aria-label={c.name}>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <Link href={`/clusters/${c.name}`} className="text-lg font-semibold text-accent hover:underline">
+          {c.name}
+        </Link>
+        <HealthBadge health={c.health} />
+      </div>
+      <p className="mt-1 text-muted">{c.summary}</p>
+      <dl className="mt-3 grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1.5">
+        <dt className="text-muted">Leader</dt>
+        <dd>
+          <LeaderCell c={c} />
+        </dd>
+        <dt className="text-muted">Quorum</dt>
+        <dd>
+          <MarginCell c={c} />
+        </dd>
+        <dt className="text-muted">Members up</dt>
+        <dd className="num">
+          {c.members.reachable} / {c.members.total}
+        </dd>
+        <dt className="text-muted">HashKV</dt>
+        <dd>
+          <HashCell c={c} />
+        </dd>
+        <dt className="text-muted">Alarms</dt>
+        <dd>
+          <AlarmsCell c={c} />
+        </dd>
+        <dt className="text-muted">Alerts</dt>
+        <dd className="min-w-0">
+          <AlertsCell c={c} now={now} />
+        </dd>
+        <dt className="text-muted">Updated</dt>
+        <dd className="text-muted num">{c.at ? `${formatAge(now - Date.parse(c.at))} ago` : 'never'}</dd>
+      </dl>
+    </li>
+  );
+}
+
 function ClusterRow({ c, now }: { c: ClusterSummary; now: number }) {
-  const q = c.quorum;
   return (
     <tr className="border-b border-line/60 last:border-0 hover:bg-panel-2" aria-label={c.name}>
       <td className="px-4 py-3">
@@ -69,58 +117,74 @@ function ClusterRow({ c, now }: { c: ClusterSummary; now: number }) {
         <div className="mt-1 text-xs text-muted">{c.summary}</div>
       </td>
       <td className="px-4 py-3">
-        {c.leader ? (
-          <span className="inline-flex items-center gap-1.5 font-medium">
-            <Crown className="size-4 text-ok" aria-hidden />
-            {c.leader.name}
-            <span className="font-mono text-xs text-muted">{c.leader.id}</span>
-          </span>
-        ) : (
-          <span className="font-semibold text-crit">no leader</span>
-        )}
+        <LeaderCell c={c} />
       </td>
       <td className="px-4 py-3 num">
-        {!q ? '—' : q.hasQuorum ? (
-          <span className={q.canLose === 0 ? 'font-semibold text-warn' : ''}>can lose {q.canLose} more</span>
-        ) : (
-          <span className="font-semibold text-crit">NO QUORUM</span>
-        )}
+        <MarginCell c={c} />
       </td>
       <td className="px-4 py-3 text-right num">
         {c.members.reachable} / {c.members.total}
         {c.members.learners > 0 && <span className="text-muted"> ({c.members.learners} learner)</span>}
       </td>
       <td className="px-4 py-3">
-        {c.hash === null ? (
-          <span className="text-muted">not checked yet</span>
-        ) : c.hash.consistent === false ? (
-          <span className="inline-flex items-center gap-1 font-semibold text-crit">
-            <OctagonX className="size-4" aria-hidden /> SPLIT
-          </span>
-        ) : c.hash.consistent === true ? (
-          <span className="inline-flex items-center gap-1 text-ok">
-            <CheckCircle2 className="size-4" aria-hidden /> agree
-          </span>
-        ) : (
-          <span className="text-muted">could not tell</span>
-        )}
+        <HashCell c={c} />
       </td>
       <td className="px-4 py-3">
-        {c.alarms.length ? (
-          <span className="inline-flex items-center gap-1 font-semibold text-crit">
-            <Siren className="size-4" aria-hidden />
-            {[...new Set(c.alarms.map((a) => a.alarm))].join(', ')}
-            <span className="font-normal text-muted">since {formatClock(c.alarms.map((a) => a.since).sort()[0])}</span>
-          </span>
-        ) : (
-          <span className="text-faint">none</span>
-        )}
+        <AlarmsCell c={c} />
       </td>
       <td className="max-w-[22rem] px-4 py-3">
         <AlertsCell c={c} now={now} />
       </td>
       <td className="px-4 py-3 text-right text-muted num">{c.at ? `${formatAge(now - Date.parse(c.at))} ago` : 'never'}</td>
     </tr>
+  );
+}
+
+function LeaderCell({ c }: { c: ClusterSummary }) {
+  return c.leader ? (
+    <span className="inline-flex flex-wrap items-center gap-x-1.5 font-medium">
+      <Crown className="size-4 text-ok" aria-hidden />
+      {c.leader.name}
+      <span className="font-mono text-xs text-muted">{c.leader.id}</span>
+    </span>
+  ) : (
+    <span className="font-semibold text-crit">no leader</span>
+  );
+}
+
+function MarginCell({ c }: { c: ClusterSummary }) {
+  const q = c.quorum;
+  if (!q) return <>—</>;
+  return q.hasQuorum ? <span className={q.canLose === 0 ? 'font-semibold text-warn' : ''}>can lose {q.canLose} more</span> : <span className="font-semibold text-crit">NO QUORUM</span>;
+}
+
+function HashCell({ c }: { c: ClusterSummary }) {
+  if (c.hash === null) return <span className="text-muted">not checked yet</span>;
+  if (c.hash.consistent === false) {
+    return (
+      <span className="inline-flex items-center gap-1 font-semibold text-crit">
+        <OctagonX className="size-4" aria-hidden /> SPLIT
+      </span>
+    );
+  }
+  if (c.hash.consistent === true) {
+    return (
+      <span className="inline-flex items-center gap-1 text-ok">
+        <CheckCircle2 className="size-4" aria-hidden /> agree
+      </span>
+    );
+  }
+  return <span className="text-muted">could not tell</span>;
+}
+
+function AlarmsCell({ c }: { c: ClusterSummary }) {
+  if (!c.alarms.length) return <span className="text-faint">none</span>;
+  return (
+    <span className="inline-flex flex-wrap items-center gap-x-1 font-semibold text-crit">
+      <Siren className="size-4" aria-hidden />
+      {[...new Set(c.alarms.map((a) => a.alarm))].join(', ')}
+      <span className="font-normal text-muted">since {formatClock(c.alarms.map((a) => a.since).sort()[0])}</span>
+    </span>
   );
 }
 

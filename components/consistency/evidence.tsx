@@ -11,6 +11,7 @@ export function Evidence({
   cluster,
   step,
   lines,
+  checks,
   audits,
   sources,
   kubernetes,
@@ -18,6 +19,8 @@ export function Evidence({
   cluster: string;
   step: NextStep | null;
   lines: LogLine[];
+  /** The checks' latest rounds: shown apart from the evidence, never called corruption. */
+  checks: LogLine[];
   audits: CorruptionAudit[];
   sources: number;
   kubernetes?: LogsResponse['kubernetes'];
@@ -44,11 +47,11 @@ export function Evidence({
         </div>
       )}
       <div>
-        <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">Corruption lines from the members&apos; logs</h3>
+        <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">Corruption evidence from the members&apos; logs</h3>
         {sources === 0 ? (
           <p className="text-sm text-muted">No log sources configured (see logs in the README).</p>
         ) : lines.length === 0 ? (
-          <p className="text-sm text-muted">None yet.</p>
+          <p className="text-sm text-muted">None: no member has logged a hash difference, an inconsistency or a CORRUPT alarm.</p>
         ) : (
           <ol className="max-h-56 overflow-y-auto rounded border border-line/60" aria-label="Corruption lines">
             {[...lines].reverse().map((l, i) => (
@@ -57,6 +60,16 @@ export function Evidence({
           </ol>
         )}
       </div>
+      {sources > 0 && checks.length > 0 && (
+        <div>
+          <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">Latest check rounds (not evidence)</h3>
+          <ol className="max-h-40 overflow-y-auto rounded border border-line/60" aria-label="Check rounds">
+            {[...checks].reverse().map((l, i) => (
+              <LogLineRow key={`${l.source}:${l.at}:${i}`} line={l} />
+            ))}
+          </ol>
+        </div>
+      )}
       {kubernetes && (kubernetes.pods.length > 0 || kubernetes.error) && (
         <div>
           <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wider text-muted">etcd pods</h3>

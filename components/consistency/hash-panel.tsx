@@ -53,8 +53,8 @@ export function HashPanel({ ring, check, now, named }: { ring: RingState; check:
               <th className="py-1.5 pr-3">Member</th>
               <th className="py-1.5 pr-3">Verdict</th>
               <th className="py-1.5 pr-3">Hash</th>
-              <th className="py-1.5 pr-3 text-right">Compacted at</th>
-              <th className="py-1.5">Why</th>
+              <th className="hidden py-1.5 pr-3 text-right sm:table-cell">Compacted at</th>
+              <th className="hidden py-1.5 sm:table-cell">Why</th>
             </tr>
           </thead>
           <tbody>
@@ -68,10 +68,12 @@ export function HashPanel({ ring, check, now, named }: { ring: RingState; check:
                       <look.Icon className="size-4" aria-hidden />
                       {look.text}
                     </span>
+                    {/* On a phone the reason sits under the verdict instead of in a column of its own. */}
+                    {m.reason && <span className="block text-xs font-normal text-muted sm:hidden">{m.reason}</span>}
                   </td>
                   <td className="py-1.5 pr-3 font-mono text-xs">{m.hash === null ? '—' : m.hash.toString(16).padStart(8, '0')}</td>
-                  <td className="py-1.5 pr-3 text-right num">{m.compactRevision === -1 ? 'none' : formatNumber(m.compactRevision)}</td>
-                  <td className="py-1.5 text-xs text-muted">{m.reason ?? ''}</td>
+                  <td className="hidden py-1.5 pr-3 text-right num sm:table-cell">{m.compactRevision === -1 ? 'none' : formatNumber(m.compactRevision)}</td>
+                  <td className="hidden py-1.5 text-xs text-muted sm:table-cell">{m.reason ?? ''}</td>
                 </tr>
               );
             })}

@@ -17,18 +17,20 @@ let nextKey = 0;
 const keyed = (line: LogLine): Keyed => ({ key: nextKey++, line });
 
 /**
- * The members' etcd log lines, live. "Corruption only" narrows to the corruption category;
- * pause freezes the view while lines keep arriving (and says how many).
+ * The members' etcd log lines, live. A member filter; "Corruption only" narrows to corruption
+ * evidence (the checks' own rounds and settings stay out of it); pause freezes the view while
+ * lines keep arriving (and says how many).
  */
-export function LogPanel({ cluster, sources }: { cluster: string; sources: number }) {
+export function LogPanel({ cluster, sources, members }: { cluster: string; sources: number; members: string[] }) {
   const [corruptionOnly, setCorruptionOnly] = useState(false);
+  const [member, setMember] = useState('');
   const [paused, setPaused] = useState(false);
   const [lines, setLines] = useState<Keyed[]>([]);
   const [pending, setPending] = useState<Keyed[]>([]);
   const pausedRef = useRef(paused);
 
   useEffect(() => {
-    const filter = corruptionOnly ? 'category=corruption&' : '';
+    const filter = `${corruptionOnly ? 'category=corruption&' : ''}${member ? `member=${encodeURIComponent(member)}&` : ''}`;
     let closed = false;
     let snapshot = false;
     const early: LogLine[] = [];
@@ -58,7 +60,7 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
       closed = true;
       source.close();
     };
-  }, [cluster, corruptionOnly]);
+  }, [cluster, corruptionOnly, member]);
 
   const togglePause = () => {
     pausedRef.current = !paused;
@@ -83,6 +85,17 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
   return (
     <div>
       <div className="flex flex-wrap items-center gap-3 border-b border-line px-3 py-2 text-sm">
+        <label className="inline-flex items-center gap-2">
+          <span className="text-muted">Member</span>
+          <select aria-label="Log lines from member" value={member} onChange={(e) => setMember(e.target.value)} className="rounded-md border border-line bg-bg px-2 py-1">
+            <option value="">all members</option>
+            {members.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
+        </label>
         <label className="inline-flex cursor-pointer items-center gap-2">
           <input type="checkbox" checked={corruptionOnly} onChange={(e) => setCorruptionOnly(e.target.checked)} className="size-4 accent-[var(--crit)]" />
           Corruption only
@@ -99,7 +112,10 @@ export function LogPanel({ cluster, sources }: { cluster: string; sources: numbe
         <span className="ml-auto text-xs text-muted">newest first · {lines.length} lines</span>
       </div>
       {shown.length === 0 ? (
-        <p className="px-4 py-4 text-sm text-muted">{corruptionOnly ? 'No corruption lines: no check has failed, and none has reported yet.' : 'No lines yet.'}</p>
+        <p className="px-4 py-4 text-sm text-muted">
+          {corruptionOnly ? 'No corruption evidence: no check has found a difference.' : 'No lines yet.'}
+          {member && ` (only ${member})`}
+        </p>
       ) : (
         <ol className="max-h-[420px] divide-y divide-line/40 overflow-y-auto" aria-label="Log lines">
           {shown.map((l) => (

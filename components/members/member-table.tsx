@@ -68,7 +68,8 @@ function MemberRow({ m, leader, now }: { m: MemberState; leader?: MemberState; n
           <role.Icon className="size-4" aria-hidden />
           {role.text}
         </span>
-        {m.error && <div className="max-w-[16rem] whitespace-normal text-xs text-crit">{m.error}</div>}
+        {/* Wide enough to read the reason as a sentence, also where the table scrolls on a phone. */}
+        {m.error && <div className="min-w-[11rem] max-w-[16rem] whitespace-normal text-xs text-crit">{m.error}</div>}
       </Td>
       <Td className="font-mono text-xs">{m.endpoint ?? <span className="text-muted">none</span>}</Td>
       <Td className="font-mono text-xs">{m.id}</Td>
@@ -105,7 +106,8 @@ function MemberRow({ m, leader, now }: { m: MemberState; leader?: MemberState; n
 }
 
 function Th({ children, right }: { children: React.ReactNode; right?: boolean }) {
-  return <th className={`px-2.5 py-2 align-bottom leading-tight ${right ? 'text-right' : ''}`}>{children}</th>;
+  // On a phone the table scrolls in its frame: one-line headers there, two-line ones at a desk.
+  return <th className={`whitespace-nowrap px-2.5 py-2 align-bottom leading-tight sm:whitespace-normal ${right ? 'text-right' : ''}`}>{children}</th>;
 }
 
 function Td({ children, right, className = '' }: { children: React.ReactNode; right?: boolean; className?: string }) {

@@ -5,6 +5,7 @@ import { formatAge } from '@/lib/format';
 import { nocFocus, nocGrid, sortFleet, type NocState, type NocStatus } from '@/lib/fleet/noc';
 import type { ClusterSummary } from '@/lib/ring/summary';
 import { freshnessOf } from '../ring/live-indicator';
+import { useHydrated } from '../ui/use-hydrated';
 import { useNow } from '../ui/use-now';
 import { useFleetStream } from './use-fleet-stream';
 
@@ -27,6 +28,7 @@ type Cluster = ClusterSummary & { noc: NocStatus };
 export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
   const { data, status, lastMessageAt, pollIntervalMs } = useFleetStream();
   const now = useNow(500);
+  const hydrated = useHydrated();
   const clusters = data ? sortFleet(data.clusters, now) : [];
   const focus = nocFocus(clusters, now, cycleSeconds * 1000);
   const focused = clusters.find((c) => c.name === focus?.name) ?? null;
@@ -47,7 +49,8 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
         <span className="ml-auto flex items-center gap-3 text-2xl font-semibold" role="status" aria-label={stale ? 'Data stale' : data ? 'Live' : 'Connecting'}>
           {stale ? <WifiOff className="size-7 text-crit" aria-hidden /> : data ? <span className="size-4 rounded-full bg-ok" aria-hidden /> : <RefreshCw className="size-7 animate-spin text-muted" aria-hidden />}
           {stale ? 'STALE' : data ? 'LIVE' : 'CONNECTING'}
-          <span className="font-mono text-xl font-normal text-muted">{new Date(now).toLocaleTimeString('en-GB', { hour12: false })}</span>
+          {/* The wall's own clock, in its own time zone: the browser's alone, never the server's render. */}
+          {hydrated && <span className="font-mono text-xl font-normal text-muted">{new Date(now).toLocaleTimeString('en-GB', { hour12: false })}</span>}
         </span>
       </header>
 

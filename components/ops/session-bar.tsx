@@ -16,12 +16,18 @@ export function SessionBar() {
   const [open, setOpen] = useState(false);
   // The sign-in page is the form itself; a second one in the header would only confuse.
   const onSignInPage = usePathname() === '/signin';
-  const refresh = () => queryClient.invalidateQueries({ queryKey: accessQuery().queryKey });
+  // Signing in or out changes what the server shows: actions, and server paths in operations,
+  // the audit log and backups (an operator's only).
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: accessQuery().queryKey }),
+      queryClient.invalidateQueries({ predicate: (q) => ['operations', 'audit', 'backups'].includes(String(q.queryKey[3])) }),
+    ]);
 
   if (!access || (onSignInPage && !access.user)) return null;
   if (access.mode === 'read-only' || (access.mode === 'no-operators' && !access.methods.length)) {
     return (
-      <span className="inline-flex items-center gap-1.5 rounded border border-line px-2 py-0.5 text-xs font-medium text-muted" title={access.mode === 'read-only' ? 'readOnly: true in the config' : 'no operators are configured'}>
+      <span className="inline-flex items-center gap-1.5 whitespace-nowrap rounded border border-line px-2 py-0.5 text-xs font-medium text-muted" title={access.mode === 'read-only' ? 'readOnly: true in the config' : 'no operators are configured'}>
         <Lock className="size-3.5" aria-hidden /> Read-only
       </span>
     );
@@ -30,10 +36,11 @@ export function SessionBar() {
     const Icon = access.user.role === 'operator' ? ShieldCheck : Eye;
     return (
       <span className="flex items-center gap-3 text-sm">
-        <span className="inline-flex items-center gap-1.5" aria-label="Signed in">
+        {/* On a phone the header keeps the name and the icon (its role); the words return at a desk. */}
+        <span className="inline-flex items-center gap-1.5" aria-label="Signed in" title={`${access.user.name}, ${access.user.role}`}>
           <Icon className={`size-4 ${access.user.role === 'operator' ? 'text-ok' : 'text-muted'}`} aria-hidden />
           <span className="font-medium">{access.user.name}</span>
-          <span className="text-muted">{access.user.role}</span>
+          <span className="sr-only text-muted sm:not-sr-only">{access.user.role}</span>
         </span>
         {access.user.via !== 'proxy' && (
           <button
@@ -44,7 +51,7 @@ export function SessionBar() {
               await refresh();
             }}
           >
-            <LogOut className="size-4" aria-hidden /> Sign out
+            <LogOut className="size-4" aria-hidden /> <span className="sr-only sm:not-sr-only">Sign out</span>
           </button>
         )}
       </span>

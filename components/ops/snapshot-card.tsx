@@ -53,7 +53,7 @@ export function SnapshotCard({ cluster, ring }: { cluster: string; ring: RingSta
       <p className="text-xs text-muted">
         Every snapshot is checked against its SHA-256 trailer while it streams; a bad one never completes.
         {backups.data?.dir
-          ? ` Backups go to ${backups.data.dir}, newest ${backups.data.keep} kept${backups.data.encrypted ? ', encrypted (AES-256-GCM)' : ''}.`
+          ? ` Backups go to ${backups.data.dir.startsWith('<') ? 'the backup directory (backups.dir; its path is shown to signed-in operators)' : backups.data.dir}, newest ${backups.data.keep} kept${backups.data.encrypted ? ', encrypted (AES-256-GCM)' : ''}.`
           : ' No backup directory is configured (backups.dir).'}
       </p>
       {backups.data && backups.data.snapshots.length > 0 && <StoredList snapshots={backups.data.snapshots} />}

@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { alertsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { alertsQuery, checkLogsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
 import { suspectsFromLogs } from '@/lib/ring/hashkv';
 import { corruptionNextStep } from '@/lib/ring/next-step';
 import { AlertPanel } from '../alerts/alert-panel';
@@ -30,6 +30,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
   const events = useQuery(eventsQuery(cluster));
   const hashkv = useQuery(hashkvQuery(cluster));
   const corruption = useQuery(corruptionLogsQuery(cluster));
+  const checks = useQuery(checkLogsQuery(cluster));
   const alerts = useQuery(alertsQuery(cluster));
   const { status } = useRingStream(cluster);
   const now = useNow(1000);
@@ -91,6 +92,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
                 cluster={cluster}
                 step={corruptionNextStep(data, hashkv.data ?? null, corruption.data?.audits ?? [])}
                 lines={corruption.data?.lines ?? []}
+                checks={checks.data?.lines ?? []}
                 audits={corruption.data?.audits ?? []}
                 sources={corruption.data?.sources.length ?? 0}
                 kubernetes={corruption.data?.kubernetes}
@@ -107,7 +109,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
           <OpsPanel cluster={cluster} ring={data} />
 
           <Panel title="Logs" bodyClassName="">
-            <LogPanel cluster={cluster} sources={corruption.data?.sources.length ?? 0} />
+            <LogPanel cluster={cluster} sources={corruption.data?.sources.length ?? 0} members={data.members.map((m) => m.name || m.id)} />
           </Panel>
 
         </div>

@@ -10,12 +10,14 @@ import { KIND_GROUPS, WINDOWS } from '@/lib/timeline/groups';
 import type { TimelineEntry } from '@/lib/timeline/types';
 import { severityLook } from '../events/event-feed';
 import { Button } from '../ui/button';
+import { EntryText } from './entry-text';
 import { Panel } from '../ui/panel';
 
 /**
  * Everything that happened, on one time axis, across clusters: ring events, alerts, HashKV
- * verdicts, corruption and alarm log lines, operator actions. Every filter lives in the URL, and
- * "Permalink" pins a relative window ("last 1h") to absolute times to paste in an incident channel.
+ * verdicts, corruption evidence, alarm and check log lines (a repeated line once, with its
+ * count), operator actions. Every filter lives in the URL, and "Permalink" pins a relative window
+ * ("last 1h") to absolute times to paste in an incident channel.
  */
 export function TimelineView({ clusters }: { clusters: string[] }) {
   const params = useSearchParams();
@@ -24,7 +26,8 @@ export function TimelineView({ clusters }: { clusters: string[] }) {
   const [copied, setCopied] = useState(false);
   const search = new URLSearchParams(params.toString());
   if (!search.get('from') && !search.get('last')) search.set('last', '1h');
-  const { data, error, isFetching } = useQuery(timelineQuery(search.toString()));
+  // A line that repeats (a check failing every 5 s) is one row with its count, not a page of rows.
+  const { data, error, isFetching } = useQuery(timelineQuery(`${search.toString()}&collapse=true`));
 
   const set = (key: string, value: string | null) => {
     const next = new URLSearchParams(params.toString());
@@ -63,7 +66,7 @@ export function TimelineView({ clusters }: { clusters: string[] }) {
         {data && (
           <span className="text-sm text-muted">
             {formatWhen(data.from)} – {formatWhen(data.to)} · {data.total} event{data.total === 1 ? '' : 's'}
-            {data.total > data.entries.length ? ` (newest ${data.entries.length} shown)` : ''}
+            {data.total > data.entries.length ? ` in ${data.entries.length} row${data.entries.length === 1 ? '' : 's'} (repeated lines counted once)` : ''}
             {isFetching ? ' · updating' : ''}
           </span>
         )}
@@ -121,7 +124,7 @@ export function TimelineView({ clusters }: { clusters: string[] }) {
       {error && <p role="alert" className="text-crit">{error.message}</p>}
       <Panel bodyClassName="">
         {data && data.entries.length === 0 ? (
-          <p className="px-4 py-6 text-sm text-muted">Nothing in this window. Events, alerts, HashKV verdict changes, corruption and alarm lines and operator actions appear here, and are kept across restarts.</p>
+          <p className="px-4 py-6 text-sm text-muted">Nothing in this window. Events, alerts, HashKV verdict changes, corruption evidence, alarm and check lines and operator actions appear here, and are kept across restarts.</p>
         ) : (
           <ol aria-label="Timeline" className="divide-y divide-line/60">
             {data?.entries
@@ -137,18 +140,22 @@ export function TimelineView({ clusters }: { clusters: string[] }) {
 
 function Row({ e }: { e: TimelineEntry }) {
   const { Icon, tone, word } = severityLook[e.severity];
+  // On a phone the time and cluster sit above the text, which keeps the full width.
   return (
-    <li className="grid grid-cols-[9.5rem_6rem_1.25rem_minmax(0,1fr)] items-start gap-x-3 px-4 py-2 text-sm" data-kind={e.kind} data-member={e.memberName ?? ''}>
-      <time className="font-mono text-xs text-muted" dateTime={e.at}>
-        {formatWhen(e.at)}
-      </time>
-      <span className="truncate font-medium">{e.cluster}</span>
+    <li
+      className="grid grid-cols-[1.25rem_minmax(0,1fr)] items-start gap-x-2 gap-y-0.5 px-4 py-2 text-sm sm:grid-cols-[9.5rem_6rem_1.25rem_minmax(0,1fr)] sm:gap-x-3"
+      data-kind={e.kind}
+      data-member={e.memberName ?? ''}
+      data-evidence={e.evidence ?? ''}
+    >
+      <div className="col-span-2 flex gap-3 sm:contents">
+        <time className="font-mono text-xs text-muted" dateTime={e.at}>
+          {formatWhen(e.at)}
+        </time>
+        <span className="truncate text-xs font-medium sm:text-sm">{e.cluster}</span>
+      </div>
       <Icon className={`mt-0.5 size-4 ${tone}`} aria-label={word} />
-      <span className="min-w-0">
-        <span className={`mr-2 font-mono text-[11px] uppercase tracking-wide ${tone}`}>{e.kind}</span>
-        {e.memberName && <span className="mr-2 font-mono text-xs text-muted">{e.memberName}</span>}
-        {e.message}
-      </span>
+      <EntryText e={e} tone={tone} />
     </li>
   );
 }

@@ -1,18 +1,23 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { AlertTriangle, ArrowRight, ClipboardCopy, OctagonX, Siren } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import type { Alert } from '@/lib/alerts/tracker';
 import { formatClock } from '@/lib/format';
-import { timelineQuery } from '@/lib/query/keys';
+import { eventsQuery, ringKeys, timelineQuery } from '@/lib/query/keys';
 import type { HashCheck } from '@/lib/ring/hashkv';
-import type { RingState } from '@/lib/ring/types';
+import type { RingEvent, RingState } from '@/lib/ring/types';
+import { withLiveEvents } from '@/lib/timeline/entries';
 import { incidentMarkdown, triage } from '@/lib/triage/incident';
+import { EvidenceBadge } from '../consistency/evidence-badge';
 import { severityLook } from '../events/event-feed';
+import { EntryText } from '../timeline/entry-text';
 
 const WINDOWS = ['15m', '1h', '6h'] as const;
+/** Rows shown; the rest are a click away on the timeline. */
+const SHOWN = 30;
 
 /**
  * During trouble, at the top of the cluster page: what changed in the last N minutes, each firing
@@ -22,15 +27,26 @@ const WINDOWS = ['15m', '1h', '6h'] as const;
 export function TriagePanel({ cluster, ring, alerts, hash }: { cluster: string; ring: RingState; alerts: Alert[]; hash: HashCheck | null }) {
   const [window, setWindow] = useState<(typeof WINDOWS)[number]>('15m');
   const [copied, setCopied] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const events = useQuery(eventsQuery(cluster));
   // Trouble is known from the ring and its alerts alone; the timeline is asked only then.
   const troubled = triage(cluster, ring, alerts, hash, []).trouble;
-  const timeline = useQuery({ ...timelineQuery(`cluster=${cluster}&last=${window}`), enabled: troubled });
+  const search = `cluster=${cluster}&last=${window}&collapse=true&limit=500`;
+  const timeline = useQuery({ ...timelineQuery(search), enabled: troubled });
   if (!troubled) return null;
-  const t = triage(cluster, ring, alerts, hash, timeline.data?.entries ?? []);
+  // The stored window can be a refresh older than the page: the ring events the page already
+  // shows (its live stream) join it, so triage never lags the Events panel.
+  const windowEntries = timeline.data ? withLiveEvents(timeline.data.entries, events.data ?? [], Date.parse(timeline.data.from), Infinity) : [];
+  const t = triage(cluster, ring, alerts, hash, windowEntries);
 
   const copy = async () => {
-    const data = timeline.data;
-    const md = incidentMarkdown({ cluster, ring, alerts, hash, entries: data?.entries ?? [], from: data?.from ?? ring.at, to: data?.to ?? ring.at, url: globalThis.location?.href });
+    // What is copied must match what the page shows now: read the window afresh, then join the
+    // page's own live events to it (a CORRUPT alarm on screen is in the summary's key events).
+    const data = await queryClient.fetchQuery({ ...timelineQuery(search), staleTime: 0 }).catch(() => timeline.data);
+    const live = queryClient.getQueryData<RingEvent[]>(ringKeys.events(cluster)) ?? [];
+    const entries = data ? withLiveEvents(data.entries, live, Date.parse(data.from), Infinity) : [];
+    const to = [data?.to ?? ring.at, entries.at(-1)?.at ?? ring.at, ring.at].sort().at(-1)!;
+    const md = incidentMarkdown({ cluster, ring, alerts, hash, entries, from: data?.from ?? ring.at, to, url: globalThis.location?.href });
     try {
       await navigator.clipboard.writeText(md);
       setCopied('Copied: paste it in the incident channel');
@@ -74,7 +90,12 @@ export function TriagePanel({ cluster, ring, alerts, hash }: { cluster: string; 
                 return (
                   <li key={c.sentence} className="flex items-start gap-2">
                     <Icon className={`mt-0.5 size-4 shrink-0 ${c.severity === 'critical' ? 'text-crit' : 'text-warn'}`} aria-label={c.severity} />
-                    <span>
+                    <span className="min-w-0">
+                      {c.evidence && (
+                        <span className="mr-1.5 inline-block align-[1px]">
+                          <EvidenceBadge evidence={c.evidence} />
+                        </span>
+                      )}
                       {c.sentence}
                       {c.link && (
                         <Link href={c.link.href} className="ml-2 inline-flex items-center gap-1 font-medium text-accent hover:underline">
@@ -93,21 +114,28 @@ export function TriagePanel({ cluster, ring, alerts, hash }: { cluster: string; 
           {t.changes.length === 0 ? (
             <p className="text-sm text-muted">{timeline.isLoading ? 'Loading…' : 'Nothing recorded in this window.'}</p>
           ) : (
-            <ol className="max-h-48 space-y-1 overflow-y-auto text-sm" aria-label="What changed">
-              {t.changes.slice(0, 30).map((e) => {
-                const { Icon, tone, word } = severityLook[e.severity];
-                return (
-                  <li key={e.id} className="flex items-start gap-2" data-kind={e.kind}>
-                    <time className="shrink-0 font-mono text-xs text-muted" dateTime={e.at}>{formatClock(e.at)}</time>
-                    <Icon className={`mt-0.5 size-3.5 shrink-0 ${tone}`} aria-label={word} />
-                    <span className="min-w-0">
-                      {e.memberName && <span className="mr-1.5 font-mono text-xs text-muted">{e.memberName}</span>}
-                      {e.message}
-                    </span>
-                  </li>
-                );
-              })}
-            </ol>
+            <>
+              <ol className="max-h-64 space-y-1 overflow-y-auto text-sm" aria-label="What changed">
+                {t.changes.slice(0, SHOWN).map((e) => {
+                  const { Icon, tone, word } = severityLook[e.severity];
+                  return (
+                    <li key={e.id} className="flex items-start gap-2" data-kind={e.kind} data-evidence={e.evidence ?? ''}>
+                      <time className="shrink-0 pt-px font-mono text-xs text-muted" dateTime={e.at}>{formatClock(e.at)}</time>
+                      <Icon className={`mt-0.5 size-3.5 shrink-0 ${tone}`} aria-label={word} />
+                      <EntryText e={e} tone={tone} kind={false} />
+                    </li>
+                  );
+                })}
+              </ol>
+              {t.changes.length > SHOWN && (
+                <p className="mt-1 text-xs text-muted">
+                  {t.changes.length - SHOWN} more on the{' '}
+                  <Link href={`/timeline?cluster=${cluster}&last=${window}`} className="text-accent hover:underline">
+                    timeline
+                  </Link>
+                </p>
+              )}
+            </>
           )}
         </div>
       </div>

@@ -75,3 +75,55 @@ describe('HashKV agreement on a real ring', () => {
     expect(metrics).toMatch(/ringside_alarm_active\{cluster="c",alarm="CORRUPT",member_id="0"\} 1/);
   });
 });
+
+describe('HashKV runs at once when a member comes back or membership changes, not a full interval later', () => {
+  let ring: EtcdRing;
+  let server: RingsideServer;
+  // Five minutes: any check in the next few seconds was pulled forward by what happened.
+  const INTERVAL = 300_000;
+
+  beforeAll(async () => {
+    ring = await EtcdRing.start({ size: 3 });
+    server = await RingsideServer.start({ clusters: [{ name: 'c', endpoints: ring.endpoints(), metrics: { enabled: false } }], hashCheckIntervalMs: INTERVAL });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await ring?.close();
+  });
+
+  const hashes = async () => (await server.json<HashBody>('/api/clusters/c/hashkv')).body;
+
+  test('the first check follows the first poll; a member back up is checked at once', async () => {
+    let check!: HashBody;
+    await ring.waitFor(async () => {
+      check = await hashes();
+      return check.members?.filter((m) => m.verdict === 'agree').length === 3;
+    }, { what: 'a first check with three agreeing members', timeoutMs: 15_000 });
+    const first = check.checkedAt;
+
+    const leader = await ring.leaderName();
+    const victim = ring.members.find((m) => m.name !== leader)!.name;
+    await ring.kill(victim);
+    await ring.waitFor(async () => (await server.json<RingState>('/api/clusters/c/ring')).body.members.some((m) => m.name === victim && !m.reachable), { what: `${victim} seen down`, timeoutMs: 10_000 });
+    // Down is not a reason to hash again: the interval's check will skip it.
+    expect((await hashes()).checkedAt).toBe(first);
+
+    await ring.restart(victim);
+    await ring.waitFor(async () => {
+      check = await hashes();
+      return check.checkedAt !== first && check.members.some((m) => m.name === victim && m.verdict === 'agree');
+    }, { what: `a check that includes ${victim} again, long before the ${INTERVAL / 60_000} minute interval`, timeoutMs: 20_000 });
+    expect(check.consistent).toBe(true);
+  });
+
+  test('a learner added is checked at once (and skipped as a learner, never passed)', async () => {
+    const before = (await hashes()).checkedAt;
+    const learner = await ring.addMember({ learner: true });
+    let check!: HashBody;
+    await ring.waitFor(async () => {
+      check = await hashes();
+      return check.checkedAt !== before && check.members.some((m) => m.name === learner.name);
+    }, { what: `a check that lists the learner ${learner.name}`, timeoutMs: 20_000 });
+    expect(check.members.find((m) => m.name === learner.name)).toMatchObject({ verdict: 'skipped', skip: 'learner' });
+  });
+});

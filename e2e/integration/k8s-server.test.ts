@@ -51,7 +51,7 @@ describe('logs from etcd pods through the Kubernetes API', () => {
       ['etcd-m3', 'Running', 'm3'],
     ]);
     expect(body.lines.every((l) => l.source.startsWith('pod/kube-system/etcd-m'))).toBe(true);
-    expect(body.lines.some((l) => l.message === 'enabled corruption checking' && l.category === 'corruption')).toBe(true);
+    expect(body.lines.some((l) => l.message === 'enabled corruption checking' && l.category === 'corruption-check')).toBe(true);
     const audits = body.audits.filter((a) => a.source === 'pod-command');
     expect(audits.map((a) => [a.member, a.initialCheck, a.periodicInterval])).toEqual([
       ['m1', true, '5s'],

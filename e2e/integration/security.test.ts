@@ -134,6 +134,27 @@ describe('access control on every mutating route', () => {
     expect(session.mode).toBe('read-only');
   });
 
+  test('server paths (config file, data dir, backup dir) reach a signed-in operator only', async () => {
+    const backup = await new OpsClient(server.url, TOKEN).run('c', '/backups');
+    expect(backup.state, JSON.stringify(backup)).toBe('succeeded');
+    const paths = [server.configFile, path.join(dir, 'data'), path.join(dir, 'backups')];
+    const pages = ['/', '/clusters/c', '/api/clusters', '/api/auth/session', '/api/clusters/c/backups', '/api/clusters/c/audit', '/api/clusters/c/operations', `/api/clusters/c/operations/${backup.id}`];
+    const read = async (base: string, p: string, headers: Record<string, string> = {}) => (await fetch(`${base}${p}`, { headers })).text();
+    const leaks = (text: string) => paths.filter((x) => text.includes(x));
+    const victor = await signIn('victor');
+    for (const p of pages) {
+      expect(leaks(await read(server.url, p)), `${p}, nobody signed in`).toEqual([]);
+      expect(leaks(await read(server.url, p, { cookie: victor.cookie })), `${p}, a viewer`).toEqual([]);
+      expect(leaks(await read(readOnly.url, p)), `${p}, read-only`).toEqual([]);
+    }
+    // The backups list still says where, by the setting's name.
+    expect(JSON.parse(await read(server.url, '/api/clusters/c/backups')).snapshots[0].file).toMatch(/^<backups\.dir>\/c\/c-m1-rev\d+-\d{8}T\d{6}Z\.db\.enc$/);
+    const alice = await signIn('alice');
+    const session = JSON.parse(await read(server.url, '/api/auth/session', { cookie: alice.cookie }));
+    expect(session.paths).toEqual({ config: server.configFile, dataDir: path.join(dir, 'data'), backupsDir: path.join(dir, 'backups') });
+    expect(await read(server.url, '/api/clusters/c/backups', { cookie: alice.cookie })).toContain(path.join(dir, 'backups'));
+  });
+
   test('no secret appears in any response or log line', async () => {
     const { cookie } = await signIn('alice');
     // An encrypted backup, so the audit log and the backups list have something to show.

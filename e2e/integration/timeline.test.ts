@@ -45,6 +45,8 @@ describe('the incident timeline on a real ring', () => {
     await ring.kill(leader);
     await ring.restart(follower);
     await ring.waitFor(async () => kinds(await timeline()).some((k) => k.startsWith('leader-changed')), { what: 'leader-changed', timeoutMs: 30_000 });
+    // The first leader-changed can be "no leader"; a snapshot needs the ring led again.
+    await ring.waitFor(async () => (await server.json<{ quorum: { hasQuorum: boolean } }>('/api/clusters/c/ring')).body.quorum.hasQuorum, { what: 'quorum again', timeoutMs: 30_000 });
     const snap = await new OpsClient(server.url, TOKEN).run('c', '/backups');
     expect(snap.state, JSON.stringify(snap)).toBe('succeeded');
     await ring.waitFor(async () => kinds(await timeline()).some((k) => k.startsWith('action')), { what: 'the action' });

@@ -22,8 +22,9 @@ export class OpsClient {
     return { status: res.status, body: (await res.json().catch(() => ({}))) as T };
   }
 
+  /** Reads as the same principal: an operator sees what only operators see (server paths). */
   async get<T = Record<string, unknown>>(path: string): Promise<Reply<T>> {
-    const res = await fetch(`${this.base}${path}`);
+    const res = await fetch(`${this.base}${path}`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
     return { status: res.status, body: (await res.json()) as T };
   }
 

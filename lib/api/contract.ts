@@ -70,7 +70,7 @@ export const HISTORY_RANGE_KEYS = ['5m', '15m', '1h', '6h', '24h'] as const sati
 export const AGGREGATES = ['min', 'max', 'mean'] as const;
 export const TIMELINE_KINDS = [
   'member-down', 'member-up', 'leader-changed', 'quorum-lost', 'quorum-regained', 'member-added', 'member-removed', 'member-promoted',
-  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'action',
+  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'log-check', 'log-check-config', 'action',
 ] as const;
 
 const logQuery = z.strictObject({
@@ -198,6 +198,7 @@ export const api = {
       to: z.optional(text(40)),
       last: z.optional(text(20)),
       limit: z.optional(wholeNumber(1, 10_000)),
+      collapse: z.optional(oneOf(['true', 'false'] as const)),
     }),
     reply<TimelineResponse>(),
   ),

@@ -51,8 +51,11 @@ describe('parseConfig', () => {
     );
     expect(c.clusters[0].logs).toEqual({
       files: [{ path: '/etc/ringside/logs/m1.log', member: 'm1' }],
+      backlogBytes: 1024 * 1024,
       kubernetes: { namespace: 'kube-system', labelSelector: 'component=etcd', kubeconfig: undefined },
     });
+    const small = parse(`clusters:\n  - name: a\n    endpoints: [http://127.0.0.1:2379]\n    logs:\n      backlogBytes: 0\n      files: [{ path: m1.log }]\n`);
+    expect(small.clusters[0].logs?.backlogBytes).toBe(0);
   });
 
   test('metrics sources and alert overrides, with their defaults', () => {
@@ -66,6 +69,7 @@ describe('parseConfig', () => {
 
   test.each([
     ['an unknown log source', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], logs: {journald: {}}}]\n', 'clusters[0].logs: unknown key "journald"'],
+    ['a negative log backlog', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], logs: {backlogBytes: -1, files: []}}]\n', 'clusters[0].logs.backlogBytes:'],
     ['a log file without a path', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], logs: {files: [{member: m1}]}}]\n', 'clusters[0].logs.files[0].path: is required'],
     ['an empty file', '', 'the file is empty'],
     ['broken YAML', 'clusters: [\n', 'not valid YAML at line'],

@@ -94,6 +94,7 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     }
     const logs = c.logs && {
       files: c.logs.files.map((f) => ({ ...f, path: path.resolve(base, f.path) })),
+      backlogBytes: c.logs.backlogBytes,
       kubernetes: c.logs.kubernetes && {
         ...c.logs.kubernetes,
         kubeconfig: c.logs.kubernetes.kubeconfig && path.resolve(base, c.logs.kubernetes.kubeconfig),

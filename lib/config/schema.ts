@@ -75,6 +75,11 @@ const kubernetesLogs = z
 const logs = z
   .object({
     files: z.array(logFile).default([]),
+    /**
+     * How much of each file's end is read when Ringside starts (then it follows): a multi-GB log
+     * is never read from its start. About 3,500 etcd lines per MiB.
+     */
+    backlogBytes: z.number().int().min(0).max(1024 ** 3).default(1024 * 1024),
     kubernetes: kubernetesLogs.optional(),
   })
   .strict();

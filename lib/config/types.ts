@@ -9,6 +9,8 @@ export interface TlsMaterial {
 
 export interface LogSources {
   files: { path: string; member?: string }[];
+  /** How much of each file's end is read at start, in bytes; then the file is followed. */
+  backlogBytes: number;
   kubernetes?: { namespace: string; labelSelector: string; kubeconfig?: string; context?: string };
 }
 

@@ -1,6 +1,7 @@
 import 'server-only';
 import type { LogLine } from '../logs/types';
 import type { ClusterMonitor, MonitorMessage } from '../monitor/cluster-monitor';
+import type { Operation } from '../ops/types';
 import { summarizeCluster } from '../ring/summary';
 import type { StreamLimiter } from './streams';
 
@@ -88,9 +89,9 @@ function eventStream(req: Request, admission: StreamAdmission, start: (send: Sen
 /**
  * One cluster: `ring` after every poll, `ring-event` per derived event, `hashkv` per agreement
  * check, `alerts` (the whole pending and firing list) whenever it changes, `operation` as a
- * guided operation moves from step to step.
+ * guided operation moves from step to step (without server paths unless an operator asked).
  */
-export function ringStream(monitor: ClusterMonitor, req: Request, admission: StreamAdmission): Response {
+export function ringStream(monitor: ClusterMonitor, req: Request, admission: StreamAdmission, forRequester: (op: Operation) => Operation = (op) => op): Response {
   return eventStream(req, admission, (send) => {
     if (monitor.ring) send('ring', monitor.ring);
     if (monitor.hashCheck) send('hashkv', monitor.hashCheck);
@@ -100,7 +101,7 @@ export function ringStream(monitor: ClusterMonitor, req: Request, admission: Str
       else if (msg.type === 'hashkv') send('hashkv', msg.check);
       else if (msg.type === 'alerts') send('alerts', msg.alerts);
       else if (msg.type === 'ring-event') send('ring-event', msg.event, msg.event.id);
-      else if (msg.type === 'operation') send('operation', msg.operation);
+      else if (msg.type === 'operation') send('operation', forRequester(msg.operation));
     });
   });
 }

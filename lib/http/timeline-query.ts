@@ -3,7 +3,7 @@ import type { TimelineKind, TimelineQuery } from '../timeline/types';
 
 const KINDS: TimelineKind[] = [
   'member-down', 'member-up', 'leader-changed', 'quorum-lost', 'quorum-regained', 'member-added', 'member-removed', 'member-promoted',
-  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'action',
+  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'log-check', 'log-check-config', 'action',
 ];
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -26,10 +26,11 @@ function time(raw: string, field: string): number {
 const list = (v: string | null) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
 /**
- * `?cluster=a,b&member=m1&kind=member-down,action&from=&to=&last=30m&limit=`: a window is `from`
- * and `to` (ISO or epoch ms; a permalink), or `last` (e.g. 15m, 2h, 7d) up to now.
+ * `?cluster=a,b&member=m1&kind=member-down,action&from=&to=&last=30m&limit=&collapse=true`: a
+ * window is `from` and `to` (ISO or epoch ms; a permalink), or `last` (e.g. 15m, 2h, 7d) up to
+ * now; `collapse` folds a log line that repeats into one entry with its count (before `limit`).
  */
-export function parseTimelineQuery(query: Record<string, string | undefined>, now = Date.now()): TimelineQuery & { from: number; to: number } {
+export function parseTimelineQuery(query: Record<string, string | undefined>, now = Date.now()): TimelineQuery & { from: number; to: number; limit: number; collapse: boolean } {
   const params = { get: (k: string) => query[k] ?? null };
   const last = params.get('last');
   let from: number;
@@ -53,6 +54,8 @@ export function parseTimelineQuery(query: Record<string, string | undefined>, no
   const rawLimit = params.get('limit');
   const limit = rawLimit === null ? 1000 : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RingsideError('INVALID', 'limit: expected a whole number from 1 to 10000', 'limit');
-  return { from, to, clusters: list(params.get('cluster')), members: list(params.get('member')), kinds: kinds as TimelineKind[] | undefined, limit };
+  const collapse = params.get('collapse');
+  if (collapse !== null && collapse !== 'true' && collapse !== 'false') throw new RingsideError('INVALID', 'collapse: expected true or false', 'collapse');
+  return { from, to, clusters: list(params.get('cluster')), members: list(params.get('member')), kinds: kinds as TimelineKind[] | undefined, limit, collapse: collapse === 'true' };
 }
 

@@ -10,39 +10,60 @@ const of = (raw: string): { category: LogCategory; good: boolean } => {
   return { category, good };
 };
 
-describe('corruption: every message ETCD.md lists, on etcd 3.4.23 real lines where 3.4 prints them', () => {
+type Kind = { category: LogCategory; good: boolean; evidence: string | null; outcome?: string };
+const kind = (raw: string): Kind => {
+  const { category, good, check } = parseLine(raw);
+  return { category, good, evidence: check?.evidence ?? null, ...(check?.outcome ? { outcome: check.outcome } : {}) };
+};
+const corruption = { category: 'corruption', good: false, evidence: 'corruption' } as const;
+const health = (outcome: string, good = false) => ({ category: 'corruption-check', good, evidence: 'check-health', outcome }) as const;
+
+describe('consistency lines: corruption evidence, check health and check settings, kept apart (etcd 3.4.23 real lines)', () => {
   test.each([
-    // initial check (every member, at start)
-    ['starting initial corruption check', {}, false],
-    ['found different hash values from remote peer', {}, false],
-    ['found different compact revision values from remote peer', {}, false],
-    ['cannot fetch hash from slow remote peer', {}, false],
-    ['cannot fetch hash from remote peer; local member is behind', {}, false],
-    ['initial corruption checking passed; no corruption', {}, true],
-    // periodic check (leader)
-    ['enabled corruption checking', {}, false],
-    ['same compact revision then hashes must match', {}, false],
-    ['failed to check hash KV', {}, false],
-    ['finished peer corruption check', {}, true],
-    // the hash requests both checks send
-    ['failed hash kv request', {}, false],
-    ['failed to get hashKV', {}, false],
-    // the verdict
-    ['alarm raised', { alarm: 'CORRUPT' }, false],
-    ['alarm disarmed', { alarm: 'CORRUPT' }, true],
-  ] as const)('%s %j', (msg, where, good) => {
-    expect(of(zapLine(msg, where))).toEqual({ category: 'corruption', good });
+    // evidence: the data differs
+    ['found different hash values from remote peer', {}, corruption],
+    ['same compact revision then hashes must match', {}, corruption],
+    ['alarm raised', { alarm: 'CORRUPT' }, corruption],
+    ['alarm disarmed', { alarm: 'CORRUPT' }, { ...corruption, good: true }],
+    // the checks' health: a round started or passed...
+    ['starting initial corruption check', {}, health('started')],
+    ['initial corruption checking passed; no corruption', {}, health('passed', true)],
+    ['finished peer corruption check', {}, health('passed', true)],
+    // ...or could not compare: 3.4's initial check skips a peer with another compact revision
+    ['found different compact revision values from remote peer', {}, health('inconclusive')],
+    ['cannot fetch hash from slow remote peer', {}, health('inconclusive')],
+    ['cannot fetch hash from remote peer; local member is behind', {}, health('inconclusive')],
+    ['failed to get hashKV', {}, health('inconclusive')],
+    ['failed hash kv request', { error: /compacted/ }, health('inconclusive')],
+    // ...or could not reach a peer (a member that is down), or failed as a round
+    ['failed hash kv request', { error: /connection refused/ }, health('unreachable')],
+    ['failed hash kv request', { error: /context deadline exceeded/ }, health('unreachable')],
+    ['failed to check hash KV', {}, health('failed')],
+    // settings: the checks are on
+    ['enabled corruption checking', {}, { category: 'corruption-check', good: false, evidence: 'check-config', outcome: 'enabled' }],
+  ] as const)('%s %j', (msg, where, expected) => {
+    expect(kind(zapLine(msg, where))).toEqual(expected);
+  });
+
+  test('a hash request the peer did not answer names the peer, by its peer URL', () => {
+    const raw = zapLine('failed hash kv request', { error: /connection refused/ });
+    expect(parseLine(raw).check?.peer).toBe(JSON.parse(raw)['remote-peer-endpoint']);
+    expect(parseLine(raw).check?.peer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The leader's finding names the follower whose hash differs.
+    expect(parseLine(zapLine('same compact revision then hashes must match')).check?.peer).toBe('469b85341b37ccc7');
+    // 3.4's initial check writes remote-peer-id 0: the endpoint names the peer instead.
+    expect(parseLine(zapLine('found different hash values from remote peer')).check?.peer).toMatch(/^http:\/\//);
   });
 
   test("3.4's refusal to start: a fatal 'discovery failed' whose error ends in 'found data inconsistency with peers'", () => {
     const raw = zapLine('discovery failed');
     expect(JSON.parse(raw).error).toMatch(/^[0-9a-f]{16} found data inconsistency with peers$/);
-    expect(parseLine(raw)).toMatchObject({ level: 'fatal', category: 'corruption', good: false });
+    expect(parseLine(raw)).toMatchObject({ level: 'fatal', category: 'corruption', good: false, check: { evidence: 'corruption' } });
   });
 
-  test('a member whose own db cannot be opened (etcd 3.4 panics) counts as corruption: the remedy is the same', () => {
-    expect(of(zapLine('failed to open database'))).toEqual({ category: 'corruption', good: false });
-    expect(of('panic: failed to open database')).toEqual({ category: 'corruption', good: false });
+  test('a member whose own db cannot be opened (etcd 3.4 panics) is corruption evidence: the remedy is the same', () => {
+    expect(kind(zapLine('failed to open database'))).toEqual(corruption);
+    expect(kind('panic: failed to open database')).toEqual(corruption);
   });
 
   // Constructed in the exact zap shape of etcd's source (server/etcdserver/corrupt.go,
@@ -50,54 +71,67 @@ describe('corruption: every message ETCD.md lists, on etcd 3.4.23 real lines whe
   // need a leader whose own hash changes between two reads, or a follower ahead of the leader;
   // checkInitialHashKV failed and the compaction hash check exist only in 3.5+.
   test.each([
-    ['found hash mismatch', ',"revision-1":558,"compact-revision-1":-1,"hash-1":3654689532,"revision-2":558,"compact-revision-2":-1,"hash-2":2693026817'],
-    ["revision from follower must be less than or equal to leader's", ',"leader-revision":558,"follower-revision":559,"follower-peer-id":"546d4d31aab02052"'],
-    ["compact revision from follower must be less than or equal to leader's", ',"leader-compact-revision":40,"follower-compact-revision":41,"follower-peer-id":"546d4d31aab02052"'],
-    ['checkInitialHashKV failed', ',"error":"546d4d31aab02052 found data inconsistency with peers"'],
-    ['starting compact hash check', ',"local-member-id":"1ee1c9ad68a55095","timeout":"7s"'],
-    ['Detected compaction hash mismatch', ',"leader-id":"1ee1c9ad68a55095","leader-revision":558,"leader-compact-revision":540,"leader-hash":3654689532,"peer-hash":2693026817,"peer-ids":"[546d4d31aab02052]","quorum-exist":true'],
-    ['Detected compaction hash mismatch but cannot identify the corrupted members, so intentionally set the memberID as 0', ',"leader-id":"1ee1c9ad68a55095","leader-revision":558,"leader-compact-revision":540,"leader-hash":3654689532'],
-  ])('constructed: %s', (msg, fields) => {
+    ['found hash mismatch', ',"revision-1":558,"compact-revision-1":-1,"hash-1":3654689532,"revision-2":558,"compact-revision-2":-1,"hash-2":2693026817', corruption],
+    ["revision from follower must be less than or equal to leader's", ',"leader-revision":558,"follower-revision":559,"follower-peer-id":"546d4d31aab02052"', corruption],
+    ["compact revision from follower must be less than or equal to leader's", ',"leader-compact-revision":40,"follower-compact-revision":41,"follower-peer-id":"546d4d31aab02052"', corruption],
+    ['checkInitialHashKV failed', ',"error":"546d4d31aab02052 found data inconsistency with peers"', corruption],
+    ['checkInitialHashKV failed', ',"error":"context deadline exceeded"', health('failed')],
+    ['starting compact hash check', ',"local-member-id":"1ee1c9ad68a55095","timeout":"7s"', health('started')],
+    ['Detected compaction hash mismatch', ',"leader-id":"1ee1c9ad68a55095","leader-revision":558,"leader-compact-revision":540,"leader-hash":3654689532,"peer-hash":2693026817,"peer-ids":"[546d4d31aab02052]","quorum-exist":true', corruption],
+    ['Detected compaction hash mismatch but cannot identify the corrupted members, so intentionally set the memberID as 0', ',"leader-id":"1ee1c9ad68a55095","leader-revision":558,"leader-compact-revision":540,"leader-hash":3654689532', corruption],
+  ] as const)('constructed: %s %s', (msg, fields, expected) => {
     const level = msg.startsWith('starting') ? 'info' : msg.startsWith('Detected') || msg.startsWith('check') ? 'error' : 'warn';
-    expect(of(`{"level":"${level}",${TS},"caller":"etcdserver/corrupt.go:290","msg":"${msg}"${fields}}`)).toEqual({ category: 'corruption', good: false });
+    expect(kind(`{"level":"${level}",${TS},"caller":"etcdserver/corrupt.go:290","msg":"${msg}"${fields}}`)).toEqual(expected);
   });
 
   test('constructed (3.5+): a clean compaction hash check is a healthy confirmation', () => {
     const raw = `{"level":"info",${TS},"caller":"etcdserver/corrupt.go:300","msg":"successfully checked hash on whole cluster","number-of-peers-checked":2,"revision":558,"compactRevision":540}`;
-    expect(of(raw)).toEqual({ category: 'corruption', good: true });
+    expect(kind(raw)).toEqual(health('passed', true));
   });
 
-  test('any other line from corrupt.go is corruption, whatever a future version calls it', () => {
-    expect(classify('some new wording', { caller: 'etcdserver/corrupt.go:123' }, 'warn')).toEqual({ category: 'corruption', good: false });
+  test('another line from corrupt.go (a future wording) is evidence only if it says the data differs', () => {
+    expect(classify('some new wording', { caller: 'etcdserver/corrupt.go:123' }, 'warn')).toEqual({ category: 'corruption-check', good: false, check: { evidence: 'check-health', outcome: 'failed' } });
+    expect(classify('some new wording', { caller: 'etcdserver/corrupt.go:123' }, 'info')).toEqual({ category: 'corruption-check', good: false, check: { evidence: 'check-health' } });
+    expect(classify('hash mismatch on a new path', { caller: 'etcdserver/corrupt.go:123' }, 'error')).toEqual({ category: 'corruption', good: false, check: { evidence: 'corruption' } });
   });
 
   test('capnslog (3.4 default logger) prints different text for the same events', () => {
-    const cases: [RegExp, boolean][] = [
-      [/ I \| etcdserver: \S+ starting initial corruption check with timeout 7s\.\.\.$/, false],
-      [/ I \| etcdserver: \S+ succeeded on initial corruption checking: no corruption$/, true],
-      [/ E \| etcdserver: \S+'s hash \d+ != \S+'s hash \d+ \(revision \d+, peer revision \d+, compact revision -?\d+\)$/, false],
-      [/ W \| etcdserver: \S+ cannot check hash of peer\(\S+\): peer has a different compact revision/, false],
-      [/ C \| etcdmain: \S+ found data inconsistency with peers$/, false],
-      [/ I \| etcdserver: enabled corruption checking with 5s interval$/, false],
-      [/ W \| etcdserver: hash \d+ at revision \d+ from member \S+, expected hash \d+$/, false],
-      [/ I \| etcdserver: finished peer corruption check$/, true],
-      [/ W \| etcdserver: alarm CORRUPT raised by peer 0$/, false],
-      [/ I \| etcdserver: alarm disarmed action:DEACTIVATE alarm:CORRUPT/, true],
-      [/ W \| etcdserver: \S+ hash-kv error /, false],
-      [/ C \| mvcc\/backend: cannot open database at /, false],
+    const cases: [RegExp, Kind][] = [
+      [/ I \| etcdserver: \S+ starting initial corruption check with timeout 7s\.\.\.$/, health('started')],
+      [/ I \| etcdserver: \S+ succeeded on initial corruption checking: no corruption$/, health('passed', true)],
+      [/ E \| etcdserver: \S+'s hash \d+ != \S+'s hash \d+ \(revision \d+, peer revision \d+, compact revision -?\d+\)$/, corruption],
+      [/ W \| etcdserver: \S+ cannot check hash of peer\(\S+\): peer has a different compact revision/, health('inconclusive')],
+      [/ C \| etcdmain: \S+ found data inconsistency with peers$/, corruption],
+      [/ I \| etcdserver: enabled corruption checking with 5s interval$/, { category: 'corruption-check', good: false, evidence: 'check-config', outcome: 'enabled' }],
+      [/ W \| etcdserver: hash \d+ at revision \d+ from member \S+, expected hash \d+$/, corruption],
+      [/ I \| etcdserver: finished peer corruption check$/, health('passed', true)],
+      [/ W \| etcdserver: alarm CORRUPT raised by peer 0$/, corruption],
+      [/ I \| etcdserver: alarm disarmed action:DEACTIVATE alarm:CORRUPT/, { ...corruption, good: true }],
+      [/ W \| etcdserver: \S+ hash-kv error .*connection refused/, health('unreachable')],
+      [/ C \| mvcc\/backend: cannot open database at /, corruption],
     ];
-    for (const [re, good] of cases) expect(of(capnslogLine(re)), String(re)).toEqual({ category: 'corruption', good });
+    for (const [re, expected] of cases) expect(kind(capnslogLine(re)), String(re)).toEqual(expected);
+    expect(parseLine(capnslogLine(/ W \| etcdserver: \S+ hash-kv error /)).check?.peer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Constructed from 3.4's corrupt.go (capnslog branch): under capnslog the peer's hash
     // handler crashes on a compacted or future revision (nil zap logger), so the asking member
     // only sees EOF and these never print on 3.4.23.
-    for (const text of [
-      'etcdserver: 8e9e05c52164694d cannot check the hash of peer(["http://127.0.0.1:2380"]) at revision 12: peer is lagging behind("etcdserver: mvcc: required revision is a future revision")',
-      'etcdserver: 8e9e05c52164694d cannot check the hash of peer(["http://127.0.0.1:2380"]) at revision 12: local node is lagging behind("etcdserver: mvcc: required revision has been compacted")',
-      'etcdserver: mismatched hashes 3654689532 and 2693026817 for revision 558',
-      'etcdserver: revision 559 from member 546d4d31aab02052, expected at most 558',
-      'etcdserver: compact revision 41 from member 546d4d31aab02052, expected at most 40',
-    ]) {
-      expect(of(`2026-11-22 06:13:06.301000 W | ${text}`), text).toEqual({ category: 'corruption', good: false });
+    for (const [text, expected] of [
+      ['etcdserver: 8e9e05c52164694d cannot check the hash of peer(["http://127.0.0.1:2380"]) at revision 12: peer is lagging behind("etcdserver: mvcc: required revision is a future revision")', health('inconclusive')],
+      ['etcdserver: 8e9e05c52164694d cannot check the hash of peer(["http://127.0.0.1:2380"]) at revision 12: local node is lagging behind("etcdserver: mvcc: required revision has been compacted")', health('inconclusive')],
+      ['etcdserver: mismatched hashes 3654689532 and 2693026817 for revision 558', corruption],
+      ['etcdserver: revision 559 from member 546d4d31aab02052, expected at most 558', corruption],
+      ['etcdserver: compact revision 41 from member 546d4d31aab02052, expected at most 40', corruption],
+    ] as const) {
+      expect(kind(`2026-11-22 06:13:06.301000 W | ${text}`), text).toEqual(expected);
+    }
+  });
+
+  test('no real line calls a check that merely ran, passed or could not reach a peer corruption', () => {
+    for (const raw of [...zapFixture, ...capnslogFixture]) {
+      const line = parseLine(raw);
+      if (line.category !== 'corruption') continue;
+      expect(line.check?.evidence, raw).toBe('corruption');
+      expect(line.message, raw).not.toMatch(/^(finished peer corruption check|enabled corruption checking|failed hash kv request|starting initial corruption check|initial corruption checking passed)/);
     }
   });
 });
@@ -246,6 +280,6 @@ describe('everything else', () => {
   });
 
   test('a warning is never a healthy confirmation', () => {
-    expect(classify('finished peer corruption check', {}, 'warn')).toEqual({ category: 'corruption', good: false });
+    expect(classify('finished peer corruption check', {}, 'warn')).toMatchObject({ category: 'corruption-check', good: false });
   });
 });

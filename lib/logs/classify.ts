@@ -1,9 +1,12 @@
+import type { CheckFinding, CheckOutcome } from '../ring/check-evidence';
 import type { LogCategory, LogLevel } from './types';
 
 export interface Classification {
   category: LogCategory;
   /** A healthy confirmation (a corruption check that ran to the end, an alarm disarmed). */
   good: boolean;
+  /** Lines about consistency: evidence of corruption, the checks' health, or their settings. */
+  check: CheckFinding | null;
 }
 
 interface Rule {
@@ -11,47 +14,63 @@ interface Rule {
   /** Matched against the message: zap's `msg`, or capnslog's text after the package. */
   match: RegExp;
   good?: boolean;
+  /** check-health lines: how the check went (an `error` may refine it, see outcomeOf). */
+  outcome?: CheckOutcome;
 }
+
+/** Evidence that data differs. */
+const evidence = (match: RegExp): Rule => ({ category: 'corruption', match });
+/** A check's own health: it ran, passed, or could not do its job. */
+const health = (match: RegExp, outcome: CheckOutcome, good = false): Rule => ({ category: 'corruption-check', match, outcome, good });
 
 /**
  * Message rules, first match wins. Each pattern is etcd 3.4.23's real text (captured by
  * testdata/capture.ts) in both its zap form and its capnslog form, which often differ, plus
  * the 3.5/3.6 wording where it changed. Raft prints the same text under both loggers.
+ *
+ * Corruption evidence and the checks' health are told apart here, once: "found different hash
+ * values" is evidence; "failed hash kv request" (a peer that did not answer, typically because
+ * it is down) and "different compact revision" (etcd's initial check skips such a peer: 3.4's
+ * checkInitialHashKV counts only same-compact-revision differences as a mismatch) are not.
  */
 const RULES: Rule[] = [
-  // --- corruption: initial check (every member, at start)
-  { category: 'corruption', match: /^starting initial corruption check\b|\bstarting initial corruption check with timeout\b/ },
-  { category: 'corruption', match: /^initial corruption checking passed; no corruption$/, good: true },
-  { category: 'corruption', match: /\bsucceeded on initial corruption checking: no corruption$/, good: true }, // capnslog
-  { category: 'corruption', match: /^found different hash values from remote peer$/ },
-  { category: 'corruption', match: /^\S+'s hash \d+ != \S+'s hash \d+ \(revision/ }, // capnslog of the above
-  { category: 'corruption', match: /^found different compact revision values from remote peer$/ },
-  { category: 'corruption', match: /\bcannot check hash of peer\(/ }, // capnslog of the above
-  { category: 'corruption', match: /^cannot fetch hash from slow remote peer$/ },
-  { category: 'corruption', match: /^cannot fetch hash from remote peer; local member is behind$/ },
-  { category: 'corruption', match: /\bcannot check the hash of peer\(/ }, // capnslog of both: "peer is lagging behind" / "local node is lagging behind"
-  { category: 'corruption', match: /^checkInitialHashKV failed$/ }, // 3.5+; 3.4 logs only the fatal below
-  { category: 'corruption', match: /\bfound data inconsistency with peers$/ }, // capnslog's C line; zap puts it in `error`
-  // --- corruption: periodic check (leader only)
-  { category: 'corruption', match: /^enabled corruption checking\b/ },
-  { category: 'corruption', match: /^found hash mismatch$/ },
-  { category: 'corruption', match: /^mismatched hashes \d+ and \d+ for revision/ }, // capnslog
-  { category: 'corruption', match: /^same compact revision then hashes must match$/ },
-  { category: 'corruption', match: /^hash \d+ at revision \d+ from member \S+, expected hash \d+$/ }, // capnslog
-  { category: 'corruption', match: /^(compact )?revision from follower must be less than or equal to leader's$/ },
-  { category: 'corruption', match: /^(compact )?revision \d+ from member \S+, expected at most \d+$/ }, // capnslog
-  { category: 'corruption', match: /^failed to check hash KV$|^check hash kv failed\b/ },
-  { category: 'corruption', match: /^finished peer corruption check$/, good: true },
-  // Hash requests between members, used by both checks.
-  { category: 'corruption', match: /^failed hash kv request$|^failed to get hashKV$|^failed to marshal hashKV response$|\bhash-kv error\b/ },
-  // --- corruption: compaction hash check (3.5.5+ with --experimental-compact-hash-check-enabled, 3.6 CompactHashCheck)
-  { category: 'corruption', match: /^starting compact hash check$/ },
-  { category: 'corruption', match: /^Detected compaction hash mismatch\b/ },
-  { category: 'corruption', match: /^Skipped peer's hash$|^skipped revision in compaction hash check\b/ },
-  { category: 'corruption', match: /^successfully checked hash on whole cluster$/, good: true },
-  { category: 'corruption', match: /^finished compaction hash check$/, good: true },
-  // The member's own files are damaged: same remedy (replace the member), so same category.
-  { category: 'corruption', match: /^failed to open database$|\bcannot open database at\b|\bcrc mismatch\b/ },
+  // --- the initial check (every member, at start)
+  health(/^starting initial corruption check\b|\bstarting initial corruption check with timeout\b/, 'started'),
+  health(/^initial corruption checking passed; no corruption$/, 'passed', true),
+  health(/\bsucceeded on initial corruption checking: no corruption$/, 'passed', true), // capnslog
+  evidence(/^found different hash values from remote peer$/),
+  evidence(/^\S+'s hash \d+ != \S+'s hash \d+ \(revision/), // capnslog of the above
+  health(/^found different compact revision values from remote peer$/, 'inconclusive'),
+  health(/\bcannot check hash of peer\(/, 'inconclusive'), // capnslog of the above
+  health(/^cannot fetch hash from slow remote peer$/, 'inconclusive'),
+  health(/^cannot fetch hash from remote peer; local member is behind$/, 'inconclusive'),
+  health(/\bcannot check the hash of peer\(/, 'inconclusive'), // capnslog of both: "peer is lagging behind" / "local node is lagging behind"
+  evidence(/\bfound data inconsistency with peers$/), // capnslog's C line; zap puts it in `error`
+  // 3.5+ logs this before the fatal; its error says whether it found an inconsistency (see ERROR_RULES).
+  health(/^checkInitialHashKV failed$/, 'failed'),
+  // --- the periodic check (leader only)
+  { category: 'corruption-check', match: /^enabled corruption checking\b/, outcome: 'enabled' },
+  evidence(/^found hash mismatch$/),
+  evidence(/^mismatched hashes \d+ and \d+ for revision/), // capnslog
+  evidence(/^same compact revision then hashes must match$/),
+  evidence(/^hash \d+ at revision \d+ from member \S+, expected hash \d+$/), // capnslog
+  // 3.4 raises CORRUPT for a follower ahead of the leader too.
+  evidence(/^(compact )?revision from follower must be less than or equal to leader's$/),
+  evidence(/^(compact )?revision \d+ from member \S+, expected at most \d+$/), // capnslog
+  health(/^failed to check hash KV$|^check hash kv failed\b/, 'failed'),
+  health(/^finished peer corruption check$/, 'passed', true),
+  // Hash requests between members, used by both checks: the peer did not answer, or could not hash that revision.
+  health(/^failed hash kv request$|\bhash-kv error\b/, 'unreachable'),
+  health(/^failed to get hashKV$/, 'inconclusive'), // the answering side: compacted or future revision
+  health(/^failed to marshal hashKV response$/, 'failed'),
+  // --- the compaction hash check (3.5.5+ with --experimental-compact-hash-check-enabled, 3.6 CompactHashCheck)
+  health(/^starting compact hash check$/, 'started'),
+  evidence(/^Detected compaction hash mismatch\b/),
+  health(/^Skipped peer's hash$|^skipped revision in compaction hash check\b/, 'inconclusive'),
+  health(/^successfully checked hash on whole cluster$/, 'passed', true),
+  health(/^finished compaction hash check$/, 'passed', true),
+  // The member's own files are damaged: same remedy (replace the member), so same evidence.
+  evidence(/^failed to open database$|\bcannot open database at\b|\bcrc mismatch\b/),
 
   // --- alarms. "alarm raised" (zap) names the alarm in a field; see classifyAlarm.
   { category: 'alarm', match: /^message exceeded backend quota; raising alarm$|\bapplying raft message exceeded backend quota$/ },
@@ -95,6 +114,11 @@ const ERROR_RULES: Rule[] = [
 
 const GOOD_LEVELS = new Set<LogLevel>(['debug', 'info', 'unknown']);
 
+/** Hash requests that reached the peer but could not be compared, by etcd's error text. */
+const CANNOT_COMPARE = /required revision (has been compacted|is a future revision)/;
+/** What a corrupt.go line that no rule knows (a future wording) must say to count as evidence. */
+const SAYS_DIFFERENT = /mismatch|inconsisten|different hash/i;
+
 /**
  * What an etcd log line is about. Pure. `fields` are zap's structured fields (capnslog lines
  * have only `pkg`); `level` keeps a warning from ever counting as a healthy confirmation.
@@ -105,20 +129,54 @@ const GOOD_LEVELS = new Set<LogLevel>(['debug', 'info', 'unknown']);
  *
  * `good` is per line: on 3.4 the leader logs "finished peer corruption check" even right
  * after "same compact revision then hashes must match", so a clean check means a `good` line
- * with no corruption warning before it in the same round.
+ * with no corruption warning before it in the same round (CheckRounds judges that).
  */
 export function classify(message: string, fields: Record<string, unknown>, level: LogLevel): Classification {
   const alarm = classifyAlarm(message, fields);
   if (alarm) return alarm;
-  for (const rule of RULES) {
-    if (rule.match.test(message)) return { category: rule.category, good: Boolean(rule.good) && GOOD_LEVELS.has(level) };
-  }
   // zap keeps the error in a field; capnslog writes it into the text ("..., err is etcdserver: no space").
   const error = typeof fields.error === 'string' ? fields.error : message;
-  for (const rule of ERROR_RULES) if (rule.match.test(error)) return { category: rule.category, good: false };
-  // Anything else the corruption checker says (its messages vary between versions).
-  if (typeof fields.caller === 'string' && /\/corrupt\.go:/.test(fields.caller)) return { category: 'corruption', good: false };
-  return { category: 'other', good: false };
+  for (const rule of RULES) {
+    if (!rule.match.test(message)) continue;
+    const good = Boolean(rule.good) && GOOD_LEVELS.has(level);
+    if (rule.category === 'corruption') return { category: 'corruption', good, check: withPeer({ evidence: 'corruption' }, message, fields) };
+    if (rule.category !== 'corruption-check') return { category: rule.category, good, check: null };
+    if (rule.outcome === 'enabled') return { category: 'corruption-check', good: false, check: { evidence: 'check-config', outcome: 'enabled' } };
+    // 3.5+'s "checkInitialHashKV failed" carries the verdict in its error.
+    if (/found data inconsistency with peers/.test(error)) return { category: 'corruption', good: false, check: { evidence: 'corruption' } };
+    const outcome = rule.outcome === 'unreachable' && CANNOT_COMPARE.test(error) ? 'inconclusive' : rule.outcome;
+    return { category: 'corruption-check', good, check: withPeer({ evidence: 'check-health', outcome }, message, fields) };
+  }
+  for (const rule of ERROR_RULES) {
+    if (rule.match.test(error)) return { category: rule.category, good: false, check: rule.category === 'corruption' ? { evidence: 'corruption' } : null };
+  }
+  // Anything else the corruption checker says (its messages vary between versions): evidence
+  // only if it says so, else the check talking about itself.
+  if (typeof fields.caller === 'string' && /\/corrupt\.go:/.test(fields.caller)) {
+    if (SAYS_DIFFERENT.test(message)) return { category: 'corruption', good: false, check: { evidence: 'corruption' } };
+    return { category: 'corruption-check', good: false, check: { evidence: 'check-health', ...(GOOD_LEVELS.has(level) ? {} : { outcome: 'failed' as const }) } };
+  }
+  return { category: 'other', good: false, check: null };
+}
+
+/**
+ * The peer a consistency line is about: zap's `remote-peer-endpoint` (the peer URL the hash
+ * request went to), `remote-peer-id`, `follower-peer-id` (whom the leader found different);
+ * capnslog's `on peer "URL"` or `peer(ID)`. etcd 3.4's initial check writes remote-peer-id 0,
+ * which names nobody.
+ */
+function withPeer(f: CheckFinding, message: string, fields: Record<string, unknown>): CheckFinding {
+  const endpoints = fields['remote-peer-endpoints'];
+  const candidates = [
+    fields['follower-peer-id'],
+    fields['remote-peer-endpoint'],
+    fields['remote-peer-id'],
+    Array.isArray(endpoints) ? endpoints[0] : undefined,
+    /\bon peer "([^"]+)"/.exec(message)?.[1],
+    /\bpeer\(\[?"?([^")\]]+)/.exec(message)?.[1],
+  ];
+  const peer = candidates.find((c): c is string => typeof c === 'string' && c !== '' && c !== '0');
+  return peer ? { ...f, peer } : f;
 }
 
 /**
@@ -130,5 +188,6 @@ function classifyAlarm(message: string, fields: Record<string, unknown>): Classi
   if (!m) return null;
   const kind = typeof fields.alarm === 'string' ? fields.alarm : (m[2] ?? /\b(NOSPACE|CORRUPT)\b/.exec(message)?.[1] ?? '');
   // 3.4 logs "alarm disarmed" at warn level, so the level does not decide here.
-  return { category: kind === 'CORRUPT' ? 'corruption' : 'alarm', good: m[1] === 'disarmed' };
+  const corrupt = kind === 'CORRUPT';
+  return { category: corrupt ? 'corruption' : 'alarm', good: m[1] === 'disarmed', check: corrupt ? { evidence: 'corruption' } : null };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, ftruncateSync, mkdtempSync, openSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { followFile, TRUNCATED_MARKER, type Follower, type FollowOptions } from './follow';
@@ -45,11 +45,11 @@ async function until(pred: () => boolean, what: string): Promise<void> {
 const fewPolls = (): Promise<void> => new Promise((r) => setTimeout(r, POLL_MS * 6));
 
 describe('followFile', () => {
-  test('passes appended lines, not what the file held before (unless fromStart)', async () => {
+  test('passes appended lines, not what the file held before (unless asked for a backlog)', async () => {
     writeFileSync(file, 'old 1\nold 2\n');
     const tail = follow(file);
-    const all = follow(file, { fromStart: true });
-    await until(() => all.lines.length === 2, 'the existing lines with fromStart');
+    const all = follow(file, { backlogBytes: Infinity });
+    await until(() => all.lines.length === 2, 'the existing lines with the whole file as backlog');
     await fewPolls(); // let the tail follower take its first look
     appendFileSync(file, 'new 1\nnew 2\n');
     await until(() => tail.lines.length === 2, 'two appended lines');
@@ -89,7 +89,7 @@ describe('followFile', () => {
 
   test('truncation: the size drops below what was read, so reading restarts at 0', async () => {
     writeFileSync(file, 'a long first line\nanother long line\n');
-    const f = follow(file, { fromStart: true });
+    const f = follow(file, { backlogBytes: Infinity });
     await until(() => f.lines.length === 2, 'the initial lines');
     truncateSync(file, 0);
     await fewPolls();
@@ -100,7 +100,7 @@ describe('followFile', () => {
 
   test('rotation by rename: finishes the old file (writes after the rename too), then reads the new one from its start', async () => {
     writeFileSync(file, 'one\n');
-    const f = follow(file, { fromStart: true });
+    const f = follow(file, { backlogBytes: Infinity });
     await until(() => f.lines.length === 1, 'the first line');
     const rotated = `${file}.1`;
     renameSync(file, rotated);
@@ -117,7 +117,7 @@ describe('followFile', () => {
 
   test('rotation by delete and re-create', async () => {
     writeFileSync(file, 'one\n');
-    const f = follow(file, { fromStart: true });
+    const f = follow(file, { backlogBytes: Infinity });
     await until(() => f.lines.length === 1, 'the first line');
     unlinkSync(file);
     await fewPolls();
@@ -193,7 +193,58 @@ describe('followFile', () => {
     expect(f.lines.map((l) => parseLine(l).category)).toContain('corruption');
   });
 
+  test('a backlog starts at the first whole line in the last backlogBytes, then follows', async () => {
+    // 10 lines of 10 bytes ("line 0000\n"...).
+    writeFileSync(file, Array.from({ length: 10 }, (_, i) => `line ${String(i).padStart(4, '0')}\n`).join(''));
+    const mid = follow(file, { backlogBytes: 25 }); // from inside line 7: lines 8 and 9
+    const edge = follow(file, { backlogBytes: 30 }); // exactly at the start of line 7: kept whole
+    await until(() => mid.lines.length === 2 && edge.lines.length === 3, 'the backlogs');
+    expect(mid.lines).toEqual(['line 0008', 'line 0009']);
+    expect(edge.lines).toEqual(['line 0007', 'line 0008', 'line 0009']);
+    appendFileSync(file, 'line 0010\n');
+    await until(() => mid.lines.length === 3, 'the appended line');
+    expect(mid.lines.at(-1)).toBe('line 0010');
+    // A file that is replaced (rotation) is read from its start, backlog or not.
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, 'rotated 1\n');
+    await until(() => mid.lines.includes('rotated 1'), 'the new file');
+  });
+
+  test('a 2 GB log starts at its end with a bounded backlog of real lines, then follows, in bounded memory', async () => {
+    // A sparse file: 2 GiB of hole ending in a newline (as a log written by another process
+    // would), then a few MiB of real etcd lines. Nothing but the end is ever read.
+    const size = 2 * 1024 ** 3;
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, size - 1);
+    closeSync(fd);
+    appendFileSync(file, '\n');
+    const chunk = `${zapFixture.join('\n')}\n`;
+    const copies = Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(chunk));
+    for (let i = 0; i < copies; i++) appendFileSync(file, chunk);
+    expect(statSync(file).size).toBeGreaterThan(size);
+
+    const backlogBytes = 1024 * 1024;
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const f = follow(file, { backlogBytes });
+    await until(() => f.lines.at(-1) === zapFixture.at(-1), 'the last line of the file');
+    await fewPolls();
+    const backlog = [...f.lines];
+    // Only lines that start in the last MiB, every one a whole real line (no hole, no half line).
+    expect(backlog.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0)).toBeLessThanOrEqual(backlogBytes);
+    expect(backlog.length).toBeGreaterThan(1000);
+    expect(backlog.every((l) => !l.includes('\0') && zapFixture.includes(l))).toBe(true);
+    expect(f.errors).toEqual([]);
+
+    appendFileSync(file, `${zapFixture[0]}\n`);
+    await until(() => f.lines.length === backlog.length + 1, 'a line appended after the start');
+    expect(f.lines.at(-1)).toBe(zapFixture[0]);
+    // The lines themselves (about 1 MiB as strings) and the read buffer, not the file.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+
   test('options are checked', () => {
+    expect(() => followFile(file, () => undefined, { backlogBytes: -1 })).toThrow(/backlogBytes/);
     expect(() => followFile(file, () => undefined, { pollMs: 0 })).toThrow(/pollMs/);
     expect(() => followFile(file, () => undefined, { maxLineBytes: 0 })).toThrow(/maxLineBytes/);
   });

@@ -2,8 +2,12 @@ import 'server-only';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 
 export interface FollowOptions {
-  /** Read what the file already holds (default false: only lines appended from now on). */
-  fromStart?: boolean;
+  /**
+   * How much of what the file already holds at the first look is read: the lines that start in
+   * its last `backlogBytes` (Infinity: all of it). Default 0: only lines appended from now on.
+   * A file that appears later, or replaces this one (rotation), is read from its start.
+   */
+  backlogBytes?: number;
   /** How often the file is stat()ed; default 250 ms. */
   pollMs?: number;
   /** Longest line passed on, in bytes; longer ones are cut and end with TRUNCATED_MARKER. Default 64 KiB. */
@@ -25,6 +29,8 @@ const CHUNK_BYTES = 64 * 1024;
  * Follows a growing log file like `tail -F`: passes complete lines (without "\n" or "\r\n")
  * to `onLines` as they are appended, in order, in batches of at most one 64 KiB read.
  *
+ * - A file that exists at the first look is read from `backlogBytes` before its end, whatever
+ *   its size: a multi-GB production log costs the same as a small one to start following.
  * - A file that does not exist yet is waited for, then read from its start.
  * - Truncation (size below what was read) restarts from offset 0.
  * - Rotation (the path names another inode): the old file is read to its end (its last line
@@ -34,20 +40,24 @@ const CHUNK_BYTES = 64 * 1024;
  * Poll-based: one stat() per pollMs, which works on every filesystem and container mount
  * (fs.watch does not, and misses renames on some). The limit it shares with `tail -F`: a file
  * truncated and regrown past the old offset between two polls is not noticed as truncated.
- * Memory: one 64 KiB read buffer plus at most maxLineBytes of an unfinished line.
+ * Memory: one 64 KiB read buffer plus at most maxLineBytes of an unfinished line; the backlog
+ * goes through the same buffer, one read at a time.
  */
 export function followFile(path: string, onLines: (lines: string[]) => void, opts: FollowOptions = {}): Follower {
   const pollMs = opts.pollMs ?? 250;
   const maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
   if (!(pollMs > 0)) throw new Error(`pollMs: expected a positive number, got ${pollMs}`);
   if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new Error(`maxLineBytes: expected a positive integer, got ${maxLineBytes}`);
+  const backlogBytes = opts.backlogBytes ?? 0;
+  if (!(backlogBytes >= 0)) throw new Error(`backlogBytes: expected a number of bytes (0 or more), got ${backlogBytes}`);
 
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let fh: FileHandle | null = null;
   let ino = -1;
   let dev = -1;
   let pos = 0;
-  let firstLook = true; // the file existing at the first look is read from its end unless fromStart
+  let firstLook = true; // the file existing at the first look is read from backlogBytes before its end
+  let skipping = false; // discarding the rest of a line that began before the backlog
   let partial: Buffer[] = [];
   let partialBytes = 0;
   let droppedBytes = 0; // of the unfinished line, beyond maxLineBytes
@@ -100,7 +110,13 @@ export function followFile(path: string, onLines: (lines: string[]) => void, opt
   const consume = (chunk: Buffer): string[] => {
     const lines: string[] = [];
     let start = 0;
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+    if (skipping) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) return lines;
+      skipping = false;
+      start = nl + 1;
+    }
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
       addToLine(chunk.subarray(start, nl));
       lines.push(takeLine());
       start = nl + 1;
@@ -128,7 +144,8 @@ export function followFile(path: string, onLines: (lines: string[]) => void, opt
     await h?.close().catch(() => undefined);
   };
 
-  const openFile = async (fromEnd: boolean): Promise<boolean> => {
+  /** Opens the file at `backlog` bytes before its end (0: at its end; Infinity: at its start). */
+  const openFile = async (backlog: number): Promise<boolean> => {
     let h: FileHandle;
     try {
       h = await open(path, 'r');
@@ -141,7 +158,11 @@ export function followFile(path: string, onLines: (lines: string[]) => void, opt
     fh = h;
     ino = st.ino;
     dev = st.dev;
-    pos = fromEnd ? st.size : 0;
+    pos = Math.max(0, st.size - backlog);
+    // Mid-file, start one byte early and drop through the first "\n": a line that began before
+    // the backlog is never passed on half, and one that begins exactly at it is kept whole.
+    skipping = pos > 0;
+    if (skipping) pos--;
     return true;
   };
 
@@ -155,17 +176,18 @@ export function followFile(path: string, onLines: (lines: string[]) => void, opt
       if (fh) await readToEnd(fh); // renamed away: the writer may still append to it
       return;
     }
-    const fromEnd = firstLook && !opts.fromStart;
+    const backlog = firstLook ? backlogBytes : Infinity;
     firstLook = false;
     if (!fh) {
-      if (!(await openFile(fromEnd))) return;
+      if (!(await openFile(backlog))) return;
     } else if (st.ino !== ino || st.dev !== dev) {
       await readToEnd(fh);
       flushPartial();
       await closeHandle();
-      if (!(await openFile(false))) return;
+      if (!(await openFile(Infinity))) return;
     } else if (st.size < pos) {
       flushPartial(); // the start of a line the writer will not finish in this file
+      skipping = false;
       pos = 0;
     }
     if (fh) await readToEnd(fh);

@@ -155,6 +155,7 @@ describe('parseLine: anything else', () => {
       fields: {},
       category: 'other',
       good: false,
+      check: null,
       raw: 'hello there',
       source: 's',
     });

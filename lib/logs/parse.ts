@@ -183,10 +183,10 @@ function build(
   raw: string,
   source: string,
 ): LogLine {
-  const { category, good } = classify(message, fields, level);
-  return { at, level, member: null, message, fields, category, good, raw, source };
+  const { category, good, check } = classify(message, fields, level);
+  return { at, level, member: null, message, fields, category, good, check, raw, source };
 }
 
 function unknownLine(text: string, raw: string, source: string): LogLine {
-  return { at: null, level: 'unknown', member: null, message: text, fields: {}, category: 'other', good: false, raw, source };
+  return { at: null, level: 'unknown', member: null, message: text, fields: {}, category: 'other', good: false, check: null, raw, source };
 }

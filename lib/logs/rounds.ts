@@ -2,25 +2,34 @@ import type { LogLine } from './types';
 
 /**
  * etcd 3.4's leader logs "finished peer corruption check" at the end of every round, even one
- * that just found a mismatch. A confirmation is good news only if the same member logged no
- * corruption warning or error shortly before it (one round runs well within this window).
+ * that just found a mismatch or could not reach a peer. A confirmation is good news only if the
+ * same member logged nothing wrong shortly before it (one round runs well within this window):
+ * after corruption evidence the round "found" a difference; after a peer it could not reach or
+ * compare with, it was "partial".
  */
 const ROUND_MS = 3000;
 
 export class CheckRounds {
-  private readonly lastBad = new Map<string, number>();
+  private readonly lastEvidence = new Map<string, number>();
+  private readonly lastFailure = new Map<string, number>();
 
-  /** Returns the line, with `good` cleared when it closes a round that went wrong. */
+  /** Returns the line, with a closing confirmation re-judged when its round went wrong. */
   judge(line: LogLine): LogLine {
-    if (line.category !== 'corruption' || line.at === null) return line;
+    if (!line.check || line.at === null) return line;
     const key = line.member ?? line.source;
     const at = Date.parse(line.at);
-    if (line.level === 'warn' || line.level === 'error' || line.level === 'fatal' || line.level === 'panic') {
-      this.lastBad.set(key, at);
+    if (line.check.evidence === 'corruption') {
+      if (!line.good) this.lastEvidence.set(key, at);
       return line;
     }
-    const bad = this.lastBad.get(key);
-    if (line.good && bad !== undefined && at - bad >= 0 && at - bad <= ROUND_MS) return { ...line, good: false };
+    if (line.check.evidence !== 'check-health') return line;
+    if (line.check.outcome !== 'passed') {
+      if (line.check.outcome !== 'started' && line.check.outcome !== undefined) this.lastFailure.set(key, at);
+      return line;
+    }
+    const within = (t: number | undefined) => t !== undefined && at - t >= 0 && at - t <= ROUND_MS;
+    if (within(this.lastEvidence.get(key))) return { ...line, good: false, check: { ...line.check, outcome: 'found' } };
+    if (within(this.lastFailure.get(key))) return { ...line, good: false, check: { ...line.check, outcome: 'partial' } };
     return line;
   }
 }

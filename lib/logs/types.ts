@@ -1,3 +1,5 @@
+import type { CheckFinding } from '../ring/check-evidence';
+
 /**
  * etcd log lines as Ringside shows them. Pure data, safe to import from client code with
  * `import type`.
@@ -6,14 +8,16 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'panic' | 'fatal' |
 
 /**
  * What a line is about, for filtering and highlighting:
- * - corruption: the initial, periodic (leader) and compaction hash checks, their failures, a
- *   member refusing to start over inconsistent data, and the CORRUPT alarm.
+ * - corruption: evidence that the members' data differs: a hash mismatch found by etcd's own
+ *   checks, a member refusing to start over inconsistent data, the CORRUPT alarm, a damaged db.
+ * - corruption-check: the checks themselves: enabled, a round started, passed, or could not reach
+ *   or compare with a peer. Never evidence of corruption (see `CheckFinding`).
  * - alarm: NOSPACE (quota) alarms; a CORRUPT alarm counts as corruption.
  * - disk: slow fdatasync, late heartbeats from an overloaded leader, slow applies and reads.
  * - leader-election: raft votes, terms, leaders elected, lost or changed.
  * - membership: members added, promoted, removed, and removed members that come back.
  */
-export type LogCategory = 'corruption' | 'alarm' | 'disk' | 'leader-election' | 'membership' | 'other';
+export type LogCategory = 'corruption' | 'corruption-check' | 'alarm' | 'disk' | 'leader-election' | 'membership' | 'other';
 
 export interface LogLine {
   /** ISO time, null when the line carries none (Go panic traces, etcd's stderr banner). */
@@ -27,6 +31,8 @@ export interface LogLine {
   category: LogCategory;
   /** A healthy confirmation, e.g. "initial corruption checking passed; no corruption". */
   good: boolean;
+  /** For lines about consistency (categories corruption and corruption-check): which kind of evidence, how the check went, which peer. */
+  check: CheckFinding | null;
   raw: string;
   /** Where the line came from, e.g. a file path or "m1:stderr". */
   source: string;

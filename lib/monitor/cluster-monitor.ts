@@ -37,6 +37,8 @@ export type MonitorMessage =
 
 /** Checks kept for the history; at the default 10 s that is the last ~17 minutes. */
 const HASH_HISTORY = 100;
+/** Changes after which the hashes are compared at once rather than a full interval later. */
+const HASH_NOW: ReadonlySet<RingEvent['kind']> = new Set(['member-up', 'member-added', 'member-removed', 'member-promoted']);
 /** etcdExcessiveDatabaseGrowth looks 4 h back and 4 h ahead; its inputs change once a minute. */
 const GROWTH_MS = 4 * 3_600_000;
 const GROWTH_EVERY_MS = 60_000;
@@ -58,6 +60,8 @@ export class ClusterMonitor {
   private hashTimer: NodeJS.Timeout | null = null;
   private hashChecks: HashCheck[] = [];
   private hashInflight: Promise<HashCheck | null> | null = null;
+  /** Bumped when a check is pulled forward: the schedule it replaces stops at its next step. */
+  private hashEpoch = 0;
   private running = false;
   private inflight: Promise<void> | null = null;
   /** The members' log lines, when the cluster names log sources. */
@@ -114,7 +118,7 @@ export class ClusterMonitor {
     this.running = true;
     this.schedule(0);
     this.logs?.start();
-    if (this.settings.hashCheckIntervalMs) this.scheduleHashCheck(this.settings.hashCheckIntervalMs);
+    // The first check runs once the first poll has found the members (see pollAndPublish).
   }
 
   async stop(): Promise<void> {
@@ -145,12 +149,27 @@ export class ClusterMonitor {
     }, delayMs);
   }
 
-  private scheduleHashCheck(delayMs: number) {
-    if (!this.running) return;
+  private scheduleHashCheck(delayMs: number, epoch = this.hashEpoch) {
+    if (!this.running || epoch !== this.hashEpoch) return;
     this.hashTimer = setTimeout(async () => {
+      // A check already running began before whatever pulled this one forward: it cannot see it.
+      await this.hashInflight;
+      if (epoch !== this.hashEpoch) return;
       await this.checkHashes();
-      this.scheduleHashCheck(this.settings.hashCheckIntervalMs!);
+      this.scheduleHashCheck(this.settings.hashCheckIntervalMs!, epoch);
     }, delayMs);
+  }
+
+  /**
+   * Compares the hashes now and restarts the interval from here: after Ringside's first poll,
+   * and when a member comes back or membership changes (a returning member could have come back
+   * with different data; a full interval is too long to wait to know).
+   */
+  private checkHashesSoon() {
+    if (!this.running || !this.settings.hashCheckIntervalMs) return;
+    this.hashEpoch++;
+    if (this.hashTimer) clearTimeout(this.hashTimer);
+    this.scheduleHashCheck(0);
   }
 
   /**
@@ -220,6 +239,7 @@ export class ClusterMonitor {
     this.emit({ type: 'ring', ring: next });
     for (const event of events) this.emit({ type: 'ring-event', event });
     this.publishAlerts();
+    if (!prev || events.some((e) => HASH_NOW.has(e.kind))) this.checkHashesSoon();
   }
 
   /** Tells subscribers the alert list when anything in it changed (state, severity, value, message). */

@@ -6,6 +6,7 @@ import { parseLine } from '../logs/parse';
 import { CheckRounds } from '../logs/rounds';
 import type { LogLine } from '../logs/types';
 import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
+import { attributeFinding } from '../ring/check-evidence';
 import { auditFromFlags, auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
 import type { RingState } from '../ring/types';
 
@@ -61,7 +62,8 @@ export class LogCollector {
   start(): void {
     for (const file of this.cluster.logs?.files ?? []) {
       const follower = followFile(file.path, (lines) => lines.forEach((raw) => this.ingest(raw, file.path, file.member)), {
-        fromStart: true,
+        // The end of each file, not all of it: production logs run to gigabytes.
+        backlogBytes: this.cluster.logs?.backlogBytes ?? 0,
         onError: (e) => console.error(`[ringside] log file ${file.path}: ${e.message}`),
       });
       this.followers.push(follower);
@@ -131,7 +133,11 @@ export class LogCollector {
       this.fileMember.set(source, parsed.fields.name);
     }
     parsed.member = memberHint ?? this.fileMember.get(source) ?? this.memberFromFields(parsed.fields);
-    const line = { ...this.rounds.judge(parsed), seq: ++this.seq };
+    const judged = this.rounds.judge(parsed);
+    // Which member a check line is about, and whether Ringside knows it is down right now: a
+    // hash request to a member that is down is a consequence of that outage.
+    const check = judged.check?.peer ? attributeFinding(judged.check, this.ring()) : judged.check;
+    const line = { ...judged, check, seq: ++this.seq };
     if (line.message === 'starting an etcd server' && line.member) {
       this.audits.set(line.member, auditFromStartLine(line.member, line.fields));
     }

@@ -129,4 +129,6 @@ export interface AccessView {
   user: { name: string; role: 'operator' | 'viewer'; via: string } | null;
   csrfToken?: string;
   methods: string[];
+  /** Where this Ringside keeps its files: sent to a signed-in operator only. */
+  paths?: { config: string; dataDir: string; backupsDir: string | null };
 }

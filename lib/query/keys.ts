@@ -90,11 +90,23 @@ export interface LogsResponse {
   kubernetes: { pods: PodState[]; error: string | null };
 }
 
-/** The latest corruption lines and each member's check settings, for the consistency panel. */
+/**
+ * The latest corruption evidence and alarm lines and each member's check settings, for the
+ * consistency panel. The checks' own rounds (corruption-check) are asked apart, so a check that
+ * fails every 5 s can never push evidence out of the dozen lines shown.
+ */
 export const corruptionLogsQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption'] as const,
     queryFn: () => getJson<LogsResponse>(`/api/clusters/${cluster}/logs?category=corruption,alarm&limit=12`),
+    refetchInterval: 2000,
+  });
+
+/** The members' latest corruption-check rounds (ran, passed, could not reach a peer), for the consistency panel. */
+export const checkLogsQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption-check'] as const,
+    queryFn: () => getJson<LogsResponse>(`/api/clusters/${cluster}/logs?category=corruption-check&limit=6`),
     refetchInterval: 2000,
   });
 

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../audit/types';
+import { alertEvidence, isCheckFailure, type CheckEvidence } from '../ring/check-evidence';
 import type { HashCheck } from '../ring/hashkv';
 import { suspectsOf } from '../ring/hashkv';
 import type { LogLine } from '../logs/types';
@@ -9,6 +10,7 @@ import type { TimelineEntry } from './types';
 
 export function fromRingEvent(e: RingEvent): TimelineEntry {
   const alert = e.kind === 'alert-firing' || e.kind === 'alert-resolved';
+  const evidence: CheckEvidence | null = alert ? alertEvidence(e.rule ?? '') : e.alarm === 'CORRUPT' ? 'corruption' : null;
   return {
     id: `ring:${e.cluster}:${e.id}`,
     at: e.at,
@@ -22,6 +24,7 @@ export function fromRingEvent(e: RingEvent): TimelineEntry {
     ...(e.rule || e.alarm || e.from !== undefined
       ? { details: { ...(e.rule ? { rule: e.rule } : {}), ...(e.alarm ? { alarm: e.alarm } : {}), ...(e.from !== undefined ? { from: e.from, to: e.to } : {}) } }
       : {}),
+    ...(evidence ? { evidence } : {}),
   };
 }
 
@@ -41,22 +44,55 @@ export function fromHashCheck(prev: boolean | null | undefined, check: HashCheck
     ...(suspect && !check.consistent ? { memberId: suspect.id, memberName: suspect.name } : {}),
     message: check.summary,
     details: { revision: check.revision, hashes: check.members.map((m) => ({ name: m.name, hash: m.hash, verdict: m.verdict })) },
+    // Agreement again is a check that ran and passed; a mismatch is the data differing.
+    evidence: check.consistent ? 'check-health' : 'corruption',
   };
 }
 
-/** Corruption and alarm lines from the members' own logs; healthy confirmations are left out. */
+/**
+ * The members' own lines worth a place in the timeline: corruption evidence, alarms, the checks
+ * announcing they are on, and a check that could not do its job (with the member it could not
+ * reach, and whether Ringside knew that member was down). Checks that started, passed or ended a
+ * round are left out: they stay in the log panel.
+ */
 export function fromLogLine(cluster: string, line: LogLine): TimelineEntry | null {
-  if ((line.category !== 'corruption' && line.category !== 'alarm') || line.good || !line.at) return null;
-  return {
+  if (line.good || !line.at) return null;
+  const f = line.check;
+  const base = {
     id: `log:${cluster}:${line.source}:${line.at}:${hashText(line.raw)}`,
     at: line.at,
     cluster,
-    kind: line.category === 'corruption' ? 'log-corruption' : 'log-alarm',
-    source: 'log',
-    severity: line.level === 'error' || line.level === 'fatal' || line.level === 'panic' || line.category === 'corruption' ? 'critical' : 'warning',
+    source: 'log' as const,
     ...(line.member ? { memberName: line.member } : {}),
-    message: line.message,
-    details: { level: line.level, raw: line.raw.slice(0, 2000) },
+  };
+  const raw = line.raw.slice(0, 2000);
+  if (line.category === 'corruption' || line.category === 'alarm') {
+    const severe = line.level === 'error' || line.level === 'fatal' || line.level === 'panic' || line.category === 'corruption';
+    return {
+      ...base,
+      kind: line.category === 'corruption' ? 'log-corruption' : 'log-alarm',
+      severity: severe ? 'critical' : 'warning',
+      message: line.message,
+      details: { level: line.level, raw, ...(f?.peer ? { peer: f.about?.name ?? f.peer } : {}) },
+      ...(line.category === 'corruption' ? { evidence: 'corruption' as const } : {}),
+    };
+  }
+  if (f?.evidence === 'check-config') {
+    const every = typeof line.fields.interval === 'string' ? ` (every ${line.fields.interval})` : '';
+    return { ...base, kind: 'log-check-config', severity: 'info', message: `${line.message}${every}`, details: { level: line.level, raw }, evidence: 'check-config' };
+  }
+  // A round ending without every peer says nothing the failure before it did not.
+  if (!f || !isCheckFailure(f) || f.outcome === 'partial') return null;
+  const peer = f.about?.name ?? f.peer;
+  const outage = f.about?.down === true;
+  return {
+    ...base,
+    kind: 'log-check',
+    // Caused by an outage Ringside already reports: context, not a new problem.
+    severity: outage ? 'info' : 'warning',
+    message: peer ? `${line.message}${f.outcome === 'unreachable' ? ' to' : ', peer'} ${peer}` : line.message,
+    details: { level: line.level, raw, outcome: f.outcome, ...(peer ? { peer } : {}), ...(f.about ? { peerId: f.about.id, outage } : {}) },
+    evidence: 'check-health',
   };
 }
 
@@ -94,4 +130,16 @@ function hashText(s: string): string {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return (h >>> 0).toString(16);
+}
+
+/**
+ * A stored window joined with the ring events the page already shows (its live stream), so what a
+ * person copies never lacks an event the page displays: the stored query can be seconds older.
+ * Oldest first; an event the window holds already is not repeated.
+ */
+export function withLiveEvents(window: TimelineEntry[], events: RingEvent[], from: number, to: number): TimelineEntry[] {
+  const have = new Set(window.map((e) => e.id));
+  const live = events.map(fromRingEvent).filter((e) => !have.has(e.id) && Date.parse(e.at) >= from && Date.parse(e.at) <= to);
+  if (live.length === 0) return window;
+  return [...window, ...live].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }

@@ -26,8 +26,9 @@ export function openTimeline(dataDir: string): TimelineStore | null {
 }
 
 /**
- * Feeds the store from every cluster: ring events, HashKV verdict changes and the members' own
- * evidence lines. Operator actions arrive through `auditRecorder`, which the runner calls.
+ * Feeds the store from every cluster: ring events, HashKV verdict changes, and the members'
+ * corruption evidence, alarm and check lines. Operator actions arrive through `auditRecorder`,
+ * which the runner calls.
  */
 export function feedTimeline(store: TimelineStore, sources: Iterable<TimelineSource>): void {
   for (const source of sources) {

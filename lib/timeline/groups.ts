@@ -5,6 +5,7 @@ export const KIND_GROUPS: { key: string; label: string; kinds: TimelineKind[] }[
   { key: 'ring', label: 'Members and leader', kinds: ['member-down', 'member-up', 'leader-changed', 'quorum-lost', 'quorum-regained', 'member-added', 'member-removed', 'member-promoted'] },
   { key: 'alerts', label: 'Alerts', kinds: ['alert-firing', 'alert-resolved'] },
   { key: 'consistency', label: 'HashKV and corruption', kinds: ['hashkv-mismatch', 'hashkv-agree', 'log-corruption'] },
+  { key: 'checks', label: 'Check rounds', kinds: ['log-check', 'log-check-config'] },
   { key: 'alarms', label: 'Alarms', kinds: ['alarm-raised', 'alarm-cleared', 'log-alarm'] },
   { key: 'actions', label: 'Operator actions', kinds: ['action'] },
 ];

@@ -1,6 +1,8 @@
 import 'server-only';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { parseLine } from '../logs/parse';
+import { fromLogLine } from './entries';
 import type { TimelineEntry, TimelineQuery } from './types';
 
 export interface TimelineStoreOptions {
@@ -208,7 +210,8 @@ export class TimelineStore {
         try {
           const e = JSON.parse(line) as TimelineEntry;
           if (typeof e.id !== 'string' || typeof e.at !== 'string') continue;
-          loaded.push(e);
+          const current = upgradeEntry(e);
+          if (current) loaded.push(current);
           count++;
           lastAt = Math.max(lastAt, Date.parse(e.at) || 0);
         } catch {
@@ -246,4 +249,17 @@ function upperBound(xs: number[], x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Entries stored before corruption evidence and the checks' health were told apart said
+ * "log-corruption" for both: classify their raw line again. An entry whose line cannot be read
+ * again (cut at 2000 characters) is kept as it was.
+ */
+export function upgradeEntry(e: TimelineEntry): TimelineEntry | null {
+  if (e.kind !== 'log-corruption' || e.evidence !== undefined || typeof e.details?.raw !== 'string') return e;
+  const line = parseLine(e.details.raw, 'stored');
+  if (line.category === 'other') return e;
+  const next = fromLogLine(e.cluster, { ...line, at: e.at, member: e.memberName ?? null });
+  return next && { ...next, id: e.id };
 }

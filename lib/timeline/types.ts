@@ -1,3 +1,4 @@
+import type { CheckEvidence } from '../ring/check-evidence';
 import type { EventSeverity, RingEventKind } from '../ring/types';
 
 /** Pure data: one line of the incident timeline, whatever it came from. */
@@ -6,9 +7,13 @@ export type TimelineKind =
   /** HashKV at a common revision started to disagree, or agrees again. */
   | 'hashkv-mismatch'
   | 'hashkv-agree'
-  /** A member's own log line about corruption or an alarm (healthy confirmations are left out). */
+  /** A member's own log line with corruption evidence, or about an alarm (healthy confirmations are left out). */
   | 'log-corruption'
   | 'log-alarm'
+  /** A member's corruption check that could not do its job (a peer unreachable or not comparable, a round failed). */
+  | 'log-check'
+  /** A member announcing its corruption checks are on (at start). */
+  | 'log-check-config'
   /** An operator's action from the audit log: done, failed or refused. */
   | 'action';
 
@@ -28,6 +33,10 @@ export interface TimelineEntry {
   message: string;
   /** Rule, alarm, action, user, result, evidence line...: what a summary may quote. */
   details?: Record<string, unknown>;
+  /** What the entry says about the data, for entries about consistency: only `corruption` is corruption. */
+  evidence?: CheckEvidence;
+  /** A line that repeated, collapsed into this entry (`at` is its latest time); see collapseRepeats. */
+  repeat?: { count: number; firstAt: string };
 }
 
 export interface TimelineQuery {

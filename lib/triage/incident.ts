@@ -1,7 +1,9 @@
 import type { Alert } from '../alerts/tracker';
+import { alertEvidence, type CheckEvidence } from '../ring/check-evidence';
 import { suspectsOf, type HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
 import { markdownCode, markdownText as md } from '../text/markdown';
+import { collapseRepeats, whatChanged } from '../timeline/collapse';
 import type { TimelineEntry } from '../timeline/types';
 
 /** The guided action or runbook step that addresses a condition. */
@@ -15,13 +17,15 @@ export interface TriageCondition {
   sentence: string;
   severity: 'critical' | 'warning';
   link: TriageLink | null;
+  /** `corruption` for conditions about the data itself (a hash split, the CORRUPT alarm). */
+  evidence: CheckEvidence | null;
 }
 
 export interface Triage {
   /** Something needs a person: the cluster page shows the triage panel. */
   trouble: boolean;
   conditions: TriageCondition[];
-  /** What changed in the window, newest first, one line each. */
+  /** What changed in the window: ring events, alerts and actions first, repeats collapsed, newest first within each rank. */
   changes: TimelineEntry[];
 }
 
@@ -60,21 +64,26 @@ export function triage(cluster: string, ring: RingState, alerts: Alert[], hash: 
     sentence: `${a.message}. ${a.summary}`,
     severity: a.severity,
     link: linkFor(cluster, a, ring, hash),
+    evidence: alertEvidence(a.rule),
   }));
   if (!ring.quorum.hasQuorum && !firing.some((a) => a.rule === 'etcdInsufficientMembers')) {
-    conditions.unshift({ sentence: `${ring.summary}. Writes are blocked until enough voters are back.`, severity: 'critical', link: { label: 'Disaster recovery runbook', href: RUNBOOK } });
+    conditions.unshift({ sentence: `${ring.summary}. Writes are blocked until enough voters are back.`, severity: 'critical', link: { label: 'Disaster recovery runbook', href: RUNBOOK }, evidence: null });
   }
   const trouble = conditions.length > 0 || ring.health !== 'healthy' || alerts.some((a) => a.state === 'pending');
-  return { trouble, conditions, changes: [...window].reverse() };
+  return { trouble, conditions, changes: whatChanged(window) };
 }
 
 const clock = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
+/** "24 times, 05:13:48Z to 05:15:18Z" for a collapsed line. */
+const repeats = (e: TimelineEntry) => (e.repeat ? `, ${e.repeat.count} times, ${clock(e.repeat.firstAt)} to ${clock(e.at)}` : '');
+
 /**
  * The incident as Markdown, for the incident channel: window, current state, key events, evidence
- * (HashKV, alarms, the members' own log lines) and actions taken, all from the same window.
- * Names, messages and log lines are data (a member may be named `[x](http://evil)`): every one
- * is escaped as text or set in a code span, and none can start a line.
+ * (HashKV, alarms, the members' own log lines), the checks that could not compare (kept apart
+ * from evidence, repeats collapsed) and actions taken, all from the same window. Names, messages
+ * and log lines are data (a member may be named `[x](http://evil)`): every one is escaped as text
+ * or set in a code span, and none can start a line.
  */
 export function incidentMarkdown(input: {
   cluster: string;
@@ -89,7 +98,9 @@ export function incidentMarkdown(input: {
   const { cluster, ring, alerts, hash, entries, from, to } = input;
   const leader = ring.members.find((m) => m.isLeader);
   const events = entries.filter((e) => e.source === 'ring' || e.source === 'alert' || e.source === 'hashkv');
-  const evidence = entries.filter((e) => e.source === 'log');
+  const logs = collapseRepeats(entries.filter((e) => e.source === 'log'));
+  const evidence = logs.filter((e) => e.kind === 'log-corruption' || e.kind === 'log-alarm');
+  const checks = logs.filter((e) => e.kind === 'log-check');
   const actions = entries.filter((e) => e.source === 'audit');
   const firing = alerts.filter((a) => a.state === 'firing');
   const lines = [
@@ -110,7 +121,10 @@ export function incidentMarkdown(input: {
     ...(events.length ? events.map((e) => `- ${clock(e.at)} ${md(`${e.kind}${e.memberName ? ` ${e.memberName}` : ''}: ${e.message}`)}`) : ['- none in the window']),
     '',
     `**Evidence from the members' logs (${evidence.length}):**`,
-    ...(evidence.length ? evidence.slice(-20).map((e) => `- ${clock(e.at)} ${md(e.memberName ?? '?')}: ${markdownCode(Array.from(String(e.details?.raw ?? e.message)).slice(0, 400).join(''))}`) : ['- none in the window']),
+    ...(evidence.length ? evidence.slice(-20).map((e) => `- ${clock(e.at)} ${md(e.memberName ?? '?')}: ${markdownCode(Array.from(String(e.details?.raw ?? e.message)).slice(0, 400).join(''))}${repeats(e)}`) : ['- none in the window']),
+    '',
+    `**Checks that could not compare (${checks.length}):**`,
+    ...(checks.length ? checks.map((e) => `- ${clock(e.at)} ${md(e.memberName ?? '?')}: ${md(e.message)}${repeats(e)}${e.details?.outage ? ` (${md(String(e.details.peer))} is down: a consequence of that outage)` : ''}`) : ['- none']),
     '',
     `**Actions taken (${actions.length}):**`,
     ...(actions.length ? actions.map((e) => `- ${clock(e.at)} ${md(e.message)}`) : ['- none']),

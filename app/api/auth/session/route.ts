@@ -1,6 +1,14 @@
 import { api } from '@/lib/api/contract';
 import { authReply } from '@/lib/http/auth-reply';
 import { route } from '@/lib/http/route';
+import { serverPathsFor } from '@/lib/http/server-paths';
 
-/** The access mode, who is signed in and the CSRF token the page sends with actions. */
-export const GET = route(api.session, ({ req, root }) => authReply(root.access.session(req)));
+/**
+ * The access mode, who is signed in and the CSRF token the page sends with actions; for an
+ * operator, also where this Ringside keeps its files (`paths`: config, dataDir, backupsDir).
+ */
+export const GET = route(api.session, ({ req, root }) => {
+  const r = root.access.session(req);
+  const paths = serverPathsFor(root, req);
+  return authReply(paths ? { ...r, body: { ...r.body, paths } } : r);
+});

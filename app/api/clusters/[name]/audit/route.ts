@@ -1,9 +1,10 @@
 import { api } from '@/lib/api/contract';
-import { route } from '@/lib/http/route';
 import { opsOf } from '@/lib/http/ops';
+import { route } from '@/lib/http/route';
+import { forRequester } from '@/lib/http/server-paths';
 
-/** The audit log of one cluster, newest first: `?limit=` (1-1000, default 200). */
-export const GET = route(api.audit, async ({ root, monitor, query }) => {
+/** The audit log of one cluster, newest first: `?limit=` (1-1000, default 200). Server paths for operators only. */
+export const GET = route(api.audit, async ({ req, root, monitor, query }) => {
   const cluster = monitor.cluster.name;
-  return { cluster, entries: await opsOf(root).deps.audit.query({ cluster, limit: query.limit ? Number(query.limit) : 200 }) };
+  return { cluster, entries: forRequester(root, req, await opsOf(root).deps.audit.query({ cluster, limit: query.limit ? Number(query.limit) : 200 })) };
 });
