@@ -12,16 +12,22 @@ export const metadata: Metadata = {
   description: 'Live etcd ring overview and guided repair',
 };
 
+/** When this page was rendered, for the browser's first "updated 3 s ago" (see useNow). */
+function renderTime(): number {
+  return Date.now();
+}
+
 /**
  * Every page is rendered per request: the Content-Security-Policy's nonce (lib/http/edge.ts) is
  * new each time, and a page prerendered at build time would carry scripts without it.
  */
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
   await connection();
+  const renderedAt = renderTime();
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="min-h-screen font-sans antialiased">
-        <Providers>
+        <Providers renderedAt={renderedAt}>
         <header className="border-b border-line bg-panel">
           <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-4 px-3 sm:gap-6 sm:px-5">
             <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">

@@ -1,5 +1,8 @@
 import type { Metadata } from 'next';
+import { HydrationBoundary } from '@tanstack/react-query';
 import { NocScreen } from '@/components/noc/noc-screen';
+import { fleetFirstPaint } from '@/lib/http/first-paint';
+import { ringside } from '@/lib/root';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'NOC' };
@@ -8,5 +11,9 @@ export const metadata: Metadata = { title: 'NOC' };
 export default async function NocPage({ searchParams }: PageProps<'/noc'>) {
   const raw = Number((await searchParams).cycle);
   const cycle = Number.isInteger(raw) && raw >= 5 && raw <= 600 ? raw : 15;
-  return <NocScreen cycleSeconds={cycle} />;
+  return (
+    <HydrationBoundary state={fleetFirstPaint(ringside())}>
+      <NocScreen cycleSeconds={cycle} />
+    </HydrationBoundary>
+  );
 }

@@ -2,6 +2,8 @@
 
 import { KeyRound } from 'lucide-react';
 import { useState } from 'react';
+import { ApiError, call } from '@/lib/api/client';
+import { api } from '@/lib/api/contract';
 import { Button } from '../ui/button';
 
 /**
@@ -21,12 +23,15 @@ export function SignInForm({ onDone, tokenOnly, className }: { onDone: () => voi
         const f = new FormData(e.currentTarget);
         setBusy(true);
         setError(null);
-        const body = useToken ? { token: f.get('token') } : { user: f.get('user'), password: f.get('password') };
-        const res = await fetch('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const text = (k: string) => String(f.get(k) ?? '');
+        try {
+          await call(api.login, { body: useToken ? { token: text('token') } : { user: text('user'), password: text('password') } });
+        } catch (err) {
+          setBusy(false);
+          return setError(err instanceof ApiError ? err.message : 'the Ringside server did not answer');
+        }
         setBusy(false);
-        if (res.ok) return void (await onDone());
-        const j = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-        setError(j?.error?.message ?? `sign-in failed (${res.status})`);
+        await onDone();
       }}
     >
       {useToken ? (

@@ -6,23 +6,28 @@ import Link from 'next/link';
 import { formatAge, formatClock } from '@/lib/format';
 import { sortFleet } from '@/lib/fleet/noc';
 import { clustersQuery } from '@/lib/query/keys';
+import { useFleetStream } from '../noc/use-fleet-stream';
+import { freshnessOf } from '../ring/live-indicator';
 import type { ClusterSummary } from '@/lib/ring/summary';
 import { HealthBadge } from '../ui/health-badge';
 import { useNow } from '../ui/use-now';
 
 /** Every configured cluster, worst first: status, leader and how many more failures it can take. */
 export function ClusterList() {
-  const { data, error, dataUpdatedAt } = useQuery(clustersQuery());
+  const { data, status, lastMessageAt, pollIntervalMs } = useFleetStream();
+  const { error, dataUpdatedAt } = useQuery(clustersQuery());
   const now = useNow(1000);
   if (!data) return <p className="text-muted">{error ? `Cannot reach the Ringside server: ${error.message}` : 'Loading clusters…'}</p>;
-  const stale = now - dataUpdatedAt > 5000;
+  // The cluster page's rule: a dropped stream, or three poll intervals without news.
+  const freshness = freshnessOf(status, lastMessageAt ?? dataUpdatedAt, pollIntervalMs, now);
+  const stale = lastMessageAt !== null && freshness.stale;
   // The same order as the wall screen: NO QUORUM, CORRUPT (alarm or HashKV split), CRITICAL, UNKNOWN or stale, DEGRADED, OK.
   const clusters = sortFleet(data, now);
   return (
     <div className="space-y-3">
       {stale && (
         <p role="alert" className="rounded-md border border-warn/50 bg-warn-bg px-4 py-2 text-sm text-warn">
-          Not live: the Ringside server has not answered for {formatAge(now - dataUpdatedAt)}. Retrying.
+          Not live: no update from the Ringside server for {formatAge(freshness.ageMs ?? 0)}. Reconnecting.
         </p>
       )}
       {/* A phone gets one card per cluster; a desk the table. */}

@@ -1,76 +1,34 @@
 'use client';
 
+import { skipToken, useQuery } from '@tanstack/react-query';
 import { Pause, Play } from 'lucide-react';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { LogLine } from '@/lib/logs/types';
+import { ringKeys, ringQuery } from '@/lib/query/keys';
+import { freshnessOf, LiveIndicator } from '../ring/live-indicator';
+import { useNow } from '../ui/use-now';
 import { LogLineRow } from './log-line-row';
-
-const KEEP = 500;
-
-/** A line with a key that stays the same across renders, so React reuses rows. */
-interface Keyed {
-  key: number;
-  line: LogLine;
-}
-
-let nextKey = 0;
-const keyed = (line: LogLine): Keyed => ({ key: nextKey++, line });
+import { useLogStream } from './use-log-stream';
 
 /**
  * The members' etcd log lines, live. A member filter; "Corruption only" narrows to corruption
  * evidence (the checks' own rounds and settings stay out of it); pause freezes the view while
- * lines keep arriving (and says how many).
+ * lines keep arriving (and says how many). Stale like the rest of the page when the stream is.
  */
 export function LogPanel({ cluster, sources, members }: { cluster: string; sources: number; members: string[] }) {
   const [corruptionOnly, setCorruptionOnly] = useState(false);
   const [member, setMember] = useState('');
-  const [paused, setPaused] = useState(false);
-  const [lines, setLines] = useState<Keyed[]>([]);
-  const [pending, setPending] = useState<Keyed[]>([]);
-  const pausedRef = useRef(paused);
-
-  useEffect(() => {
-    const filter = `${corruptionOnly ? 'category=corruption&' : ''}${member ? `member=${encodeURIComponent(member)}&` : ''}`;
-    let closed = false;
-    let snapshot = false;
-    const early: LogLine[] = [];
-    const add = (line: Keyed) => {
-      if (pausedRef.current) setPending((p) => [...p, line].slice(-KEEP));
-      else setLines((l) => [...l, line].slice(-KEEP));
-    };
-    // Subscribe first, then read the snapshot: a line logged in between arrives on the stream,
-    // and `seq` drops the ones the snapshot already holds.
-    const source = new EventSource(`/api/clusters/${cluster}/logs/stream?${filter}`);
-    source.addEventListener('log', (e) => {
-      const line = JSON.parse((e as MessageEvent<string>).data) as LogLine;
-      if (snapshot) add(keyed(line));
-      else early.push(line);
-    });
-    fetch(`/api/clusters/${cluster}/logs?${filter}limit=${KEEP}`)
-      .then((r) => r.json() as Promise<{ lines: LogLine[] }>)
-      .then((body) => {
-        if (closed) return;
-        const last = Math.max(0, ...body.lines.map((l) => l.seq ?? 0));
-        setLines([...body.lines, ...early.filter((l) => (l.seq ?? 0) > last)].slice(-KEEP).map(keyed));
-        setPending([]);
-        snapshot = true;
-      })
-      .catch(() => undefined);
-    return () => {
-      closed = true;
-      source.close();
-    };
-  }, [cluster, corruptionOnly, member]);
-
-  const togglePause = () => {
-    pausedRef.current = !paused;
-    if (paused) {
-      // Resuming: what arrived meanwhile joins the view.
-      setLines((l) => [...l, ...pending].slice(-KEEP));
-      setPending([]);
-    }
-    setPaused(!paused);
-  };
+  const [frozen, setFrozen] = useState<LogLine[] | null>(null);
+  const filter = { category: corruptionOnly ? 'corruption' : undefined, member: member || undefined };
+  const { status, lastMessageAt } = useLogStream(cluster, filter);
+  const { data: live = [] } = useQuery<LogLine[]>({ queryKey: ringKeys.logLines(cluster, JSON.stringify(filter)), queryFn: skipToken, staleTime: Infinity });
+  const { data: ring } = useQuery(ringQuery(cluster));
+  const now = useNow(1000);
+  const paused = frozen !== null;
+  const lines = frozen ?? live;
+  const lastSeen = frozen?.at(-1)?.seq ?? 0;
+  const arrived = paused ? live.filter((l) => (l.seq ?? 0) > lastSeen).length : 0;
+  const freshness = freshnessOf(status, lastMessageAt ?? 0, ring?.pollIntervalMs ?? 1000, now);
 
   if (sources === 0) {
     return (
@@ -102,14 +60,18 @@ export function LogPanel({ cluster, sources, members }: { cluster: string; sourc
         </label>
         <button
           type="button"
-          onClick={togglePause}
+          // Resuming shows what arrived meanwhile: the view is the live list again.
+          onClick={() => setFrozen(paused ? null : live)}
           className="inline-flex items-center gap-1.5 rounded border border-line px-2 py-0.5 hover:bg-panel-2"
           aria-pressed={paused}
         >
           {paused ? <Play className="size-3.5" aria-hidden /> : <Pause className="size-3.5" aria-hidden />}
-          {paused ? `Resume${pending.length ? ` (${pending.length} new)` : ''}` : 'Pause'}
+          {paused ? `Resume${arrived ? ` (${arrived} new)` : ''}` : 'Pause'}
         </button>
-        <span className="ml-auto text-xs text-muted">newest first · {lines.length} lines</span>
+        <span className="ml-auto inline-flex items-center gap-3 text-xs text-muted">
+          {freshness.stale && <LiveIndicator status={status} freshness={freshness} />}
+          newest first · {lines.length} lines
+        </span>
       </div>
       {shown.length === 0 ? (
         <p className="px-4 py-4 text-sm text-muted">
@@ -118,8 +80,8 @@ export function LogPanel({ cluster, sources, members }: { cluster: string; sourc
         </p>
       ) : (
         <ol className="max-h-[420px] divide-y divide-line/40 overflow-y-auto" aria-label="Log lines">
-          {shown.map((l) => (
-            <LogLineRow key={l.key} line={l.line} />
+          {shown.map((l, i) => (
+            <LogLineRow key={l.seq ?? `${l.at}-${i}`} line={l} />
           ))}
         </ol>
       )}

@@ -29,12 +29,13 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
   const { data, status, lastMessageAt, pollIntervalMs } = useFleetStream();
   const now = useNow(500);
   const hydrated = useHydrated();
-  const clusters = data ? sortFleet(data.clusters, now) : [];
+  const clusters = data ? sortFleet(data, now) : [];
   const focus = nocFocus(clusters, now, cycleSeconds * 1000);
   const focused = clusters.find((c) => c.name === focus?.name) ?? null;
   const { cols, rows } = nocGrid(clusters.length);
-  // The same rule as the cluster page: a dropped stream, or three poll intervals without news.
-  const stale = data !== null && freshnessOf(status, lastMessageAt ?? 0, pollIntervalMs, now).stale;
+  // The same rule as the cluster page: a dropped stream, or three poll intervals without news
+  // (the first paint's data, from the server's render, counts as live until the stream says).
+  const stale = lastMessageAt !== null && freshnessOf(status, lastMessageAt, pollIntervalMs, now).stale;
   const counts = clusters.reduce<Partial<Record<NocState, number>>>((acc, c) => ({ ...acc, [c.noc.state]: (acc[c.noc.state] ?? 0) + 1 }), {});
   const big = clusters.length <= 4;
 

@@ -1,7 +1,11 @@
 'use client';
 
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { urlOf } from '@/lib/api/client';
+import { api } from '@/lib/api/contract';
 import { followStream, type StreamStatus } from '@/lib/query/follow-stream';
+import { clustersQuery, ringKeys } from '@/lib/query/keys';
 import type { ClusterSummary } from '@/lib/ring/summary';
 
 export interface FleetSnapshot {
@@ -13,18 +17,20 @@ export interface FleetSnapshot {
 const STALE_AFTER_POLLS = 3;
 
 /**
- * Follows `/api/fleet/stream` (reconnecting by itself, a silent stream counted as dead). The last
- * data stays available while it reconnects; the screen decides from `lastMessageAt` how stale it is.
+ * Follows the fleet stream into the query cache that the overview and the NOC screen both read
+ * (reconnecting by itself, a silent stream counted as dead): the same live-data path as a
+ * cluster's page. The last data stays while it reconnects; `lastMessageAt` says how stale it is.
  */
-export function useFleetStream(): { data: FleetSnapshot | null; status: StreamStatus; lastMessageAt: number | null; pollIntervalMs: number } {
-  const [data, setData] = useState<FleetSnapshot | null>(null);
+export function useFleetStream(): { data: ClusterSummary[] | undefined; status: StreamStatus; lastMessageAt: number | null; pollIntervalMs: number } {
+  const queryClient = useQueryClient();
+  const { data } = useQuery(clustersQuery());
   const [status, setStatus] = useState<StreamStatus>('connecting');
   const [lastMessageAt, setLastMessageAt] = useState<number | null>(null);
   const pollMs = useRef(1000);
 
   useEffect(
     () =>
-      followStream('/api/fleet/stream', {
+      followStream(urlOf(api.fleetStream), {
         heartbeat: 'fleet',
         staleAfterMs: () => STALE_AFTER_POLLS * pollMs.current,
         onStatus: setStatus,
@@ -32,18 +38,18 @@ export function useFleetStream(): { data: FleetSnapshot | null; status: StreamSt
         on: {
           fleet: (snap) => {
             const s = snap as FleetSnapshot;
-            pollMs.current = slowestPoll(s);
-            setData(s);
+            pollMs.current = slowestPoll(s.clusters);
+            queryClient.setQueryData(ringKeys.clusters(), s.clusters);
           },
         },
       }),
-    [],
+    [queryClient],
   );
 
   return { data, status, lastMessageAt, pollIntervalMs: data ? slowestPoll(data) : 1000 };
 }
 
 /** The fleet is as fresh as its slowest poller. */
-function slowestPoll(s: FleetSnapshot): number {
-  return Math.max(1000, ...s.clusters.map((c) => c.pollIntervalMs ?? 1000));
+function slowestPoll(clusters: ClusterSummary[]): number {
+  return Math.max(1000, ...clusters.map((c) => c.pollIntervalMs ?? 1000));
 }

@@ -39,7 +39,7 @@ export function MaintenanceCard({ cluster, ring }: { cluster: string; ring: Ring
             ))}
           </select>
         </label>
-        <Button disabled={!canAct || !to || action.isPending} title={why ?? undefined} onClick={() => action.mutate({ path: '/move-leader', body: { to } })}>
+        <Button disabled={!canAct || !to || action.isPending} title={why ?? undefined} onClick={() => action.mutate({ action: 'moveLeader', body: { to } })}>
           <Crown className="size-4" aria-hidden /> Move leader
         </Button>
       </div>
@@ -59,7 +59,7 @@ export function MaintenanceCard({ cluster, ring }: { cluster: string; ring: Ring
           title="Defragment every member, one at a time"
           confirmLabel="Defragment"
           onClose={() => setDialog(null)}
-          onConfirm={() => action.mutate({ path: '/defragment' })}
+          onConfirm={() => action.mutate({ action: 'defragment' })}
         >
           <p>Each member stops answering while it rewrites its database. Followers go first; leadership moves to a healthy follower before the leader&apos;s turn, so writes keep flowing.</p>
           <ol className="list-decimal pl-5">
@@ -79,7 +79,7 @@ export function MaintenanceCard({ cluster, ring }: { cluster: string; ring: Ring
           danger
           typed={cluster}
           onClose={() => setDialog(null)}
-          onConfirm={(confirm) => action.mutate({ path: '/alarms/disarm', body: { alarm: dialog.alarm, confirm } })}
+          onConfirm={(confirm) => action.mutate({ action: 'disarmAlarm', body: { alarm: dialog.alarm, confirm } })}
         >
           {dialog.alarm === 'NOSPACE' ? (
             <p>Compacts the history to the current revision (older revisions are gone for good), defragments every member one at a time, then disarms NOSPACE. If the data itself still exceeds the quota, raise --quota-backend-bytes or delete keys first.</p>

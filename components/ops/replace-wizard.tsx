@@ -4,6 +4,8 @@ import { useQuery } from '@tanstack/react-query';
 import { AlertTriangle, ArrowLeft, Check, CheckCircle2, Circle, Copy, Loader2, Play, Rocket, Trash2, UserPlus, XCircle } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
+import { urlOf } from '@/lib/api/client';
+import { api } from '@/lib/api/contract';
 import type { Check as PreflightCheck, ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
 import { backupsQuery, operationsQuery, replacementQuery, ringQuery } from '@/lib/query/keys';
 import { HealthBadge } from '../ui/health-badge';
@@ -167,11 +169,11 @@ function Preflight({ cluster, view, busy }: { cluster: string; view: Replacement
         <div className="flex flex-wrap items-center gap-2 rounded-md border border-line bg-panel-2 p-3">
           <span>Take a snapshot now:</span>
           {backups.data?.dir && (
-            <Button disabled={!canAct || busy} onClick={() => action.mutate({ path: '/backups' })}>
+            <Button disabled={!canAct || busy} onClick={() => action.mutate({ action: 'backup' })}>
               Save to backup directory
             </Button>
           )}
-          <form method="post" action={`/api/clusters/${cluster}/snapshot`}>
+          <form method="post" action={urlOf(api.snapshot, { params: { name: cluster } })}>
             <input type="hidden" name="csrf" value={csrf ?? ''} />
             <Button type="submit" disabled={!canAct}>Download snapshot</Button>
           </form>
@@ -193,7 +195,7 @@ function Preflight({ cluster, view, busy }: { cluster: string; view: Replacement
           typed={t.name || t.id}
           confirmLabel="Remove member"
           onClose={() => setConfirm(false)}
-          onConfirm={(typed) => action.mutate({ path: `/members/${t.id}/remove`, body: { confirm: typed } })}
+          onConfirm={(typed) => action.mutate({ action: 'removeMember', member: t.id, body: { confirm: typed } })}
         >
           <p>etcd forgets this member: its data dir can never rejoin. Next, the wizard adds a new member in its place as a learner.</p>
         </ConfirmDialog>
@@ -212,7 +214,7 @@ function AddLearner({ cluster, view, busy }: { cluster: string; view: Replacemen
       onSubmit={(e) => {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
-        action.mutate({ path: '/members', body: { name: f.get('name'), peerURL: f.get('peerURL'), clientURL: f.get('clientURL') } });
+        action.mutate({ action: 'addLearner', body: { name: String(f.get('name') ?? ''), peerURL: String(f.get('peerURL') ?? ''), clientURL: String(f.get('clientURL') ?? '') } });
       }}
     >
       <p>
@@ -242,7 +244,7 @@ function Start({ cluster, view, busy }: { cluster: string; view: ReplacementView
       </p>
       <Instructions ins={view.instructions!} />
       {view.canLaunch && (
-        <Button variant="primary" disabled={!canAct || busy || action.isPending} onClick={() => action.mutate({ path: `/members/${l.id}/launch` })}>
+        <Button variant="primary" disabled={!canAct || busy || action.isPending} onClick={() => action.mutate({ action: 'launchMember', member: l.id })}>
           <Play className="size-4" aria-hidden /> Start {l.name} (demo ring)
         </Button>
       )}
@@ -307,7 +309,7 @@ function Promote({ cluster, view, busy }: { cluster: string; view: ReplacementVi
         </div>
         <p className="mt-1 text-xs text-muted">{view.step === 'promote' ? 'In sync: ready to promote.' : 'Catching up…'}</p>
       </div>
-      <Button variant="primary" disabled={!canAct || busy || action.isPending} onClick={() => action.mutate({ path: `/members/${l.id}/promote` })}>
+      <Button variant="primary" disabled={!canAct || busy || action.isPending} onClick={() => action.mutate({ action: 'promoteMember', member: l.id })}>
         <Rocket className="size-4" aria-hidden /> Promote {l.name} to voter
       </Button>
       {action.error && <p role="alert" className="text-crit">{action.error.message}</p>}

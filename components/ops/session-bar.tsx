@@ -4,6 +4,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Eye, Lock, LogIn, LogOut, ShieldCheck } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { useState } from 'react';
+import { call } from '@/lib/api/client';
+import { api } from '@/lib/api/contract';
 import { accessQuery } from '@/lib/query/keys';
 import { SignInForm } from '../auth/sign-in-form';
 import { Button } from '../ui/button';
@@ -47,7 +49,7 @@ export function SessionBar() {
             type="button"
             className="inline-flex items-center gap-1 text-muted hover:text-fg"
             onClick={async () => {
-              await fetch('/api/auth/logout', { method: 'POST', headers: csrf ? { 'x-ringside-csrf': csrf } : {} });
+              await call(api.logout, { csrf }).catch(() => undefined);
               await refresh();
             }}
           >

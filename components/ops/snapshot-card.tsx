@@ -3,6 +3,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Download, HardDrive, Lock } from 'lucide-react';
 import { useState } from 'react';
+import { urlOf } from '@/lib/api/client';
+import { api } from '@/lib/api/contract';
 import { formatBytes, formatClock } from '@/lib/format';
 import type { StoredSnapshot } from '@/lib/ops/types';
 import { backupsQuery } from '@/lib/query/keys';
@@ -26,7 +28,7 @@ export function SnapshotCard({ cluster, ring }: { cluster: string; ring: RingSta
       <h3 className="flex items-center gap-2 text-sm font-semibold">
         <HardDrive className="size-4 text-muted" aria-hidden /> Snapshot
       </h3>
-      <form method="post" action={`/api/clusters/${cluster}/snapshot`} className="flex flex-wrap items-end gap-2">
+      <form method="post" action={urlOf(api.snapshot, { params: { name: cluster } })} className="flex flex-wrap items-end gap-2">
         <input type="hidden" name="csrf" value={csrf ?? ''} />
         <label className="text-sm">
           <span className="mb-1 block text-xs text-muted">From member</span>
@@ -43,7 +45,7 @@ export function SnapshotCard({ cluster, ring }: { cluster: string; ring: RingSta
           <Download className="size-4" aria-hidden /> Download snapshot
         </Button>
         {backups.data?.dir && (
-          <Button disabled={!canAct || action.isPending} title={why ?? undefined} onClick={() => action.mutate({ path: '/backups', body: member ? { member } : {} })}>
+          <Button disabled={!canAct || action.isPending} title={why ?? undefined} onClick={() => action.mutate({ action: 'backup', body: member ? { member } : {} })}>
             <HardDrive className="size-4" aria-hidden /> Save to backup directory
           </Button>
         )}

@@ -1,8 +1,10 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, call } from '@/lib/api/client';
+import { api, type Api, type BodyOf, type Endpoint } from '@/lib/api/contract';
 import type { Operation } from '@/lib/ops/types';
-import { accessQuery, ApiError, opsKeys, postAction } from '@/lib/query/keys';
+import { accessQuery, opsKeys } from '@/lib/query/keys';
 import { applyOperation } from '@/lib/query/apply-update';
 
 /** Who is signed in and whether they may act; `why` says why not, in words a person can act on. */
@@ -23,13 +25,19 @@ export function useAccess() {
   return { access, canAct, why, csrf: access?.csrfToken };
 }
 
+type ActionName = 'removeMember' | 'addLearner' | 'launchMember' | 'promoteMember' | 'defragment' | 'moveLeader' | 'disarmAlarm' | 'backup';
+
+/** One action of the contract, on this cluster (and member, for the member's own routes), with its body. */
+export type ActionCall = { [N in ActionName]: { action: N; member?: string; body?: BodyOf<Api[N]> } }[ActionName];
+
 /** Starts an action; the operation it returns goes straight into the operations list. */
 export function useAction(cluster: string) {
   const queryClient = useQueryClient();
   const { csrf } = useAccess();
   return useMutation({
-    mutationFn: ({ path, body }: { path: string; body?: unknown }) => postAction(`/api/clusters/${cluster}${path}`, body ?? {}, csrf),
-    onSuccess: ({ operation }: { operation: Operation }) => {
+    mutationFn: ({ action, member, body }: ActionCall) =>
+      call(api[action] as Endpoint & { body: NonNullable<Endpoint['body']> }, { params: { name: cluster, ...(member ? { id: member } : {}) }, body: body ?? {}, csrf }) as Promise<{ operation: Operation }>,
+    onSuccess: ({ operation }) => {
       queryClient.setQueryData<Operation[]>(opsKeys.operations(cluster), (prev) => applyOperation(prev, operation));
     },
     onError: (e) => {

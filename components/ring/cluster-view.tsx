@@ -16,6 +16,7 @@ import { TriagePanel } from '../triage/triage-panel';
 import { OpsPanel } from '../ops/ops-panel';
 import { HealthBadge } from '../ui/health-badge';
 import { Panel } from '../ui/panel';
+import { PanelBoundary } from '../ui/panel-boundary';
 import { useNow } from '../ui/use-now';
 import { freshnessOf, LiveIndicator, StaleBanner } from './live-indicator';
 import { QuorumBanner } from './quorum-banner';
@@ -63,10 +64,18 @@ export function ClusterView({ cluster }: { cluster: string }) {
 
       <div className={freshness.stale ? 'opacity-60 saturate-50 transition-opacity' : 'transition-opacity'}>
         <div className="space-y-4">
-          <TriagePanel cluster={cluster} ring={data} alerts={alerts.data ?? []} hash={hashkv.data ?? null} />
-          <QuorumBanner ring={data} />
-          <AlertPanel cluster={cluster} alerts={alerts.data} now={now} />
-          <RingWarnings warnings={data.warnings} />
+          <PanelBoundary name="Triage">
+            <TriagePanel cluster={cluster} ring={data} alerts={alerts.data ?? []} hash={hashkv.data ?? null} />
+          </PanelBoundary>
+          <PanelBoundary name="Quorum">
+            <QuorumBanner ring={data} />
+          </PanelBoundary>
+          <PanelBoundary name="Alerts">
+            <AlertPanel cluster={cluster} alerts={alerts.data} now={now} />
+          </PanelBoundary>
+          <PanelBoundary name="Warnings">
+            <RingWarnings warnings={data.warnings} />
+          </PanelBoundary>
 
           <div className="grid gap-4 lg:grid-cols-[minmax(360px,480px)_1fr]">
             <Panel title="Ring">
@@ -87,26 +96,34 @@ export function ClusterView({ cluster }: { cluster: string }) {
 
           <Panel title="Consistency and corruption" id="consistency">
             <div className="grid gap-5 xl:grid-cols-2">
-              <HashPanel ring={data} check={hashkv.data} now={now} named={suspectsFromLogs(corruption.data?.lines ?? [], data)} />
-              <Evidence
-                cluster={cluster}
-                step={corruptionNextStep(data, hashkv.data ?? null, corruption.data?.audits ?? [])}
-                lines={corruption.data?.lines ?? []}
-                checks={checks.data?.lines ?? []}
-                audits={corruption.data?.audits ?? []}
-                sources={corruption.data?.sources.length ?? 0}
-                kubernetes={corruption.data?.kubernetes}
-              />
+              <PanelBoundary name="HashKV">
+                <HashPanel ring={data} check={hashkv.data} now={now} named={suspectsFromLogs(corruption.data?.lines ?? [], data)} />
+              </PanelBoundary>
+              <PanelBoundary name="Corruption evidence">
+                <Evidence
+                  cluster={cluster}
+                  step={corruptionNextStep(data, hashkv.data ?? null, corruption.data?.audits ?? [])}
+                  lines={corruption.data?.lines ?? []}
+                  checks={checks.data?.lines ?? []}
+                  audits={corruption.data?.audits ?? []}
+                  sources={corruption.data?.sources.length ?? 0}
+                  kubernetes={corruption.data?.kubernetes}
+                />
+              </PanelBoundary>
             </div>
           </Panel>
 
-          <HistoryPanel cluster={cluster} ring={data} />
+          <PanelBoundary name="Health history">
+            <HistoryPanel cluster={cluster} ring={data} />
+          </PanelBoundary>
 
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />
           </Panel>
 
-          <OpsPanel cluster={cluster} ring={data} />
+          <PanelBoundary name="Operations">
+            <OpsPanel cluster={cluster} ring={data} />
+          </PanelBoundary>
 
           <Panel title="Logs" bodyClassName="">
             <LogPanel cluster={cluster} sources={corruption.data?.sources.length ?? 0} members={data.members.map((m) => m.name || m.id)} />

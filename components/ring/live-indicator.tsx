@@ -13,7 +13,9 @@ export interface Freshness {
 export function freshnessOf(status: StreamStatus, updatedAt: number, pollIntervalMs: number, now: number): Freshness {
   if (!updatedAt) return { stale: true, ageMs: null };
   const ageMs = Math.max(0, now - updatedAt);
-  return { stale: status !== 'live' || ageMs > 3 * pollIntervalMs, ageMs };
+  // Still connecting with fresh data (the server's own state, rendered into the first paint) is
+  // not stale; a dropped stream or three poll intervals without news is.
+  return { stale: status === 'reconnecting' || ageMs > 3 * pollIntervalMs, ageMs };
 }
 
 export function LiveIndicator({ status, freshness }: { status: StreamStatus; freshness: Freshness }) {

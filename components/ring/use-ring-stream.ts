@@ -3,6 +3,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { Alert } from '@/lib/alerts/tracker';
+import { urlOf } from '@/lib/api/client';
+import { api } from '@/lib/api/contract';
 import { HISTORY_RANGES } from '@/lib/history/ranges';
 import { sampleOf } from '@/lib/history/series';
 import { appendSample, applyEvents, applyHashCheck, applyOperation, applyRing } from '@/lib/query/apply-update';
@@ -28,7 +30,7 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
 
   useEffect(() => {
     const pollInterval = () => queryClient.getQueryData<RingState>(ringKeys.ring(cluster))?.pollIntervalMs ?? 1000;
-    return followStream(`/api/clusters/${cluster}/stream`, {
+    return followStream(urlOf(api.ringStream, { params: { name: cluster } }), {
       heartbeat: 'ring',
       staleAfterMs: () => STALE_AFTER_POLLS * pollInterval(),
       onStatus: setStatus,

@@ -1,3 +1,5 @@
+import { PanelBoundary } from './panel-boundary';
+
 export function Panel({
   title,
   actions,
@@ -21,7 +23,9 @@ export function Panel({
           {actions}
         </header>
       )}
-      <div className={bodyClassName}>{children}</div>
+      <div className={bodyClassName}>
+        <PanelBoundary name={typeof title === 'string' ? title : 'This panel'}>{children}</PanelBoundary>
+      </div>
     </section>
   );
 }

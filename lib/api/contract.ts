@@ -13,16 +13,16 @@ import type { RuleDef } from '../alerts/rules';
 import type { Alert } from '../alerts/tracker';
 import type { AuditEntry } from '../audit/types';
 import type { HistoryRange } from '../history/ranges';
-import type { SeriesDef, SeriesKey } from '../history/series';
+import type { Aggregate, SeriesDef, SeriesKey } from '../history/series';
 import type { HistoryResult } from '../history/store';
-import type { LogLine } from '../logs/types';
+import type { LogCategory, LogLine } from '../logs/types';
 import type { PodState } from '../monitor/log-collector';
 import type { AccessView, Operation, ReplacementView, StoredSnapshot } from '../ops/types';
 import type { CorruptionAudit } from '../ring/corruption-audit';
 import type { HashCheck } from '../ring/hashkv';
 import type { ClusterSummary } from '../ring/summary';
 import type { RingEvent, RingState } from '../ring/types';
-import type { TimelineEntry } from '../timeline/types';
+import type { TimelineEntry, TimelineKind } from '../timeline/types';
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -65,13 +65,19 @@ const noQuery = z.strictObject({});
 
 // ---------------------------------------------------------------- query vocabularies
 
-export const LOG_CATEGORIES = ['corruption', 'alarm', 'disk', 'leader-election', 'membership', 'other'] as const;
-export const HISTORY_RANGE_KEYS = ['5m', '15m', '1h', '6h', '24h'] as const satisfies readonly HistoryRange[];
-export const AGGREGATES = ['min', 'max', 'mean'] as const;
-export const TIMELINE_KINDS = [
+/** Compile-time: `values` lists every member of the union T (a new kind cannot be forgotten here). */
+const every =
+  <T extends string>() =>
+  <const V extends readonly T[]>(values: V & ([T] extends [V[number]] ? unknown : never)): V =>
+    values;
+
+export const LOG_CATEGORIES = every<LogCategory>()(['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'other']);
+export const HISTORY_RANGE_KEYS = every<HistoryRange>()(['5m', '15m', '1h', '6h', '24h']);
+export const AGGREGATES = every<Aggregate>()(['min', 'max', 'mean']);
+export const TIMELINE_KINDS = every<TimelineKind>()([
   'member-down', 'member-up', 'leader-changed', 'quorum-lost', 'quorum-regained', 'member-added', 'member-removed', 'member-promoted',
   'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'log-check', 'log-check-config', 'action',
-] as const;
+]);
 
 const logQuery = z.strictObject({
   member: z.optional(text(256)),

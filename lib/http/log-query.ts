@@ -1,10 +1,11 @@
 import 'server-only';
 import type { LogQuery } from '../logs/buffer';
+import { LOG_CATEGORIES } from '../api/contract';
 import type { LogCategory } from '../logs/types';
 import { quoteInput, RingsideError } from '../errors';
 import { ISO_TIME } from './timeline-query';
 
-const CATEGORIES: LogCategory[] = ['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'other'];
+const CATEGORIES: readonly LogCategory[] = LOG_CATEGORIES;
 
 /** `?member=&category=a,b&text=&limit=&since=`, validated; a bad value is a 400 naming its field. */
 export function parseLogQuery(query: Record<string, string | undefined>): LogQuery {

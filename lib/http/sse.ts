@@ -106,11 +106,16 @@ export function ringStream(monitor: ClusterMonitor, req: Request, admission: Str
   });
 }
 
-/** One cluster's log lines as they arrive (`log`), filtered like the logs query. */
+/**
+ * One cluster's log lines as they arrive (`log`), filtered like the logs query, and a `tick` after
+ * every poll: lines can be quiet for hours, and the tick is how the browser tells a quiet stream
+ * from a dead one.
+ */
 export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => boolean, req: Request, admission: StreamAdmission): Response {
   return eventStream(req, admission, (send) =>
     monitor.subscribe((msg) => {
       if (msg.type === 'log' && filter(msg.line)) send('log', msg.line);
+      else if (msg.type === 'ring') send('tick', { at: msg.ring.at });
     }),
   );
 }

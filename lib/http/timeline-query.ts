@@ -1,10 +1,8 @@
+import { TIMELINE_KINDS } from '../api/contract';
 import { quoteInput, RingsideError } from '../errors';
 import type { TimelineKind, TimelineQuery } from '../timeline/types';
 
-const KINDS: TimelineKind[] = [
-  'member-down', 'member-up', 'leader-changed', 'quorum-lost', 'quorum-regained', 'member-added', 'member-removed', 'member-promoted',
-  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'log-check', 'log-check-config', 'action',
-];
+const KINDS: readonly TimelineKind[] = TIMELINE_KINDS;
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** The latest instant a JavaScript Date can hold (±100,000,000 days from 1970). */

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { deriveRing } from '../ring/derive';
 import { ids, okProbe, poll } from '../ring/fixtures';
 import type { RingEvent } from '../ring/types';
-import { appendSample, applyEvents, applyHashCheck, applyOperation, applyRing } from './apply-update';
+import { appendLogLine, appendSample, applyEvents, applyHashCheck, applyOperation, applyRing, resyncLogLines } from './apply-update';
+import type { LogLine } from '../logs/types';
 import { SERIES_KEYS } from '../history/series';
 import type { HistoryResponse } from './keys';
 import type { HashCheck } from '../ring/hashkv';
@@ -128,5 +129,29 @@ describe('applyOperation', () => {
     for (let i = 0; i < 60; i++) list = applyOperation(list, op(`o${i}`, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()), 50);
     expect(list).toHaveLength(50);
     expect(list[0].id).toBe('o59');
+  });
+});
+
+describe('log lines across reconnects', () => {
+  const line = (seq: number): LogLine => ({ seq, at: new Date(Date.UTC(2026, 10, 22, 3, 0, seq)).toISOString(), member: 'm1', level: 'info', msg: `line ${seq}`, category: 'other', raw: `line ${seq}` }) as unknown as LogLine;
+  const seqs = (ls: LogLine[]) => ls.map((l) => l.seq);
+
+  test('the snapshot after a reconnect holds what was missed; stream lines that arrived meanwhile join once', () => {
+    const held = [line(1), line(2), line(3)].reduce<LogLine[]>((p, l) => appendLogLine(p, l, 500), []);
+    // Disconnected while 4..6 were logged; on reconnect the stream delivers 6 and 7 before the snapshot (1..6) answers.
+    const resynced = resyncLogLines([1, 2, 3, 4, 5, 6].map(line), [line(6), line(7)], 500);
+    expect(seqs(resynced)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // A late duplicate from the stream is dropped; the next one joins.
+    expect(seqs(appendLogLine(appendLogLine(resynced, line(7), 500), line(8), 500))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(seqs(held)).toEqual([1, 2, 3]);
+  });
+
+  test('after a server restart (numbering starts again) the snapshot replaces what was held', () => {
+    expect(seqs(resyncLogLines([1, 2].map(line), [], 500))).toEqual([1, 2]);
+  });
+
+  test('at most `keep` lines, the newest', () => {
+    expect(seqs(resyncLogLines([1, 2, 3, 4].map(line), [line(5)], 3))).toEqual([3, 4, 5]);
+    expect(seqs(appendLogLine([1, 2, 3].map(line), line(4), 3))).toEqual([2, 3, 4]);
   });
 });

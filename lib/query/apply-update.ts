@@ -1,3 +1,4 @@
+import type { LogLine } from '../logs/types';
 import type { Operation } from '../ops/types';
 import type { HistorySample } from '../history/series';
 import { SERIES_KEYS } from '../history/series';
@@ -79,4 +80,22 @@ export function appendSample(prev: HistoryResponse | undefined, sample: HistoryS
 export function applyOperation(prev: Operation[] | undefined, op: Operation, max = 50): Operation[] {
   const rest = (prev ?? []).filter((o) => o.id !== op.id);
   return [op, ...rest].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, max);
+}
+
+/**
+ * The log panel's lines after (re)connecting: the server's snapshot is the truth (it holds what
+ * was logged while the stream was down, and after a server restart its numbering starts again),
+ * plus lines the stream delivered since it opened that the snapshot does not hold yet.
+ */
+export function resyncLogLines(snapshot: LogLine[], early: LogLine[], keep: number): LogLine[] {
+  const last = Math.max(0, ...snapshot.map((l) => l.seq ?? 0));
+  return [...snapshot, ...early.filter((l) => (l.seq ?? 0) > last)].slice(-keep);
+}
+
+/** A line from the stream, unless it is already held (a line is numbered by its server, `seq`). */
+export function appendLogLine(prev: LogLine[] | undefined, line: LogLine, keep: number): LogLine[] {
+  const held = prev ?? [];
+  const last = held.at(-1)?.seq ?? 0;
+  if (line.seq !== undefined && line.seq <= last) return held;
+  return [...held, line].slice(-keep);
 }

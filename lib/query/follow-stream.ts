@@ -43,7 +43,13 @@ export function followStream(url: string, o: FollowOptions): () => void {
           o.onHeartbeat?.(lastAt);
           o.onStatus('live');
         }
-        handle(JSON.parse((e as MessageEvent<string>).data));
+        // One bad message (a panel's data it cannot read) must not end the stream every other
+        // panel lives on: it is reported and skipped.
+        try {
+          handle(JSON.parse((e as MessageEvent<string>).data));
+        } catch (err) {
+          console.error(`[ringside] a ${event} message from ${url} could not be used:`, err);
+        }
       });
     }
     source.onerror = () => reconnect();

@@ -1,18 +1,12 @@
 import { queryOptions, skipToken } from '@tanstack/react-query';
-import type { RuleDef } from '../alerts/rules';
 import type { Alert } from '../alerts/tracker';
+import { call } from '../api/client';
+import { api, type AlertRule, type AlertsResponse, type BackupsResponse, type HistoryResponse, type LogsResponse, type TimelineResponse } from '../api/contract';
 import { HISTORY_RANGES, type HistoryRange } from '../history/ranges';
-import type { SeriesDef, SeriesKey } from '../history/series';
-import type { HistoryResult } from '../history/store';
-import type { LogLine } from '../logs/types';
-import type { PodState } from '../monitor/log-collector';
-import type { CorruptionAudit } from '../ring/corruption-audit';
-import type { HashCheck } from '../ring/hashkv';
-import type { RingEvent, RingState } from '../ring/types';
-import type { ClusterSummary } from '../ring/summary';
-import type { AuditEntry } from '../audit/types';
-import type { TimelineEntry } from '../timeline/types';
-import type { AccessView, Operation, ReplacementView, StoredSnapshot } from '../ops/types';
+import type { SeriesKey } from '../history/series';
+import type { RingEvent } from '../ring/types';
+
+export type { AlertRule, AlertsResponse, BackupsResponse, HistoryResponse, LogsResponse, TimelineResponse };
 
 /** The one place query keys are built. */
 export const ringKeys = {
@@ -22,40 +16,30 @@ export const ringKeys = {
   events: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'events'] as const,
   hashkv: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'hashkv'] as const,
   alerts: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'alerts'] as const,
+  /** One filtered view of a cluster's live log lines (the log panel). */
+  logLines: (cluster: string, filter: string) => [...ringKeys.all, 'cluster', cluster, 'log-lines', filter] as const,
   /** Every range's history of one cluster; `history(c, r)` narrows to a range, `history(c, r, keys)` to one query. */
   history: (cluster: string, range?: HistoryRange, keys?: readonly SeriesKey[]) =>
     [...ringKeys.all, 'cluster', cluster, 'history', ...(range ? [range] : []), ...(keys ? [keys.join(',')] : [])] as const,
 };
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const name = (cluster: string) => ({ params: { name: cluster } });
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { cache: 'no-store' });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new ApiError(res.status, body?.error?.message ?? `${url} answered ${res.status}`);
-  }
-  return (await res.json()) as T;
-}
-
+/**
+ * Every cluster's summary. The fleet stream (useFleetStream) keeps it live after the first
+ * answer, as the cluster stream does for one cluster; this never polls.
+ */
 export const clustersQuery = () =>
   queryOptions({
     queryKey: ringKeys.clusters(),
-    queryFn: () => getJson<{ clusters: ClusterSummary[] }>('/api/clusters').then((r) => r.clusters),
-    refetchInterval: 1000,
+    queryFn: () => call(api.clusters).then((r) => r.clusters),
+    staleTime: Infinity,
   });
 
 export const ringQuery = (cluster: string) =>
   queryOptions({
     queryKey: ringKeys.ring(cluster),
-    queryFn: () => getJson<RingState>(`/api/clusters/${cluster}/ring`),
+    queryFn: () => call(api.ring, name(cluster)),
     // The stream keeps this fresh; refetching would race it.
     staleTime: Infinity,
   });
@@ -72,23 +56,14 @@ export const eventsQuery = (cluster: string) =>
     staleTime: Infinity,
   });
 
-export const fetchEvents = (cluster: string) =>
-  getJson<{ events: RingEvent[] }>(`/api/clusters/${cluster}/events`).then((r) => r.events);
+export const fetchEvents = (cluster: string) => call(api.events, name(cluster)).then((r) => r.events);
 
 export const hashkvQuery = (cluster: string) =>
   queryOptions({
     queryKey: ringKeys.hashkv(cluster),
-    queryFn: () => getJson<HashCheck>(`/api/clusters/${cluster}/hashkv`),
+    queryFn: () => call(api.hashkv, name(cluster)),
     staleTime: Infinity,
   });
-
-export interface LogsResponse {
-  cluster: string;
-  sources: string[];
-  lines: LogLine[];
-  audits: CorruptionAudit[];
-  kubernetes: { pods: PodState[]; error: string | null };
-}
 
 /**
  * The latest corruption evidence and alarm lines and each member's check settings, for the
@@ -98,7 +73,7 @@ export interface LogsResponse {
 export const corruptionLogsQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption'] as const,
-    queryFn: () => getJson<LogsResponse>(`/api/clusters/${cluster}/logs?category=corruption,alarm&limit=12`),
+    queryFn: () => call(api.logs, { ...name(cluster), query: { category: 'corruption,alarm', limit: 12 } }),
     refetchInterval: 2000,
   });
 
@@ -106,17 +81,9 @@ export const corruptionLogsQuery = (cluster: string) =>
 export const checkLogsQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption-check'] as const,
-    queryFn: () => getJson<LogsResponse>(`/api/clusters/${cluster}/logs?category=corruption-check&limit=6`),
+    queryFn: () => call(api.logs, { ...name(cluster), query: { category: 'corruption-check', limit: 6 } }),
     refetchInterval: 2000,
   });
-
-export interface AlertsResponse {
-  cluster: string;
-  alerts: Alert[];
-  rules: AlertRule[];
-}
-
-export type AlertRule = RuleDef & { name: string; forMs: number; disabled: boolean };
 
 /**
  * Pending and firing alerts. Owned by the stream, which sends the whole list on connect and
@@ -133,17 +100,9 @@ export const alertsQuery = (cluster: string) =>
 export const alertRulesQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'alert-rules'] as const,
-    queryFn: () => getJson<AlertsResponse>(`/api/clusters/${cluster}/alerts`).then((r) => r.rules),
+    queryFn: () => call(api.alerts, name(cluster)).then((r) => r.rules),
     staleTime: Infinity,
   });
-
-export interface HistoryResponse extends HistoryResult {
-  cluster: string;
-  range: HistoryRange;
-  units: Partial<Record<SeriesKey, SeriesDef['unit']>>;
-  /** Ring events in the range, to mark on the time axis. */
-  events: RingEvent[];
-}
 
 /**
  * History of the charted figures over a range. The 5 min view is kept live by appending each
@@ -152,7 +111,7 @@ export interface HistoryResponse extends HistoryResult {
 export const historyQuery = (cluster: string, range: HistoryRange, keys: readonly SeriesKey[]) =>
   queryOptions({
     queryKey: ringKeys.history(cluster, range, keys),
-    queryFn: () => getJson<HistoryResponse>(`/api/clusters/${cluster}/history?metric=${keys.join(',')}&range=${range}`),
+    queryFn: () => call(api.history, { ...name(cluster), query: { metric: keys.join(','), range } }),
     staleTime: range === '5m' ? Infinity : HISTORY_RANGES[range].stepMs,
     refetchInterval: range === '5m' ? false : Math.max(HISTORY_RANGES[range].stepMs, 10_000),
   });
@@ -162,7 +121,7 @@ export const historyQuery = (cluster: string, range: HistoryRange, keys: readonl
 export const accessQuery = () =>
   queryOptions({
     queryKey: [...ringKeys.all, 'access'] as const,
-    queryFn: () => getJson<AccessView>('/api/auth/session'),
+    queryFn: () => call(api.session),
     // No polling: asking keeps a session alive, and an open tab is not an operator at work.
     // It refreshes on focus, and after any action the server refused for want of a session.
     staleTime: 60_000,
@@ -179,28 +138,21 @@ export const opsKeys = {
 export const operationsQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.operations(cluster),
-    queryFn: () => getJson<{ operations: Operation[] }>(`/api/clusters/${cluster}/operations`).then((r) => r.operations),
+    queryFn: () => call(api.operations, name(cluster)).then((r) => r.operations),
     staleTime: Infinity,
   });
 
 export const auditQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.audit(cluster),
-    queryFn: () => getJson<{ entries: AuditEntry[] }>(`/api/clusters/${cluster}/audit?limit=100`).then((r) => r.entries),
+    queryFn: () => call(api.audit, { ...name(cluster), query: { limit: 100 } }).then((r) => r.entries),
     staleTime: 30_000,
   });
-
-export interface BackupsResponse {
-  dir: string | null;
-  encrypted: boolean;
-  keep: number | null;
-  snapshots: StoredSnapshot[];
-}
 
 export const backupsQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.backups(cluster),
-    queryFn: () => getJson<BackupsResponse>(`/api/clusters/${cluster}/backups`),
+    queryFn: () => call(api.backups, name(cluster)),
     staleTime: 30_000,
   });
 
@@ -208,34 +160,15 @@ export const backupsQuery = (cluster: string) =>
 export const replacementQuery = (cluster: string, member: string | null) =>
   queryOptions({
     queryKey: opsKeys.replacement(cluster, member),
-    queryFn: () => getJson<ReplacementView>(`/api/clusters/${cluster}/replacement${member ? `?member=${member}` : ''}`),
+    queryFn: () => call(api.replacement, { ...name(cluster), query: { member: member ?? undefined } }),
     refetchInterval: 1000,
   });
-
-/** Starts an action: JSON with the session's CSRF token. Rejects with the server's message. */
-export async function postAction<T = { operation: Operation }>(url: string, body: unknown, csrfToken: string | undefined): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(csrfToken ? { 'x-ringside-csrf': csrfToken } : {}) },
-    body: JSON.stringify(body ?? {}),
-  });
-  const json = (await res.json().catch(() => null)) as ({ error?: { message?: string } } & T) | null;
-  if (!res.ok) throw new ApiError(res.status, json?.error?.message ?? `${url} answered ${res.status}`);
-  return json as T;
-}
-
-export interface TimelineResponse {
-  from: string;
-  to: string;
-  total: number;
-  entries: TimelineEntry[];
-}
 
 /** The timeline for a URL query (the page's own search string); a relative window refreshes itself. */
 export const timelineQuery = (search: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'timeline', search] as const,
-    queryFn: () => getJson<TimelineResponse>(`/api/timeline?${search}`),
+    queryFn: () => call(api.timeline, { query: Object.fromEntries(new URLSearchParams(search)) }),
     refetchInterval: search.includes('last=') ? 5000 : false,
     placeholderData: (prev) => prev,
   });

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { HydrationBoundary } from '@tanstack/react-query';
 import { ClusterView } from '@/components/ring/cluster-view';
+import { clusterFirstPaint } from '@/lib/http/first-paint';
 import { ringside } from '@/lib/root';
 
 export const dynamic = 'force-dynamic';
@@ -11,6 +13,11 @@ export async function generateMetadata({ params }: PageProps<'/clusters/[name]'>
 
 export default async function ClusterPage({ params }: PageProps<'/clusters/[name]'>) {
   const { name } = await params;
-  if (!ringside().monitors.has(name)) notFound();
-  return <ClusterView cluster={name} />;
+  const root = ringside();
+  if (!root.monitors.has(name)) notFound();
+  return (
+    <HydrationBoundary state={clusterFirstPaint(root, name)}>
+      <ClusterView cluster={name} />
+    </HydrationBoundary>
+  );
 }
