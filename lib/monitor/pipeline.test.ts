@@ -1,0 +1,163 @@
+import { describe, expect, test } from 'vitest';
+import type { PollResult } from '../etcd/types';
+import { downProbe, ids, okProbe, poll } from '../ring/fixtures';
+import type { HashCheck, HashReply } from '../ring/hashkv';
+import { ClusterMonitor, type MonitorMessage } from './cluster-monitor';
+import type { MonitorClock } from './clock';
+import { RingPipeline } from './pipeline';
+
+// The monitor with its parts injected: what each member answered comes from real-shaped fixtures,
+// time is a fake clock whose timers fire when the test moves it. No etcd, no waiting.
+
+const T0 = Date.UTC(2026, 10, 22, 3, 0, 0);
+const L = ids.m1;
+const up = () => [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)];
+const m3down = () => [okProbe('m1', L), okProbe('m2', L), downProbe('m3')];
+/** The poll of second `s` after T0. */
+const at = (s: number, probes = up()): PollResult => ({ ...poll(s, probes), at: T0 + s * 1000 });
+
+describe('RingPipeline: what a poll turns into', () => {
+  const pipeline = () => new RingPipeline({ cluster: 'demo', bootId: 't', pollIntervalMs: 1000 });
+
+  test('the first poll asks for a HashKV check at once; a steady ring asks for nothing', () => {
+    const p = pipeline();
+    const first = p.fold(at(0));
+    expect(first.checkHashesNow).toBe(true);
+    expect(first.ring.quorum).toMatchObject({ voters: 3, healthy: 3, canLose: 1 });
+    const second = p.fold(at(1));
+    expect([second.events, second.alerts, second.checkHashesNow]).toEqual([[], null, false]);
+  });
+
+  test('a member down: the event at once, etcdMembersDown pending then firing after its for (20 polls), resolved when it is back', () => {
+    const p = pipeline();
+    p.fold(at(0));
+    const down = p.fold(at(1, m3down()));
+    expect(down.events.map((e) => e.kind)).toEqual(['member-down']);
+    expect(down.alerts?.map((a) => [a.rule, a.state])).toEqual(expect.arrayContaining([['etcdMembersDown', 'pending']]));
+    const changes: { s: number; states: string[] }[] = [];
+    for (let s = 2; s <= 25; s++) {
+      const f = p.fold(at(s, m3down()));
+      if (f.alerts) changes.push({ s, states: f.alerts.filter((a) => a.rule === 'etcdMembersDown').map((a) => a.state) });
+    }
+    // Published only when something in the list changed: here, when it started firing.
+    expect(changes.find((c) => c.states.includes('firing'))?.s).toBe(21);
+    const back = p.fold(at(26));
+    expect(back.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['member-up']));
+    expect(back.checkHashesNow).toBe(true);
+    expect(p.alerts().filter((a) => a.rule === 'etcdMembersDown')).toEqual([]);
+  });
+
+  test('events are kept up to the buffer; history records every poll', () => {
+    const p = new RingPipeline({ cluster: 'demo', bootId: 't', pollIntervalMs: 1000, eventBuffer: 4 });
+    for (let s = 0; s < 12; s++) p.fold(at(s, s % 2 ? m3down() : up()));
+    expect(p.recentEvents().length).toBe(4);
+    const h = p.history.query({ keys: ['revision'], from: T0 - 1, to: T0 + 12_000, stepMs: 0 });
+    expect(h.t.length).toBe(12);
+  });
+});
+
+/** Timers that fire only when the test moves the clock, in order, each given time to finish. */
+class FakeClock implements MonitorClock {
+  t = T0;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private next = 1;
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = this.next++;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  };
+  clearTimeout = (id: unknown) => {
+    this.timers = this.timers.filter((t) => t.id !== id);
+  };
+  async advance(ms: number) {
+    const target = this.t + ms;
+    for (;;) {
+      await settle();
+      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const due = this.timers[0];
+      if (!due || due.at > target) break;
+      this.timers.shift();
+      this.t = due.at;
+      due.fn();
+    }
+    this.t = target;
+    await settle();
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+function scripted(probesAt: (n: number) => ReturnType<typeof up>) {
+  const clock = new FakeClock();
+  const polls: number[] = [];
+  const hashes: number[] = [];
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  const monitor = new ClusterMonitor({ name: 'demo', endpoints: ['http://127.0.0.1:2179'] }, { pollIntervalMs: 1000, hashCheckIntervalMs: 10_000, requestTimeoutMs: 800 }, {
+    clock,
+    poll: async (seq, t) => {
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      polls.push(t - T0);
+      await settle();
+      concurrent--;
+      return { ...poll(seq, probesAt(polls.length - 1)), seq, at: t };
+    },
+    hashKv: async (endpoint, revision): Promise<HashReply & { memberId?: string }> => {
+      hashes.push(clock.t - T0);
+      const id = Object.values(ids)[Number(/:2(\d)79/.exec(endpoint)![1]) - 1];
+      return { ok: true, hash: 7, compactRevision: 0, revision, memberId: id } as HashReply & { memberId?: string };
+    },
+  });
+  const messages: MonitorMessage[] = [];
+  monitor.subscribe((m) => messages.push(m));
+  return { clock, monitor, polls, hashes, messages, maxConcurrent: () => maxConcurrent };
+}
+
+describe('ClusterMonitor on a fake clock', () => {
+  test('polls every interval, never overlapping (a poll asked for meanwhile joins the running one)', async () => {
+    const { clock, monitor, polls, maxConcurrent } = scripted(() => up());
+    monitor.start();
+    await clock.advance(0);
+    await Promise.all([monitor.pollNow(), monitor.pollNow()]);
+    await clock.advance(5000);
+    expect(maxConcurrent()).toBe(1);
+    expect(polls.slice(0, 1)).toEqual([0]);
+    expect(polls.filter((t) => t >= 1000)).toEqual([1000, 2000, 3000, 4000, 5000]);
+    await monitor.stop();
+  });
+
+  test('HashKV right after the first poll, then every interval; a member back pulls the next one forward', async () => {
+    const { clock, monitor, hashes, messages } = scripted((n) => (n >= 3 && n < 6 ? m3down() : up()));
+    monitor.start();
+    await clock.advance(0);
+    // Three voters hashed once, right after the first poll.
+    expect(hashes).toEqual([0, 0, 0]);
+    await clock.advance(5000);
+    // m3 went down at poll 3 and came back at poll 6 (t=6 s): checked at once, not at t=10 s.
+    await clock.advance(1000);
+    const checks = messages.filter((m): m is { type: 'hashkv'; check: HashCheck } => m.type === 'hashkv');
+    expect(checks.map((c) => Date.parse(c.check.checkedAt) - T0)).toEqual([0, 6000]);
+    expect(checks.every((c) => c.check.consistent)).toBe(true);
+    // ...and the interval restarts from there.
+    await clock.advance(10_000);
+    expect(messages.filter((m) => m.type === 'hashkv').map((m) => Date.parse((m as { check: HashCheck }).check.checkedAt) - T0)).toEqual([0, 6000, 16_000]);
+    const kinds = messages.filter((m) => m.type === 'ring-event').map((m) => (m as { event: { kind: string } }).event.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['member-down', 'member-up']));
+    await monitor.stop();
+  });
+
+  test('stop ends the schedule and tells nobody anything more', async () => {
+    const { clock, monitor, polls, messages } = scripted(() => up());
+    monitor.start();
+    await clock.advance(2000);
+    await monitor.stop();
+    const n = polls.length;
+    const m = messages.length;
+    await clock.advance(10_000);
+    expect([polls.length, messages.length]).toEqual([n, m]);
+  });
+});

@@ -1,0 +1,108 @@
+import { evaluateRules } from '../alerts/rules';
+import { AlertTracker, alertEvent, type Alert } from '../alerts/tracker';
+import type { AlertOverrides } from '../config/types';
+import type { PollResult } from '../etcd/types';
+import { sampleOf } from '../history/series';
+import { RingHistory } from '../history/store';
+import { deriveRing } from '../ring/derive';
+import { diffRing } from '../ring/events';
+import type { HashCheck } from '../ring/hashkv';
+import type { RingEvent, RingState } from '../ring/types';
+import { GrowthForecast } from './growth';
+
+/** Checks kept for the history; at the default 10 s that is the last ~17 minutes. */
+const HASH_HISTORY = 100;
+/** Changes after which the hashes are compared at once rather than a full interval later. */
+const HASH_NOW: ReadonlySet<RingEvent['kind']> = new Set(['member-up', 'member-added', 'member-removed', 'member-promoted']);
+
+export interface PipelineSettings {
+  cluster: string;
+  bootId: string;
+  pollIntervalMs: number;
+  /** How many derived events to keep for late subscribers. */
+  eventBuffer?: number;
+  alerts?: AlertOverrides;
+}
+
+/** What one poll changed, for the monitor to publish. */
+export interface Folded {
+  ring: RingState;
+  events: RingEvent[];
+  /** The whole pending and firing list, when anything in it changed; else null. */
+  alerts: Alert[] | null;
+  /** The first poll, a member back or a membership change: compare hashes now. */
+  checkHashesNow: boolean;
+}
+
+/**
+ * Everything a poll turns into, with no network and no timers: the ring state derived from what
+ * the members said, the events since the last poll, the history sample, and the alert rules on
+ * the poll's own clock. Deterministic for a given sequence of polls and hash checks.
+ */
+export class RingPipeline {
+  readonly history: RingHistory;
+  private state: RingState | null = null;
+  private events: RingEvent[] = [];
+  private hashChecks: HashCheck[] = [];
+  private readonly tracker: AlertTracker;
+  private readonly growth: GrowthForecast;
+  private alertsJson = '[]';
+
+  constructor(private readonly settings: PipelineSettings) {
+    this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
+    this.tracker = new AlertTracker(settings.cluster, { pollIntervalMs: settings.pollIntervalMs, overrides: settings.alerts });
+    this.growth = new GrowthForecast(this.history);
+  }
+
+  get ring(): RingState | null {
+    return this.state;
+  }
+
+  /** Recent derived events, oldest first. */
+  recentEvents(): RingEvent[] {
+    return [...this.events];
+  }
+
+  get hashCheck(): HashCheck | null {
+    return this.hashChecks.at(-1) ?? null;
+  }
+
+  hashHistory(): HashCheck[] {
+    return [...this.hashChecks];
+  }
+
+  alerts(): Alert[] {
+    return this.tracker.list();
+  }
+
+  /** Folds one poll in: state, events, history, alerts (evaluated at the poll's own time). */
+  fold(poll: PollResult): Folded {
+    const prev = this.state;
+    const next = deriveRing(poll, prev, { bootId: this.settings.bootId, pollIntervalMs: this.settings.pollIntervalMs });
+    const events = diffRing(prev, next);
+    this.state = next;
+    this.history.record(sampleOf(next));
+    const now = poll.at;
+    const changes = this.tracker.update(
+      evaluateRules({ ring: next, hashChecks: this.hashChecks, events: [...this.events, ...events], dbSizeIn4h: this.growth.dbSizeIn4h(next, now), now }),
+      now,
+    );
+    events.push(...changes.map((c, n) => alertEvent(c, `${next.bootId}-${next.seq}-a${n}`)));
+    if (events.length) this.events = [...this.events, ...events].slice(-(this.settings.eventBuffer ?? 500));
+    return { ring: next, events, alerts: this.alertsIfChanged(), checkHashesNow: !prev || events.some((e) => HASH_NOW.has(e.kind)) };
+  }
+
+  /** Keeps a finished HashKV check (the rules read the recent ones). */
+  addHashCheck(check: HashCheck): void {
+    this.hashChecks = [...this.hashChecks, check].slice(-HASH_HISTORY);
+  }
+
+  /** The alert list when anything in it changed (state, severity, value, message). */
+  private alertsIfChanged(): Alert[] | null {
+    const alerts = this.tracker.list();
+    const json = JSON.stringify(alerts);
+    if (json === this.alertsJson) return null;
+    this.alertsJson = json;
+    return alerts;
+  }
+}
