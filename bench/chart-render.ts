@@ -8,8 +8,8 @@
 // real members, queried exactly as the route does. Timed: from the click on a range button to the
 // frame where every chart shows the new range's lines (Playwright polls once per animation frame).
 import { chromium, type Page } from '@playwright/test';
-import { HISTORY_RANGES, type HistoryRange } from '@/lib/history/ranges';
-import { SERIES, SERIES_KEYS, type SeriesKey } from '@/lib/history/series';
+import { HISTORY_RANGES, type HistoryRange } from '@/lib/model/ranges';
+import { SERIES, SERIES_KEYS, type SeriesKey } from '@/lib/model/series';
 import { RingHistory } from '@/lib/history/store';
 import type { RingEvent } from '@/lib/ring/types';
 import type { EtcdRing } from '../e2e/harness/ring';

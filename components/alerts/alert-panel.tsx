@@ -3,9 +3,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { AlertTriangle, BellRing, CheckCircle2, Hourglass, OctagonX } from 'lucide-react';
 import type { Alert } from '@/lib/alerts/tracker';
-import { formatAge, formatClock } from '@/lib/format';
+import { formatAge, formatClock } from '@/lib/model/format';
 import { alertRulesQuery } from '@/lib/query/keys';
-import { alertEvidence } from '@/lib/ring/check-evidence';
+import { alertEvidence } from '@/lib/model/check-evidence';
 import { EvidenceBadge } from '../consistency/evidence-badge';
 
 const severityLook = {

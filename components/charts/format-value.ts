@@ -1,5 +1,5 @@
-import { formatBytes, formatLatency } from '@/lib/format';
-import type { SeriesDef } from '@/lib/history/series';
+import { formatBytes, formatLatency } from '@/lib/model/format';
+import type { SeriesDef } from '@/lib/model/series';
 
 /** A value in its unit, as a tooltip or a chart title shows it. */
 export function formatValue(v: number | null | undefined, unit: SeriesDef['unit']): string {

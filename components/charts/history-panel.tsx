@@ -3,9 +3,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { Loader2 } from 'lucide-react';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
-import { HISTORY_RANGES, type HistoryRange } from '@/lib/history/ranges';
-import type { SeriesKey } from '@/lib/history/series';
-import { groupMarkers, markersIn, type MarkerGroup } from '@/lib/history/markers';
+import { HISTORY_RANGES, type HistoryRange } from '@/lib/model/ranges';
+import type { SeriesKey } from '@/lib/model/series';
+import { groupMarkers, markersIn, type MarkerGroup } from '@/lib/model/markers';
 import { eventsQuery, historyQuery, type HistoryResponse } from '@/lib/query/keys';
 import type { RingEvent, RingState } from '@/lib/ring/types';
 import { MARKER_LOOK, MetricChart, type ChartRow } from './metric-chart';

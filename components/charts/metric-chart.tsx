@@ -2,9 +2,9 @@
 
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Aggregate, SeriesKey } from '@/lib/history/series';
-import { SERIES } from '@/lib/history/series';
-import type { MarkerGroup } from '@/lib/history/markers';
+import type { Aggregate, SeriesKey } from '@/lib/model/series';
+import { SERIES } from '@/lib/model/series';
+import type { MarkerGroup } from '@/lib/model/markers';
 import type { RingEventKind } from '@/lib/ring/types';
 import { formatTick, formatTime, formatValue } from './format-value';
 import { Swatch, type MemberStyle } from './member-style';

@@ -3,8 +3,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { AlertTriangle, CheckCircle2, Crown, OctagonX, Siren } from 'lucide-react';
 import Link from 'next/link';
-import { formatAge, formatClock } from '@/lib/format';
-import { sortFleet } from '@/lib/fleet/noc';
+import { formatAge, formatClock } from '@/lib/model/format';
+import { sortFleet } from '@/lib/model/fleet';
 import { clustersQuery } from '@/lib/query/keys';
 import { useFleetStream } from '../noc/use-fleet-stream';
 import { freshnessOf } from '../ring/live-indicator';

@@ -1,5 +1,5 @@
 import { OctagonX, RefreshCw, Settings2 } from 'lucide-react';
-import { EVIDENCE_LABEL, type CheckEvidence } from '@/lib/ring/check-evidence';
+import { EVIDENCE_LABEL, type CheckEvidence } from '@/lib/model/check-evidence';
 
 const look: Record<CheckEvidence, { Icon: typeof OctagonX; tone: string }> = {
   corruption: { Icon: OctagonX, tone: 'border-crit/60 bg-crit-bg text-crit font-semibold' },

@@ -3,7 +3,7 @@ import Link from 'next/link';
 import type { LogLine } from '@/lib/logs/types';
 import type { LogsResponse } from '@/lib/query/keys';
 import type { CorruptionAudit } from '@/lib/ring/corruption-audit';
-import type { NextStep } from '@/lib/ring/next-step';
+import type { NextStep } from '@/lib/model/next-step';
 import { LogLineRow } from '../logs/log-line-row';
 
 /** The recommended next step, the members' own corruption lines, and whether their checks are on. */

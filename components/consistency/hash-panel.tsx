@@ -1,6 +1,6 @@
 import { CheckCircle2, CircleHelp, CircleSlash, OctagonX, Siren } from 'lucide-react';
-import { formatAge, formatNumber } from '@/lib/format';
-import { suspectsOf, type HashCheck, type HashVerdict } from '@/lib/ring/hashkv';
+import { formatAge, formatNumber } from '@/lib/model/format';
+import { suspectsOf, type HashCheck, type HashVerdict } from '@/lib/model/hash-verdicts';
 import type { RingState } from '@/lib/ring/types';
 
 const verdictLook: Record<HashVerdict, { Icon: typeof CheckCircle2; text: string; tone: string }> = {

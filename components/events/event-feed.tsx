@@ -1,5 +1,5 @@
 import { AlertTriangle, CheckCircle2, Info, OctagonX } from 'lucide-react';
-import { formatClock } from '@/lib/format';
+import { formatClock } from '@/lib/model/format';
 import type { EventSeverity, RingEvent } from '@/lib/ring/types';
 
 export const severityLook: Record<EventSeverity, { Icon: typeof Info; tone: string; word: string }> = {

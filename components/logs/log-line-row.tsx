@@ -1,6 +1,6 @@
 import { CheckCircle2 } from 'lucide-react';
-import { formatClock } from '@/lib/format';
-import { describeFinding } from '@/lib/ring/check-evidence';
+import { formatClock } from '@/lib/model/format';
+import { describeFinding } from '@/lib/model/check-evidence';
 import type { LogLevel, LogLine } from '@/lib/logs/types';
 import { EvidenceBadge } from '../consistency/evidence-badge';
 

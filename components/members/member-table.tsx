@@ -1,8 +1,8 @@
 'use client';
 
 import { Ban, CircleDashed, CircleDot, Crown, GraduationCap, XCircle } from 'lucide-react';
-import { formatAge, formatBytes, formatLatency, formatNumber } from '@/lib/format';
-import { memberLabel } from '@/lib/ring/derive';
+import { formatAge, formatBytes, formatLatency, formatNumber } from '@/lib/model/format';
+import { memberLabel } from '@/lib/model/labels';
 import type { MemberState, RingState } from '@/lib/ring/types';
 import { roleOf } from '../ring/ring-topology';
 

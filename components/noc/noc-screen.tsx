@@ -1,8 +1,8 @@
 'use client';
 
 import { AlertTriangle, Ban, CheckCircle2, CircleHelp, Crown, OctagonX, Pin, RefreshCw, ShieldAlert, WifiOff, XCircle } from 'lucide-react';
-import { formatAge } from '@/lib/format';
-import { nocFocus, nocGrid, sortFleet, type NocState, type NocStatus } from '@/lib/fleet/noc';
+import { formatAge } from '@/lib/model/format';
+import { nocFocus, nocGrid, sortFleet, type NocState, type NocStatus } from '@/lib/model/fleet';
 import type { ClusterSummary } from '@/lib/ring/summary';
 import { freshnessOf } from '../ring/live-indicator';
 import { useHydrated } from '../ui/use-hydrated';

@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Ban, CheckCircle2, Loader2, XCircle } from 'lucide-react';
 import type { AuditEntry } from '@/lib/audit/types';
-import { formatBytes, formatClock } from '@/lib/format';
+import { formatBytes, formatClock } from '@/lib/model/format';
 import { auditQuery } from '@/lib/query/keys';
 import { actionWord } from './operation-progress';
 

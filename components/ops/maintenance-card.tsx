@@ -2,7 +2,7 @@
 
 import { Crown, Eraser, Siren } from 'lucide-react';
 import { useState } from 'react';
-import { formatBytes } from '@/lib/format';
+import { formatBytes } from '@/lib/model/format';
 import type { RingState } from '@/lib/ring/types';
 import { Button } from '../ui/button';
 import { ConfirmDialog } from './confirm-dialog';

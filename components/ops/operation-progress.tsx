@@ -1,7 +1,7 @@
 'use client';
 
 import { CheckCircle2, Circle, Loader2, MinusCircle, XCircle } from 'lucide-react';
-import { formatClock } from '@/lib/format';
+import { formatClock } from '@/lib/model/format';
 import type { Operation, StepState } from '@/lib/ops/types';
 
 const stepLook: Record<StepState, { Icon: typeof Circle; tone: string; word: string }> = {

@@ -5,7 +5,7 @@ import { Download, HardDrive, Lock } from 'lucide-react';
 import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
 import { api } from '@/lib/api/contract';
-import { formatBytes, formatClock } from '@/lib/format';
+import { formatBytes, formatClock } from '@/lib/model/format';
 import type { StoredSnapshot } from '@/lib/ops/types';
 import { backupsQuery } from '@/lib/query/keys';
 import type { RingState } from '@/lib/ring/types';

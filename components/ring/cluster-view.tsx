@@ -3,8 +3,8 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { alertsQuery, checkLogsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
-import { suspectsFromLogs } from '@/lib/ring/hashkv';
-import { corruptionNextStep } from '@/lib/ring/next-step';
+import { suspectsFromLogs } from '@/lib/model/hash-verdicts';
+import { corruptionNextStep } from '@/lib/model/next-step';
 import { AlertPanel } from '../alerts/alert-panel';
 import { HistoryPanel } from '../charts/history-panel';
 import { Evidence } from '../consistency/evidence';

@@ -1,7 +1,7 @@
 'use client';
 
 import { Loader2, Radio, WifiOff } from 'lucide-react';
-import { formatAge } from '@/lib/format';
+import { formatAge } from '@/lib/model/format';
 import type { StreamStatus } from './use-ring-stream';
 
 export interface Freshness {

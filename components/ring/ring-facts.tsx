@@ -1,6 +1,6 @@
 import { Siren } from 'lucide-react';
-import { formatClock, formatNumber } from '@/lib/format';
-import { memberLabel } from '@/lib/ring/derive';
+import { formatClock, formatNumber } from '@/lib/model/format';
+import { memberLabel } from '@/lib/model/labels';
 import type { RingState } from '@/lib/ring/types';
 
 /** The ring's vital numbers beside the topology drawing. */

@@ -1,4 +1,4 @@
-import { memberLabel } from '@/lib/ring/derive';
+import { memberLabel } from '@/lib/model/labels';
 import type { MemberState, RingState } from '@/lib/ring/types';
 
 type Role = 'leader' | 'follower' | 'learner' | 'down' | 'unstarted';

@@ -1,4 +1,4 @@
-import { formatClock } from '@/lib/format';
+import { formatClock } from '@/lib/model/format';
 import type { TimelineEntry } from '@/lib/timeline/types';
 import { EvidenceBadge } from '../consistency/evidence-badge';
 

@@ -5,12 +5,12 @@ import { AlertTriangle, ArrowRight, ClipboardCopy, OctagonX, Siren } from 'lucid
 import Link from 'next/link';
 import { useState } from 'react';
 import type { Alert } from '@/lib/alerts/tracker';
-import { formatClock } from '@/lib/format';
+import { formatClock } from '@/lib/model/format';
 import { eventsQuery, ringKeys, timelineQuery } from '@/lib/query/keys';
 import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingEvent, RingState } from '@/lib/ring/types';
-import { withLiveEvents } from '@/lib/timeline/entries';
-import { incidentMarkdown, triage } from '@/lib/triage/incident';
+import { withLiveEvents } from '@/lib/model/timeline-entries';
+import { incidentMarkdown, triage } from '@/lib/model/incident';
 import { EvidenceBadge } from '../consistency/evidence-badge';
 import { severityLook } from '../events/event-feed';
 import { EntryText } from '../timeline/entry-text';

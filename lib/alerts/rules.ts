@@ -1,6 +1,7 @@
-import { formatBytes, formatLatency } from '../format';
+import { formatBytes, formatLatency } from '../model/format';
+import { THRESHOLDS } from '../model/thresholds';
 import type { HashCheck } from '../ring/hashkv';
-import { memberLabel } from '../ring/derive';
+import { memberLabel } from '../model/labels';
 import type { MemberState, RingEvent, RingState } from '../ring/types';
 import type { AlertOverrides } from '../config/types';
 
@@ -48,21 +49,7 @@ const MIN = 60_000;
 /** etcd-mixin's evaluations are 30 s apart (its `for` and rate windows assume that scrape interval). */
 const MIXIN_EVALUATION_MS = 30_000;
 
-/** Thresholds, shared with the charts' threshold lines. */
-export const THRESHOLDS = {
-  walFsyncP99Ms: { warning: 500, critical: 1000 },
-  backendCommitP99Ms: { warning: 250 },
-  peerRttP99Ms: { warning: 150 },
-  proposalsFailed15m: { warning: 5 },
-  leaderChanges15m: { warning: 4 },
-  quotaUsedPct: { critical: 95 },
-  /** Fragmentation: in use below this share of the file, when in use is above fragmentedMinBytes. */
-  inUsePct: { warning: 50 },
-  fragmentedMinBytes: 100 * 1024 * 1024,
-  /** etcd's own limit is 5000 uncommitted-but-unapplied entries before it refuses proposals. */
-  applyLag: { warning: 1000 },
-  peerSentFailuresPerSec: 0.01,
-} as const;
+export { THRESHOLDS };
 
 export const RULES: Record<AlertRuleName, RuleDef> = {
   etcdNoLeader: {

@@ -1,4 +1,5 @@
-import { isAlarmError, memberLabel } from '../ring/derive';
+import { isAlarmError } from '../ring/derive';
+import { memberLabel } from '../model/labels';
 import type { HashCheck } from '../ring/hashkv';
 import type { MemberState, RingState } from '../ring/types';
 import { formatDuration } from './durations';

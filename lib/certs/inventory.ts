@@ -1,6 +1,6 @@
 import 'server-only';
 import type { TlsMaterial } from '../config/types';
-import { memberLabel } from '../ring/derive';
+import { memberLabel } from '../model/labels';
 import type { RingState } from '../ring/types';
 import { readPresentedChain, type PresentedChain } from './probe';
 import { describeCertificate, parsePemCertificates, type CertificateInfo } from './x509';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { SERIES_KEYS, type HistorySample, type SeriesKey } from './series';
+import { SERIES_KEYS, type HistorySample, type SeriesKey } from '../model/series';
 import { RingHistory } from './store';
 
 const T0 = Date.UTC(2026, 10, 23, 0, 0, 0);

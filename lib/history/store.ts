@@ -1,4 +1,4 @@
-import { SERIES, SERIES_KEYS, type Aggregate, type HistorySample, type SeriesKey } from './series';
+import { SERIES, SERIES_KEYS, type Aggregate, type HistorySample, type SeriesKey } from '../model/series';
 
 const S = SERIES_KEYS.length;
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import type { RingEvent } from '../ring/types';
-import { markersIn } from './markers';
-import { HISTORY_RANGES, type HistoryRange } from './ranges';
-import { SERIES, type Aggregate, type SeriesKey } from './series';
+import { markersIn } from '../model/markers';
+import { HISTORY_RANGES, type HistoryRange } from '../model/ranges';
+import { SERIES, type Aggregate, type SeriesKey } from '../model/series';
 import type { HistoryResult, RingHistory } from './store';
 
 /**

@@ -1,7 +1,7 @@
 import 'server-only';
 import { quoteInput, RingsideError } from '../errors';
-import { HISTORY_RANGES, isHistoryRange, type HistoryRange } from '../history/ranges';
-import { SERIES_KEYS, type Aggregate, type SeriesKey } from '../history/series';
+import { HISTORY_RANGES, isHistoryRange, type HistoryRange } from '../model/ranges';
+import { SERIES_KEYS, type Aggregate, type SeriesKey } from '../model/series';
 
 export interface HistoryParams {
   keys: SeriesKey[];

@@ -1,4 +1,4 @@
-import type { CheckFinding, CheckOutcome } from '../ring/check-evidence';
+import type { CheckFinding, CheckOutcome } from '../model/check-evidence';
 import type { LogCategory, LogLevel } from './types';
 
 export interface Classification {

@@ -1,4 +1,4 @@
-import type { CheckFinding } from '../ring/check-evidence';
+import type { CheckFinding } from '../model/check-evidence';
 
 /**
  * etcd log lines as Ringside shows them. Pure data, safe to import from client code with

@@ -6,7 +6,7 @@ import { parseLine } from '../logs/parse';
 import { CheckRounds } from '../logs/rounds';
 import type { LogLine } from '../logs/types';
 import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
-import { attributeFinding } from '../ring/check-evidence';
+import { attributeFinding } from '../model/check-evidence';
 import { auditFromFlags, auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
 import type { RingState } from '../ring/types';
 

@@ -2,7 +2,7 @@ import { evaluateRules } from '../alerts/rules';
 import { AlertTracker, alertEvent, type Alert } from '../alerts/tracker';
 import type { AlertOverrides } from '../config/types';
 import type { PollResult } from '../etcd/types';
-import { sampleOf } from '../history/series';
+import { sampleOf } from '../model/series';
 import { RingHistory } from '../history/store';
 import { deriveRing } from '../ring/derive';
 import { diffRing } from '../ring/events';

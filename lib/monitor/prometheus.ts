@@ -1,6 +1,6 @@
 import 'server-only';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { memberLabel } from '../ring/derive';
+import { memberLabel } from '../model/labels';
 import type { ClusterMonitor } from './cluster-monitor';
 
 /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../audit/types';
 import type { ClusterConfig } from '../config/types';
 import { RingsideError } from '../errors';
-import { formatBytes } from '../format';
+import { formatBytes } from '../model/format';
 import type { MemberState, RingState } from '../ring/types';
 import {
   addChecks,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isRingsideError, RingsideError } from '../errors';
-import { formatBytes } from '../format';
+import { formatBytes } from '../model/format';
 import type { MemberState, RingState } from '../ring/types';
 import { boltStatus, boltStatusOfFile, type SnapshotStatus } from '../snapshot/bolt-status';
 import { createEncryptor, encryptedReadAt } from '../snapshot/encryption';

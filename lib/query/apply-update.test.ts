@@ -4,7 +4,7 @@ import { ids, okProbe, poll } from '../ring/fixtures';
 import type { RingEvent } from '../ring/types';
 import { appendLogLine, appendSample, applyEvents, applyHashCheck, applyOperation, applyRing, resyncLogLines } from './apply-update';
 import type { LogLine } from '../logs/types';
-import { SERIES_KEYS } from '../history/series';
+import { SERIES_KEYS } from '../model/series';
 import type { HistoryResponse } from './keys';
 import type { HashCheck } from '../ring/hashkv';
 

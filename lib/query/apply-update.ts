@@ -1,7 +1,7 @@
 import type { LogLine } from '../logs/types';
 import type { Operation } from '../ops/types';
-import type { HistorySample } from '../history/series';
-import { SERIES_KEYS } from '../history/series';
+import type { HistorySample } from '../model/series';
+import { SERIES_KEYS } from '../model/series';
 import type { HashCheck } from '../ring/hashkv';
 import type { HistoryResponse } from './keys';
 import type { RingEvent, RingState } from '../ring/types';

@@ -2,8 +2,8 @@ import { queryOptions, skipToken } from '@tanstack/react-query';
 import type { Alert } from '../alerts/tracker';
 import { call } from '../api/client';
 import { api, type AlertRule, type AlertsResponse, type BackupsResponse, type HistoryResponse, type LogsResponse, type TimelineResponse } from '../api/contract';
-import { HISTORY_RANGES, type HistoryRange } from '../history/ranges';
-import type { SeriesKey } from '../history/series';
+import { HISTORY_RANGES, type HistoryRange } from '../model/ranges';
+import type { SeriesKey } from '../model/series';
 import type { RingEvent } from '../ring/types';
 
 export type { AlertRule, AlertsResponse, BackupsResponse, HistoryResponse, LogsResponse, TimelineResponse };

@@ -1,4 +1,5 @@
 import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, PollResult } from '../etcd/types';
+import { memberLabel } from '../model/labels';
 import { versionAdvisories } from './advisories';
 import type { MemberState, Quorum, RingHealth, RingState, RingWarning } from './types';
 
@@ -12,9 +13,6 @@ export function quorumNeeded(voters: number): number {
   return Math.floor(voters / 2) + 1;
 }
 
-export function memberLabel(m: Pick<MemberState, 'name' | 'id'>): string {
-  return m.name || m.id;
-}
 
 /**
  * Derives the ring state from one poll and the state before it. Pure: the previous state only

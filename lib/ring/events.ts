@@ -1,4 +1,4 @@
-import { memberLabel } from './derive';
+import { memberLabel } from '../model/labels';
 import type { EventSeverity, MemberState, RingEvent, RingEventKind, RingState } from './types';
 
 /**

@@ -1,45 +1,9 @@
-import { memberLabel } from './derive';
+import type { HashCheck, HashReply, HashSkipReason, MemberHash } from '../model/hash-verdicts';
+import { memberLabel } from '../model/labels';
 import type { RingState } from './types';
 
-/** What one member answered to HashKV at the chosen revision. */
-export type HashReply =
-  | { ok: true; hash: number; compactRevision: number }
-  | { ok: false; kind: 'compacted' | 'future' | 'unavailable' | 'error'; error: string };
-
-export type HashVerdict = 'agree' | 'mismatch' | 'skipped';
-
-export type HashSkipReason =
-  | 'unreachable'
-  | 'compacted'
-  | 'future-revision'
-  | 'learner'
-  | 'compact-revision-differs'
-  | 'nothing-to-compare'
-  | 'error';
-
-export interface MemberHash {
-  id: string;
-  name: string;
-  hash: number | null;
-  compactRevision: number | null;
-  verdict: HashVerdict;
-  /** Why a member was skipped, or which side of a split it is on. */
-  reason: string | null;
-  skip: HashSkipReason | null;
-}
-
-export interface HashCheck {
-  cluster: string;
-  /** The common revision every member was hashed at; null when none could be chosen. */
-  revision: number | null;
-  checkedAt: string;
-  /** true: all compared hashes agree; false: a split; null: could not tell (never a pass). */
-  consistent: boolean | null;
-  members: MemberHash[];
-  /** Where the leader stands in a split. */
-  leaderSide: 'majority' | 'minority' | 'undecided' | null;
-  summary: string;
-}
+export type { HashCheck, HashReply, HashSkipReason, HashVerdict, MemberHash } from '../model/hash-verdicts';
+export { suspectsFromLogs, suspectsOf } from '../model/hash-verdicts';
 
 /**
  * The revision to hash at: the lowest revision among reachable voters. Members hash their own
@@ -121,17 +85,6 @@ export function judgeHashes(ring: RingState, revision: number | null, replies: M
   return done(false, leaderId && compactGroup.some((m) => m.id === leaderId) ? 'undecided' : null, `MISMATCH at revision ${revision} with no majority: ${groups.map(name).join(' vs ')}`);
 }
 
-/**
- * Who a CORRUPT alarm (raised with member 0 on 3.4/3.5) most likely points at: the HashKV minority.
- * An inference from evidence, never a fact; null when the evidence does not single anyone out.
- */
-export function suspectsOf(check: HashCheck | null): MemberHash[] {
-  if (!check || check.consistent !== false) return [];
-  const mismatched = check.members.filter((m) => m.verdict === 'mismatch');
-  const agreeing = check.members.filter((m) => m.verdict === 'agree');
-  return agreeing.length > 0 ? mismatched : [];
-}
-
 function groupBy<T, K>(xs: T[], key: (x: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
   for (const x of xs) out.set(key(x), [...(out.get(key(x)) ?? []), x]);
@@ -144,19 +97,4 @@ function pickLargest<T>(groups: Map<unknown, T[]>, preferred: (g: T[]) => boolea
     if (g.length > best.length || (g.length === best.length && preferred(g))) best = g;
   }
   return best;
-}
-
-/**
- * Members the leader's own periodic check named (`follower-peer-id` on its corruption lines),
- * newest first, by name when the ring knows them.
- */
-export function suspectsFromLogs(lines: { category: string; fields: Record<string, unknown> }[], ring: RingState): string[] {
-  const out: string[] = [];
-  for (const l of [...lines].reverse()) {
-    const id = l.category === 'corruption' ? l.fields['follower-peer-id'] : undefined;
-    if (typeof id !== 'string' || id === '0') continue;
-    const name = ring.members.find((m) => m.id === id)?.name || id;
-    if (!out.includes(name)) out.push(name);
-  }
-  return out;
 }

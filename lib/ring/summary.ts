@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/tracker';
 import type { ClusterConfig } from '../config/types';
-import { memberLabel } from './derive';
+import { memberLabel } from '../model/labels';
 import type { HashCheck } from './hashkv';
 import type { Alarm, Quorum, RingHealth, RingState } from './types';
 

@@ -2,7 +2,7 @@ import 'server-only';
 import path from 'node:path';
 import type { AuditEntry } from '../audit/types';
 import type { MonitorMessage } from '../monitor/cluster-monitor';
-import { fromAudit, fromHashCheck, fromLogLine, fromRingEvent } from './entries';
+import { fromAudit, fromHashCheck, fromLogLine, fromRingEvent } from '../model/timeline-entries';
 import { TimelineStore } from './store';
 
 /** What the timeline listens to: a cluster's name and its message bus. */

@@ -2,7 +2,7 @@ import 'server-only';
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parseLine } from '../logs/parse';
-import { fromLogLine } from './entries';
+import { fromLogLine } from '../model/timeline-entries';
 import type { TimelineEntry, TimelineQuery } from './types';
 
 export interface TimelineStoreOptions {

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parseLine } from '../logs/parse';
 import { zapLine } from '../logs/testdata/fixtures';
-import { attributeFinding } from '../ring/check-evidence';
+import { attributeFinding } from '../model/check-evidence';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
-import { collapseRepeats, whatChanged } from './collapse';
-import { fromAudit, fromHashCheck, fromLogLine, fromRingEvent, withLiveEvents } from './entries';
+import { collapseRepeats, whatChanged } from '../model/timeline-collapse';
+import { fromAudit, fromHashCheck, fromLogLine, fromRingEvent, withLiveEvents } from '../model/timeline-entries';
 import { TimelineStore, upgradeEntry } from './store';
 import type { TimelineEntry } from './types';
 

@@ -1,4 +1,4 @@
-import type { CheckEvidence } from '../ring/check-evidence';
+import type { CheckEvidence } from '../model/check-evidence';
 import type { EventSeverity, RingEventKind } from '../ring/types';
 
 /** Pure data: one line of the incident timeline, whatever it came from. */

@@ -2,7 +2,7 @@ import { api } from '@/lib/api/contract';
 import { RingsideError } from '@/lib/errors';
 import { route } from '@/lib/http/route';
 import { parseTimelineQuery } from '@/lib/http/timeline-query';
-import { collapseRepeats } from '@/lib/timeline/collapse';
+import { collapseRepeats } from '@/lib/model/timeline-collapse';
 
 /**
  * The incident timeline across clusters, oldest first: ring events, alerts firing and resolving,

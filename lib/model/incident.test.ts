@@ -5,9 +5,9 @@ import { downProbe, ids, listEntry, okProbe, poll } from '../ring/fixtures';
 import { markdownNodes } from '../text/testing';
 import { parseLine } from '../logs/parse';
 import { zapLine } from '../logs/testdata/fixtures';
-import { attributeFinding } from '../ring/check-evidence';
+import { attributeFinding } from './check-evidence';
 import type { RingState } from '../ring/types';
-import { fromLogLine } from '../timeline/entries';
+import { fromLogLine } from './timeline-entries';
 import type { TimelineEntry } from '../timeline/types';
 import { incidentMarkdown, triage } from './incident';
 

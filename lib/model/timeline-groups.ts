@@ -1,4 +1,4 @@
-import type { TimelineKind } from './types';
+import type { TimelineKind } from '../timeline/types';
 
 /** The timeline's filter groups, as a person thinks of them. */
 export const KIND_GROUPS: { key: string; label: string; kinds: TimelineKind[] }[] = [

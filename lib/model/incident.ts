@@ -1,9 +1,9 @@
 import type { Alert } from '../alerts/tracker';
-import { alertEvidence, type CheckEvidence } from '../ring/check-evidence';
-import { suspectsOf, type HashCheck } from '../ring/hashkv';
+import { alertEvidence, type CheckEvidence } from './check-evidence';
+import { suspectsOf, type HashCheck } from './hash-verdicts';
 import type { RingState } from '../ring/types';
 import { markdownCode, markdownText as md } from '../text/markdown';
-import { collapseRepeats, whatChanged } from '../timeline/collapse';
+import { collapseRepeats, whatChanged } from './timeline-collapse';
 import type { TimelineEntry } from '../timeline/types';
 
 /** The guided action or runbook step that addresses a condition. */

@@ -1,4 +1,4 @@
-import type { TimelineEntry } from './types';
+import type { TimelineEntry } from '../timeline/types';
 
 /** Lines are the same line again when the same member says the same thing in the same cluster. */
 const keyOf = (e: TimelineEntry) => `${e.cluster}\u0000${e.kind}\u0000${e.memberName ?? ''}\u0000${e.message}`;

@@ -1,10 +1,10 @@
 import type { AuditEntry } from '../audit/types';
-import { alertEvidence, isCheckFailure, type CheckEvidence } from '../ring/check-evidence';
-import type { HashCheck } from '../ring/hashkv';
-import { suspectsOf } from '../ring/hashkv';
+import { alertEvidence, isCheckFailure, type CheckEvidence } from './check-evidence';
+import type { HashCheck } from './hash-verdicts';
+import { suspectsOf } from './hash-verdicts';
 import type { LogLine } from '../logs/types';
 import type { RingEvent } from '../ring/types';
-import type { TimelineEntry } from './types';
+import type { TimelineEntry } from '../timeline/types';
 
 /** Pure mappers from what the monitor and the audit log produce to timeline entries. */
 

@@ -1,5 +1,5 @@
 import type { AlertRuleName } from '../alerts/rules';
-import type { RingState } from './types';
+import type { RingState } from '../ring/types';
 
 /**
  * What a piece of consistency evidence says, kept apart in every view (log panel, consistency

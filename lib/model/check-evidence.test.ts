@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { parseLine } from '../logs/parse';
 import { zapLine } from '../logs/testdata/fixtures';
 import { alertEvidence, attributeFinding, describeFinding, isCheckFailure, memberForPeer } from './check-evidence';
-import type { RingState } from './types';
+import type { RingState } from '../ring/types';
 
 // The leader's real line for a hash request to a peer that was killed.
 const failed = parseLine(zapLine('failed hash kv request', { error: /connection refused/ }));

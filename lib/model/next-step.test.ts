@@ -1,8 +1,8 @@
 import { expect, test } from 'vitest';
-import { auditFromStartLine } from './corruption-audit';
-import { deriveRing } from './derive';
-import { ids, okProbe, poll } from './fixtures';
-import { judgeHashes } from './hashkv';
+import { auditFromStartLine } from '../ring/corruption-audit';
+import { deriveRing } from '../ring/derive';
+import { ids, okProbe, poll } from '../ring/fixtures';
+import { judgeHashes } from '../ring/hashkv';
 import { corruptionNextStep } from './next-step';
 
 const L = ids.m1;

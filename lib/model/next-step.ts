@@ -1,6 +1,6 @@
-import type { CorruptionAudit } from './corruption-audit';
-import { suspectsOf, type HashCheck } from './hashkv';
-import type { RingState } from './types';
+import type { CorruptionAudit } from '../ring/corruption-audit';
+import { suspectsOf, type HashCheck } from './hash-verdicts';
+import type { RingState } from '../ring/types';
 
 export interface NextStep {
   severity: 'critical' | 'warning';

@@ -1,4 +1,4 @@
-import { THRESHOLDS } from '../alerts/rules';
+import { THRESHOLDS } from './thresholds';
 import type { MemberState, RingState } from '../ring/types';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ClusterSummary } from '../ring/summary';
-import { nocFocus, nocGrid, nocStatus, sortFleet } from './noc';
+import { nocFocus, nocGrid, nocStatus, sortFleet } from './fleet';
 
 const NOW = Date.UTC(2026, 10, 23, 3, 0, 10);
 function summary(name: string, change: Partial<ClusterSummary> = {}): ClusterSummary {
