@@ -15,6 +15,8 @@
 //                              memory while it uploads, and a restore drill vs etcdctl restore
 //   (i) bench/log-follow.ts    starting to follow a 2 GB etcd log (1 MiB backlog) vs the same
 //                              lines in a 1 MiB file
+//   (j) bench/first-paint.ts   the cluster page's JavaScript (gzip) and the time to its first
+//                              drawn member table, vs the build before issue 13
 //
 //   npm run bench              all of it (about 3 minutes)
 //   npm run bench -- --only=c,d   some of it
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
   const { measureFleetRender } = await import('./fleet-render');
   const { measureBackup } = await import('./backup');
   const { measureLogFollow } = await import('./log-follow');
+  const { measureFirstPaint } = await import('./first-paint');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -217,6 +220,14 @@ async function main(): Promise<void> {
     rows.push(...h.rows);
     lines.push(...h.summary);
     notes.push(...h.notes);
+  }
+
+  if (want('j')) {
+    console.log('(j) the cluster page: JavaScript and first paint, against the build before issue 13 ...');
+    const j = await measureFirstPaint();
+    rows.push(...j.rows);
+    lines.push(...j.summary);
+    notes.push(...j.notes);
   }
 
   console.log(`\n${renderTable(rows)}\n`);

@@ -148,7 +148,7 @@ describe('access control on every mutating route', () => {
       expect(leaks(await read(readOnly.url, p)), `${p}, read-only`).toEqual([]);
     }
     // The backups list still says where, by the setting's name.
-    expect(JSON.parse(await read(server.url, '/api/clusters/c/backups')).snapshots[0].file).toMatch(/^<backups\.dir>\/c\/c-m1-rev\d+-\d{8}T\d{6}Z\.db\.enc$/);
+    expect(JSON.parse(await read(server.url, '/api/clusters/c/backups')).snapshots[0].file).toMatch(/^<backups\.dir>\/c\/c-m1-[0-9a-f]+-rev\d+-\d{8}T\d{6}Z\.db\.enc$/);
     const alice = await signIn('alice');
     const session = JSON.parse(await read(server.url, '/api/auth/session', { cookie: alice.cookie }));
     expect(session.paths).toEqual({ config: server.configFile, dataDir: path.join(dir, 'data'), backupsDir: path.join(dir, 'backups') });

@@ -37,6 +37,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** Extra environment for the server, e.g. RINGSIDE_BACKUP_KEY. */
   env?: Record<string, string>;
+  /** Another checkout's build to run (benchmarks compare against an older Ringside). */
+  appRoot?: string;
 }
 
 const root = path.resolve(__dirname, '..', '..');
@@ -96,7 +98,7 @@ export class RingsideServer {
     const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...opts.env };
     delete env.RINGSIDE_CONFIG;
     if (via === 'env') env.RINGSIDE_CONFIG = configFile;
-    const child = spawnNext(port, dir, env);
+    const child = spawnNext(port, dir, env, opts.appRoot);
     const server = new RingsideServer(`http://127.0.0.1:${port}`, configFile, child, dir);
     await server.waitReady();
     return server;
@@ -179,8 +181,8 @@ export async function runUntilExit(config: string | null, timeoutMs = 20_000): P
 }
 
 /** `next start` of this repo's build, run from `cwd` (where ./ringside.yaml is looked for). */
-function spawnNext(port: number, cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'next'), ['start', root, '-H', '127.0.0.1', '-p', String(port)], {
+function spawnNext(port: number, cwd: string, env: NodeJS.ProcessEnv, appRoot = root): ChildProcess {
+  const child = spawn(path.join(appRoot, 'node_modules', '.bin', 'next'), ['start', appRoot, '-H', '127.0.0.1', '-p', String(port)], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
