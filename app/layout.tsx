@@ -2,7 +2,11 @@ import type { Metadata } from 'next';
 import { GeistMono } from 'geist/font/mono';
 import { GeistSans } from 'geist/font/sans';
 import Link from 'next/link';
+import { HydrationBoundary } from '@tanstack/react-query';
+import { headers } from 'next/headers';
 import { connection } from 'next/server';
+import { accessFirstPaint } from '@/lib/http/first-paint';
+import { ringside } from '@/lib/root';
 import { SessionBar } from '@/components/ops/session-bar';
 import { Providers } from './providers';
 import './globals.css';
@@ -24,10 +28,13 @@ function renderTime(): number {
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
   await connection();
   const renderedAt = renderTime();
+  const h = await headers();
+  const access = accessFirstPaint(ringside(), { headers: { get: (name) => h.get(name) } });
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <body className="min-h-screen font-sans antialiased">
         <Providers renderedAt={renderedAt}>
+        <HydrationBoundary state={access}>
         <header className="border-b border-line bg-panel">
           <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-4 px-3 sm:gap-6 sm:px-5">
             <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
@@ -53,6 +60,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           </div>
         </header>
           <main className="mx-auto max-w-[1600px] px-3 py-4 sm:px-5 sm:py-5">{children}</main>
+        </HydrationBoundary>
         </Providers>
       </body>
     </html>

@@ -221,6 +221,26 @@ export class AccessControl {
    * GET /api/auth/session: the mode, who is signed in, and the CSRF token the page sends with
    * actions. A proxy-named user without a session gets one here, so the browser has a token.
    */
+  /**
+   * What the session route would say, without its side effects (no session made for a proxy
+   * user, no cookie cleared): for a page's first paint, rendered before the browser asks. A proxy
+   * user without a session yet gets no CSRF token here; the browser then asks the session route.
+   */
+  view(req: RequestHeaders): Record<string, unknown> {
+    const base = { mode: this.mode, methods: this.methods, anonymous: this.anonymousReads ? 'viewer' : 'none' };
+    if (this.mode === 'read-only') return { ...base, user: null };
+    const id = this.identify(req, this.clock());
+    switch (id.kind) {
+      case 'token':
+      case 'proxy':
+        return { ...base, user: id.principal };
+      case 'session':
+        return { ...base, user: id.principal, csrfToken: id.session.csrfToken, expiresAt: iso(this.store.endsAt(id.session)) };
+      default:
+        return { ...base, user: null };
+    }
+  }
+
   session(req: Request): AuthReply {
     const base = { mode: this.mode, methods: this.methods, anonymous: this.anonymousReads ? 'viewer' : 'none' };
     if (this.mode === 'read-only') return { body: { ...base, user: null } };

@@ -81,7 +81,8 @@ export function decide(req: EdgeRequest, policy: EdgePolicy): EdgeDecision {
   if (Number.isFinite(length) && length > EDGE_MAX_BODY) return refuse(413, 'TOO_LARGE', `body: larger than ${EDGE_MAX_BODY} bytes`, {}, 'body');
   const method = req.method.toUpperCase();
   const hasBody = length > 0 || get('transfer-encoding') !== null;
-  if (!isApi && method !== 'GET' && method !== 'HEAD') return refuse(405, 'INVALID', `${method.slice(0, 10)} is not allowed on a page`, { Allow: 'GET, HEAD' });
+  const devTooling = policy.dev && /^\/(_next|__nextjs)/.test(path);
+  if (!isApi && !devTooling && method !== 'GET' && method !== 'HEAD') return refuse(405, 'INVALID', `${method.slice(0, 10)} is not allowed on a page`, { Allow: 'GET, HEAD' });
 
   if (policy.signedIn && !PUBLIC_PATHS.some((p) => p.test(path)) && !policy.signedIn(get)) {
     if (isApi || method !== 'GET') return refuse(401, 'UNAUTHENTICATED', 'sign in to use Ringside (auth.anonymous is none)');

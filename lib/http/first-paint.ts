@@ -1,9 +1,11 @@
 import 'server-only';
 import { dehydrate, type DehydratedState } from '@tanstack/react-query';
 import { makeQueryClient } from '../query/make-query-client';
-import { clustersQuery, ringKeys } from '../query/keys';
+import { accessQuery, clustersQuery, ringKeys } from '../query/keys';
 import { summarizeCluster } from '../ring/summary';
+import type { RequestHeaders } from '../auth/guard';
 import type { Ringside } from '../root';
+import { serverPathsOf } from '../auth/server-paths';
 
 /**
  * What a page's first paint shows, straight from this process's state (the monitors are in the
@@ -23,5 +25,18 @@ export function clusterFirstPaint(root: Ringside, name: string): DehydratedState
   qc.setQueryData(ringKeys.events(name), m.recentEvents().reverse());
   if (m.hashCheck) qc.setQueryData(ringKeys.hashkv(name), { ...m.hashCheck, history: [] });
   qc.setQueryData(ringKeys.alerts(name), m.alerts());
+  return dehydrate(qc);
+}
+
+/**
+ * Who is looking, as the session route would answer (with the server paths for an operator), so
+ * everything that depends on it (the sign-in bar, the actions' buttons and their reasons) draws
+ * the same on the server and in the browser.
+ */
+export function accessFirstPaint(root: Ringside, req: RequestHeaders): DehydratedState {
+  const qc = makeQueryClient();
+  const view = root.access.view(req);
+  const operator = (view.user as { role?: string } | null)?.role === 'operator';
+  qc.setQueryData(accessQuery().queryKey, { ...view, ...(operator && root.settings ? { paths: serverPathsOf(root.settings) } : {}) } as never);
   return dehydrate(qc);
 }

@@ -123,8 +123,9 @@ export const accessQuery = () =>
     queryKey: [...ringKeys.all, 'access'] as const,
     queryFn: () => call(api.session),
     // No polling: asking keeps a session alive, and an open tab is not an operator at work.
-    // It refreshes on focus, and after any action the server refused for want of a session.
-    staleTime: 60_000,
+    // It refreshes on focus, and after any action the server refused for want of a session. A
+    // first paint that could not hand a proxy user its CSRF token asks at once.
+    staleTime: (q) => (q.state.data?.user && !q.state.data.csrfToken && q.state.data.user.via !== 'token' ? 0 : 60_000),
   });
 
 export const opsKeys = {
