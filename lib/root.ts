@@ -14,7 +14,8 @@ import type { StreamAdmission } from './http/sse';
 import { StreamLimiter } from './http/streams';
 import { ClusterMonitor } from './monitor/cluster-monitor';
 import { createPrometheusRegistry } from './monitor/prometheus';
-import { Actions } from './ops/actions';
+import { Maintenance } from './ops/maintenance';
+import { Membership } from './ops/membership';
 import { systemClock, type OpsDeps } from './ops/deps';
 import { OperationRunner } from './ops/runner';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
@@ -34,7 +35,7 @@ export interface Ringside {
   readonly monitors: ReadonlyMap<string, ClusterMonitor>;
   readonly access: AccessControl;
   /** Guided operations; null without a config. */
-  readonly ops: { deps: OpsDeps; actions: Actions } | null;
+  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance } | null;
   readonly timeline: TimelineStore | null;
   readonly prometheus: PromRegistry;
   readonly streams: StreamAdmission;
@@ -100,7 +101,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       clock: systemClock,
       fetch: (input, init) => fetch(input, init),
     };
-    ops = { deps, actions: new Actions(deps) };
+    ops = { deps, membership: new Membership(deps), maintenance: new Maintenance(deps) };
   }
 
   const prometheus = createPrometheusRegistry(monitors);

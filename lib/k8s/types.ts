@@ -31,3 +31,17 @@ export interface PodLogLine {
   /** The line exactly as etcd wrote it (zap JSON, or text from stderr). */
   text: string;
 }
+
+export interface FollowOptions {
+  /** Default: the pod's only container; kubeadm's etcd pod has one, named "etcd". */
+  container?: string;
+  /** Start with only the last N lines instead of the whole log. Later reconnects resume instead. */
+  tailLines?: number;
+  /** Connection trouble, secret-free and human-readable. The follower keeps retrying regardless. */
+  onError?: (message: string) => void;
+}
+
+export interface LogFollow {
+  /** Stops following for good (idempotent). */
+  close(): void;
+}

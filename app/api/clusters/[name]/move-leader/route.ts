@@ -3,4 +3,4 @@ import { route } from '@/lib/http/route';
 import { opsOf, started } from '@/lib/http/ops';
 
 /** Moves leadership to a healthy voter: `{ to: "<member id>" }`. */
-export const POST = route(api.moveLeader, ({ root, principal, monitor, body }) => started(opsOf(root).actions.moveLeader(principal, monitor, body)));
+export const POST = route(api.moveLeader, ({ root, principal, monitor, body }) => started(opsOf(root).maintenance.moveLeader(principal, monitor, body)));

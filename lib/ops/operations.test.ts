@@ -7,7 +7,8 @@ import { deriveRing } from '../ring/derive';
 import { downProbe, ids, listEntry, okProbe, poll } from '../ring/fixtures';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
-import { Actions } from './actions';
+import { Maintenance } from './maintenance';
+import { Membership } from './membership';
 import type { MemberConnection, MonitorView, OpsClock, OpsDeps } from './deps';
 import { OperationRunner } from './runner';
 import type { Operation } from './types';
@@ -108,7 +109,9 @@ function setup(script: Parameters<typeof fakeEtcd>[0] = {}, ops = { snapshotMaxA
   const runner = new OperationRunner(audit, (op) => published.push(structuredClone(op)), () => {}, clock.now);
   const etcd = fakeEtcd(script);
   const deps: OpsDeps = { runner, audit, config: { ops }, connect: etcd.connect, clock, fetch: () => Promise.reject(new Error('no launcher here')) };
-  return { clock, audit, runner, etcd, actions: new Actions(deps), published };
+  const membership = new Membership(deps);
+  const maintenance = new Maintenance(deps);
+  return { clock, audit, runner, etcd, membership, maintenance, published };
 }
 
 async function refusalOf(p: Promise<unknown>): Promise<RingsideError> {
@@ -135,13 +138,13 @@ describe('promote', () => {
 
   test('retries every 500 ms while etcd says "not in sync", then waits for health and agreeing hashes', async () => {
     let refusals = 0;
-    const { actions, etcd, clock, audit } = setup({
+    const { etcd, clock, audit, membership } = setup({
       memberPromote: () => {
         if (refusals++ < 4) throw new Error('etcdserver: can only promote a learner member which is in sync with leader');
       },
     });
     const monitor = fakeMonitor((n) => learnerRing(n > 6, n > 7), clock, (r) => agreeing(r, clock));
-    const { done } = await actions.promoteMember(alice, monitor, { memberId: ids.m3 });
+    const { done } = await membership.promoteMember(alice, monitor, { memberId: ids.m3 });
     const op = await done;
     expect(op.state, JSON.stringify(op)).toBe('succeeded');
     expect(op.steps.map((s) => [s.name, s.state, s.detail])).toEqual([
@@ -156,12 +159,12 @@ describe('promote', () => {
   });
 
   test('gives up after promoteTimeoutMs of fake time: the learner stays a learner, and it says why', async () => {
-    const { actions, clock, audit } = setup(
+    const { clock, audit, membership } = setup(
       { memberPromote: () => Promise.reject(new Error('etcdserver: can only promote a learner member which is in sync with leader')) },
       { snapshotMaxAgeMs: 3_600_000, promoteTimeoutMs: 10_000 },
     );
     const monitor = fakeMonitor(() => learnerRing(false, false), clock);
-    const op = await (await actions.promoteMember(alice, monitor, { memberId: ids.m3 })).done;
+    const op = await (await membership.promoteMember(alice, monitor, { memberId: ids.m3 })).done;
     expect(op.state).toBe('failed');
     expect(op.error).toMatch(/m3 did not catch up within 10 s; it stays a learner \(safe\)/);
     expect(clock.t - T0).toBeGreaterThan(10_000);
@@ -169,8 +172,8 @@ describe('promote', () => {
   });
 
   test('a voter is refused, and the refusal is audited', async () => {
-    const { actions, clock, audit } = setup();
-    const e = await refusalOf(actions.promoteMember(alice, fakeMonitor(() => state(), clock), { memberId: ids.m2 }));
+    const { clock, audit, membership } = setup();
+    const e = await refusalOf(membership.promoteMember(alice, fakeMonitor(() => state(), clock), { memberId: ids.m2 }));
     expect([e.code, e.message]).toEqual(['UNSAFE', 'm2 is already a voter']);
     expect(audit.entries.map((x) => [x.action, x.result])).toEqual([['member-promote', 'refused']]);
   });
@@ -178,7 +181,7 @@ describe('promote', () => {
 
 describe('remove', () => {
   test('waits out an election (a majority answers, nobody leads yet) instead of refusing', async () => {
-    const { actions, clock, audit, etcd } = setup();
+    const { clock, audit, etcd, membership } = setup();
     snapshotTaken(audit, T0 - 60_000);
     const electing = state([okProbe('m1', '0', { raftTerm: 3 }), okProbe('m2', '0', { raftTerm: 3 }), downProbe('m3')]);
     const settled = state([okProbe('m1', ids.m1, { raftTerm: 3 }), okProbe('m2', ids.m1, { raftTerm: 3 }), downProbe('m3')]);
@@ -186,7 +189,7 @@ describe('remove', () => {
     let removed = false;
     etcd.calls.length = 0;
     const monitor = fakeMonitor((n) => (removed ? gone : n < 3 ? electing : settled), clock);
-    const { done } = await actions.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm3' });
+    const { done } = await membership.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm3' });
     removed = true;
     const op = await done;
     expect(op.state, op.error).toBe('succeeded');
@@ -195,10 +198,10 @@ describe('remove', () => {
   });
 
   test('a ring that really lost quorum is refused after the wait, in words', async () => {
-    const { actions, clock, audit } = setup();
+    const { clock, audit, membership } = setup();
     snapshotTaken(audit, T0 - 60_000);
     const lost = state([okProbe('m1', '0'), downProbe('m2'), downProbe('m3')]);
-    const e = await refusalOf(actions.removeMember(alice, fakeMonitor(() => lost, clock), { memberId: ids.m3, confirm: 'm3' }));
+    const e = await refusalOf(membership.removeMember(alice, fakeMonitor(() => lost, clock), { memberId: ids.m3, confirm: 'm3' }));
     expect(e.code).toBe('UNSAFE');
     expect(e.message).toMatch(/The ring has no quorum/);
     // A lost quorum is not an election: no waiting.
@@ -207,7 +210,7 @@ describe('remove', () => {
 
   test('etcd\'s "unhealthy cluster" right after a voter reconnected is retried, then the removal goes through', async () => {
     let n = 0;
-    const { actions, clock, audit } = setup({
+    const { clock, audit, membership } = setup({
       memberRemove: () => {
         if (n++ < 2) throw new Error('etcdserver: unhealthy cluster');
       },
@@ -217,7 +220,7 @@ describe('remove', () => {
     const down = state([okProbe('m1', ids.m1), okProbe('m2', ids.m1), downProbe('m3')]);
     const gone = state([okProbe('m1', ids.m1), okProbe('m2', ids.m1)], [listEntry('m1'), listEntry('m2')]);
     const monitor = fakeMonitor(() => (removed ? gone : down), clock);
-    const { done } = await actions.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm3' });
+    const { done } = await membership.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm3' });
     removed = true;
     const op = await done;
     expect(op.state, op.error).toBe('succeeded');
@@ -226,14 +229,14 @@ describe('remove', () => {
   });
 
   test('a wrong confirmation is a 400 naming the field; one operation at a time per cluster', async () => {
-    const { actions, clock, audit, runner } = setup();
+    const { clock, audit, runner, membership } = setup();
     snapshotTaken(audit, T0 - 60_000);
     const monitor = fakeMonitor(() => state([okProbe('m1', ids.m1), okProbe('m2', ids.m1), downProbe('m3')]), clock);
-    const e = await refusalOf(actions.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm2' }));
+    const e = await refusalOf(membership.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm2' }));
     expect([e.code, e.field]).toEqual(['INVALID', 'confirm']);
     let release!: () => void;
     await runner.start({ principal: alice, cluster: 'demo', action: 'defragment', params: {} }, () => new Promise<void>((r) => (release = r)));
-    const busy = await refusalOf(actions.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm3' }));
+    const busy = await refusalOf(membership.removeMember(alice, monitor, { memberId: ids.m3, confirm: 'm3' }));
     expect(busy.code).toBe('CONFLICT');
     expect(busy.message).toMatch(/defragment by alice is running on demo .*one operation at a time/);
     release();
@@ -244,7 +247,7 @@ describe('defragment and move-leader', () => {
   test('followers first; leadership moves to a healthy follower before the leader\'s turn; sizes recorded', async () => {
     let leader = ids.m1;
     const sizes: Record<string, number> = { 'http://127.0.0.1:2179': 30_000_000, 'http://127.0.0.1:2279': 20_000_000, 'http://127.0.0.1:2379': 20_000_000 };
-    const { actions, etcd, clock } = setup({
+    const { etcd, clock, maintenance } = setup({
       status: (endpoint) => ({ dbSize: sizes[endpoint], dbSizeInUse: 9_000_000, revision: 42 }) as Partial<MemberStatus>,
       defragment: (endpoint) => {
         sizes[endpoint] = 9_000_000;
@@ -254,7 +257,7 @@ describe('defragment and move-leader', () => {
       },
     });
     const monitor = fakeMonitor(() => state([okProbe('m1', leader), okProbe('m2', leader), okProbe('m3', leader)]), clock);
-    const op = await (await actions.defragment(alice, monitor, {})).done;
+    const op = await (await maintenance.defragment(alice, monitor, {})).done;
     expect(op.state, op.error).toBe('succeeded');
     const order = etcd.calls.filter((c) => c.method === 'defragment' || c.method === 'moveLeader').map((c) => `${c.method} ${c.endpoint}`);
     expect(order).toEqual([
@@ -269,17 +272,17 @@ describe('defragment and move-leader', () => {
 
   test('move-leader goes to the current leader; a learner or the leader itself is refused', async () => {
     let leader = ids.m1;
-    const { actions, etcd, clock } = setup({
+    const { etcd, clock, maintenance } = setup({
       moveLeader: (_e, to) => {
         leader = to as string;
       },
     });
     const monitor = fakeMonitor(() => state([okProbe('m1', leader), okProbe('m2', leader), okProbe('m3', leader)]), clock);
-    const op = await (await actions.moveLeader(alice, monitor, { to: ids.m3 })).done;
+    const op = await (await maintenance.moveLeader(alice, monitor, { to: ids.m3 })).done;
     expect(op.state, op.error).toBe('succeeded');
     expect(etcd.calls.map((c) => [c.method, c.endpoint, c.args[0]])).toEqual([['moveLeader', 'http://127.0.0.1:2179', ids.m3]]);
-    expect((await refusalOf(actions.moveLeader(alice, monitor, { to: ids.m3 }))).message).toMatch(/already leads/);
-    expect((await refusalOf(actions.moveLeader(alice, monitor, { to: 'abcdef' }))).code).toBe('NOT_FOUND');
+    expect((await refusalOf(maintenance.moveLeader(alice, monitor, { to: ids.m3 }))).message).toMatch(/already leads/);
+    expect((await refusalOf(maintenance.moveLeader(alice, monitor, { to: 'abcdef' }))).code).toBe('NOT_FOUND');
   });
 });
 
