@@ -69,7 +69,7 @@ export function LogPanel({ cluster, sources, members }: { cluster: string; sourc
           {paused ? `Resume${arrived ? ` (${arrived} new)` : ''}` : 'Pause'}
         </button>
         <span className="ml-auto inline-flex items-center gap-3 text-xs text-muted">
-          {freshness.stale && <LiveIndicator status={status} freshness={freshness} />}
+          {freshness.stale && <LiveIndicator status={status} freshness={freshness} subject="Log lines" />}
           newest first · {lines.length} lines
         </span>
       </div>

@@ -18,10 +18,11 @@ export function freshnessOf(status: StreamStatus, updatedAt: number, pollInterva
   return { stale: status === 'reconnecting' || ageMs > 3 * pollIntervalMs, ageMs };
 }
 
-export function LiveIndicator({ status, freshness }: { status: StreamStatus; freshness: Freshness }) {
+/** `subject` names a part of the page with its own stream (the log lines), apart from the page's own indicator. */
+export function LiveIndicator({ status, freshness, subject }: { status: StreamStatus; freshness: Freshness; subject?: string }) {
   if (!freshness.stale) {
     return (
-      <span className="inline-flex items-center gap-1.5 text-sm text-ok" role="status" aria-label="Live">
+      <span className="inline-flex items-center gap-1.5 text-sm text-ok" role="status" aria-label={subject ? `${subject}: Live` : 'Live'}>
         <Radio className="size-4" aria-hidden />
         <span className="font-medium">Live</span>
         <span className="text-muted num">updated {formatAge(freshness.ageMs ?? 0)} ago</span>
@@ -30,7 +31,7 @@ export function LiveIndicator({ status, freshness }: { status: StreamStatus; fre
   }
   const Icon = status === 'connecting' ? Loader2 : WifiOff;
   return (
-    <span className="inline-flex items-center gap-1.5 text-sm font-medium text-warn" role="status" aria-label="Stale">
+    <span className="inline-flex items-center gap-1.5 text-sm font-medium text-warn" role="status" aria-label={subject ? `${subject}: Stale` : 'Stale'}>
       <Icon className={`size-4 ${status === 'connecting' ? 'animate-spin' : ''}`} aria-hidden />
       {status === 'connecting' ? 'Connecting…' : 'Stale'}
       {freshness.ageMs !== null && <span className="num">· data {formatAge(freshness.ageMs)} old</span>}
