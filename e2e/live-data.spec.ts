@@ -86,7 +86,7 @@ test.describe('a failing panel', () => {
     // A malformed HashKV message pushed into the real stream: newer than any check, unreadable.
     await page.evaluate(() => {
       const s = (window as unknown as { __sources: EventSource[] }).__sources.find((x) => x.url.includes('/stream') && !x.url.includes('/logs/'))!;
-      s.dispatchEvent(new MessageEvent('hashkv', { data: JSON.stringify({ checkedAt: '2099-01-01T00:00:00Z', members: 5, summary: 7 }) }));
+      s.dispatchEvent(new MessageEvent('hashkv', { data: JSON.stringify({ checkedAt: '2099-01-01T00:00:00Z', consistent: true, revision: 7, members: [null], summary: 'x' }) }));
     });
     await expect(page.getByRole('alert', { name: 'HashKV failed' })).toContainText('HashKV could not be drawn');
     await expect(page.getByRole('alert', { name: 'HashKV failed' })).toContainText('The rest of the page keeps updating');

@@ -23,7 +23,7 @@ const test = base.extend<Fixtures>({
       await ring.close();
     }
   },
-  ringside: async ({ ring }, use) => {
+  ringside: async ({ ring, browserErrors }, use) => {
     const server = await RingsideServer.start({
       clusters: [{ name: 'demo', endpoints: ring.endpoints(), metrics: { enabled: false } }],
       extraYaml: ['auth:', '  anonymous: none', '  users:', `    - { name: noc, role: viewer, tokenHash: "${hashToken(VIEWER_TOKEN)}" }`].join('\n'),
@@ -31,6 +31,7 @@ const test = base.extend<Fixtures>({
     try {
       await use(server);
     } finally {
+      browserErrors.settle();
       await server.stop();
     }
   },
