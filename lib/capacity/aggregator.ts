@@ -73,6 +73,8 @@ interface LeaseAcc {
 /** Upper bounds of the TTL bands, seconds; the last band is open. */
 const TTL_BANDS = [60, 600, 3600, 86_400];
 
+const byKey = (a: TopKey, b: TopKey) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 const zero = (): Acc => ({ keys: 0, keyBytes: 0, valueBytes: 0, revisions: 0, historyBytes: 0 });
 
 /**
@@ -109,8 +111,8 @@ export class KeyspaceAggregator {
     this.maxPrefixes = opts.maxPrefixes ?? 1000;
     this.maxLeases = opts.maxLeases ?? 100_000;
     this.layout = opts.layout ?? DEFAULT_LAYOUT;
-    this.bySize = new TopN(this.topN);
-    this.byRevisions = new TopN(this.topN);
+    this.bySize = new TopN(this.topN, byKey);
+    this.byRevisions = new TopN(this.topN, byKey);
   }
 
   addKey(e: KeyEntry): void {
@@ -232,13 +234,13 @@ export class KeyspaceAggregator {
   }
 
   private leaseUsage(): LeaseUsage {
-    const top = new TopN<TopLease>(this.topN);
+    const top = new TopN<TopLease>(this.topN, (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let withoutKeys = 0;
     let keysOnUnknownLeases = 0;
     for (const [id, l] of this.leases) {
       if (!l.listed) keysOnUnknownLeases += l.keys;
       else if (l.keys === 0) withoutKeys++;
-      if (l.keys > 0) top.offer(l.keys, { id, ttl: l.ttl, keys: l.keys });
+      if (l.keys > 0) top.offer(l.keys, () => ({ id, ttl: l.ttl, keys: l.keys }));
     }
     return {
       count: this.leaseCount,
