@@ -117,7 +117,7 @@ async function main() {
     for (const e of events) add(e.kv.key.toString('latin1'), e.kv.key.length + (e.type === 'put' ? e.kv.value.length : 0));
     const liveKeys = new Set(live.map((kv) => b64(kv.key).toString('latin1')));
 
-    const leases = [];
+    const leases: { id: string; ttl: number; keys: number }[] = [];
     for (const line of (await ctl(ring, ['lease', 'list'])).split('\n')) {
       const id = /^([0-9a-f]+)$/.exec(line.trim())?.[1];
       if (!id) continue;
