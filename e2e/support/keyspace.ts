@@ -36,7 +36,7 @@ export interface KeyspaceShape {
 export interface KeyspaceManifest {
   rewrittenKey: string;
   rewrites: number;
-  /** Hex, as etcdctl prints them. */
+  /** As etcdctl prints them: 16 hex digits. */
   leases: string[];
   keysWritten: number;
   bytesWritten: number;
@@ -166,7 +166,7 @@ export async function writeKubernetesKeyspace(endpoints: string[], shape: Keyspa
       await Promise.all(Array.from({ length: Math.min(16, shape.rewrites - i) }, () => client.put(rewrittenKey).value(value(between(400, 500)))));
     }
     keysWritten += 1;
-    return { rewrittenKey, rewrites: shape.rewrites, leases: leases.map((id) => BigInt(id).toString(16)), keysWritten, bytesWritten };
+    return { rewrittenKey, rewrites: shape.rewrites, leases: leases.map((id) => BigInt(id).toString(16).padStart(16, '0')), keysWritten, bytesWritten };
   } finally {
     client.close();
   }

@@ -9,7 +9,7 @@ export interface KeyEntry {
   createRevision: number;
   modRevision: number;
   version: number;
-  /** Lease ID in hex; "0" for none. */
+  /** Lease ID as etcdctl prints it (16 hex digits); "0" for none. */
   lease: string;
   /** Revisions of this key held since the last compaction, this one included (at least 1). */
   revisions: number;
@@ -27,7 +27,7 @@ export interface DeletedKeyEntry {
 
 /** A lease from the lease list. */
 export interface LeaseEntry {
-  /** Hex. */
+  /** As etcdctl prints it: 16 hex digits. */
   id: string;
   /** Granted TTL, seconds; null when not looked up. */
   ttl: number | null;

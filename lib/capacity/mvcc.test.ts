@@ -62,6 +62,21 @@ describe('etcd records decoded by hand, on bytes from a real etcd 3.4.23 db', ()
     expect(() => mainRevision(Buffer.alloc(17))).toThrow("17-byte value is not a revision (expected 8 bytes, '_', 8 bytes)");
   });
 
+  test('lease IDs read as etcdctl prints them: 16 hex digits, leading zeros kept', () => {
+    const id = 0x0213a22b42338e05n;
+    const varint: number[] = [];
+    for (let n = id; ; n >>= 7n) {
+      if (n < 0x80n) {
+        varint.push(Number(n));
+        break;
+      }
+      varint.push(Number(n & 0x7fn) | 0x80);
+    }
+    const kv = Buffer.from([0x0a, 1, 0x2f, 0x30, ...varint]); // key "/", lease
+    expect(decodeKeyValue(kv, 5).lease).toBe('0213a22b42338e05');
+    expect(decodeLeaseRecord(Buffer.from('0213a22b42338e05', 'hex'), Buffer.alloc(0)).id).toBe('0213a22b42338e05');
+  });
+
   test('unknown fields are skipped (a newer etcd may add some)', () => {
     const put = records('key').find((r) => !r.etcd.tombstone)!;
     // field 15, wire type 2, 3 bytes; field 16 varint; field 17 fixed32; field 18 fixed64

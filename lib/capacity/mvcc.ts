@@ -1,3 +1,4 @@
+import { toHexLeaseId } from '../etcd/ids';
 import { RingsideError } from '../errors';
 
 // etcd's storage records, decoded by hand (no protobuf library: four varints and two
@@ -35,7 +36,7 @@ export interface KeyRecord {
   version: number;
   /** Bytes of the value (the value itself is not copied). */
   valueSize: number;
-  /** Lease ID in hex as etcdctl prints it; "0" for none. */
+  /** Lease ID as etcdctl prints it (16 hex digits); "0" for none. */
   lease: string;
 }
 
@@ -95,7 +96,7 @@ export function decodeKeyValue(buf: Buffer, rev: number): Omit<KeyRecord, 'main'
 
 /** One record of bucket "lease". */
 export interface LeaseRecord {
-  /** Hex, as etcdctl prints lease IDs. */
+  /** As etcdctl prints lease IDs: 16 hex digits. */
   id: string;
   /** The TTL the lease was granted with, seconds. */
   ttl: number;
@@ -106,7 +107,7 @@ export interface LeaseRecord {
 /** Decodes one element of bucket "lease": the 8-byte ID key and leasepb.Lease value. */
 export function decodeLeaseRecord(k: Buffer, v: Buffer): LeaseRecord {
   if (k.length !== 8) throw bad(`bucket "lease" holds a ${k.length}-byte key, not a lease ID`);
-  const id = k.readBigUInt64BE(0).toString(16);
+  const id = toHexLeaseId(k.readBigUInt64BE(0));
   let ttl = 0;
   let remainingTtl = 0;
   const r = new Reader(v, `lease ${id}`);
@@ -145,14 +146,14 @@ class Reader {
     throw bad(`${this.what} holds a number beyond 2^53`);
   }
 
-  /** A 64-bit varint as unsigned hex (lease IDs use all 63 bits). */
+  /** A 64-bit varint as a lease ID (they use all 63 bits): 16 hex digits, "0" for none. */
   varint64Hex(): string {
     let n = 0n;
     for (let shift = 0n; shift < 70n; shift += 7n) {
       if (this.pos >= this.buf.length) throw bad(`${this.what} ends inside a number`);
       const b = this.buf[this.pos++];
       n |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asUintN(64, n).toString(16);
+      if (b < 0x80) return n === 0n ? '0' : toHexLeaseId(n);
     }
     throw bad(`${this.what} holds a varint longer than 10 bytes`);
   }

@@ -61,7 +61,7 @@ export interface TopKey {
   version: number | null;
   createRevision: number | null;
   modRevision: number | null;
-  /** Lease ID in hex; null for none. */
+  /** Lease ID as etcdctl prints it (16 hex digits); null for none. */
   lease: string | null;
 }
 

@@ -3,7 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { noop } from 'cockatiel';
 import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
 import type { TlsMaterial } from '../config/types';
-import { fromHexId, toHexId } from './ids';
+import { fromHexId, toHexId, toHexLeaseId } from './ids';
 import type { HashReply } from '../ring/hashkv';
 import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, ProbeErrorCode, RangePage, RangePageRequest } from './types';
 
@@ -186,15 +186,15 @@ export class MemberClient {
         createRevision: Number(kv.create_revision),
         modRevision: Number(kv.mod_revision),
         version: Number(kv.version),
-        lease: kv.lease && kv.lease !== '0' ? toHexId(kv.lease) : '0',
+        lease: kv.lease && kv.lease !== '0' ? toHexLeaseId(kv.lease) : '0',
       })),
     };
   }
 
-  /** Every lease this member knows (LeaseLeases), as hex IDs the way `etcdctl lease list` prints them. */
+  /** Every lease this member knows (LeaseLeases), as `etcdctl lease list` prints them (16 hex digits). */
   async leaseIds(timeoutMs: number): Promise<string[]> {
     const res = await this.etcd.leaseClient.leaseLeases(this.within(timeoutMs));
-    return (res.leases ?? []).map((l) => toHexId(l.ID));
+    return (res.leases ?? []).map((l) => toHexLeaseId(l.ID));
   }
 
   /** A lease's granted and remaining TTL in seconds (LeaseTimeToLive, answered by the leader); null once it has expired. */

@@ -80,7 +80,7 @@ export interface RangePage {
     createRevision: number;
     modRevision: number;
     version: number;
-    /** Hex lease ID; "0" for none. */
+    /** Lease ID as etcdctl prints it (16 hex digits); "0" for none. */
     lease: string;
   }[];
 }

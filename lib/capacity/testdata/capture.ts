@@ -43,7 +43,7 @@ interface JsonKv {
 }
 
 const b64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64');
-const hexLease = (l: number | string | undefined) => (l === undefined || String(l) === '0' ? '0' : BigInt(l).toString(16));
+const hexLease = (l: number | string | undefined) => (l === undefined || String(l) === '0' ? '0' : BigInt(l).toString(16).padStart(16, '0'));
 
 async function getAll(ring: EtcdRing, rev?: number): Promise<JsonKv[]> {
   const out = parseJsonBig(await ctl(ring, ['get', '', '--prefix', '-w', 'json', ...(rev ? [`--rev=${rev}`] : [])])) as { kvs?: JsonKv[] };
@@ -180,7 +180,7 @@ async function main() {
       }
     });
     await tree.walk(buckets.get('lease')!, (k, v) => {
-      const id = k.readBigUInt64BE(0).toString(16);
+      const id = k.readBigUInt64BE(0).toString(16).padStart(16, '0');
       const l = leases.find((x) => x.id === id);
       if (l) records.push({ bucket: 'lease', key: k.toString('hex'), value: v.toString('hex'), etcd: { id, ttl: l.ttl } });
     });
