@@ -13,8 +13,11 @@
 //                              save, and the server's memory while it streams
 //   (h) bench/backup.ts        a 110 MB backup to the S3 store (s3rver) vs etcdctl snapshot save,
 //                              memory while it uploads, and a restore drill vs etcdctl restore
+//   (i) bench/keyspace.ts      the keyspace breakdown of 1,000,000 keys (a ~1 GB db): the live scan vs
+//                              etcdctl get --keys-only (time, memory), the snapshot walk's MB/s vs
+//                              etcdctl snapshot status, and what a scan adds to a write every 50 ms
 //
-//   npm run bench              all of it (about 3 minutes)
+//   npm run bench              all of it (about 3 minutes, plus about 5 for (i))
 //   npm run bench -- --only=c,d   some of it
 //
 // lib/ modules start with `import 'server-only'`, which only loads under React's server
@@ -102,7 +105,7 @@ function summary(cost: PollCost | null, det: Detection | null): string[] {
 
 async function main(): Promise<void> {
   await preflight();
-  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h').split(',');
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h,i').split(',');
   const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
   const { measureTimeline } = await import('./timeline');
   const { measureFleetRender } = await import('./fleet-render');
   const { measureBackup } = await import('./backup');
+  const { measureKeyspace } = await import('./keyspace');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -186,6 +190,20 @@ async function main(): Promise<void> {
       rows.push(...b.rows);
       lines.push(...b.summary);
       notes.push(...b.notes);
+    } finally {
+      await stopRing(ring);
+    }
+  }
+
+  if (want('i')) {
+    // Room for the ~1 GB db, on every member; the default 2 GiB quota would also do, with little to spare after history.
+    const ring = await EtcdRing.start({ size: 3, extraFlags: ['--quota-backend-bytes=4294967296'] });
+    try {
+      console.log('(i) keyspace breakdown: live scan, snapshot walk and write latency on a big Kubernetes-shaped keyspace ...');
+      const k = await measureKeyspace(ring);
+      rows.push(...k.rows);
+      lines.push(...k.summary);
+      notes.push(...k.notes);
     } finally {
       await stopRing(ring);
     }

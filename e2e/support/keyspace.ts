@@ -47,7 +47,7 @@ export function smallShape(seed = 17): KeyspaceShape {
   return { namespaces: 4, pods: 600, secrets: 200, configMaps: 300, events: 1200, eventLeases: 3, leaseTtl: 3600, deletedPods: 40, rewrites: 300, calico: 150, seed };
 }
 
-/** About `keys` keys averaging about 1 kB of value (1,000,000 keys: about 1 GB of data). */
+/** About `keys` keys averaging about 700 bytes of value (1,000,000 keys: about 0.7 GB of data, a db of about 1 GB). */
 export function scaledShape(keys: number, seed = 17): KeyspaceShape {
   const n = (share: number) => Math.max(1, Math.round(keys * share));
   return {
@@ -148,11 +148,11 @@ export async function writeKubernetesKeyspace(endpoints: string[], shape: Keyspa
       await put({ key: `/registry/services/specs/${ns(i)}/svc-${i}`, value: value(between(600, 1200)) });
       await put({ key: `/registry/services/endpoints/${ns(i)}/svc-${i}`, value: value(between(300, 3000)) });
     }
-    for (let i = 0; i < shape.pods; i++) await put({ key: `/registry/pods/${ns(i)}/web-${i}`, value: value(between(1200, 2800)) });
+    for (let i = 0; i < shape.pods; i++) await put({ key: `/registry/pods/${ns(i)}/web-${i}`, value: value(between(700, 1600)) });
     for (let i = 0; i < shape.secrets; i++) await put({ key: `/registry/secrets/${ns(i)}/token-${i}`, value: value(between(300, 700)) });
-    for (let i = 0; i < shape.configMaps; i++) await put({ key: `/registry/configmaps/${ns(i)}/config-${i}`, value: value(logUniform(100, 8000)) });
+    for (let i = 0; i < shape.configMaps; i++) await put({ key: `/registry/configmaps/${ns(i)}/config-${i}`, value: value(logUniform(100, 4000)) });
     for (let i = 0; i < shape.events; i++) {
-      await put({ key: `/registry/events/${ns(i)}/web-${i % Math.max(1, shape.pods)}.${(0x17a0000000 + i).toString(16)}`, value: value(between(500, 900)), lease: leases[i % leases.length] });
+      await put({ key: `/registry/events/${ns(i)}/web-${i % Math.max(1, shape.pods)}.${(0x17a0000000 + i).toString(16)}`, value: value(between(350, 650)), lease: leases[i % leases.length] });
     }
     for (let i = 0; i < shape.calico; i++) await put({ key: `/calico/ipam/v2/handle/k8s-pod-network.${i}`, value: value(between(100, 300)) });
     await flush();
