@@ -20,11 +20,11 @@ export interface KeyspaceReader {
 
 export interface LiveScanOptions extends AggregatorOptions {
   member: { id: string; name: string };
-  /** Range requests per second at most (default 20). Lease lookups are paced the same way. */
+  /** Range requests per second at most, keys-only and value pages alike (default 20). Lease lookups are paced the same way. */
   pagesPerSecond?: number;
   /** Aim for pages of about this many bytes of keys and values (default 1 MiB). */
   pageBytes?: number;
-  /** Keys per page at most (default 10,000). */
+  /** Keys per value page at most (default 10,000). */
   maxPageKeys?: number;
   /** Deadline of each call (default 10 s). */
   timeoutMs?: number;
@@ -37,6 +37,10 @@ export interface LiveScanOptions extends AggregatorOptions {
 
 const ALL = Buffer.from([0]);
 const FIRST_LIMIT = 256;
+/** Keys-only replies of about 2 MiB (a key's revisions and lease add about 24 bytes to it on the wire). */
+const CHUNK_BYTES = 2 << 20;
+const KEY_REPLY_OVERHEAD = 24;
+const MAX_CHUNK_KEYS = 50_000;
 // gRPC's default cap on a reply the client accepts is 4 MiB; a page that would exceed it fails
 // with RESOURCE_EXHAUSTED and is asked again with fewer keys.
 const TOO_LARGE = /RESOURCE_EXHAUSTED|larger than max/i;
@@ -51,12 +55,19 @@ const TOO_LARGE = /RESOURCE_EXHAUSTED|larger than max/i;
  * - One fixed revision r (the first page's): every later page asks for r, so the report is
  *   one consistent cut, as a snapshot is. If the ring compacts past r mid-scan, etcd answers
  *   "required revision has been compacted" and the scan stops (CONFLICT: run it again).
- * - Values, not keys only: a keys-only range returns no value sizes, and etcd has no way to
- *   ask for sizes alone. A keys-only pass plus a second pass for the values would send every
- *   key twice and double the requests; the values have to cross the wire once either way. So
- *   one pass with values, in pages sized by bytes (pageBytes, about 1 MiB: the limit adapts
- *   to the keys' sizes, and shrinks when a reply passes gRPC's 4 MiB), paced by
- *   pagesPerSecond, which bounds both the requests and the bytes a second the member serves.
+ * - Two passes, chunk by chunk. etcd answers a range by first visiting, in its in-memory index,
+ *   every key from the range's start to its END, whatever the limit (v3.4.23 mvcc/index.go
+ *   Revisions collects them all, kvstore_txn.go rangeKeys applies the limit after; 3.5 still
+ *   visits them to count): paging through the whole keyspace costs each page a visit of every
+ *   key left, quadratic in the key count (etcd-io/etcd#11057: 5 minutes for 2M keys). So the
+ *   walk through the keyspace asks for keys only, in replies of about 2 MiB (tens of thousands
+ *   of keys), and each such chunk's values are then read in pages whose range ends at the
+ *   chunk's last key, so etcd visits only that chunk. Values are needed because a keys-only
+ *   range returns no value sizes, and etcd has no range that returns sizes alone; the keys cross
+ *   the wire twice, the values once. Value pages are sized by bytes (pageBytes, about 1 MiB:
+ *   the limit adapts to the values' sizes, and shrinks when a reply passes gRPC's 4 MiB), and
+ *   every request is paced by pagesPerSecond, which bounds both the requests and the bytes a
+ *   second the member serves.
  * - History (revisions, historyBytes) cannot be read without replaying it, so per key it is
  *   estimated from its version and the compaction (heldRevisionsEstimate): an upper bound,
  *   marked `revisionsExact: false`. The compacted revision itself is found by a binary search
@@ -67,8 +78,8 @@ const TOO_LARGE = /RESOURCE_EXHAUSTED|larger than max/i;
  *   revision instead of r. LeaseTimeToLive (keys: false) gives each lease's granted TTL; the
  *   member forwards it to the leader, so lookups are paced like pages and capped (maxTtlLookups).
  *
- * Memory: one page and the aggregator's bounded state, whatever the key count. Cancel with
- * `signal` (checked before every request; the pause between requests ends at once).
+ * Memory: one reply (keys-only or a page) and the aggregator's bounded state, whatever the key
+ * count. Cancel with `signal` (checked before every request; the pause between them ends at once).
  */
 export async function scanLive(reader: KeyspaceReader, opts: LiveScanOptions): Promise<KeyspaceReport> {
   const clock = opts.clock ?? realClock;
@@ -86,45 +97,66 @@ export async function scanLive(reader: KeyspaceReader, opts: LiveScanOptions): P
     }
   };
 
-  let key = ALL;
   let revision = 0;
-  let limit = FIRST_LIMIT;
+  let compactRevision = 0;
   let pages = 0;
   let seen = 0;
   let total = 0;
-  let compactRevision = 0;
-  for (let more = true; more; ) {
-    await pace();
-    let page: RangePage;
-    try {
-      page = await reader.rangePage({ key, rangeEnd: ALL, revision, limit }, timeoutMs);
-    } catch (e) {
-      if (TOO_LARGE.test(errorText(e)) && limit > 1) {
-        limit = Math.max(1, Math.floor(limit / 4));
-        continue;
+  let chunkLimit = FIRST_LIMIT;
+  let valueLimit = FIRST_LIMIT;
+  // One range request, paced; asked again with fewer keys when its reply passes gRPC's cap.
+  const fetch = async (req: Omit<RangePageRequest, 'limit' | 'revision'>, limit: number): Promise<{ page: RangePage; limit: number }> => {
+    for (;;) {
+      await pace();
+      try {
+        const page = await reader.rangePage({ ...req, revision, limit }, timeoutMs);
+        pages++;
+        return { page, limit };
+      } catch (e) {
+        if (TOO_LARGE.test(errorText(e)) && limit > 1) {
+          limit = Math.max(1, Math.floor(limit / 4));
+          continue;
+        }
+        const from = req.key.equals(ALL) ? 'the first key' : `key ${JSON.stringify(req.key.toString('utf8').slice(0, 80))}`;
+        throw scanError(e, opts.member, `${req.keysOnly ? 'keys' : 'values'} from ${from}`);
       }
-      throw scanError(e, opts.member, `the range from ${pages === 0 ? 'the first key' : 'key ' + JSON.stringify(key.toString('utf8').slice(0, 80))}`);
     }
-    if (pages === 0) {
-      revision = page.revision;
-      total = page.count;
+  };
+
+  for (let from = ALL; ; ) {
+    // The walk through the keyspace, keys only: a reply holds many keys, so few requests pay
+    // for etcd's visit of every key from here to the end.
+    const { page: chunk, limit: asked } = await fetch({ key: from, rangeEnd: ALL, keysOnly: true }, chunkLimit);
+    if (revision === 0) {
+      revision = chunk.revision;
+      total = chunk.count;
       compactRevision = await call('the compacted revision', () => findCompactRevision(reader, revision, timeoutMs, opts.signal));
     }
-    pages++;
-    let bytes = 0;
-    for (const kv of page.kvs) {
-      const revisions = heldRevisionsEstimate(kv, compactRevision);
-      agg.addKey({ ...kv, revisions, historyBytes: revisions * (kv.key.length + kv.valueSize) });
-      bytes += kv.key.length + kv.valueSize;
-    }
-    seen += page.kvs.length;
-    opts.onProgress?.({ keys: seen, total, pages });
-    more = page.more && page.kvs.length > 0;
-    if (more) {
+    const n = chunk.kvs.length;
+    if (n === 0) break;
+    const first = chunk.kvs[0].key;
+    const end = Buffer.concat([chunk.kvs[n - 1].key, ALL]);
+    const more = chunk.more;
+    const replyBytes = chunk.kvs.reduce((sum, kv) => sum + kv.key.length + KEY_REPLY_OVERHEAD, 0);
+    chunkLimit = Math.max(1, Math.min(MAX_CHUNK_KEYS, Math.floor((CHUNK_BYTES * Math.min(asked, n)) / replyBytes)));
+
+    // The chunk's values, in pages of about pageBytes: ranges that end at the chunk's last key.
+    for (let key = first; ; ) {
+      const { page } = await fetch({ key, rangeEnd: end }, valueLimit);
+      let bytes = 0;
+      for (const kv of page.kvs) {
+        const revisions = heldRevisionsEstimate(kv, compactRevision);
+        agg.addKey({ ...kv, revisions, historyBytes: revisions * (kv.key.length + kv.valueSize) });
+        bytes += kv.key.length + kv.valueSize;
+      }
+      seen += page.kvs.length;
+      opts.onProgress?.({ keys: seen, total, pages });
+      if (!page.more || page.kvs.length === 0) break;
       key = Buffer.concat([page.kvs[page.kvs.length - 1].key, ALL]);
-      const perKey = bytes / page.kvs.length;
-      limit = Math.max(1, Math.min(maxPageKeys, Math.floor(pageBytes / Math.max(perKey, 1))));
+      valueLimit = Math.max(1, Math.min(maxPageKeys, Math.floor(pageBytes / Math.max(bytes / page.kvs.length, 1))));
     }
+    if (!more) break;
+    from = end;
   }
 
   const ids = await call('the lease list', () => reader.leaseIds(timeoutMs));

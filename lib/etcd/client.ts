@@ -172,6 +172,7 @@ export class MemberClient {
         revision: req.revision,
         limit: req.limit,
         serializable: true,
+        keys_only: req.keysOnly ?? false,
         count_only: req.countOnly ?? false,
       },
       this.within(timeoutMs),

@@ -65,6 +65,8 @@ export interface RangePageRequest {
   /** 0: the member's newest revision. */
   revision: number;
   limit: number;
+  /** Keys and their revisions without values. */
+  keysOnly?: boolean;
   countOnly?: boolean;
 }
 
@@ -76,6 +78,7 @@ export interface RangePage {
   more: boolean;
   kvs: {
     key: Buffer;
+    /** 0 in a keys-only page. */
     valueSize: number;
     createRevision: number;
     modRevision: number;
