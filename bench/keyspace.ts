@@ -1,7 +1,8 @@
 // (i) The keyspace breakdown of issue 17 on a big Kubernetes-shaped keyspace (e2e/support/keyspace.ts;
 // 1,000,000 keys by default, a db of about 1 GB; RINGSIDE_BENCH_KEYSPACE_KEYS sets another size):
 //   - the live scan from a follower (values included, unpaced) against `etcdctl get "" --prefix
-//     --keys-only | wc -l` on the same member: time, and peak memory of each process;
+//     --keys-only | wc -l` on the same member: time, and peak memory of each process (and, in a
+//     second run that collects garbage every 20 pages, what the scan really holds);
 //   - the snapshot walk's MB/s against `etcdctl snapshot status` of the same file (which walks
 //     every page too) and a plain sequential read of it; its peak memory;
 //   - the latency of a write every 50 ms to the leader, alone and while a scan runs (unpaced,
@@ -19,6 +20,7 @@ import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import type { EtcdRing } from '../e2e/harness/ring';
 import { backupSource } from '../e2e/support/backups';
+import type { Job } from './keyspace-child';
 import { median, ms, quantile, sleep, type Row } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -29,6 +31,8 @@ const WRITE_EVERY_MS = 50;
 interface ChildResult {
   ms: number;
   maxRssBytes: number;
+  /** With sampleGc: the most memory held after a garbage collection. */
+  heldMaxBytes: number;
   totalKeys?: number;
   totalBytes?: number;
   revision?: number;
@@ -38,9 +42,9 @@ interface ChildResult {
   dbSize?: number | null;
 }
 
-/** Runs a node child under tsx with React's server condition; resolves with its last stdout line as JSON. */
-function nodeChild(args: string[]): { pid: number; done: Promise<string>; stop(): void } {
-  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs a node child under tsx with React's server condition; resolves with its last stdout line. */
+function nodeChild(args: string[], nodeFlags: string[] = []): { pid: number; done: Promise<string>; stop(): void } {
+  const child = spawn(process.execPath, [...nodeFlags, '--conditions=react-server', '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   const done = new Promise<string>((resolve, reject) =>
@@ -49,7 +53,8 @@ function nodeChild(args: string[]): { pid: number; done: Promise<string>; stop()
   return { pid: child.pid!, done, stop: () => child.kill('SIGTERM') };
 }
 
-const sourceChild = (job: object) => nodeChild(['bench/keyspace-child.ts', JSON.stringify(job)]);
+const sourceChild = (job: Job) => nodeChild(['bench/keyspace-child.ts', JSON.stringify(job)], job.sampleGc ? ['--expose-gc'] : []);
+const result = async (c: { done: Promise<string> }) => JSON.parse(await c.done) as ChildResult;
 
 /** etcdctl's peak resident memory (VmHWM), sampled while it runs, and its output's line count (what wc -l prints). */
 function etcdctlMeasured(args: string[]): Promise<{ ms: number; peakBytes: number; lines: number }> {
@@ -127,12 +132,15 @@ export async function measureKeyspace(ring: EtcdRing): Promise<{ rows: Row[]; su
     const leader = await backupSource(ring, { follower: false });
 
     const ctl = await etcdctlMeasured([`--endpoints=${follower.endpoint}`, '--command-timeout=120s', 'get', '', '--prefix', '--keys-only']);
-    const idle = JSON.parse(await sourceChild({ mode: 'idle' }).done) as ChildResult;
-    const live = JSON.parse(await sourceChild({ mode: 'live', endpoint: follower.endpoint, member: { id: follower.id, name: follower.name }, pagesPerSecond: 1000 }).done) as ChildResult;
+    const idle = await result(sourceChild({ mode: 'idle', sampleGc: true }));
+    const member = { id: follower.id, name: follower.name };
+    const live = await result(sourceChild({ mode: 'live', endpoint: follower.endpoint, member, pagesPerSecond: 1000 }));
+    const liveHeld = await result(sourceChild({ mode: 'live', endpoint: follower.endpoint, member, pagesPerSecond: 1000, sampleGc: true }));
     rows.push(
       { measure: `live scan of ${live.totalKeys!.toLocaleString('en-US')} keys from a follower, values included, unpaced`, value: live.ms, baseline: 'etcdctl get "" --prefix --keys-only | wc -l', baselineValue: ctl.ms },
       { measure: 'live scan: peak RSS of its process', value: live.maxRssBytes / MIB, baseline: "etcdctl's peak RSS (VmHWM)", baselineValue: ctl.peakBytes / MIB, unit: 'MiB' },
       { measure: 'live scan: peak RSS above Node idle', value: (live.maxRssBytes - idle.maxRssBytes) / MIB, baseline: 'Node idle, same modules loaded', baselineValue: idle.maxRssBytes / MIB, unit: 'MiB' },
+      { measure: 'live scan: most memory held after a GC (every 20 pages)', value: liveHeld.heldMaxBytes / MIB, baseline: 'the same, Node idle', baselineValue: idle.heldMaxBytes / MIB, unit: 'MiB' },
     );
 
     const file = path.join(dir, 'snap.db');
@@ -140,24 +148,27 @@ export async function measureKeyspace(ring: EtcdRing): Promise<{ rows: Row[]; su
     const fileBytes = statSync(file).size;
     const status = await etcdctlMeasured(['snapshot', 'status', file, '-w', 'json']);
     const readMs = sequentialReadMs(file);
-    const walk = JSON.parse(await sourceChild({ mode: 'walk', file, workDir: dir }).done) as ChildResult;
+    const walk = await result(sourceChild({ mode: 'walk', file, workDir: dir }));
+    const walkHeld = await result(sourceChild({ mode: 'walk', file, workDir: dir, sampleGc: true }));
     const db = walk.dbSize!;
     const mbps = (bytes: number, t: number) => bytes / 1e6 / (t / 1000);
     rows.push(
       { measure: `snapshot walk of a ${(db / 1e6).toFixed(0)} MB db (every revision, spilled past 200,000 keys)`, value: mbps(db, walk.ms), baseline: 'etcdctl snapshot status, same file', baselineValue: mbps(db, status.ms), unit: 'MB/s' },
       { measure: 'snapshot walk', value: mbps(db, walk.ms), baseline: 'sequential read of the file (page cache)', baselineValue: mbps(fileBytes, readMs), unit: 'MB/s' },
       { measure: 'snapshot walk: peak RSS above Node idle', value: (walk.maxRssBytes - idle.maxRssBytes) / MIB, baseline: "etcdctl snapshot status's peak RSS", baselineValue: status.peakBytes / MIB, unit: 'MiB' },
+      { measure: 'snapshot walk: most memory held after a GC (every 32 MiB)', value: walkHeld.heldMaxBytes / MIB, baseline: 'the same, Node idle', baselineValue: idle.heldMaxBytes / MIB, unit: 'MiB' },
     );
 
     // Writes every 50 ms to the leader: alone, during an unpaced scan, during a default one.
     const load = writeLoad(leader.endpoint);
     await sleep(10_000);
     const aloneEnd = load.mark();
-    const unpaced = sourceChild({ mode: 'live', endpoint: follower.endpoint, member: { id: follower.id, name: follower.name }, pagesPerSecond: 1000 });
-    const unpacedResult = JSON.parse(await unpaced.done) as ChildResult;
+    const unpacedResult = await result(sourceChild({ mode: 'live', endpoint: follower.endpoint, member, pagesPerSecond: 1000 }));
     const unpacedEnd = load.mark();
-    const paced = sourceChild({ mode: 'live', endpoint: follower.endpoint, member: { id: follower.id, name: follower.name }, pagesPerSecond: 20 });
+    const paced = sourceChild({ mode: 'live', endpoint: follower.endpoint, member, pagesPerSecond: 20 });
+    const pacedStarted = performance.now();
     const pacedFor = await Promise.race([paced.done.then(() => 'done'), sleep(30_000).then(() => 'stopped')]);
+    const pacedMs = performance.now() - pacedStarted;
     if (pacedFor === 'stopped') {
       paced.stop();
       await paced.done.catch(() => undefined);
@@ -176,9 +187,9 @@ export async function measureKeyspace(ring: EtcdRing): Promise<{ rows: Row[]; su
 
     const summary = [
       `keyspace: ${live.totalKeys!.toLocaleString('en-US')} keys, ${(live.totalBytes! / 1e6).toFixed(0)} MB of keys and values, a ${(db / 1e6).toFixed(0)} MB db (asked for ${keys.toLocaleString('en-US')}; written in ${(genMs / 1000).toFixed(0)} s by a child)`,
-      `live scan: ${ms(live.ms)} in ${live.pages} pages of about 1 MiB, ${(live.ms / ctl.ms).toFixed(1)}x the time of etcdctl's keys-only get (${ctl.lines.toLocaleString('en-US')} lines), which sends no values: the scan moves ${(live.totalBytes! / 1e6).toFixed(0)} MB; at the default 20 pages/s the same scan takes about ${((live.pages ?? 0) / 20).toFixed(0)} s`,
-      `snapshot walk: ${mbps(db, walk.ms).toFixed(0)} MB/s (${ms(walk.ms)}), etcdctl snapshot status ${mbps(db, status.ms).toFixed(0)} MB/s; etcdctl snapshot save took ${ms(save.ms)}`,
-      `writes every 50 ms (p50/p99): alone ${ms(median(alone))}/${ms(p99(alone))}, during an unpaced scan ${ms(median(duringUnpaced))}/${ms(p99(duringUnpaced))} (${duringUnpaced.length} writes), during a default scan ${ms(median(duringPaced))}/${ms(p99(duringPaced))} (${duringPaced.length} writes${pacedFor === 'stopped' ? ', its first 30 s' : ''})`,
+      `live scan: ${ms(live.ms)} in ${live.pages} requests (keys-only chunks of about 2 MiB, value pages of about 1 MiB), ${(live.ms / ctl.ms).toFixed(1)}x the time of etcdctl's keys-only get (${ctl.lines.toLocaleString('en-US')} lines), which sends no values: the scan moves ${(live.totalBytes! / 1e6).toFixed(0)} MB; at the default 20 requests/s it takes at least ${((live.pages ?? 0) / 20).toFixed(0)} s; held after a GC at most ${(liveHeld.heldMaxBytes / MIB).toFixed(0)} MiB (idle ${(idle.heldMaxBytes / MIB).toFixed(0)} MiB)`,
+      `snapshot walk: ${mbps(db, walk.ms).toFixed(0)} MB/s (${ms(walk.ms)}), etcdctl snapshot status ${mbps(db, status.ms).toFixed(0)} MB/s; etcdctl snapshot save took ${ms(save.ms)}; held after a GC at most ${(walkHeld.heldMaxBytes / MIB).toFixed(0)} MiB`,
+      `writes every 50 ms (p50/p99): alone ${ms(median(alone))}/${ms(p99(alone))}, during an unpaced scan ${ms(median(duringUnpaced))}/${ms(p99(duringUnpaced))} (${duringUnpaced.length} writes), during a default scan ${ms(median(duringPaced))}/${ms(p99(duringPaced))} (${duringPaced.length} writes${pacedFor === 'stopped' ? ', its first 30 s' : `; the scan took ${ms(pacedMs)}`})`,
       `both sources agree: ${live.totalKeys === walk.totalKeys && live.totalBytes === walk.totalBytes ? 'yes' : `NO (live ${live.totalKeys} keys, walk ${walk.totalKeys})`}; largest prefix ${walk.top}; most revisions ${walk.topRevisions}${walk.topRevisions === manifest.rewrittenKey ? ' (the rewritten key)' : ''}`,
     ];
     notes.push(

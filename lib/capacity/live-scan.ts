@@ -98,7 +98,6 @@ export async function scanLive(reader: KeyspaceReader, opts: LiveScanOptions): P
   };
 
   let revision = 0;
-  let compactRevision = 0;
   let pages = 0;
   let seen = 0;
   let total = 0;
@@ -123,26 +122,30 @@ export async function scanLive(reader: KeyspaceReader, opts: LiveScanOptions): P
     }
   };
 
-  for (let from = ALL; ; ) {
-    // The walk through the keyspace, keys only: a reply holds many keys, so few requests pay
-    // for etcd's visit of every key from here to the end.
-    const { page: chunk, limit: asked } = await fetch({ key: from, rangeEnd: ALL, keysOnly: true }, chunkLimit);
+  /**
+   * The next chunk of the walk through the keyspace, keys only: a reply holds many keys, so few
+   * requests pay for etcd's visit of every key from here to the end. Only its bounds are kept.
+   */
+  const nextChunk = async (from: Buffer) => {
+    const { page, limit } = await fetch({ key: from, rangeEnd: ALL, keysOnly: true }, chunkLimit);
     if (revision === 0) {
-      revision = chunk.revision;
-      total = chunk.count;
-      compactRevision = await call('the compacted revision', () => findCompactRevision(reader, revision, timeoutMs, opts.signal));
+      revision = page.revision;
+      total = page.count;
     }
-    const n = chunk.kvs.length;
-    if (n === 0) break;
-    const first = chunk.kvs[0].key;
-    const end = Buffer.concat([chunk.kvs[n - 1].key, ALL]);
-    const more = chunk.more;
-    const replyBytes = chunk.kvs.reduce((sum, kv) => sum + kv.key.length + KEY_REPLY_OVERHEAD, 0);
-    chunkLimit = Math.max(1, Math.min(MAX_CHUNK_KEYS, Math.floor((CHUNK_BYTES * Math.min(asked, n)) / replyBytes)));
+    const n = page.kvs.length;
+    if (n === 0) return null;
+    const replyBytes = page.kvs.reduce((sum, kv) => sum + kv.key.length + KEY_REPLY_OVERHEAD, 0);
+    chunkLimit = Math.max(1, Math.min(MAX_CHUNK_KEYS, Math.floor((CHUNK_BYTES * Math.min(limit, n)) / replyBytes)));
+    return { first: page.kvs[0].key, end: Buffer.concat([page.kvs[n - 1].key, ALL]), more: page.more };
+  };
 
+  let chunk = await nextChunk(ALL);
+  // The first reply fixed the revision; the compaction is looked up once, against it.
+  const compactRevision = await call('the compacted revision', () => findCompactRevision(reader, revision, timeoutMs, opts.signal));
+  while (chunk) {
     // The chunk's values, in pages of about pageBytes: ranges that end at the chunk's last key.
-    for (let key = first; ; ) {
-      const { page } = await fetch({ key, rangeEnd: end }, valueLimit);
+    for (let key = chunk.first; ; ) {
+      const { page } = await fetch({ key, rangeEnd: chunk.end }, valueLimit);
       let bytes = 0;
       for (const kv of page.kvs) {
         const revisions = heldRevisionsEstimate(kv, compactRevision);
@@ -155,8 +158,7 @@ export async function scanLive(reader: KeyspaceReader, opts: LiveScanOptions): P
       key = Buffer.concat([page.kvs[page.kvs.length - 1].key, ALL]);
       valueLimit = Math.max(1, Math.min(maxPageKeys, Math.floor(pageBytes / Math.max(bytes / page.kvs.length, 1))));
     }
-    if (!more) break;
-    from = end;
+    chunk = chunk.more ? await nextChunk(chunk.end) : null;
   }
 
   const ids = await call('the lease list', () => reader.leaseIds(timeoutMs));
