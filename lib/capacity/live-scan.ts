@@ -51,7 +51,8 @@ const TOO_LARGE = /RESOURCE_EXHAUSTED|larger than max/i;
  * Why these reads:
  * - Serializable: the member answers from its own store; no read index round trip to the
  *   leader. Run it on a healthy follower (scanSource below), never on the leader of a ring
- *   with more than one member, so the ring's writes never wait behind a scan.
+ *   with more than one member: every write goes through the leader, and a scan keeps its
+ *   member busy (bench (i) measures what it adds to writes).
  * - One fixed revision r (the first page's): every later page asks for r, so the report is
  *   one consistent cut, as a snapshot is. If the ring compacts past r mid-scan, etcd answers
  *   "required revision has been compacted" and the scan stops (CONFLICT: run it again).
