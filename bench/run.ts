@@ -17,8 +17,11 @@
 //                              lines in a 1 MiB file
 //   (j) bench/first-paint.ts   the cluster page's JavaScript (gzip) and the time to its first
 //                              drawn member table, vs the build before issue 13
+//   (k) bench/keyspace.ts      the keyspace breakdown of 1,000,000 keys (a ~1 GB db): the live scan vs
+//                              etcdctl get --keys-only (time, memory), the snapshot walk's MB/s vs
+//                              etcdctl snapshot status, and what a scan adds to a write every 50 ms
 //
-//   npm run bench              all of it (about 3 minutes)
+//   npm run bench              all of it (about 3 minutes, plus about 5 for (k) and 3 for (j)'s first build)
 //   npm run bench -- --only=c,d   some of it
 //
 // lib/ modules start with `import 'server-only'`, which only loads under React's server
@@ -106,7 +109,7 @@ function summary(cost: PollCost | null, det: Detection | null): string[] {
 
 async function main(): Promise<void> {
   await preflight();
-  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h').split(',');
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h,i,j,k').split(',');
   const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
   const { measureBackup } = await import('./backup');
   const { measureLogFollow } = await import('./log-follow');
   const { measureFirstPaint } = await import('./first-paint');
+  const { measureKeyspace } = await import('./keyspace');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -192,6 +196,20 @@ async function main(): Promise<void> {
       rows.push(...b.rows);
       lines.push(...b.summary);
       notes.push(...b.notes);
+    } finally {
+      await stopRing(ring);
+    }
+  }
+
+  if (want('k')) {
+    // Room for the ~1 GB db, on every member; the default 2 GiB quota would also do, with little to spare after history.
+    const ring = await EtcdRing.start({ size: 3, extraFlags: ['--quota-backend-bytes=4294967296'] });
+    try {
+      console.log('(k) keyspace breakdown: live scan, snapshot walk and write latency on a big Kubernetes-shaped keyspace ...');
+      const k = await measureKeyspace(ring);
+      rows.push(...k.rows);
+      lines.push(...k.summary);
+      notes.push(...k.notes);
     } finally {
       await stopRing(ring);
     }

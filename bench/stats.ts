@@ -9,7 +9,7 @@ export interface Row {
   /** ms */
   baselineValue: number;
   /** What value and baseline are in; ms unless said. */
-  unit?: 'ms' | 'MiB' | 'kB';
+  unit?: 'ms' | 'MiB' | 'kB' | 'MB/s';
 }
 
 export function quantile(xs: number[], q: number): number {

@@ -3,9 +3,9 @@ import { rootCertificates } from 'node:tls';
 import { noop } from 'cockatiel';
 import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
 import type { TlsMaterial } from '../config/types';
-import { fromHexId, toHexId } from './ids';
+import { fromHexId, toHexId, toHexLeaseId } from './ids';
 import type { HashReply } from '../ring/hashkv';
-import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, ProbeErrorCode } from './types';
+import type { AlarmEntry, MemberListEntry, MemberProbe, MemberStatus, ProbeErrorCode, RangePage, RangePageRequest } from './types';
 
 interface RpcPool {
   exec(service: string, method: string, params: object, options: object): Promise<unknown>;
@@ -155,6 +155,54 @@ export class MemberClient {
    */
   async snapshot(): Promise<AsyncIterable<{ blob: Buffer; remaining_bytes: string | number }> & { destroy(e?: Error): void }> {
     return (await this.etcd.maintenance.snapshot()) as never;
+  }
+
+  // ---- keyspace scans (lib/capacity/live-scan.ts): reads served by this member alone
+
+  /**
+   * One page of a range: a serializable read (this member answers from its own store, no round
+   * trip through the leader) at `revision` (0: its newest), in key order. Values are reduced to
+   * their sizes here, so a page's values live only as long as the gRPC reply.
+   */
+  async rangePage(req: RangePageRequest, timeoutMs: number): Promise<RangePage> {
+    const res = await this.etcd.kv.range(
+      {
+        key: req.key,
+        range_end: req.rangeEnd,
+        revision: req.revision,
+        limit: req.limit,
+        serializable: true,
+        keys_only: req.keysOnly ?? false,
+        count_only: req.countOnly ?? false,
+      },
+      this.within(timeoutMs),
+    );
+    return {
+      revision: Number(res.header.revision),
+      count: Number(res.count),
+      more: Boolean(res.more),
+      kvs: (res.kvs ?? []).map((kv) => ({
+        key: kv.key,
+        valueSize: kv.value?.length ?? 0,
+        createRevision: Number(kv.create_revision),
+        modRevision: Number(kv.mod_revision),
+        version: Number(kv.version),
+        lease: kv.lease && kv.lease !== '0' ? toHexLeaseId(kv.lease) : '0',
+      })),
+    };
+  }
+
+  /** Every lease this member knows (LeaseLeases), as `etcdctl lease list` prints them (16 hex digits). */
+  async leaseIds(timeoutMs: number): Promise<string[]> {
+    const res = await this.etcd.leaseClient.leaseLeases(this.within(timeoutMs));
+    return (res.leases ?? []).map((l) => toHexLeaseId(l.ID));
+  }
+
+  /** A lease's granted and remaining TTL in seconds (LeaseTimeToLive, answered by the leader); null once it has expired. */
+  async leaseTimeToLive(hexId: string, timeoutMs: number): Promise<{ ttl: number; grantedTtl: number } | null> {
+    const res = await this.etcd.leaseClient.leaseTimeToLive({ ID: fromHexId(hexId), keys: false }, this.within(timeoutMs));
+    const ttl = Number(res.TTL);
+    return ttl < 0 ? null : { ttl, grantedTtl: Number(res.grantedTTL) };
   }
 
   close(): void {

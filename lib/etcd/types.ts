@@ -56,3 +56,34 @@ export interface PollResult {
   /** /metrics of each member scraped alongside the status poll, by member ID; absent when off. */
   metrics?: Record<string, MetricsResult>;
 }
+
+/** One page of a keyspace scan: a serializable range at one revision (MemberClient.rangePage). */
+export interface RangePageRequest {
+  key: Buffer;
+  /** Exclusive end; [0] means every key from `key` on. */
+  rangeEnd: Buffer;
+  /** 0: the member's newest revision. */
+  revision: number;
+  limit: number;
+  /** Keys and their revisions without values. */
+  keysOnly?: boolean;
+  countOnly?: boolean;
+}
+
+export interface RangePage {
+  /** The revision the page was read at (header.revision). */
+  revision: number;
+  /** Keys in [key, rangeEnd) at that revision, this page's and the rest. */
+  count: number;
+  more: boolean;
+  kvs: {
+    key: Buffer;
+    /** 0 in a keys-only page. */
+    valueSize: number;
+    createRevision: number;
+    modRevision: number;
+    version: number;
+    /** Lease ID as etcdctl prints it (16 hex digits); "0" for none. */
+    lease: string;
+  }[];
+}

@@ -32,20 +32,21 @@ export interface SnapshotStatus {
 
 const MAGIC = 0xed0cdaed;
 const VERSION = 2;
-const PAGE_HEADER = 16;
-const ELEMENT = 16;
+export const PAGE_HEADER = 16;
+export const ELEMENT = 16;
 const META_CHECKSUM_OFFSET = 56; // the checksum covers the meta fields before it
-const BRANCH = 0x01;
-const LEAF = 0x02;
+export const BRANCH = 0x01;
+export const LEAF = 0x02;
 const FREELIST = 0x10;
-const BUCKET_LEAF = 0x01;
+export const BUCKET_LEAF = 0x01;
 const NO_FREELIST = 2 ** 64 - 1; // pgidNoFreelist: the freelist is not stored (NoFreelistSync)
 const FALLBACK_PAGE_SIZE = 4096; // bbolt's guess (the OS page size) when meta page 0 is unreadable
-const MAX_DEPTH = 64; // a 4 KiB-page tree this deep would hold far more than 2^64 keys
+export const MAX_DEPTH = 64; // a 4 KiB-page tree this deep would hold far more than 2^64 keys
 const MAX_PAGES = 2 ** 28; // 1 TiB of 4 KiB pages; bounds the reachability bitmap
 const REVISION_KEY = 17; // 8-byte main revision, '_', 8-byte sub revision (+ 't' for a tombstone)
 
-interface Meta {
+/** The live meta page of a bbolt file: page size, root page, freelist page, page count (high-water mark), txid. */
+export interface Meta {
   pageSize: number;
   root: number;
   freelist: number;
@@ -61,10 +62,10 @@ interface Page {
   buf: Buffer; // the page's bytes, header included
 }
 
-const corrupt = (what: string): RingsideError => new RingsideError('INVALID', `snapshot database is corrupt: ${what}`);
+export const corrupt = (what: string): RingsideError => new RingsideError('INVALID', `snapshot database is corrupt: ${what}`);
 
 /** An unsigned 64-bit little-endian field as a number; exact up to 2^53, which is all a page id or txid can reach here. */
-function u64(buf: Buffer, off: number): number {
+export function u64(buf: Buffer, off: number): number {
   return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 2 ** 32;
 }
 
@@ -94,7 +95,7 @@ function parseMeta(buf: Buffer, off: number): Meta | string {
 const validPageSize = (n: number): boolean => n >= 512 && n <= 1 << 20 && (n & (n - 1)) === 0;
 
 /** Reads `length` bytes at `offset`; a short read means the file ends too early. */
-async function readFull(readAt: ReadAt, offset: number, length: number, what: string): Promise<Buffer> {
+export async function readFull(readAt: ReadAt, offset: number, length: number, what: string): Promise<Buffer> {
   const buf = await readAt(offset, length);
   if (buf.length < length) {
     throw new RingsideError('INVALID', `snapshot database is truncated: ${what} at byte ${offset} lies beyond the end of the file`);
@@ -102,7 +103,8 @@ async function readFull(readAt: ReadAt, offset: number, length: number, what: st
   return buf.length === length ? buf : buf.subarray(0, length);
 }
 
-async function readMeta(readAt: ReadAt): Promise<Meta> {
+/** The meta page bbolt would use: the valid one with the higher txid (meta 0 gives the page size). */
+export async function readMeta(readAt: ReadAt): Promise<Meta> {
   const first = await readAt(0, FALLBACK_PAGE_SIZE);
   if (first.length < PAGE_HEADER + META_CHECKSUM_OFFSET + 8) {
     throw new RingsideError('INVALID', `not a bbolt database: the file is only ${first.length} bytes`);
