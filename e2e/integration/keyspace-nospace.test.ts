@@ -10,7 +10,7 @@ import { capacityOf } from '@/lib/capacity/quota';
 import { walkSnapshotKeyspace } from '@/lib/capacity/snapshot-walk';
 import type { KeyspaceReport } from '@/lib/capacity/types';
 import { MemberClient } from '@/lib/etcd/client';
-import { sampleOf } from '@/lib/history/series';
+import { sampleOf } from '@/lib/model/series';
 import { RingHistory } from '@/lib/history/store';
 import { ClusterMonitor } from '@/lib/monitor/cluster-monitor';
 import { openFileReadAt } from '@/lib/snapshot/bolt-walk';

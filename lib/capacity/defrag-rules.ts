@@ -1,4 +1,4 @@
-import { formatBytes } from '../format';
+import { formatBytes } from '../model/format';
 import { defragChecks, defragOrder, refusal } from '../ops/preflight';
 import type { Check } from '../ops/types';
 import type { HashCheck } from '../ring/hashkv';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { sampleOf } from '../history/series';
+import { sampleOf } from '../model/series';
 import { RingHistory } from '../history/store';
 import { ids } from '../ring/fixtures';
 import { capacityOf, DEFAULT_QUOTA_BYTES } from './quota';

@@ -1,4 +1,4 @@
-import { formatAge, formatBytes } from '../format';
+import { formatAge, formatBytes } from '../model/format';
 import type { RingHistory } from '../history/store';
 import type { MemberState, RingState } from '../ring/types';
 
