@@ -31,11 +31,11 @@ export class ClusterPage {
   }
 
   live(): Locator {
-    return this.page.getByRole('status', { name: 'Live' });
+    return this.page.getByRole('status', { name: 'Live', exact: true });
   }
 
   stale(): Locator {
-    return this.page.getByRole('status', { name: 'Stale' });
+    return this.page.getByRole('status', { name: 'Stale', exact: true });
   }
 
   staleBanner(): Locator {
