@@ -52,7 +52,7 @@ const test = base.extend<Fixtures>({
 
 base.describe('clickjacking', () => {
   // The refusals themselves are what Chromium reports, on the attacker's page.
-  test.use({ expectedConsoleErrors: /Refused to (display|frame)|ERR_BLOCKED_BY_RESPONSE/ });
+  test.use({ expectedConsoleErrors: /Refused to (display|frame)|ERR_BLOCKED_BY_RESPONSE|violates the following Content Security Policy directive: "frame-ancestors 'none'"/ });
 
   test('a page on another origin cannot frame any Ringside page, signed in or not', async ({ page, ringside, attacker }) => {
     // Signed in first (the session cookie is SameSite=Strict, but framing must fail on its own).
