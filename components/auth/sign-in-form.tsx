@@ -3,7 +3,6 @@
 import { KeyRound } from 'lucide-react';
 import { useState } from 'react';
 import { ApiError, call } from '@/lib/api/client';
-import { api } from '@/lib/api/contract';
 import { Button } from '../ui/button';
 
 /**
@@ -25,7 +24,7 @@ export function SignInForm({ onDone, tokenOnly, className }: { onDone: () => voi
         setError(null);
         const text = (k: string) => String(f.get(k) ?? '');
         try {
-          await call(api.login, { body: useToken ? { token: text('token') } : { user: text('user'), password: text('password') } });
+          await call('login', { body: useToken ? { token: text('token') } : { user: text('user'), password: text('password') } });
         } catch (err) {
           setBusy(false);
           return setError(err instanceof ApiError ? err.message : 'the Ringside server did not answer');

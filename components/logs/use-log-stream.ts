@@ -3,7 +3,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { call, urlOf } from '@/lib/api/client';
-import { api } from '@/lib/api/contract';
 import type { LogLine } from '@/lib/logs/types';
 import { appendLogLine, resyncLogLines } from '@/lib/query/apply-update';
 import { followStream, type StreamStatus } from '@/lib/query/follow-stream';
@@ -37,7 +36,7 @@ export function useLogStream(cluster: string, filter: LogFilter): { status: Stre
     // Lines that arrive between a (re)connect and its snapshot's answer wait here.
     let early: LogLine[] | null = [];
     let generation = 0;
-    return followStream(urlOf(api.logStream, { params: { name: cluster }, query }), {
+    return followStream(urlOf('logStream', { params: { name: cluster }, query }), {
       heartbeat: 'tick',
       staleAfterMs: () => 3 * pollInterval(),
       onStatus: setStatus,
@@ -45,7 +44,7 @@ export function useLogStream(cluster: string, filter: LogFilter): { status: Stre
       onOpen: () => {
         const mine = ++generation;
         early = [];
-        call(api.logs, { params: { name: cluster }, query: { ...query, limit: LOG_KEEP } })
+        call('logs', { params: { name: cluster }, query: { ...query, limit: LOG_KEEP } })
           .then(({ lines }) => {
             if (mine !== generation) return;
             queryClient.setQueryData<LogLine[]>(key, resyncLogLines(lines, early ?? [], LOG_KEEP));

@@ -3,7 +3,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { urlOf } from '@/lib/api/client';
-import { api } from '@/lib/api/contract';
 import { followStream, type StreamStatus } from '@/lib/query/follow-stream';
 import { clustersQuery, ringKeys } from '@/lib/query/keys';
 import type { ClusterSummary } from '@/lib/ring/summary';
@@ -30,7 +29,7 @@ export function useFleetStream(): { data: ClusterSummary[] | undefined; status: 
 
   useEffect(
     () =>
-      followStream(urlOf(api.fleetStream), {
+      followStream(urlOf('fleetStream'), {
         heartbeat: 'fleet',
         staleAfterMs: () => STALE_AFTER_POLLS * pollMs.current,
         onStatus: setStatus,

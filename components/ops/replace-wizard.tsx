@@ -5,7 +5,6 @@ import { AlertTriangle, ArrowLeft, Check, CheckCircle2, Circle, Copy, Loader2, P
 import Link from 'next/link';
 import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
-import { api } from '@/lib/api/contract';
 import type { Check as PreflightCheck, ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
 import { backupsQuery, operationsQuery, replacementQuery, ringQuery } from '@/lib/query/keys';
 import { HealthBadge } from '../ui/health-badge';
@@ -173,7 +172,7 @@ function Preflight({ cluster, view, busy }: { cluster: string; view: Replacement
               Save to backup directory
             </Button>
           )}
-          <form method="post" action={urlOf(api.snapshot, { params: { name: cluster } })}>
+          <form method="post" action={urlOf('snapshot', { params: { name: cluster } })}>
             <input type="hidden" name="csrf" value={csrf ?? ''} />
             <Button type="submit" disabled={!canAct}>Download snapshot</Button>
           </form>

@@ -5,7 +5,6 @@ import { Eye, Lock, LogIn, LogOut, ShieldCheck } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { useState } from 'react';
 import { call } from '@/lib/api/client';
-import { api } from '@/lib/api/contract';
 import { accessQuery } from '@/lib/query/keys';
 import { SignInForm } from '../auth/sign-in-form';
 import { Button } from '../ui/button';
@@ -49,7 +48,7 @@ export function SessionBar() {
             type="button"
             className="inline-flex items-center gap-1 text-muted hover:text-fg"
             onClick={async () => {
-              await call(api.logout, { csrf }).catch(() => undefined);
+              await call('logout', { csrf }).catch(() => undefined);
               await refresh();
             }}
           >

@@ -4,7 +4,6 @@ import { useQuery } from '@tanstack/react-query';
 import { Download, HardDrive, Lock } from 'lucide-react';
 import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
-import { api } from '@/lib/api/contract';
 import { formatBytes, formatClock } from '@/lib/model/format';
 import type { StoredSnapshot } from '@/lib/ops/types';
 import { backupsQuery } from '@/lib/query/keys';
@@ -28,7 +27,7 @@ export function SnapshotCard({ cluster, ring }: { cluster: string; ring: RingSta
       <h3 className="flex items-center gap-2 text-sm font-semibold">
         <HardDrive className="size-4 text-muted" aria-hidden /> Snapshot
       </h3>
-      <form method="post" action={urlOf(api.snapshot, { params: { name: cluster } })} className="flex flex-wrap items-end gap-2">
+      <form method="post" action={urlOf('snapshot', { params: { name: cluster } })} className="flex flex-wrap items-end gap-2">
         <input type="hidden" name="csrf" value={csrf ?? ''} />
         <label className="text-sm">
           <span className="mb-1 block text-xs text-muted">From member</span>

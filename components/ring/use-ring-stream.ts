@@ -4,7 +4,6 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { Alert } from '@/lib/alerts/tracker';
 import { urlOf } from '@/lib/api/client';
-import { api } from '@/lib/api/contract';
 import { HISTORY_RANGES } from '@/lib/model/ranges';
 import { sampleOf } from '@/lib/model/series';
 import { appendSample, applyEvents, applyHashCheck, applyOperation, applyRing } from '@/lib/query/apply-update';
@@ -30,7 +29,7 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
 
   useEffect(() => {
     const pollInterval = () => queryClient.getQueryData<RingState>(ringKeys.ring(cluster))?.pollIntervalMs ?? 1000;
-    return followStream(urlOf(api.ringStream, { params: { name: cluster } }), {
+    return followStream(urlOf('ringStream', { params: { name: cluster } }), {
       heartbeat: 'ring',
       staleAfterMs: () => STALE_AFTER_POLLS * pollInterval(),
       onStatus: setStatus,

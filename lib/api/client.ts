@@ -1,9 +1,14 @@
 /**
- * The browser's side of the API contract: typed calls built from `api` entries, so no component
+ * The browser's side of the API contract: typed calls by endpoint name, built from the
+ * contract's generated endpoint list (lib/api/endpoints.gen.ts) and its types, so no component
  * spells a path, a query string or the CSRF header. Errors come back as ApiError with the
  * server's own message and field.
  */
-import { pathOf, queryString, type BodyOf, type Endpoint, type ParamsOf, type QueryOf, type ReplyOf } from './contract';
+import type { Api, BodyOf, ParamsOf, QueryOf, ReplyOf } from './contract';
+import { endpoints } from './endpoints.gen';
+import { pathOf, queryString } from './paths';
+
+export type EndpointName = keyof Api;
 
 /** The header a cookie session sends its CSRF token in (scripts with a bearer token need none). */
 export const CSRF_HEADER = 'x-ringside-csrf';
@@ -20,10 +25,8 @@ export class ApiError extends Error {
   }
 }
 
-type Values<T> = { [K in keyof T]: T[K] };
-
-export interface CallInput<E extends Endpoint> {
-  params?: Values<ParamsOf<E>>;
+export interface CallInput<E extends Api[EndpointName]> {
+  params?: ParamsOf<E>;
   query?: Partial<Record<keyof QueryOf<E> & string, string | number | undefined>>;
   body?: BodyOf<E>;
   /** The session's CSRF token, for actions. */
@@ -31,14 +34,15 @@ export interface CallInput<E extends Endpoint> {
   signal?: AbortSignal;
 }
 
-/** The URL of an endpoint, for links and EventSource. */
-export function urlOf<E extends Endpoint>(e: E, input: Pick<CallInput<E>, 'params' | 'query'> = {}): string {
-  return `${pathOf(e, input.params as Record<string, string> | undefined)}${queryString(input.query as Record<string, string | number | undefined> | undefined)}`;
+/** The URL of an endpoint, for links, forms and EventSource. */
+export function urlOf<N extends EndpointName>(name: N, input: Pick<CallInput<Api[N]>, 'params' | 'query'> = {}): string {
+  return `${pathOf(endpoints[name], input.params as Record<string, string> | undefined)}${queryString(input.query as Record<string, string | number | undefined> | undefined)}`;
 }
 
-/** Calls an endpoint and returns its typed answer, or throws ApiError. */
-export async function call<E extends Endpoint>(e: E, input: CallInput<E> = {}): Promise<ReplyOf<E>> {
-  const url = urlOf(e, input);
+/** Calls an endpoint by name and returns its typed answer, or throws ApiError. */
+export async function call<N extends EndpointName>(name: N, input: CallInput<Api[N]> = {}): Promise<ReplyOf<Api[N]>> {
+  const e = endpoints[name];
+  const url = urlOf(name, input);
   const res = await fetch(url, {
     method: e.method,
     cache: 'no-store',
@@ -48,7 +52,7 @@ export async function call<E extends Endpoint>(e: E, input: CallInput<E> = {}): 
       : {}),
   });
   if (!res.ok) throw await apiError(res, url);
-  return (await res.json()) as ReplyOf<E>;
+  return (await res.json()) as ReplyOf<Api[N]>;
 }
 
 /** The server's error (code, message, field) from a failed response. */

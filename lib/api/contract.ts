@@ -9,6 +9,7 @@
  */
 import * as z from 'zod/mini';
 import { quoteInput } from '../errors';
+export { pathOf, queryString } from './paths';
 import type { RuleDef } from '../alerts/rules';
 import type { Alert } from '../alerts/tracker';
 import type { AuditEntry } from '../audit/types';
@@ -270,22 +271,6 @@ export type ParamsOf<E extends Endpoint> = z.infer<E['params']>;
 export type QueryOf<E extends Endpoint> = z.infer<E['query']>;
 export type BodyOf<E extends Endpoint> = E['body'] extends Schema ? z.infer<E['body']> : undefined;
 export type ReplyOf<E extends Endpoint> = E['reply'] extends Reply<infer T> ? T : never;
-
-/** `/api/clusters/[name]/ring` with `{ name: 'prod' }`: each value encoded as one path segment. */
-export function pathOf(e: Pick<Endpoint, 'path'>, params: Record<string, string> = {}): string {
-  return e.path.replace(/\[(\w+)\]/g, (_, k: string) => {
-    const v = params[k];
-    if (v === undefined) throw new Error(`${e.path}: missing path parameter ${k}`);
-    return encodeURIComponent(v);
-  });
-}
-
-/** A query string from defined values, in a stable order (so it can be a cache key). */
-export function queryString(query: Record<string, string | number | boolean | undefined> = {}): string {
-  const entries = Object.entries(query).filter(([, v]) => v !== undefined && v !== '') as [string, string | number | boolean][];
-  if (!entries.length) return '';
-  return `?${new URLSearchParams(entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, String(v)])).toString()}`;
-}
 
 /** The first problem a schema found, as the API reports it: the field and what was expected. */
 export function describeIssue(issue: z.core.$ZodIssue, where: 'path' | 'query' | 'body'): { field: string; message: string } {

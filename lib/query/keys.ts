@@ -1,7 +1,7 @@
 import { queryOptions, skipToken } from '@tanstack/react-query';
 import type { Alert } from '../alerts/tracker';
 import { call } from '../api/client';
-import { api, type AlertRule, type AlertsResponse, type BackupsResponse, type HistoryResponse, type LogsResponse, type TimelineResponse } from '../api/contract';
+import type { AlertRule, AlertsResponse, BackupsResponse, HistoryResponse, LogsResponse, TimelineResponse } from '../api/contract';
 import { HISTORY_RANGES, type HistoryRange } from '../model/ranges';
 import type { SeriesKey } from '../model/series';
 import type { RingEvent } from '../ring/types';
@@ -32,14 +32,14 @@ const name = (cluster: string) => ({ params: { name: cluster } });
 export const clustersQuery = () =>
   queryOptions({
     queryKey: ringKeys.clusters(),
-    queryFn: () => call(api.clusters).then((r) => r.clusters),
+    queryFn: () => call('clusters').then((r) => r.clusters),
     staleTime: Infinity,
   });
 
 export const ringQuery = (cluster: string) =>
   queryOptions({
     queryKey: ringKeys.ring(cluster),
-    queryFn: () => call(api.ring, name(cluster)),
+    queryFn: () => call('ring', name(cluster)),
     // The stream keeps this fresh; refetching would race it.
     staleTime: Infinity,
   });
@@ -56,12 +56,12 @@ export const eventsQuery = (cluster: string) =>
     staleTime: Infinity,
   });
 
-export const fetchEvents = (cluster: string) => call(api.events, name(cluster)).then((r) => r.events);
+export const fetchEvents = (cluster: string) => call('events', name(cluster)).then((r) => r.events);
 
 export const hashkvQuery = (cluster: string) =>
   queryOptions({
     queryKey: ringKeys.hashkv(cluster),
-    queryFn: () => call(api.hashkv, name(cluster)),
+    queryFn: () => call('hashkv', name(cluster)),
     staleTime: Infinity,
   });
 
@@ -73,7 +73,7 @@ export const hashkvQuery = (cluster: string) =>
 export const corruptionLogsQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption'] as const,
-    queryFn: () => call(api.logs, { ...name(cluster), query: { category: 'corruption,alarm', limit: 12 } }),
+    queryFn: () => call('logs', { ...name(cluster), query: { category: 'corruption,alarm', limit: 12 } }),
     refetchInterval: 2000,
   });
 
@@ -81,7 +81,7 @@ export const corruptionLogsQuery = (cluster: string) =>
 export const checkLogsQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'logs', 'corruption-check'] as const,
-    queryFn: () => call(api.logs, { ...name(cluster), query: { category: 'corruption-check', limit: 6 } }),
+    queryFn: () => call('logs', { ...name(cluster), query: { category: 'corruption-check', limit: 6 } }),
     refetchInterval: 2000,
   });
 
@@ -100,7 +100,7 @@ export const alertsQuery = (cluster: string) =>
 export const alertRulesQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'alert-rules'] as const,
-    queryFn: () => call(api.alerts, name(cluster)).then((r) => r.rules),
+    queryFn: () => call('alerts', name(cluster)).then((r) => r.rules),
     staleTime: Infinity,
   });
 
@@ -111,7 +111,7 @@ export const alertRulesQuery = (cluster: string) =>
 export const historyQuery = (cluster: string, range: HistoryRange, keys: readonly SeriesKey[]) =>
   queryOptions({
     queryKey: ringKeys.history(cluster, range, keys),
-    queryFn: () => call(api.history, { ...name(cluster), query: { metric: keys.join(','), range } }),
+    queryFn: () => call('history', { ...name(cluster), query: { metric: keys.join(','), range } }),
     staleTime: range === '5m' ? Infinity : HISTORY_RANGES[range].stepMs,
     refetchInterval: range === '5m' ? false : Math.max(HISTORY_RANGES[range].stepMs, 10_000),
   });
@@ -121,7 +121,7 @@ export const historyQuery = (cluster: string, range: HistoryRange, keys: readonl
 export const accessQuery = () =>
   queryOptions({
     queryKey: [...ringKeys.all, 'access'] as const,
-    queryFn: () => call(api.session),
+    queryFn: () => call('session'),
     // No polling: asking keeps a session alive, and an open tab is not an operator at work.
     // It refreshes on focus, and after any action the server refused for want of a session. A
     // first paint that could not hand a proxy user its CSRF token asks at once.
@@ -139,21 +139,21 @@ export const opsKeys = {
 export const operationsQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.operations(cluster),
-    queryFn: () => call(api.operations, name(cluster)).then((r) => r.operations),
+    queryFn: () => call('operations', name(cluster)).then((r) => r.operations),
     staleTime: Infinity,
   });
 
 export const auditQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.audit(cluster),
-    queryFn: () => call(api.audit, { ...name(cluster), query: { limit: 100 } }).then((r) => r.entries),
+    queryFn: () => call('audit', { ...name(cluster), query: { limit: 100 } }).then((r) => r.entries),
     staleTime: 30_000,
   });
 
 export const backupsQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.backups(cluster),
-    queryFn: () => call(api.backups, name(cluster)),
+    queryFn: () => call('backups', name(cluster)),
     staleTime: 30_000,
   });
 
@@ -161,7 +161,7 @@ export const backupsQuery = (cluster: string) =>
 export const replacementQuery = (cluster: string, member: string | null) =>
   queryOptions({
     queryKey: opsKeys.replacement(cluster, member),
-    queryFn: () => call(api.replacement, { ...name(cluster), query: { member: member ?? undefined } }),
+    queryFn: () => call('replacement', { ...name(cluster), query: { member: member ?? undefined } }),
     refetchInterval: 1000,
   });
 
@@ -169,7 +169,7 @@ export const replacementQuery = (cluster: string, member: string | null) =>
 export const timelineQuery = (search: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'timeline', search] as const,
-    queryFn: () => call(api.timeline, { query: Object.fromEntries(new URLSearchParams(search)) }),
+    queryFn: () => call('timeline', { query: Object.fromEntries(new URLSearchParams(search)) }),
     refetchInterval: search.includes('last=') ? 5000 : false,
     placeholderData: (prev) => prev,
   });

@@ -1,0 +1,37 @@
+// Generated from lib/api/contract.ts by `npm run gen:api`: do not edit. The browser's view of
+// the API contract (each endpoint's method, path and kind); the schemas stay on the server.
+import type { Api, Endpoint } from './contract';
+
+export const endpoints = {
+  clusters: { method: 'GET', path: '/api/clusters' },
+  ring: { method: 'GET', path: '/api/clusters/[name]/ring' },
+  ringStream: { method: 'GET', path: '/api/clusters/[name]/stream', stream: true },
+  events: { method: 'GET', path: '/api/clusters/[name]/events' },
+  hashkv: { method: 'GET', path: '/api/clusters/[name]/hashkv' },
+  fleetStream: { method: 'GET', path: '/api/fleet/stream', stream: true },
+  logs: { method: 'GET', path: '/api/clusters/[name]/logs' },
+  logStream: { method: 'GET', path: '/api/clusters/[name]/logs/stream', stream: true },
+  history: { method: 'GET', path: '/api/clusters/[name]/history' },
+  alerts: { method: 'GET', path: '/api/clusters/[name]/alerts' },
+  allAlerts: { method: 'GET', path: '/api/alerts' },
+  timeline: { method: 'GET', path: '/api/timeline' },
+  healthz: { method: 'GET', path: '/api/healthz' },
+  metrics: { method: 'GET', path: '/api/metrics' },
+  session: { method: 'GET', path: '/api/auth/session' },
+  login: { method: 'POST', path: '/api/auth/login' },
+  logout: { method: 'POST', path: '/api/auth/logout' },
+  replacement: { method: 'GET', path: '/api/clusters/[name]/replacement' },
+  operations: { method: 'GET', path: '/api/clusters/[name]/operations' },
+  operation: { method: 'GET', path: '/api/clusters/[name]/operations/[id]' },
+  audit: { method: 'GET', path: '/api/clusters/[name]/audit' },
+  backups: { method: 'GET', path: '/api/clusters/[name]/backups' },
+  removeMember: { method: 'POST', path: '/api/clusters/[name]/members/[id]/remove', action: 'remove members', status: 202 },
+  addLearner: { method: 'POST', path: '/api/clusters/[name]/members', action: 'add members', status: 202 },
+  launchMember: { method: 'POST', path: '/api/clusters/[name]/members/[id]/launch', action: 'start members', status: 202 },
+  promoteMember: { method: 'POST', path: '/api/clusters/[name]/members/[id]/promote', action: 'promote learners', status: 202 },
+  defragment: { method: 'POST', path: '/api/clusters/[name]/defragment', action: 'defragment members', status: 202 },
+  moveLeader: { method: 'POST', path: '/api/clusters/[name]/move-leader', action: 'move the leader', status: 202 },
+  disarmAlarm: { method: 'POST', path: '/api/clusters/[name]/alarms/disarm', action: 'disarm alarms', status: 202 },
+  backup: { method: 'POST', path: '/api/clusters/[name]/backups', action: 'take snapshots', status: 202 },
+  snapshot: { method: 'POST', path: '/api/clusters/[name]/snapshot', form: true, action: 'take snapshots', status: 200 },
+} as const satisfies Record<keyof Api, Pick<Endpoint, 'method' | 'path'> & Partial<Pick<Endpoint, 'stream' | 'form' | 'action' | 'status'>>>;
