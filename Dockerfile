@@ -6,7 +6,7 @@
 #
 #   docker build -t ringside:0.1.0 .
 #   docker run --read-only -p 3000:3000 -v ringside-data:/var/lib/ringside \
-#     -v /etc/ringside:/etc/ringside:ro ringside:0.1.0
+#     -v /etc/ringside:/etc/ringside/config:ro ringside:0.1.0
 #
 # etcd's tools come from etcd's official image at one pinned version: drills restore a backup with
 # the tools of its minor version (3.5+: etcdutl; 3.4: etcdctl), so pick the version your rings run,
@@ -37,7 +37,7 @@ ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
     HOSTNAME=0.0.0.0 \
-    RINGSIDE_CONFIG=/etc/ringside/ringside.yaml
+    RINGSIDE_CONFIG=/etc/ringside/config/ringside.yaml
 WORKDIR /app
 USER 10001:10001
 VOLUME ["/var/lib/ringside"]
