@@ -8,8 +8,9 @@ const nextConfig = {
   serverExternalPackages: ['etcd3', '@grpc/grpc-js', '@kubernetes/client-node'],
   // The tracer cannot see etcd3's proto files (read through a path built at run time), so they are
   // named here. Excluded: our sources (every path the server builds from the config makes the tracer
-  // take whole lib folders, tests and test data included; the server runs from .next/server), and
-  // sharp (images are unoptimized, so Next never loads it; 20 MB of native code).
+  // take whole lib folders, tests and test data included; the server runs from .next/server; the
+  // instrumentation trace ignores this list, which is why scripts/assemble-image.sh takes the
+  // standalone tree by name), and sharp (images are unoptimized, so Next never loads it; 20 MB).
   outputFileTracingIncludes: { '**': ['node_modules/etcd3/proto/*.proto'] },
   outputFileTracingExcludes: { '**': ['app/**', 'components/**', 'lib/**', 'e2e/**', 'node_modules/sharp/**', 'node_modules/@img/**'] },
   // Every page and route is dynamic, so the incremental cache only ever holds what a future
