@@ -122,7 +122,7 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
     const [port] = await freePortBlock(1);
     target = { url: `http://127.0.0.1:${port}`, cluster: 'demo', members: 3 };
     // What the Dockerfile's ENV and the Deployment give it, and nothing of this test's own environment.
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       PATH: `${path.join(rootfs, 'usr', 'local', 'bin')}:/usr/local/bin:/usr/bin:/bin`,
       HOME: '/nonexistent',
       NODE_ENV: 'production',
