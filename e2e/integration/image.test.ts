@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,9 +9,11 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword, hashToken } from '@/lib/auth/password';
 import type { StoredSnapshot } from '@/lib/ops/types';
+import type { LogsResponse } from '@/lib/query/keys';
 import { EtcdRing, freePortBlock } from '../harness/ring';
 import { stopChild } from '../support/child';
 import { checkHistory, checkRing, checkSignIn, type DemoTarget } from '../support/demo-check';
+import { FakeKube } from '../support/fake-kube';
 import { OpsClient } from '../support/ops-client';
 
 const run = promisify(execFile);
@@ -67,19 +69,38 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
   let configFile: string;
   let before: string[];
   let ring: EtcdRing;
+  let kube: FakeKube;
   let server: ChildProcess;
   let log = '';
   let target: DemoTarget;
   let stopLoad = () => {};
 
+  const setpriv = [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--'];
   /** A command as the server's user. */
-  const asUser = (cmd: string, args: string[]) =>
-    asRoot ? run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--', cmd, ...args], { timeout: 60_000 }) : run(cmd, args, { timeout: 60_000 });
+  const asUser = (cmd: string, args: string[]) => (asRoot ? run('setpriv', [...setpriv, cmd, ...args], { timeout: 60_000 }) : run(cmd, args, { timeout: 60_000 }));
+  /**
+   * As root, the server also gets what readOnlyRootFilesystem gives a container: a mount namespace
+   * of its own where / is read-only, dataDir is bound writable on top, and this repo is hidden
+   * (so nothing outside the tree can be loaded). `sh` and `setpriv` exec, so the PID is node's.
+   */
+  const readOnlyRoot = (data: string) => [
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    'mount --bind "$1" "$1" && mount -o remount,bind,ro / && mount -t tmpfs -o ro,size=4k none "$2" && shift 2 && exec "$@"',
+    'sh',
+    data,
+    root,
+  ];
+  let sealed = false;
 
   beforeAll(async () => {
     if (!existsSync(path.join(root, '.next', 'standalone', 'server.js'))) throw new Error('no .next/standalone: run `npx next build` first (npm test does)');
-    if (!asRoot) console.log(`[image] not root: running the image's server as the current user (uid ${uid}), not a throwaway one`);
-    else console.log(`[image] running the image's server as throwaway uid ${uid} (setpriv)`);
+    if (!asRoot) console.log(`[image] not root: running the image's server as the current user (uid ${uid}), not a throwaway one, on a writable root filesystem`);
+    else console.log(`[image] running the image's server as throwaway uid ${uid} (setpriv) with a read-only root filesystem (unshare --mount)`);
 
     dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-image-'));
     chmodSync(dir, 0o755);
@@ -94,6 +115,17 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
     before = listing(app);
 
     ring = await EtcdRing.start({ size: 3 });
+    // The Kubernetes API stand-in, reached the way a pod reaches its API server: the service
+    // account's files (readable by the pod's user, as the kubelet mounts them) and two variables.
+    // This also runs @kubernetes/client-node from the tree.
+    kube = await FakeKube.start({ members: () => ring.members });
+    const sa = kube.serviceAccount();
+    const serviceAccount = path.join(dir, 'serviceaccount');
+    mkdirSync(serviceAccount, { mode: 0o755 });
+    for (const f of ['token', 'ca.crt', 'namespace']) {
+      copyFileSync(path.join(sa.dir, f), path.join(serviceAccount, f));
+      chmodSync(path.join(serviceAccount, f), 0o644);
+    }
     configFile = path.join(dir, 'etc', 'ringside', 'config', 'ringside.yaml');
     mkdirSync(path.dirname(configFile), { recursive: true, mode: 0o755 });
     writeFileSync(
@@ -113,6 +145,8 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
         '    metrics:',
         '      urls:',
         ...ring.members.map((m) => `        ${m.name}: ${m.metricsURL}`),
+        '    logs:',
+        '      kubernetes: {}',
         '',
       ].join('\n'),
       { mode: 0o644 },
@@ -130,11 +164,17 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
       PORT: String(port),
       HOSTNAME: '127.0.0.1',
       RINGSIDE_CONFIG: configFile,
+      ...sa.env,
+      RINGSIDE_SERVICEACCOUNT_DIR: serviceAccount,
     };
     const node = process.execPath;
-    server = asRoot
-      ? spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--', node, 'server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(node, ['server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    sealed = asRoot && (await run('unshare', [...readOnlyRoot(dataDir), 'true']).then(() => true, () => false));
+    if (asRoot && !sealed) console.log('[image] unshare --mount is not allowed here: the root filesystem stays writable; the uid scan below still finds any write');
+    server = sealed
+      ? spawn('unshare', [...readOnlyRoot(dataDir), 'setpriv', ...setpriv, node, 'server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : asRoot
+        ? spawn('setpriv', [...setpriv, node, 'server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(node, ['server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (d) => (log += d));
     server.stderr!.on('data', (d) => (log += d));
     const deadline = Date.now() + 60_000;
@@ -161,6 +201,7 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
   afterAll(async () => {
     stopLoad();
     if (server) await stopChild(server);
+    await kube?.close();
     await ring?.close();
     if (dir) {
       if (!asRoot) await run('chmod', ['-R', 'u+w', dir]).catch(() => undefined);
@@ -208,6 +249,13 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
   test('it runs as that user and passes the demo check: the ring with every member up and a leader, the history, the operator signs in', async () => {
     const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
     expect(/^Uid:\s+(\d+)\s+(\d+)/m.exec(status)?.slice(1, 3)).toEqual([String(uid), String(uid)]);
+    if (sealed) {
+      // Its root is mounted read-only, and it sees none of this repo.
+      const mounts = readFileSync(`/proc/${server.pid}/mounts`, 'utf8').split('\n').map((l) => l.split(' '));
+      expect(mounts.find((m) => m[1] === '/')?.[3].split(',')).toContain('ro');
+      expect(mounts.find((m) => m[1] === dataDir)?.[3].split(',')).toContain('rw');
+      expect(mounts.find((m) => m[1] === root)?.[2]).toBe('tmpfs');
+    }
     expect(/^CapEff:\s+(\w+)/m.exec(status)?.[1]).toBe('0000000000000000');
     await checkRing(target);
     await checkHistory(target);
@@ -218,6 +266,22 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
     const asset = /\/_next\/static\/[^"']+\.js/.exec(html)?.[0];
     expect(asset, 'a script from .next/static on the page').toBeDefined();
     expect((await fetch(`${target.url}${asset}`)).status).toBe(200);
+  });
+
+  test("@kubernetes/client-node runs from the tree: the etcd pods and their lines, through the pod's service account", async () => {
+    let body!: LogsResponse;
+    await ring.waitFor(
+      async () => {
+        body = (await (await fetch(`${target.url}/api/clusters/demo/logs?limit=2000`)).json()) as LogsResponse;
+        const members = new Set(body.lines.map((l) => l.member));
+        return body.kubernetes.pods.length === 3 && ['m1', 'm2', 'm3'].every((m) => members.has(m));
+      },
+      { what: 'lines from all three etcd pods', timeoutMs: 30_000 },
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; the log source says: ${body?.kubernetes.error}\n${log}`);
+    });
+    expect(body.kubernetes.error).toBeNull();
+    expect(body.kubernetes.pods.map((p) => p.member)).toEqual(['m1', 'm2', 'm3']);
   });
 
   test('the probes: liveness and readiness answer 200 and say nothing else', async () => {
