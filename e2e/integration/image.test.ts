@@ -99,9 +99,6 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
 
   beforeAll(async () => {
     if (!existsSync(path.join(root, '.next', 'standalone', 'server.js'))) throw new Error('no .next/standalone: run `npx next build` first (npm test does)');
-    if (!asRoot) console.log(`[image] not root: running the image's server as the current user (uid ${uid}), not a throwaway one, on a writable root filesystem`);
-    else console.log(`[image] running the image's server as throwaway uid ${uid} (setpriv) with a read-only root filesystem (unshare --mount)`);
-
     dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-image-'));
     chmodSync(dir, 0o755);
     rootfs = path.join(dir, 'rootfs');
@@ -169,7 +166,9 @@ describe('the image (assembled by scripts/assemble-image.sh) run as an unprivile
     };
     const node = process.execPath;
     sealed = asRoot && (await run('unshare', [...readOnlyRoot(dataDir), 'true']).then(() => true, () => false));
-    if (asRoot && !sealed) console.log('[image] unshare --mount is not allowed here: the root filesystem stays writable; the uid scan below still finds any write');
+    if (!asRoot) console.log(`[image] not root: running the image's server as the current user (uid ${uid}), not a throwaway one, on a writable root filesystem`);
+    else if (sealed) console.log(`[image] running the image's server as throwaway uid ${uid} (setpriv) with a read-only root filesystem (unshare --mount)`);
+    else console.log(`[image] running the image's server as throwaway uid ${uid} (setpriv); unshare --mount is not allowed here, so the root filesystem stays writable (the uid scan still finds any write)`);
     server = sealed
       ? spawn('unshare', [...readOnlyRoot(dataDir), 'setpriv', ...setpriv, node, 'server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
       : asRoot
