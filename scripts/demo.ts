@@ -21,7 +21,7 @@ import { startLauncher, type Launcher } from '../e2e/harness/launcher';
 import { EtcdRing, type MemberHandle } from '../e2e/harness/ring';
 import { hashPassword } from '../lib/auth/password';
 import { freePortBlock, portIsFree, processAlive as alive } from '../e2e/harness/ports';
-import type { RingState } from '../lib/ring/types';
+import { checkHistory, checkRing, checkSignIn } from '../e2e/support/demo-check';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, '.ringside', 'demo');
@@ -30,7 +30,6 @@ const SERVER_LOG = path.join(DEMO_DIR, 'next.log');
 const STATE_FILE = path.join(DEMO_DIR, 'demo.json');
 const CLUSTER = 'demo';
 const SERVER_READY_MS = 60_000;
-const CHECK_MS = 15_000; // the first polls may race the ring's first election
 const STOP_MS = 5_000;
 const TAIL_LINES = 40;
 
@@ -303,62 +302,6 @@ class Server {
   }
 }
 
-// ---------------------------------------------------------------- check mode
-
-function ringProblem(ring: RingState): string | null {
-  const reachable = ring.members.filter((m) => m.reachable).length;
-  if (ring.members.length !== 3) return `expected 3 members, API lists ${ring.members.length}`;
-  if (reachable !== 3) return `expected 3 reachable members, ${reachable} are`;
-  if (!ring.leader) return 'no leader';
-  return null;
-}
-
-/** Polls /api/clusters/demo/ring until it shows 3 reachable members and a leader. */
-async function checkRing(server: Server): Promise<void> {
-  const deadline = Date.now() + CHECK_MS;
-  let problem = 'no answer yet';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${server.url}/api/clusters/${CLUSTER}/ring`, { signal: AbortSignal.timeout(3000) });
-      problem = res.ok ? (ringProblem((await res.json()) as RingState) ?? '') : `HTTP ${res.status}: ${await res.text()}`;
-      if (problem === '') return;
-    } catch (e) {
-      problem = e instanceof Error ? e.message : String(e);
-    }
-    await sleep(500);
-  }
-  throw new Error(`ring check failed after ${CHECK_MS / 1000} s: ${problem}`);
-}
-
-/** Polls the history until every member has a WAL fsync p99 from its /metrics (the write load makes fsyncs). */
-async function checkHistory(server: Server): Promise<void> {
-  const deadline = Date.now() + CHECK_MS;
-  let problem = 'no answer yet';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${server.url}/api/clusters/${CLUSTER}/history?metric=walFsyncP99Ms&range=5m`, { signal: AbortSignal.timeout(3000) });
-      const body = (await res.json()) as { members: { id: string; name: string }[]; series: { walFsyncP99Ms?: Record<string, (number | null)[]> } };
-      const missing = body.members.filter((m) => !body.series.walFsyncP99Ms?.[m.id]?.some((v) => v !== null)).map((m) => m.name);
-      problem = body.members.length !== 3 ? `history lists ${body.members.length} members` : missing.length ? `no fsync p99 yet for ${missing.join(', ')}` : '';
-      if (problem === '') return;
-    } catch (e) {
-      problem = e instanceof Error ? e.message : String(e);
-    }
-    await sleep(500);
-  }
-  throw new Error(`history check failed after ${CHECK_MS / 1000} s: ${problem}`);
-}
-
-async function checkSignIn(server: Server): Promise<void> {
-  const res = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: server.url },
-    body: JSON.stringify({ user: OPERATOR, password: PASSWORD }),
-  });
-  const body = (await res.json()) as { user?: { role?: string } };
-  if (res.status !== 200 || body.user?.role !== 'operator') throw new Error(`sign-in check failed: HTTP ${res.status} ${JSON.stringify(body)}`);
-}
-
 // ---------------------------------------------------------------- banner
 
 function banner(server: Server, ring: EtcdRing, leader: string | null): string {
@@ -470,11 +413,12 @@ async function main(): Promise<void> {
   stopLoad = startLoad(ring);
 
   if (checkMode) {
-    await checkRing(server);
+    const target = { url: server.url, cluster: CLUSTER, members: 3 };
+    await checkRing(target);
     console.log(`OK: ${server.url}/api/clusters/${CLUSTER}/ring shows 3 reachable members and a leader`);
-    await checkHistory(server);
+    await checkHistory(target);
     console.log(`OK: ${server.url}/api/clusters/${CLUSTER}/history has WAL fsync p99 from every member's /metrics`);
-    await checkSignIn(server);
+    await checkSignIn(target, OPERATOR, PASSWORD);
     console.log(`OK: ${OPERATOR} signs in as an operator`);
     await shutdown(0);
   }

@@ -4,7 +4,9 @@
 # Makes sure etcd and etcdctl (Debian's etcd-server / etcd-client) are installed,
 # plus any extra Debian packages named on the command line (CI passes `chromium`,
 # `prometheus`: Prometheus and promtool, the real peers of Ringside's /api/metrics, and
-# `prometheus-alertmanager`, the real receiver of Ringside's alert delivery).
+# `prometheus-alertmanager`, the real receiver of Ringside's alert delivery, and
+# `kubernetes-client`, Debian's kubectl, whose `kubectl kustomize` renders deploy/kubernetes;
+# any kubectl already on the PATH will do).
 # Installs only what is missing, so running it again is a no-op. As root it
 # installs non-interactively; otherwise it prints the exact command and exits 1.
 set -euo pipefail
@@ -18,6 +20,7 @@ command_for() {
     chromium) echo chromium ;;
     prometheus) echo promtool ;;
     prometheus-alertmanager) echo prometheus-alertmanager ;;
+    kubernetes-client) echo kubectl ;;
     *) echo "" ;;
   esac
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, integration (real etcd) and end-to-end (real etcd + Chromium).
-# On a fresh machine it installs what is missing first: Debian's etcd, Chromium, Prometheus and
-# Alertmanager (as root), and node modules from the lockfile.
+# On a fresh machine it installs what is missing first: Debian's etcd, Chromium, Prometheus,
+# Alertmanager and kubectl (as root), and node modules from the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 
-bash scripts/ensure-etcd.sh chromium prometheus prometheus-alertmanager
+bash scripts/ensure-etcd.sh chromium prometheus prometheus-alertmanager kubernetes-client
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"

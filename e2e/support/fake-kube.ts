@@ -98,6 +98,8 @@ export class FakeKube {
     readonly kubeconfig: string,
     readonly token: string,
     readonly namespace: string,
+    /** The CA that signed this server's certificate (PEM file). */
+    readonly caFile: string,
     private readonly dir: string,
     private readonly members: () => MemberHandle[],
   ) {
@@ -124,12 +126,27 @@ export class FakeKube {
       const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const kubeconfig = path.join(dir, 'kubeconfig');
       writeFileSync(kubeconfig, kubeconfigYaml(url, readFileSync(tls.ca).toString('base64'), token));
-      fake = new FakeKube(server, url, kubeconfig, token, opts.namespace ?? 'kube-system', dir, opts.members);
+      fake = new FakeKube(server, url, kubeconfig, token, opts.namespace ?? 'kube-system', tls.ca, dir, opts.members);
       return fake;
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
+  }
+
+  /**
+   * What a pod sees of this API server instead of a kubeconfig: the kubelet's service account
+   * directory (`token`, `ca.crt`, `namespace`, written as the kubelet does, the token without a
+   * newline) and KUBERNETES_SERVICE_HOST/PORT. `token` and `ca` replace the right ones, to test
+   * refusals. The directory goes with close().
+   */
+  serviceAccount(opts: { token?: string; ca?: string; namespace?: string } = {}): { dir: string; env: { KUBERNETES_SERVICE_HOST: string; KUBERNETES_SERVICE_PORT: string } } {
+    const dir = mkdtempSync(path.join(this.dir, 'serviceaccount-'));
+    writeFileSync(path.join(dir, 'token'), opts.token ?? this.token);
+    writeFileSync(path.join(dir, 'ca.crt'), readFileSync(opts.ca ?? this.caFile));
+    writeFileSync(path.join(dir, 'namespace'), opts.namespace ?? 'ringside');
+    const { hostname, port } = new URL(this.url);
+    return { dir, env: { KUBERNETES_SERVICE_HOST: hostname, KUBERNETES_SERVICE_PORT: port } };
   }
 
   /** Destroys every open log stream mid-flight (a dropped connection); with refuseMs, log requests get 503 for that long after. */

@@ -131,12 +131,14 @@ export interface TimelineResponse {
   entries: TimelineEntry[];
 }
 
+/**
+ * The probes answer anyone who reaches the port (kubelet comes with no session), so they say
+ * nothing beyond themselves: no cluster names, no times, no paths.
+ */
 export interface HealthResponse {
-  status: 'ok' | 'config-error';
-  config: 'ok' | 'none' | 'error';
-  clusters: string[];
-  startedAt: string;
+  status: 'ok';
 }
+export type ReadyResponse = { status: 'ready' } | { status: 'not-ready'; reason: 'no-config' | 'config-error' | 'first-poll' };
 
 // ---------------------------------------------------------------- endpoints
 
@@ -210,7 +212,10 @@ export const api = {
     reply<TimelineResponse>(),
   ),
   // -- Ringside itself
+  /** Liveness: the process answers. */
   healthz: get('/api/healthz', z.strictObject({}), noQuery, reply<HealthResponse>()),
+  /** Readiness: the config is loaded and every cluster has had its first poll (503 until then). */
+  readyz: get('/api/readyz', z.strictObject({}), noQuery, reply<ReadyResponse>()),
   metrics: get('/api/metrics', z.strictObject({}), noQuery, reply<string>()),
   // -- access
   session: get('/api/auth/session', z.strictObject({}), noQuery, reply<AccessView>()),

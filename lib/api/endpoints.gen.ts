@@ -16,6 +16,7 @@ export const endpoints = {
   allAlerts: { method: 'GET', path: '/api/alerts' },
   timeline: { method: 'GET', path: '/api/timeline' },
   healthz: { method: 'GET', path: '/api/healthz' },
+  readyz: { method: 'GET', path: '/api/readyz' },
   metrics: { method: 'GET', path: '/api/metrics' },
   session: { method: 'GET', path: '/api/auth/session' },
   login: { method: 'POST', path: '/api/auth/login' },

@@ -85,19 +85,35 @@ describe('what the edge passes on', () => {
     expect(chunked.kind === 'pass' && chunked.responseHeaders.Connection).toBe('close');
   });
 
-  test('anonymous: none: pages go to sign-in, API reads are 401, sign-in itself and liveness stay open', () => {
+  test('anonymous: none: pages go to sign-in, API reads are 401, sign-in itself and the probes stay open', () => {
     const p = policy({ signedIn: (get) => get('cookie') === 'ringside_session=ok' });
     const page = decide(req({ url: '/noc?cycle=30' }), p);
     expect(page.kind === 'refuse' && [page.status, page.responseHeaders.Location]).toEqual([303, '/signin?next=%2Fnoc%3Fcycle%3D30']);
     const api = decide(req({ url: '/api/fleet/stream' }), p);
     expect(api.kind === 'refuse' && api.status).toBe(401);
-    for (const url of ['/signin?next=%2F', '/api/auth/login', '/api/auth/session', '/api/healthz', '/_next/static/chunks/x.js', '/icon.svg']) {
+    for (const url of ['/signin?next=%2F', '/api/auth/login', '/api/auth/session', '/api/healthz', '/api/readyz', '/_next/static/chunks/x.js', '/icon.svg']) {
       expect(decide(req({ url, method: url.endsWith('login') ? 'POST' : 'GET' }), p).kind, url).toBe('pass');
     }
     expect(decide(req({ url: '/api/clusters', headers: { cookie: 'ringside_session=ok' } }), p).kind).toBe('pass');
     // `//evil.example` is not a path on this site.
     const odd = decide(req({ url: '//evil.example/x' }), p);
     expect(odd.kind === 'refuse' && odd.responseHeaders.Location).toBe('/signin?next=%2F');
+  });
+});
+
+describe('kubelet probes', () => {
+  test('with anonymous: none, a probe from kubelet (the pod IP as Host, no session) passes; only the two probe paths do', () => {
+    const p = policy({ signedIn: () => false });
+    for (const host of ['10.244.1.7:3000', '[fd00:10:244::7]:3000']) {
+      for (const url of ['/api/healthz', '/api/readyz']) expect(decide(req({ url, peer: '10.244.1.1', headers: { host } }), p).kind, `${host}${url}`).toBe('pass');
+      for (const url of ['/api/readyz/x', '/api/healthzx', '/api/clusters', '/api/metrics']) {
+        const d = decide(req({ url, peer: '10.244.1.1', headers: { host } }), p);
+        expect(d.kind === 'refuse' && d.status, url).toBe(401);
+      }
+    }
+    // The Host check still applies to them: a rebinding name is refused there too.
+    const rebound = decide(req({ url: '/api/readyz', headers: { host: 'rebind.attacker.example' } }), p);
+    expect(rebound.kind === 'refuse' && rebound.status).toBe(421);
   });
 });
 

@@ -30,8 +30,13 @@ export interface EdgePolicy {
 /** No API body is near this; anything announcing more is refused before a byte is read. */
 export const EDGE_MAX_BODY = 64 * 1024;
 
-/** Reachable without signing in even when anonymous access is off. */
-const PUBLIC_PATHS = [/^\/signin$/, /^\/api\/auth\/(login|logout|session)$/, /^\/api\/healthz$/, /^\/_next\/static\//, /^\/(icon\.svg|favicon\.ico)$/];
+/**
+ * Reachable without signing in even when anonymous access is off. The probes are here because
+ * kubelet brings no session; they answer a fixed word and nothing else (lib/http/probes.ts). They
+ * still pass the Host check like everything else: kubelet's Host is the pod IP, and IP literals
+ * always pass it.
+ */
+const PUBLIC_PATHS = [/^\/signin$/, /^\/api\/auth\/(login|logout|session)$/, /^\/api\/(healthz|readyz)$/, /^\/_next\/static\//, /^\/(icon\.svg|favicon\.ico)$/];
 
 export interface EdgeRequest {
   method: string;

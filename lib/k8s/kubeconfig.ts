@@ -1,12 +1,21 @@
 import 'server-only';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { RingsideError } from '../errors';
 import { messageOf } from './kube-http';
 
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+/** Where the kubelet mounts a pod's service account: `token`, `ca.crt` and `namespace`. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Tests only: a directory standing in for SERVICE_ACCOUNT_DIR, since no kubelet mounts one on a
+ * test machine (e2e/integration/k8s-in-cluster-standin.test.ts). Nothing else reads credentials
+ * from the environment; a deployment never sets it.
+ */
+export const SERVICE_ACCOUNT_DIR_ENV = 'RINGSIDE_SERVICEACCOUNT_DIR';
 
 /**
  * Credentials for the Kubernetes API, in kubectl's order: the kubeconfig file given, else the
@@ -14,7 +23,7 @@ const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/tok
  * ~/.kube/config. A `context` names a kubeconfig context, so it skips the in-cluster step (a
  * service account has none). Throws a RingsideError (INVALID) that says what is wrong and where.
  */
-export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }): KubeConfig {
+export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; serviceAccountDir?: string }): KubeConfig {
   const kc = new KubeConfig();
   let source: string;
   if (opts.kubeconfig) {
@@ -22,7 +31,7 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string }):
     loadFile(kc, opts.kubeconfig);
   } else if (process.env.KUBERNETES_SERVICE_HOST && !opts.context) {
     source = 'in-cluster service account';
-    loadInCluster(kc);
+    loadInCluster(kc, opts.serviceAccountDir ?? (process.env[SERVICE_ACCOUNT_DIR_ENV] || SERVICE_ACCOUNT_DIR));
   } else {
     source = loadDefault(kc);
   }
@@ -40,20 +49,43 @@ function loadFile(kc: KubeConfig, file: string): void {
   }
 }
 
-function loadInCluster(kc: KubeConfig): void {
-  if (!process.env.KUBERNETES_SERVICE_PORT) {
+/**
+ * What client-go's rest.InClusterConfig does: the API server at KUBERNETES_SERVICE_HOST and
+ * _PORT over https, trusting the service account's CA, with its token. The token is given as a
+ * file, which client-node re-reads every minute, so a projected token that the kubelet rotates
+ * keeps working.
+ */
+function loadInCluster(kc: KubeConfig, dir: string): void {
+  const host = process.env.KUBERNETES_SERVICE_HOST ?? '';
+  const port = process.env.KUBERNETES_SERVICE_PORT;
+  if (!port) {
     throw new RingsideError('INVALID', 'KUBERNETES_SERVICE_HOST is set but KUBERNETES_SERVICE_PORT is not: cannot find the API server', 'kubeconfig');
   }
+  const token = path.join(dir, 'token');
+  const ca = path.join(dir, 'ca.crt');
   try {
-    accessSync(SERVICE_ACCOUNT_TOKEN, constants.R_OK);
+    accessSync(token, constants.R_OK);
   } catch {
     throw new RingsideError(
       'INVALID',
-      `running in a cluster but the service account token ${SERVICE_ACCOUNT_TOKEN} is not readable (automountServiceAccountToken: false?); set logs.kubernetes.kubeconfig instead`,
+      `running in a cluster but the service account token ${token} is not readable (automountServiceAccountToken: false?); set logs.kubernetes.kubeconfig instead`,
       'kubeconfig',
     );
   }
-  kc.loadFromCluster();
+  readable(ca, 'kubeconfig', 'running in a cluster but the service account CA ');
+  let namespace: string | undefined;
+  try {
+    namespace = readFileSync(path.join(dir, 'namespace'), 'utf8').trim() || undefined;
+  } catch {
+    // optional: only the default namespace of the context, which Ringside never relies on
+  }
+  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  kc.loadFromOptions({
+    clusters: [{ name: 'in-cluster', server, caFile: ca, skipTLSVerify: false }],
+    users: [{ name: 'service-account', authProvider: { name: 'tokenFile', config: { tokenFile: token } } }],
+    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'service-account', ...(namespace ? { namespace } : {}) }],
+    currentContext: 'in-cluster',
+  });
 }
 
 /** $KUBECONFIG (a path list, merged as kubectl does) or ~/.kube/config; never client-node's silent localhost:8080 fallback. */
