@@ -142,14 +142,15 @@ const toMs = (s: number | null) => (s === null ? null : s * 1000);
 export class MetricsTracker {
   private readonly rateWindowMs: number;
   private prev: EtcdScrape | null = null;
-  private since: number | null = null;
+  /** Times of the scrapes the rate window spans, and the one before them (where it starts). */
+  private times: number[] = [];
   private readonly fsync = new WindowBuckets(QUANTILE_WINDOW_MS);
   private readonly commit = new WindowBuckets(QUANTILE_WINDOW_MS);
   private readonly rtt = new Map<string, WindowBuckets>();
   private readonly sentFailures = new Map<string, WindowSum>();
   private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new WindowSum(COUNT_WINDOW_MS)])) as Record<CounterName, WindowSum>;
 
-  /** `intervalMs`: how often the member is scraped; rates span RATE_WINDOW_POLLS of them. */
+  /** `intervalMs`: how often the member is scraped (15 s by default); rates span RATE_WINDOW_POLLS of them. */
   constructor(intervalMs = 1000) {
     this.rateWindowMs = Math.max(4000, RATE_WINDOW_POLLS * intervalMs);
   }
@@ -158,7 +159,7 @@ export class MetricsTracker {
     const prev = this.prev;
     const restarted = Boolean(prev && s.processStart !== null && prev.processStart !== null && s.processStart !== prev.processStart);
     const at = s.at;
-    this.since ??= at;
+    this.times.push(at);
 
     const addHist = (w: WindowBuckets, before: Bucket[] | null | undefined, now: Bucket[] | null | undefined) => {
       if (!now) return;
@@ -199,7 +200,7 @@ export class MetricsTracker {
       return summed ? histogramQuantile(0.99, summed) : null;
     };
     const sum = (w: WindowSum) => (prev ? w.sum(at) : null);
-    const span = Math.min(this.rateWindowMs, at - this.since) / 1000;
+    const span = this.rateSpanMs(at) / 1000;
     const peers = [...new Set([...this.rtt.keys(), ...this.sentFailures.keys()])].sort().map((to): PeerFigures => {
       const rtt = this.rtt.get(to);
       const sent = this.sentFailures.get(to);
@@ -228,5 +229,19 @@ export class MetricsTracker {
       quotaUsedPct: s.dbSize !== null && s.quotaBytes ? (s.dbSize / s.quotaBytes) * 100 : null,
       restarted,
     };
+  }
+
+  /**
+   * The real time the rate window's increases cover: from the scrape before the oldest one in the
+   * window to now. Scrapes are not exactly `intervalMs` apart (a slow or failed scrape), and a
+   * rate over a nominal window would then be off by as much as the jitter.
+   */
+  private rateSpanMs(at: number): number {
+    const cutoff = at - this.rateWindowMs;
+    let oldest = this.times.findIndex((t) => t > cutoff);
+    // The first scrape has no increase of its own: it only starts the span.
+    oldest = Math.max(1, oldest < 0 ? this.times.length - 1 : oldest);
+    this.times = this.times.slice(oldest - 1);
+    return this.times.length > 1 ? at - this.times[0] : 0;
   }
 }

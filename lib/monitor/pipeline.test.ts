@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { PollResult } from '../etcd/types';
 import { downProbe, ids, okProbe, poll } from '../ring/fixtures';
 import type { HashCheck, HashReply } from '../ring/hashkv';
+import type { RingState } from '../ring/types';
 import { ClusterMonitor, type MonitorMessage } from './cluster-monitor';
 import type { MonitorClock } from './clock';
 import { RingPipeline } from './pipeline';
@@ -159,5 +160,56 @@ describe('ClusterMonitor on a fake clock', () => {
     const m = messages.length;
     await clock.advance(10_000);
     expect([polls.length, messages.length]).toEqual([n, m]);
+  });
+});
+
+describe('ClusterMonitor: /metrics scrapes apart from the polls', () => {
+  /** A member's /metrics where the failed-proposals counter counts the seconds since T0. */
+  const text = (t: number) => `# TYPE etcd_server_proposals_failed_total counter\netcd_server_proposals_failed_total ${(t - T0) / 1000}\n`;
+
+  function scraping(metricsIntervalMs: number, failFrom = Infinity) {
+    const clock = new FakeClock();
+    const scrapes: number[] = [];
+    const monitor = new ClusterMonitor({ name: 'demo', endpoints: ['http://127.0.0.1:2179'] }, { pollIntervalMs: 1000, requestTimeoutMs: 800, metricsIntervalMs }, {
+      clock,
+      poll: async (seq, t) => ({ ...poll(seq, up()), seq, at: t }),
+      metricsText: async (url) => {
+        if (url === 'http://127.0.0.1:2179/metrics') scrapes.push(clock.t - T0);
+        if (clock.t - T0 >= failFrom) throw new Error('connection refused');
+        return text(clock.t);
+      },
+    });
+    const rings: RingState[] = [];
+    monitor.subscribe((m) => m.type === 'ring' && rings.push(m.ring));
+    return { clock, monitor, scrapes, rings };
+  }
+
+  test('the first scrape right after the first poll, the second a poll later, then every metricsIntervalMs; every poll carries the latest', async () => {
+    const { clock, monitor, scrapes, rings } = scraping(15_000);
+    monitor.start();
+    await clock.advance(40_000);
+    await monitor.stop();
+    expect(scrapes).toEqual([0, 1000, 16_000, 31_000]);
+    expect(rings.length).toBeGreaterThanOrEqual(40);
+    // Every poll from the scrape at 1 s on shows a member's figures, each from the latest scrape before it.
+    for (const r of rings.filter((x) => Date.parse(x.at) - T0 > 1000)) {
+      const m1 = r.members.find((m) => m.name === 'm1')!;
+      const scrapedAt = Date.parse(m1.metrics!.at) - T0;
+      const polledAt = Date.parse(r.at) - T0;
+      // A scrape and a poll due at the same moment run in either order.
+      expect([Math.max(...scrapes.filter((s) => s < polledAt)), Math.max(...scrapes.filter((s) => s <= polledAt))]).toContain(scrapedAt);
+    }
+    // Counts are increases between real scrapes: 1 + 15 + 15 failed proposals by the scrape at 31 s.
+    expect(rings.at(-1)!.members[0].metrics!.proposalsFailed15m).toBe(31);
+  });
+
+  test('a cluster’s own interval, and no figures once scrapes stop answering', async () => {
+    const { clock, monitor, scrapes, rings } = scraping(5000, 11_000);
+    monitor.start();
+    await clock.advance(13_000);
+    await monitor.stop();
+    expect(scrapes).toEqual([0, 1000, 6000, 11_000]);
+    const last = rings.at(-1)!.members[0];
+    expect([last.metrics, last.metricsError]).toEqual([null, 'http://127.0.0.1:2179/metrics: connection refused']);
   });
 });
