@@ -53,6 +53,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <Link href="/timeline" className="ml-4 hover:text-fg">
                 Timeline
               </Link>
+              <Link href="/notifications" className="ml-4 hover:text-fg">
+                Notifications
+              </Link>
             </nav>
             <div className="ml-auto">
               <SessionBar />

@@ -38,6 +38,8 @@ export interface RuleFileOptions {
   backupMaxAgeHours?: number;
   /** The scrape job of Ringside's /api/metrics, for RingsideDown; default "ringside". */
   job?: string;
+  /** Alert names turned off in the config (`alerts: { name: { disabled: true } }`): left out here too. */
+  disabled?: readonly string[];
 }
 
 interface AlertingRule {
@@ -69,6 +71,13 @@ function rule(alert: string, expr: string, opts: { for?: string; severity: 'warn
 const from = (name: keyof typeof RULES, summary: string) => ({ summary, description: RULES[name].summary, action: RULES[name].action });
 
 export function prometheusRuleGroups(opts: RuleFileOptions): RuleGroup[] {
+  const off = new Set(opts.disabled ?? []);
+  return allGroups(opts)
+    .map((g) => ({ ...g, rules: g.rules.filter((r) => !off.has(r.alert)) }))
+    .filter((g) => g.rules.length);
+}
+
+function allGroups(opts: RuleFileOptions): RuleGroup[] {
   const { warnDays, criticalDays } = opts.certificates;
   const backupMaxAgeS = Math.round((opts.backupMaxAgeHours ?? 25) * 3600);
   const job = opts.job ?? 'ringside';
@@ -131,7 +140,7 @@ export function prometheusRuleGroups(opts: RuleFileOptions): RuleGroup[] {
           description: 'Without a recent snapshot, a lost quorum or corrupted data means losing recent writes.',
           action: 'Look at why scheduled backups fail (the Notifications and audit logs say), then take a snapshot now.',
         }),
-        rule('ringsideBackupDrillFailed', 'ringside_backup_drill_failing == 1', {
+        rule('ringsideDrillFailed', 'ringside_backup_drill_failing == 1', {
           severity: 'warning',
           summary: '{{ $labels.cluster }}: the latest restore drill failed',
           description: 'A backup that does not restore is not a backup.',
