@@ -188,6 +188,11 @@ export interface AlertSubject {
   memberName?: string;
   peerId?: string;
   peerName?: string;
+  /**
+   * What else tells two instances of one rule apart, as labels downstream (Alertmanager's identity
+   * of an alert is its label set): the CA's certificate and Ringside's own, neither a member's.
+   */
+  labels?: Record<string, string>;
 }
 
 /** One rule's condition holding for one subject at one evaluation. */

@@ -54,6 +54,8 @@ export function certificateConditions(findings: readonly CertificateFinding[]): 
         key: `ringsideCertificateHostMismatch/${f.memberId}/${f.source}`,
         memberId: f.memberId,
         memberName: f.memberName,
+        // A member's client and metrics listeners can both be misnamed: two alerts downstream.
+        labels: { role: f.source },
         severity: 'warning',
         value: null,
         message: f.message,
@@ -64,7 +66,8 @@ export function certificateConditions(findings: readonly CertificateFinding[]): 
     out.push({
       rule: 'ringsideCertificateExpiry',
       key: `ringsideCertificateExpiry/${subject}`,
-      ...(f.memberId ? { memberId: f.memberId, memberName: f.memberName } : {}),
+      // The CA's and Ringside's own certificate name no member: `role` (as the rule file's series) tells them apart.
+      ...(f.memberId ? { memberId: f.memberId, memberName: f.memberName } : { labels: { role: f.source } }),
       severity: f.level === 'critical' ? 'critical' : 'warning',
       value: f.daysLeft!,
       message: f.message,
