@@ -119,7 +119,7 @@ test('the Notifications page: each receiver’s state; a viewer reads only; an o
   // Whatever its filters: ops takes critical alerts only, and still got the test.
   const tests = receiver.received.slice(before).filter((r) => JSON.parse(r.body.toString()).test === true);
   expect(tests.map((r) => r.path).sort()).toEqual(['/broken', '/ops']);
-  await expect(log.locator('[data-action="notify-test"][data-result="failed"]')).toContainText('by alice: 1 of 2 receivers got it; not: broken: HTTP 500: receiver says no');
+  await expect(log.locator('[data-action="notify-test"][data-result="failed"]')).toContainText('by alice: 1 of 2 receivers got it (broken: HTTP 500: receiver says no)');
   await page.screenshot({ path: path.join(SCREENS, 'notifications.png'), fullPage: true });
 });
 
@@ -143,6 +143,7 @@ test('a TLS ring whose certificates expire in 3 days: each member’s certificat
   // Triage points at the certificates.
   await expect(page.getByRole('region', { name: 'Triage' }).getByRole('link', { name: 'See the certificates' }).first()).toBeVisible();
   await page.getByRole('region', { name: 'Certificates' }).screenshot({ path: path.join(SCREENS, 'certificates.png') });
+  await page.screenshot({ path: path.join(SCREENS, 'cluster-certificates.png'), fullPage: true });
 });
 
 test.describe('on a phone (390x844)', () => {

@@ -13,7 +13,7 @@ const levelLook = {
   ok: { Icon: CheckCircle2, word: 'OK', tone: 'text-ok' },
 } as const;
 
-const sourceWord = { 'client-url': 'client URL', 'metrics-url': 'metrics URL' } as const;
+const sourceWord = { 'client-url': 'client URL', 'metrics-url': 'metrics' } as const;
 
 /**
  * Every certificate that can take the ring down by expiring: what each member presents on its
@@ -59,21 +59,7 @@ function Body({ view }: { view: CertificatesView }) {
   }
   return (
     <div>
-      {view.findings.length > 0 && (
-        <ul className="space-y-1 border-b border-line px-4 py-3" aria-label="Certificate findings">
-          {view.findings.map((f, i) => {
-            const look = levelLook[f.level];
-            return (
-              <li key={i} className="flex items-start gap-2 text-sm" data-kind={f.kind} data-level={f.level}>
-                <look.Icon className={`mt-0.5 size-4 shrink-0 ${look.tone}`} aria-hidden />
-                <span>
-                  <span className={`font-semibold ${look.tone}`}>{look.word}:</span> {f.message}
-                </span>
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <Findings view={view} />
       <div className="overflow-x-auto">
         <table className="w-full text-[13px]" aria-label="Certificates">
           <thead>
@@ -84,12 +70,11 @@ function Body({ view }: { view: CertificatesView }) {
               <Th>Covers the address</Th>
               <Th>Subject</Th>
               <Th>Names (SANs)</Th>
-              <Th>Where</Th>
-              <Th>Issuer</Th>
+              <Th>Presented on</Th>
             </tr>
           </thead>
           <tbody>
-            {view.members.flatMap((m) =>
+            {[...view.members].sort((a, b) => a.memberName.localeCompare(b.memberName, undefined, { numeric: true })).flatMap((m) =>
               m.endpoints.map((e) => <EndpointRows key={`${m.memberId}-${e.url}`} who={m.memberName} memberId={m.memberId} endpoint={e} />),
             )}
             {view.ca.map((c, i) => (
@@ -105,8 +90,56 @@ function Body({ view }: { view: CertificatesView }) {
   );
 }
 
+/**
+ * Expiries in one sentence (the table and the alerts name each one), and every other finding (a
+ * name that does not cover the address, a member not read) in its own words.
+ */
+function Findings({ view }: { view: CertificatesView }) {
+  const expiring = view.findings.filter((f) => f.kind === 'expiry');
+  const others = view.findings.filter((f) => f.kind !== 'expiry');
+  if (!expiring.length && !others.length) {
+    return (
+      <p className="flex items-center gap-2 border-b border-line px-4 py-2.5 text-sm">
+        <CheckCircle2 className="size-4 text-ok" aria-hidden /> Nothing expires within {view.thresholds.warnDays} days, and every member’s certificate covers its address.
+      </p>
+    );
+  }
+  const critical = expiring.filter((f) => f.level === 'critical');
+  const first = [...expiring].sort((a, b) => a.certificate!.notAfter.localeCompare(b.certificate!.notAfter))[0];
+  const look = levelLook[critical.length ? 'critical' : 'warning'];
+  return (
+    <ul className="space-y-1 border-b border-line px-4 py-3 text-sm" aria-label="Certificate findings">
+      {first && (
+        <li className="flex items-start gap-2" data-kind="expiry" data-level={critical.length ? 'critical' : 'warning'}>
+          <look.Icon className={`mt-0.5 size-4 shrink-0 ${look.tone}`} aria-hidden />
+          <span>
+            <span className={`font-semibold ${look.tone}`}>{look.word}:</span>{' '}
+            {critical.length
+              ? `${plural(critical.length, 'certificate')} ${critical.length === 1 ? 'expires' : 'expire'} within ${view.thresholds.criticalDays} days`
+              : `${plural(expiring.length, 'certificate')} ${expiring.length === 1 ? 'expires' : 'expire'} within ${view.thresholds.warnDays} days`}
+            {critical.length && expiring.length > critical.length ? ` (${expiring.length - critical.length} more within ${view.thresholds.warnDays})` : ''}; the first on {utc(first.certificate!.notAfter)}. Renew before then, and restart the members one at a time.
+          </span>
+        </li>
+      )}
+      {others.map((f, i) => {
+        const l = levelLook[f.level];
+        return (
+          <li key={i} className="flex items-start gap-2" data-kind={f.kind} data-level={f.level}>
+            <l.Icon className={`mt-0.5 size-4 shrink-0 ${l.tone}`} aria-hidden />
+            <span>
+              <span className={`font-semibold ${l.tone}`}>{l.word}:</span> {f.message}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function EndpointRows({ who, memberId, endpoint: e }: { who: string; memberId: string; endpoint: EndpointView }) {
-  const where = `${sourceWord[e.source]} ${e.url}`;
+  const where = e.source === 'client-url' ? e.url : `${sourceWord[e.source]} ${e.url}`;
   if (!e.chain.length) {
     return (
       <tr className="border-b border-line/60" aria-label={who} data-member={memberId}>
@@ -121,7 +154,6 @@ function EndpointRows({ who, memberId, endpoint: e }: { who: string; memberId: s
           {e.error ?? 'nothing presented'}
         </Td>
         <Td className="font-mono text-xs">{where}</Td>
-        <Td>{''}</Td>
       </tr>
     );
   }
@@ -134,6 +166,7 @@ function EndpointRows({ who, memberId, endpoint: e }: { who: string; memberId: s
           memberId={memberId}
           cert={c}
           where={c.depth === 0 ? where : c.isCA ? 'its issuing CA' : 'an intermediate'}
+          url={c.depth === 0}
           covers={c.depth === 0 ? e : undefined}
         />
       ))}
@@ -141,7 +174,7 @@ function EndpointRows({ who, memberId, endpoint: e }: { who: string; memberId: s
   );
 }
 
-function CertRow({ who, memberId, cert, where, covers }: { who: string; memberId?: string; cert: CertificateRow; where: string; covers?: Pick<EndpointView, 'coversHost' | 'host'> }) {
+function CertRow({ who, memberId, cert, where, url = false, covers }: { who: string; memberId?: string; cert: CertificateRow; where: string; url?: boolean; covers?: Pick<EndpointView, 'coversHost' | 'host'> }) {
   const look = levelLook[cert.level];
   const leaf = cert.depth === 0;
   return (
@@ -157,8 +190,7 @@ function CertRow({ who, memberId, cert, where, covers }: { who: string; memberId
       <Td>{covers ? <Covers endpoint={covers} /> : <span className="text-faint">—</span>}</Td>
       <Td className={leaf ? '' : 'text-muted'}>{cert.subject || <span className="text-muted italic">no subject</span>}</Td>
       <Td className="font-mono text-xs">{cert.sans.length ? cert.sans.join(', ') : <span className="text-faint">—</span>}</Td>
-      <Td className={`text-xs ${leaf ? 'font-mono' : 'text-muted'}`}>{where}</Td>
-      <Td className="text-muted">{cert.issuer}</Td>
+      <Td className={url ? 'font-mono text-xs' : 'text-xs text-muted'}>{where}</Td>
     </tr>
   );
 }

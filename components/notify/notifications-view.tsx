@@ -240,6 +240,6 @@ function DeliveryLog({ entries }: { entries: AuditEntry[] }) {
 function testText(e: AuditEntry): string {
   const results = (e.details?.results ?? []) as TestReport['results'];
   if (e.result === 'started') return `by ${e.user}: sending…`;
-  const ok = results.filter((r) => r.ok).length;
-  return `by ${e.user}: ${ok} of ${results.length} receivers got it${e.error ? `; ${e.error.replace(/^\d+ of \d+ receivers did not get it: /, 'not: ')}` : ''}`;
+  const failed = results.filter((r) => !r.ok);
+  return `by ${e.user}: ${results.length - failed.length} of ${results.length} receivers got it${failed.length ? ` (${failed.map((r) => `${r.receiver}: ${r.error}`).join('; ')})` : ''}`;
 }
