@@ -3,6 +3,7 @@
 // the test's own; a signed webhook that fails for a minute, then refuses connections across a
 // kill -9 of Ringside, still gets every alert once, in order. The engine alone is tested in
 // alert-delivery.test.ts; this is the wiring.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { NotificationsResponse } from '@/lib/api/contract';
 import { EtcdRing } from '../harness/ring';
 import { AlertmanagerServer } from '../support/alertmanager';
+import { PROMTOOL, requirePrometheus } from '../support/prometheus';
 import { RingsideServer } from '../support/ringside-server';
 import { verifyRingsideSignature, WebhookReceiver, type Received } from '../support/webhook-receiver';
 
@@ -102,6 +104,18 @@ describe('through the running server to real Alertmanagers (Debian 0.25) and a w
     const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`^ringside_notification_sent_total\\{receiver="am1",kind="alertmanager"\\} ${status.receivers[0].sent}$`, 'm'));
     expect(metrics).toMatch(/^ringside_notification_queued\{receiver="am1",kind="alertmanager"\} 0$/m);
+    expect(metrics).toMatch(/^ringside_notification_last_success_timestamp_seconds\{receiver="am1",kind="alertmanager"\} \d+\.?\d*$/m);
+    // Prometheus' own linter has nothing to say about the delivery series (only about prom-client's Node.js gauges).
+    requirePrometheus();
+    let lint = '';
+    try {
+      execFileSync(PROMTOOL, ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    } catch (e) {
+      const err = e as { status: number; stdout: string; stderr: string };
+      expect(err.status, err.stderr + err.stdout).toBe(3);
+      lint = err.stdout + err.stderr;
+    }
+    for (const l of lint.split('\n').filter(Boolean)) expect(l).toMatch(/^ringside_nodejs_active_\w+_total non-counter/);
     await server.stop();
     server = undefined;
   }, 120_000);
