@@ -6,7 +6,7 @@ import { RULES } from './rules';
  * Ringside's alerts as a Prometheus rule file over Ringside's own /api/metrics series, for teams
  * whose Prometheus already scrapes Ringside (README "Ringside's own metrics"), and the same groups
  * as a Kubernetes PrometheusRule (prometheus-operator). Pure; served as GET
- * /api/alerts/rules.yaml by the wiring, and checked by `promtool check rules` and
+ * /api/alerts/rules.yaml, and checked by `promtool check rules` and
  * `promtool test rules` (e2e/integration/prometheus-rules.test.ts).
  *
  * The alert names are Ringside's own, so a page reads the same whichever evaluated it; use one or
@@ -16,7 +16,7 @@ import { RULES } from './rules';
  * etcd-mixin), etcdHighNumberOfFailedProposals, etcdDatabaseQuotaLowSpace and
  * etcdExcessiveDatabaseGrowth (no quota series), and ringsideLeaderDisagreement.
  *
- * Series this file needs beyond today's /api/metrics (the wiring adds them):
+ * Series it reads besides the ring's (lib/monitor/prometheus.ts exports them):
  * - ringside_certificate_expiry_timestamp_seconds{cluster, member, member_id, role, depth, subject}
  *   notAfter of every certificate lib/certs reads (role: its CertificateSource, client-url,
  *   metrics-url, ca or client-cert; member and member_id empty for ca and client-cert; not
@@ -27,8 +27,9 @@ import { RULES } from './rules';
  *   ringside_notification_failures_total, ringside_notification_dropped_total,
  *   ringside_notification_last_success_timestamp_seconds,
  *   ringside_notification_last_failure_timestamp_seconds (same labels), from Notifier.status()
- * - ringside_backup_last_success_timestamp_seconds{cluster}, and for restore drills
- *   ringside_backup_drill_failing{cluster} (1 while the latest drill failed), from the backup work
+ * And the backup work's (its rules never fire until it exports them):
+ * ringside_backup_last_success_timestamp_seconds{cluster}, and for restore drills
+ * ringside_backup_drill_failing{cluster} (1 while the latest drill failed).
  */
 
 export interface RuleFileOptions {

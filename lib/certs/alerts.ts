@@ -5,13 +5,12 @@ import type { CertificateFinding } from './findings';
  * Certificate findings as alert conditions, for the same tracker, delivery and UI as every other
  * alert. Pure.
  *
- * How they plug into lib/alerts/rules.ts (the wiring's change): append CERTIFICATE_RULES to
- * ALERT_RULES and spread CERTIFICATE_RULE_DEFS into RULES (a CertificateCondition is then an
- * AlertCondition, and `alerts: { ringsideCertificateExpiry: { disabled: true } }` works like any
- * override); the monitor keeps the latest findings and adds `certificateConditions(findings)` to
- * `evaluateRules(...)` on every poll before `tracker.update()`: a condition missing from one
- * evaluation resolves its alert, so the findings must be passed on every poll, not only when
- * certificates are read (hourly).
+ * How they plug in: lib/alerts/rules.ts appends CERTIFICATE_RULES to ALERT_RULES and spreads
+ * CERTIFICATE_RULE_DEFS into RULES (a CertificateCondition is then an AlertCondition, and
+ * `alerts: { ringsideCertificateExpiry: { disabled: true } }` works like any override); the
+ * monitor's pipeline keeps the latest read and passes its findings to `evaluateRules(...)` on every
+ * poll: a condition missing from one evaluation resolves its alert, so the findings must be there
+ * on every poll, not only when certificates are read (hourly).
  */
 export const CERTIFICATE_RULES = ['ringsideCertificateExpiry', 'ringsideCertificateHostMismatch'] as const;
 export type CertificateRuleName = (typeof CERTIFICATE_RULES)[number];
