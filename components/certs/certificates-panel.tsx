@@ -13,8 +13,6 @@ const levelLook = {
   ok: { Icon: CheckCircle2, word: 'OK', tone: 'text-ok' },
 } as const;
 
-const sourceWord = { 'client-url': 'client URL', 'metrics-url': 'metrics' } as const;
-
 /**
  * Every certificate that can take the ring down by expiring: what each member presents on its
  * client URL (and its metrics URL when that is TLS of its own), the CA Ringside trusts and its own
@@ -139,7 +137,7 @@ function Findings({ view }: { view: CertificatesView }) {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function EndpointRows({ who, memberId, endpoint: e }: { who: string; memberId: string; endpoint: EndpointView }) {
-  const where = e.source === 'client-url' ? e.url : `${sourceWord[e.source]} ${e.url}`;
+  const where = e.source === 'metrics-url' ? `metrics ${e.url}` : e.url;
   if (!e.chain.length) {
     return (
       <tr className="border-b border-line/60" aria-label={who} data-member={memberId}>

@@ -64,7 +64,6 @@ export interface DeliveryOptions {
   now?: () => number;
   /** The engine's parts (fetch, clock, backoff), for tests. */
   notifier?: Partial<Pick<NotifierOptions, 'fetch' | 'clock' | 'random' | 'backoff' | 'settleMs'>>;
-  limiter?: ReportLimiter;
 }
 
 /**
@@ -83,12 +82,11 @@ export class AlertDelivery {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly log: (line: string) => void;
   private readonly now: () => number;
-  private readonly limiter: ReportLimiter;
+  private readonly limiter = new ReportLimiter();
 
   constructor(private readonly opts: DeliveryOptions) {
     this.log = opts.log ?? ((line) => console.warn(line));
     this.now = opts.now ?? Date.now;
-    this.limiter = opts.limiter ?? new ReportLimiter();
     this.opening = opts.settings ? this.open(opts.settings) : Promise.resolve(null);
   }
 
