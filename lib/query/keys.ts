@@ -118,13 +118,14 @@ export const alertRulesQuery = (cluster: string) =>
 
 /**
  * The members' certificates with their days left. Read by the server about hourly, so a minute's
- * refresh keeps "days left" and a re-read after a member restart current without a stream.
+ * refresh keeps "days left" and a re-read after a member restart current without a stream; until
+ * the first read (just after the server's first poll) it asks every 2 s.
  */
 export const certificatesQuery = (cluster: string) =>
   queryOptions({
     queryKey: ringKeys.certificates(cluster),
     queryFn: () => call(api.certificates, name(cluster)),
-    refetchInterval: 60_000,
+    refetchInterval: (q) => (q.state.data?.checkedAt ? 60_000 : 2000),
   });
 
 /** Alert delivery per receiver and its recent audit lines; a receiver's state moves with its retries. */
