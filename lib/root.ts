@@ -1,9 +1,11 @@
 import 'server-only';
 import os from 'node:os';
+import path from 'node:path';
 import type { Registry as PromRegistry } from 'prom-client';
 import { AuditLog } from './audit/log';
 import { createAccess, type AccessControl } from './auth/guard';
 import { clientAddress, throttleKey } from './auth/peer';
+import { CertificateWatcher } from './certs/watcher';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
 import type { RingsideConfig } from './config/types';
 import { MemberClient } from './etcd/client';
@@ -14,6 +16,7 @@ import type { StreamAdmission } from './http/sse';
 import { StreamLimiter } from './http/streams';
 import { ClusterMonitor } from './monitor/cluster-monitor';
 import { createPrometheusRegistry } from './monitor/prometheus';
+import { AlertDelivery, type AlertSource } from './notify/delivery';
 import { Maintenance } from './ops/maintenance';
 import { Membership } from './ops/membership';
 import { systemClock, type OpsDeps } from './ops/deps';
@@ -37,6 +40,10 @@ export interface Ringside {
   /** Guided operations; null without a config. */
   readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance } | null;
   readonly timeline: TimelineStore | null;
+  /** Alert delivery to Alertmanagers and webhooks (off without `notifications`); null without a config. */
+  readonly delivery: AlertDelivery | null;
+  /** Reads the members' certificates for the expiry alerts and the cluster page; null without a config. */
+  readonly certificates: CertificateWatcher | null;
   readonly prometheus: PromRegistry;
   readonly streams: StreamAdmission;
   readonly edge: EdgePolicy;
@@ -62,12 +69,24 @@ export interface BuildOptions {
   dev?: boolean;
 }
 
+/** A monitor as a producer of alerts for delivery: its whole list after every poll. */
+function alertSource(m: ClusterMonitor): AlertSource {
+  return {
+    feed: `alerts/${m.cluster.name}`,
+    alerts: () => m.alerts(),
+    // Every poll, not only when the list changes: after a restart, an alert from before it
+    // resolves only once its feed has been without it for a while, and that takes a clock tick.
+    subscribe: (fn) => m.subscribe((msg) => msg.type === 'ring' && fn()),
+  };
+}
+
 /**
  * The composition root. Order matters and is spelled out: the config; one monitor per cluster;
  * access; the audit log and the timeline (which listens to the monitors); the runner (which
- * tells the monitors' subscribers and the timeline); Ringside's own metrics (observing polls from
- * the first); stream slots and the edge; and only then do the monitors start polling, so
- * nothing misses the first event.
+ * tells the monitors' subscribers and the timeline); the certificate watcher (which hands each
+ * monitor its certificates) and alert delivery (which takes every monitor's alerts, once its
+ * state file is open); Ringside's own metrics (observing polls from the first); stream slots and
+ * the edge; and only then do the watcher and the monitors start, so nothing misses the first event.
  */
 export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Ringside {
   const settings = config.kind === 'ok' ? config.config : null;
@@ -80,6 +99,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
         hashCheckIntervalMs: settings!.hashCheckIntervalMs,
         requestTimeoutMs: settings!.requestTimeoutMs,
         alerts: settings!.alerts,
+        certificates: settings!.certificates,
       }),
     );
   }
@@ -88,6 +108,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
 
   let timeline: TimelineStore | null = null;
   let ops: Ringside['ops'] = null;
+  let certificates: CertificateWatcher | null = null;
+  let delivery: AlertDelivery | null = null;
   if (settings) {
     timeline = openTimeline(settings.dataDir);
     if (timeline) feedTimeline(timeline, monitors.values());
@@ -102,9 +124,17 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       fetch: (input, init) => fetch(input, init),
     };
     ops = { deps, membership: new Membership(deps), maintenance: new Maintenance(deps) };
+    // A handshake per member endpoint, at most hourly: a generous bound costs nothing.
+    certificates = new CertificateWatcher(monitors.values(), { checkIntervalMs: settings.certificates.checkIntervalMs, timeoutMs: 5000 });
+    delivery = new AlertDelivery({
+      settings: settings.notifications,
+      stateFile: path.join(settings.dataDir, 'notifications.json'),
+      audit,
+      sources: [...monitors.values()].map(alertSource),
+    });
   }
 
-  const prometheus = createPrometheusRegistry(monitors);
+  const prometheus = createPrometheusRegistry(monitors, { receivers: () => delivery?.status() ?? [] });
   const http = settings?.http ?? { allowedHosts: [], maxStreams: 1000, maxStreamsPerClient: 32 };
   const streams: StreamAdmission = {
     limiter: new StreamLimiter(http.maxStreams, http.maxStreamsPerClient),
@@ -118,7 +148,10 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     ...(access.anonymousReads ? {} : { signedIn: (get: (name: string) => string | null) => access.mayRead({ headers: { get } }) }),
   };
 
-  if (opts.start !== false) for (const m of monitors.values()) m.start();
+  if (opts.start !== false) {
+    certificates?.start();
+    for (const m of monitors.values()) m.start();
+  }
 
   return {
     config,
@@ -128,6 +161,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     access,
     ops,
     timeline,
+    delivery,
+    certificates,
     prometheus,
     streams,
     edge,
@@ -137,7 +172,9 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       return m;
     },
     async stop() {
-      await Promise.all([...monitors.values()].map((m) => m.stop()));
+      await Promise.all([...[...monitors.values()].map((m) => m.stop()), certificates?.stop()]);
+      // Once nothing feeds it: attempts under way finish, and the state is saved.
+      await delivery?.close();
       timeline?.flush();
     },
   };

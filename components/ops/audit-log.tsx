@@ -66,6 +66,7 @@ function Row({ e }: { e: AuditEntry }) {
 
 function summary(e: AuditEntry): string {
   const d = e.details ?? {};
+  if (typeof d.message === 'string') return d.message;
   if (typeof d.revision === 'number' && typeof d.sha256 === 'string') return `revision ${d.revision}, sha256 ${d.sha256.slice(0, 12)}…`;
   if (d.added && typeof d.added === 'object') return `added ${(d.added as { name: string; id: string }).name} (${(d.added as { id: string }).id})`;
   if (d.verified) return `verified: HashKV agrees at revision ${d.hashRevision}`;

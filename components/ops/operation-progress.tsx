@@ -22,6 +22,12 @@ const actionWords: Record<string, string> = {
   'alarm-disarm': 'Disarm alarm',
   'snapshot-backup': 'Snapshot to backup directory',
   'snapshot-download': 'Snapshot download',
+  'notify-test': 'Test alert',
+  'notify-failed': 'Alert delivery failed',
+  'notify-recovered': 'Alert delivery recovered',
+  'notify-rejected': 'Alert refused by receiver',
+  'notify-dropped': 'Alert delivery dropped',
+  'notify-state': 'Alert delivery state',
 };
 
 export function actionWord(action: string): string {

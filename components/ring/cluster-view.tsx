@@ -6,6 +6,7 @@ import { alertsQuery, checkLogsQuery, corruptionLogsQuery, eventsQuery, hashkvQu
 import { suspectsFromLogs } from '@/lib/model/hash-verdicts';
 import { corruptionNextStep } from '@/lib/model/next-step';
 import { AlertPanel } from '../alerts/alert-panel';
+import { CertificatesPanel } from '../certs/certificates-panel';
 import { HistoryPanel } from '../charts/history-panel';
 import { Evidence } from '../consistency/evidence';
 import { LogPanel } from '../logs/log-panel';
@@ -120,6 +121,10 @@ export function ClusterView({ cluster }: { cluster: string }) {
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />
           </Panel>
+
+          <PanelBoundary name="Certificates">
+            <CertificatesPanel cluster={cluster} />
+          </PanelBoundary>
 
           <PanelBoundary name="Operations">
             <OpsPanel cluster={cluster} ring={data} />

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { CertificateFinding } from '../certs/findings';
 import type { MetricsResult, PollResult } from '../etcd/types';
 import type { MemberMetrics } from '../metrics/member-metrics';
 import { deriveRing } from '../ring/derive';
@@ -63,6 +64,21 @@ const leaderChange = (ageMs: number, now: number): RingEvent => ({
   from: ids.m1,
   to: ids.m2,
   message: 'Leader changed',
+});
+
+/** What lib/certs/findings says of m2's server certificate (the certificate rules' input). */
+const certFinding = (over: Partial<CertificateFinding>): CertificateFinding => ({
+  cluster: 'demo',
+  memberId: ids.m2,
+  memberName: 'm2',
+  source: 'client-url',
+  endpoint: 'https://127.0.0.1:2279',
+  kind: 'expiry',
+  level: 'ok',
+  certificate: { subject: 'CN=localhost', issuer: 'CN=ca', serialNumber: '01', sans: ['DNS:localhost'], notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-11-26T03:00:00.000Z', fingerprint256: 'AA', isCA: false, depth: 0 },
+  daysLeft: 3,
+  message: 'm2: server certificate CN=localhost on https://127.0.0.1:2279 expires on 2026-11-26 03:00 UTC, in 3 days',
+  ...over,
 });
 
 type Inputs = (now: number) => Omit<AlertInput, 'now'>;
@@ -131,6 +147,20 @@ const cases: { rule: AlertRuleName; forMs: number; bad: Inputs; good: Inputs; se
     forMs: 10_000,
     bad: plain(ring({ probes: [okProbe('m1', L, { raftIndex: 5000, raftAppliedIndex: 5000 }), okProbe('m2', L, { raftAppliedIndex: 3500 }), okProbe('m3', L, { raftIndex: 5000, raftAppliedIndex: 5000 })] })),
     good: plain(ring({ probes: [okProbe('m1', L, { raftIndex: 5000, raftAppliedIndex: 5000 }), okProbe('m2', L, { raftAppliedIndex: 4500 }), okProbe('m3', L, { raftIndex: 5000, raftAppliedIndex: 5000 })] })),
+  },
+  {
+    rule: 'ringsideCertificateExpiry',
+    forMs: 0,
+    severity: 'critical',
+    bad: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({ level: 'critical' })] }),
+    // Renewed: the next read finds a year left.
+    good: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({ level: 'ok', daysLeft: 365 })] }),
+  },
+  {
+    rule: 'ringsideCertificateHostMismatch',
+    forMs: 0,
+    bad: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({ kind: 'host-mismatch', level: 'warning', message: 'm2: the certificate on https://127.0.0.1:2279 does not cover 127.0.0.1' })] }),
+    good: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({})] }),
   },
 ];
 

@@ -1,3 +1,5 @@
+import { certificateConditions, CERTIFICATE_RULE_DEFS, CERTIFICATE_RULES } from '../certs/alerts';
+import type { CertificateFinding } from '../certs/findings';
 import { formatBytes, formatLatency } from '../model/format';
 import { THRESHOLDS } from '../model/thresholds';
 import type { HashCheck } from '../ring/hashkv';
@@ -28,6 +30,8 @@ export const ALERT_RULES = [
   'ringsideHashMismatch',
   'ringsideLeaderDisagreement',
   'ringsideApplyBehind',
+  // Certificate expiry and names (lib/certs), from findings read on their own interval.
+  ...CERTIFICATE_RULES,
 ] as const;
 export type AlertRuleName = (typeof ALERT_RULES)[number];
 
@@ -164,6 +168,7 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
     summary: 'The member cannot keep up applying the log; reads from it are stale and it may be throttled.',
     action: 'Check the member’s disk (backend commit, fsync) and CPU.',
   },
+  ...CERTIFICATE_RULE_DEFS,
 };
 
 /**
@@ -183,6 +188,11 @@ export interface AlertSubject {
   memberName?: string;
   peerId?: string;
   peerName?: string;
+  /**
+   * What else tells two instances of one rule apart, as labels downstream (Alertmanager's identity
+   * of an alert is its label set): the CA's certificate and Ringside's own, neither a member's.
+   */
+  labels?: Record<string, string>;
 }
 
 /** One rule's condition holding for one subject at one evaluation. */
@@ -204,6 +214,11 @@ export interface AlertInput {
   events: readonly RingEvent[];
   /** Each member's db size predicted 4 hours ahead from its recent growth, by member ID. */
   dbSizeIn4h?: ReadonlyMap<string, number | null>;
+  /**
+   * What the latest certificate read says at `now` (lib/certs/findings). Passed on every
+   * evaluation, not only when certificates are read: a condition missing once resolves its alert.
+   */
+  certificates?: readonly CertificateFinding[];
   now: number;
 }
 
@@ -342,6 +357,7 @@ export function evaluateRules(input: AlertInput): AlertCondition[] {
     }
   }
 
+  out.push(...certificateConditions(input.certificates ?? []));
   return out;
 }
 

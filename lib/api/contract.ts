@@ -13,11 +13,13 @@ export { pathOf, queryString } from './paths';
 import type { RuleDef } from '../alerts/rules';
 import type { Alert } from '../alerts/tracker';
 import type { AuditEntry } from '../audit/types';
+import type { CertificatesView } from '../certs/view';
 import type { HistoryRange } from '../model/ranges';
 import type { Aggregate, SeriesDef, SeriesKey } from '../model/series';
 import type { HistoryResult } from '../history/store';
 import type { LogCategory, LogLine } from '../logs/types';
 import type { PodState } from '../monitor/log-collector';
+import type { DeliveryView, TestReport } from '../notify/delivery';
 import type { AccessView, Operation, ReplacementView, StoredSnapshot } from '../ops/types';
 import type { CorruptionAudit } from '../ring/corruption-audit';
 import type { HashCheck } from '../ring/hashkv';
@@ -131,6 +133,14 @@ export interface TimelineResponse {
   entries: TimelineEntry[];
 }
 
+export interface NotificationsResponse extends DeliveryView {
+  /** Delivery failures, recoveries and drops (rate-limited) and test alerts, from the audit log, newest first. */
+  recent: AuditEntry[];
+}
+
+export type { CertificatesView, TestReport };
+
+
 /**
  * The probes answer anyone who reaches the port (kubelet comes with no session), so they say
  * nothing beyond themselves: no cluster names, no times, no paths.
@@ -196,6 +206,20 @@ export const api = {
   ),
   alerts: get('/api/clusters/[name]/alerts', clusterParams, noQuery, reply<AlertsResponse>()),
   allAlerts: get('/api/alerts', z.strictObject({}), z.strictObject({ state: z.optional(oneOf(['firing', 'all'] as const)) }), reply<{ alerts: Alert[] }>()),
+  /** Ringside's rules over its own /api/metrics series, as a Prometheus rule file (YAML, not JSON). */
+  alertRuleFile: get(
+    '/api/alerts/rules.yaml',
+    z.strictObject({}),
+    z.strictObject({
+      format: z.optional(oneOf(['rules', 'PrometheusRule'] as const)),
+      /** The scrape job of Ringside's /api/metrics, for RingsideDown. */
+      job: z.optional(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/, { error: 'expected a Prometheus job name, e.g. ringside' }))),
+    }),
+    reply<string>(),
+  ),
+  certificates: get('/api/clusters/[name]/certificates', clusterParams, noQuery, reply<CertificatesView>()),
+  // -- alert delivery
+  notifications: get('/api/notifications', z.strictObject({}), noQuery, reply<NotificationsResponse>()),
   timeline: get(
     '/api/timeline',
     z.strictObject({}),
@@ -262,6 +286,7 @@ export const api = {
   moveLeader: act('/api/clusters/[name]/move-leader', clusterParams, z.strictObject({ to: memberId }), 'move the leader'),
   disarmAlarm: act('/api/clusters/[name]/alarms/disarm', clusterParams, z.strictObject({ alarm: oneOf(['NOSPACE', 'CORRUPT'] as const), confirm: text(256) }), 'disarm alarms'),
   backup: act('/api/clusters/[name]/backups', clusterParams, z.strictObject({ member: z.optional(memberId) }), 'take snapshots'),
+  notificationTest: { ...act('/api/notifications/test', z.strictObject({}), z.strictObject({}), 'send test alerts', reply<TestReport>()), status: 200 },
   snapshot: {
     ...act('/api/clusters/[name]/snapshot', clusterParams, z.strictObject({ member: z.optional(z.union([memberId, z.literal('')])), csrf: z.optional(text(256)) }), 'take snapshots', reply<Blob>()),
     form: true,

@@ -14,6 +14,9 @@ export const endpoints = {
   history: { method: 'GET', path: '/api/clusters/[name]/history' },
   alerts: { method: 'GET', path: '/api/clusters/[name]/alerts' },
   allAlerts: { method: 'GET', path: '/api/alerts' },
+  alertRuleFile: { method: 'GET', path: '/api/alerts/rules.yaml' },
+  certificates: { method: 'GET', path: '/api/clusters/[name]/certificates' },
+  notifications: { method: 'GET', path: '/api/notifications' },
   timeline: { method: 'GET', path: '/api/timeline' },
   healthz: { method: 'GET', path: '/api/healthz' },
   readyz: { method: 'GET', path: '/api/readyz' },
@@ -34,5 +37,6 @@ export const endpoints = {
   moveLeader: { method: 'POST', path: '/api/clusters/[name]/move-leader', action: 'move the leader', status: 202 },
   disarmAlarm: { method: 'POST', path: '/api/clusters/[name]/alarms/disarm', action: 'disarm alarms', status: 202 },
   backup: { method: 'POST', path: '/api/clusters/[name]/backups', action: 'take snapshots', status: 202 },
+  notificationTest: { method: 'POST', path: '/api/notifications/test', action: 'send test alerts', status: 200 },
   snapshot: { method: 'POST', path: '/api/clusters/[name]/snapshot', form: true, action: 'take snapshots', status: 200 },
 } as const satisfies Record<keyof Api, Pick<Endpoint, 'method' | 'path'> & Partial<Pick<Endpoint, 'stream' | 'form' | 'action' | 'status'>>>;

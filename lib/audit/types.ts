@@ -6,9 +6,10 @@ export interface AuditEntry {
   id: string;
   /** ISO time the line was written. */
   at: string;
-  /** Who acted (an operator's name), as they signed in. */
+  /** Who acted (an operator's name), as they signed in; `ringside` for what Ringside itself reports (alert delivery). */
   user: string;
-  via: 'password' | 'token' | 'proxy';
+  via: 'password' | 'token' | 'proxy' | 'system';
+  /** Empty for what concerns no one cluster (a test alert, a receiver failing with alerts of several clusters). */
   cluster: string;
   /** What was asked, e.g. member-remove, snapshot-download, defragment. */
   action: string;

@@ -125,6 +125,62 @@ describe('parseConfig', () => {
     expect(parseConfig('/etc/ringside/ringside.yaml', read, { RINGSIDE_BACKUP_KEY: key.toString('base64') }).backups!.key).toEqual(key);
   });
 
+  test('notifications and certificates: mounted with their defaults, secrets from the environment, messages that name the key and never a secret', () => {
+    const file = (yaml: string) => (p: string) => Buffer.from(p.endsWith('.yaml') ? yaml : '');
+    const cluster = 'clusters: [{name: prod, endpoints: ["http://127.0.0.1:2379"]}]\n';
+    const plain = parseConfig('/etc/ringside/ringside.yaml', file(cluster), {});
+    expect(plain.notifications).toBeUndefined();
+    expect(plain.certificates).toEqual({ warnDays: 30, criticalDays: 7, checkIntervalMs: 3_600_000 });
+
+    const yaml = [
+      'notifications:',
+      '  externalURL: https://ringside.example.com/',
+      '  alertmanagers: [{ url: "http://127.0.0.1:9093" }]',
+      '  webhooks:',
+      '    - { name: ops, url: "https://hooks.example/ringside", secretEnv: OPS_SECRET, severities: [critical], clusters: [prod] }',
+      '    - { name: chat, urlEnv: SLACK_URL, format: slack }',
+      'certificates: { warnDays: 60, criticalDays: 14, checkIntervalMinutes: 5 }',
+      cluster,
+    ].join('\n');
+    const env = { OPS_SECRET: 'a-signing-secret-of-the-test', SLACK_URL: 'https://hooks.slack.example/services/T0/B0/secretpath' };
+    const c = parseConfig('/etc/ringside/ringside.yaml', file(yaml), env);
+    expect(c.notifications).toMatchObject({
+      externalURL: 'https://ringside.example.com',
+      resendIntervalMs: 60_000,
+      alertmanagers: [{ name: 'alertmanager-1', url: 'http://127.0.0.1:9093' }],
+      webhooks: [
+        { name: 'ops', url: 'https://hooks.example/ringside', format: 'json', severities: ['critical'], clusters: ['prod'] },
+        { name: 'chat', url: env.SLACK_URL, format: 'slack', severities: null, clusters: null },
+      ],
+    });
+    expect(c.notifications!.webhooks[0].secret).toEqual(Buffer.from(env.OPS_SECRET));
+    expect(c.certificates).toEqual({ warnDays: 60, criticalDays: 14, checkIntervalMs: 300_000 });
+
+    const fails = (text: string, e: Record<string, string>) => {
+      try {
+        parseConfig('/etc/ringside/ringside.yaml', file(text), e);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(fails(yaml, { SLACK_URL: env.SLACK_URL })).toContain('notifications.webhooks[0].secretEnv: $OPS_SECRET is not set');
+    const short = fails(yaml, { ...env, OPS_SECRET: 'short-secret' });
+    expect(short).toContain('notifications.webhooks[0].secretEnv: $OPS_SECRET is shorter than 16 characters');
+    expect(short).not.toContain('short-secret');
+    const notURL = fails(yaml, { ...env, SLACK_URL: 'ftp://hooks.slack.example/secretpath' });
+    expect(notURL).toContain('notifications.webhooks[1].urlEnv: $SLACK_URL does not hold an http(s) URL');
+    expect(notURL).not.toContain('secretpath');
+    expect(fails(yaml.replace('clusters: [prod]', 'clusters: [prd]'), env)).toContain('notifications.webhooks[0].clusters[0]: no cluster is named "prd"');
+    expect(fails(`notifications: { alertmanagers: [] }\n${cluster}`, env)).toContain('notifications.externalURL: is required');
+    expect(fails(`notifications: { externalURL: "https://r.example", alertmanagers: [{ url: "http://user:pw@am:9093" }] }\n${cluster}`, env)).toContain(
+      'notifications.alertmanagers[0].url: must not hold a user name or password',
+    );
+    expect(fails(`certificates: { warnDays: 7, criticalDays: 7 }\n${cluster}`, env)).toContain('certificates.criticalDays: must be less than warnDays');
+    expect(fails(`certificates: { warnDay: 7 }\n${cluster}`, env)).toContain('certificates: unknown key "warnDay"');
+  });
+
   test('several problems are listed one per line', () => {
     const msg = errorOf('clusters: [{name: A, endpoints: ["nope"]}]\n');
     expect(msg.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(2);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { toCertificateSettings, toNotifySettings } from '../notify/config';
 import { parseBackupKey } from '../snapshot/encryption';
 import { configSchema } from './schema';
 import type { RingsideConfig, TlsMaterial } from './types';
@@ -117,6 +118,8 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     if (cfg.backups.encrypt) backups.key = backupKey(env.RINGSIDE_BACKUP_KEY, fail);
   }
   const dataDir = path.resolve(base, cfg.dataDir);
+  // Secrets come from the variables the file names; a message names the key, never the value.
+  const notifications = cfg.notifications && toNotifySettings(cfg.notifications, { env, clusterNames: clusters.map((c) => c.name), fail });
 
   return {
     source: file,
@@ -142,6 +145,8 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     auditFile: path.join(dataDir, 'audit.jsonl'),
     ...(backups ? { backups } : {}),
     ops: { snapshotMaxAgeMs: cfg.ops.snapshotMaxAgeMinutes * 60_000, promoteTimeoutMs: cfg.ops.promoteTimeoutMs },
+    ...(notifications ? { notifications } : {}),
+    certificates: toCertificateSettings(cfg.certificates),
     clusters,
   };
 }

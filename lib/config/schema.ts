@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ALERT_RULES, type AlertRuleName } from '../alerts/rules';
 import { isHostPattern } from '../http/hosts';
 import { parseCidr } from '../auth/peer';
+import { CERTIFICATE_DEFAULTS, certificatesSchema, notificationsSchema } from '../notify/config';
 
 /** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
 export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -235,6 +236,10 @@ export const configSchema = z
     dataDir: z.string().min(1).default('ringside-data'),
     backups: backups.optional(),
     ops: ops.default({ snapshotMaxAgeMinutes: 60, promoteTimeoutMs: 120_000 }),
+    /** Alert delivery to Alertmanagers and webhooks; without it alerts stay on Ringside's screens. */
+    notifications: notificationsSchema.optional(),
+    /** When the members' certificates are read, and how close to expiry a warning and a critical alert come. */
+    certificates: certificatesSchema.default(CERTIFICATE_DEFAULTS),
     clusters: z
       .array(cluster)
       .min(1, 'needs at least one cluster')

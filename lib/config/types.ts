@@ -1,4 +1,5 @@
 import type { AlertRuleName } from '../alerts/rules';
+import type { CertificateSettings, NotifySettings } from '../notify/config';
 
 /** Settings after validation, with TLS material read from disk. Server-side only: holds keys. */
 export interface TlsMaterial {
@@ -93,5 +94,8 @@ export interface RingsideConfig {
   auditFile: string;
   backups?: BackupSettings;
   ops: OpsSettings;
+  /** Alert delivery; absent: alerts are only shown, never sent. Holds secrets (webhook keys, secret URLs). */
+  notifications?: NotifySettings;
+  certificates: CertificateSettings;
   clusters: ClusterConfig[];
 }

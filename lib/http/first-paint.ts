@@ -1,5 +1,7 @@
 import 'server-only';
 import { dehydrate, type DehydratedState } from '@tanstack/react-query';
+import { certificatesView } from '../certs/view';
+import { DELIVERY_OFF } from '../notify/delivery';
 import { makeQueryClient } from '../query/make-query-client';
 import { accessQuery, clustersQuery, ringKeys } from '../query/keys';
 import { summarizeCluster } from '../ring/summary';
@@ -25,6 +27,14 @@ export function clusterFirstPaint(root: Ringside, name: string): DehydratedState
   qc.setQueryData(ringKeys.events(name), m.recentEvents().reverse());
   if (m.hashCheck) qc.setQueryData(ringKeys.hashkv(name), { ...m.hashCheck, history: [] });
   qc.setQueryData(ringKeys.alerts(name), m.alerts());
+  if (root.settings) qc.setQueryData(ringKeys.certificates(name), certificatesView(name, m.certificates, root.settings.certificates, Date.now()));
+  return dehydrate(qc);
+}
+
+/** The Notifications page: every receiver's state and the delivery lines of the audit log. */
+export async function notificationsFirstPaint(root: Ringside): Promise<DehydratedState> {
+  const qc = makeQueryClient();
+  qc.setQueryData(ringKeys.notifications(), { ...(root.delivery?.view() ?? DELIVERY_OFF), recent: (await root.delivery?.recent()) ?? [] });
   return dehydrate(qc);
 }
 

@@ -46,6 +46,9 @@ function linkFor(cluster: string, a: Alert, ring: RingState, hash: HashCheck | n
     case 'etcdDatabaseQuotaLowSpace':
     case 'etcdDatabaseHighFragmentationRatio':
       return { label: a.rule === 'ringsideNospaceAlarm' ? 'Disarm NOSPACE (compact, defragment)' : 'Defragment (Operations)', href: `/clusters/${cluster}#operations` };
+    case 'ringsideCertificateExpiry':
+    case 'ringsideCertificateHostMismatch':
+      return { label: 'See the certificates', href: `/clusters/${cluster}#certificates` };
     case 'etcdInsufficientMembers':
     case 'etcdNoLeader':
       return ring.quorum.hasQuorum ? null : { label: 'Disaster recovery runbook (restore from a snapshot)', href: RUNBOOK };

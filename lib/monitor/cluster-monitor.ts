@@ -1,6 +1,8 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '../alerts/tracker';
+import type { CertificateFinding, ExpiryThresholds } from '../certs/findings';
+import type { ClusterCertificates } from '../certs/inventory';
 import type { AlertOverrides, ClusterConfig } from '../config/types';
 import type { PollResult } from '../etcd/types';
 import type { RingHistory } from '../history/store';
@@ -25,6 +27,8 @@ export interface MonitorSettings {
   eventBuffer?: number;
   /** Per-rule alert overrides from the config. */
   alerts?: AlertOverrides;
+  /** Certificate expiry thresholds (certificates.warnDays, criticalDays). */
+  certificates?: ExpiryThresholds;
 }
 
 /** Parts a test or a benchmark replaces; by default the real network and the real clock. */
@@ -77,7 +81,7 @@ export class ClusterMonitor {
   ) {
     this.clock = parts.clock ?? systemClock;
     this.pool = new MemberClientPool(cluster.tls, settings.requestTimeoutMs, cluster.endpoints, parts.clients);
-    this.pipeline = new RingPipeline({ cluster: cluster.name, bootId: this.bootId, pollIntervalMs: settings.pollIntervalMs, eventBuffer: settings.eventBuffer, alerts: settings.alerts });
+    this.pipeline = new RingPipeline({ cluster: cluster.name, bootId: this.bootId, pollIntervalMs: settings.pollIntervalMs, eventBuffer: settings.eventBuffer, alerts: settings.alerts, certificates: settings.certificates });
     this.logs = cluster.logs?.files.length || cluster.logs?.kubernetes ? new LogCollector(cluster, () => this.ring, (line) => this.bus.emit({ type: 'log', line })) : null;
     this.metrics = parts.poll || cluster.metrics?.enabled === false ? null : new MetricsCollector(cluster, settings.requestTimeoutMs, settings.pollIntervalMs);
   }
@@ -109,6 +113,21 @@ export class ClusterMonitor {
   /** Recent HashKV checks, oldest first. */
   hashHistory(): HashCheck[] {
     return this.pipeline.hashHistory();
+  }
+
+  /** The latest read of the members' certificates (lib/certs/watcher.ts reads them); null before the first. */
+  get certificates(): ClusterCertificates | null {
+    return this.pipeline.certificates;
+  }
+
+  /** What the latest certificate read says now: expiries, names that do not cover the address, members not read. */
+  certificateFindings(now = this.clock.now()): CertificateFinding[] {
+    return this.pipeline.certificateFindings(now);
+  }
+
+  /** Takes a new certificate read; the alert rules judge it from the next poll on. */
+  setCertificates(read: ClusterCertificates): void {
+    this.pipeline.setCertificates(read);
   }
 
   subscribe(fn: (msg: MonitorMessage) => void): () => void {

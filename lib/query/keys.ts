@@ -1,12 +1,21 @@
 import { queryOptions, skipToken } from '@tanstack/react-query';
 import type { Alert } from '../alerts/tracker';
 import { call } from '../api/client';
-import type { AlertRule, AlertsResponse, BackupsResponse, HistoryResponse, LogsResponse, TimelineResponse } from '../api/contract';
+import type {
+  AlertRule,
+  AlertsResponse,
+  BackupsResponse,
+  CertificatesView,
+  HistoryResponse,
+  LogsResponse,
+  NotificationsResponse,
+  TimelineResponse,
+} from '../api/contract';
 import { HISTORY_RANGES, type HistoryRange } from '../model/ranges';
 import type { SeriesKey } from '../model/series';
 import type { RingEvent } from '../ring/types';
 
-export type { AlertRule, AlertsResponse, BackupsResponse, HistoryResponse, LogsResponse, TimelineResponse };
+export type { AlertRule, AlertsResponse, BackupsResponse, CertificatesView, HistoryResponse, LogsResponse, NotificationsResponse, TimelineResponse };
 
 /** The one place query keys are built. */
 export const ringKeys = {
@@ -16,6 +25,8 @@ export const ringKeys = {
   events: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'events'] as const,
   hashkv: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'hashkv'] as const,
   alerts: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'alerts'] as const,
+  certificates: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'certificates'] as const,
+  notifications: () => [...ringKeys.all, 'notifications'] as const,
   /** One filtered view of a cluster's live log lines (the log panel). */
   logLines: (cluster: string, filter: string) => [...ringKeys.all, 'cluster', cluster, 'log-lines', filter] as const,
   /** Every range's history of one cluster; `history(c, r)` narrows to a range, `history(c, r, keys)` to one query. */
@@ -102,6 +113,26 @@ export const alertRulesQuery = (cluster: string) =>
     queryKey: [...ringKeys.all, 'cluster', cluster, 'alert-rules'] as const,
     queryFn: () => call('alerts', name(cluster)).then((r) => r.rules),
     staleTime: Infinity,
+  });
+
+/**
+ * The members' certificates with their days left. Read by the server about hourly, so a minute's
+ * refresh keeps "days left" and a re-read after a member restart current without a stream; until
+ * the first read (just after the server's first poll) it asks every 2 s.
+ */
+export const certificatesQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: ringKeys.certificates(cluster),
+    queryFn: () => call('certificates', name(cluster)),
+    refetchInterval: (q) => (q.state.data?.checkedAt ? 60_000 : 2000),
+  });
+
+/** Alert delivery per receiver and its recent audit lines; a receiver's state moves with its retries. */
+export const notificationsQuery = () =>
+  queryOptions({
+    queryKey: ringKeys.notifications(),
+    queryFn: () => call('notifications'),
+    refetchInterval: 5000,
   });
 
 /**
