@@ -71,7 +71,7 @@ const every =
   <const V extends readonly T[]>(values: V & ([T] extends [V[number]] ? unknown : never)): V =>
     values;
 
-export const LOG_CATEGORIES = every<LogCategory>()(['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'other']);
+export const LOG_CATEGORIES = every<LogCategory>()(['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'version', 'other']);
 export const HISTORY_RANGE_KEYS = every<HistoryRange>()(['5m', '15m', '1h', '6h', '24h']);
 export const AGGREGATES = every<Aggregate>()(['min', 'max', 'mean']);
 export const TIMELINE_KINDS = every<TimelineKind>()([
