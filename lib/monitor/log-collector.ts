@@ -156,9 +156,12 @@ export class LogCollector {
    */
   corruptionAudits(): CorruptionAudit[] {
     const audits = new Map(this.audits);
-    const version = this.ring()?.members.find((m) => m.version)?.version ?? null;
+    const members = this.ring()?.members ?? [];
     for (const pod of this.pods) {
       const member = this.memberOfPod(pod) ?? pod.name;
+      // Each pod judged for its own member's version: mid-upgrade, members differ.
+      const id = mapPodToMember(pod, members);
+      const version = members.find((m) => m.id === id)?.version ?? this.audits.get(member)?.version ?? null;
       audits.set(member, auditFromFlags(member, corruptCheckFlags(pod.command), version));
     }
     return [...audits.values()].sort((a, b) => a.member.localeCompare(b.member, undefined, { numeric: true }));
