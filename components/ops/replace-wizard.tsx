@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
 import { api } from '@/lib/api/contract';
+import { PROMOTE_READY } from '@/lib/model/etcd-versions';
 import type { Check as PreflightCheck, ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
 import { backupsQuery, operationsQuery, replacementQuery, ringQuery } from '@/lib/query/keys';
 import { HealthBadge } from '../ui/health-badge';
@@ -307,7 +308,9 @@ function Promote({ cluster, view, busy }: { cluster: string; view: ReplacementVi
         <div className="h-2.5 overflow-hidden rounded bg-panel-2" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Catch-up">
           <div className="h-full bg-accent transition-all" style={{ width: `${pct}%` }} />
         </div>
-        <p className="mt-1 text-xs text-muted">{view.step === 'promote' ? 'In sync: ready to promote.' : 'Catching up…'}</p>
+        <p className="mt-1 text-xs text-muted">
+          {view.step === 'promote' ? 'In sync: ready to promote' : 'Catching up…'} (etcd promotes a learner at {PROMOTE_READY * 100}% of the leader’s raft index)
+        </p>
       </div>
       <Button variant="primary" disabled={!canAct || busy || action.isPending} onClick={() => action.mutate({ action: 'promoteMember', member: l.id })}>
         <Rocket className="size-4" aria-hidden /> Promote {l.name} to voter

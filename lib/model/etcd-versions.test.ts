@@ -270,7 +270,7 @@ describe('the CORRUPT alarm', () => {
   test('member 0 names nobody; the HashKV minority is an inference', () => {
     const a = attributeCorruptAlarm('0', '3.5.33', name, ['b2']);
     expect(a).toMatchObject({ memberId: null, trusted: false });
-    expect(a.text).toBe("Raised on member 0, which names nobody (etcd 3.5.33 raises it on member 0 whatever it found). Ringside's HashKV puts m2 in the minority.");
+    expect(a.text).toBe('Raised on member 0, which names nobody (etcd 3.5.33 raises it on member 0 whatever it found). Inferred: m2 (the HashKV minority).');
     expect(attributeCorruptAlarm('0', '3.6.14', name, []).text).toMatch(/no quorum of hashes agrees/);
   });
 

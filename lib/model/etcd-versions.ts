@@ -531,7 +531,7 @@ export interface AlarmAttribution {
  */
 export function attributeCorruptAlarm(alarmMemberId: string, leaderVersion: string | null, name: (id: string) => string, minority: string[]): AlarmAttribution {
   const naming = corruptAlarmNaming(leaderVersion);
-  const inferred = minority.length ? ` Ringside's HashKV puts ${minority.map(name).join(', ')} in the minority.` : ' HashKV does not single out a member yet.';
+  const inferred = minority.length ? ` Inferred: ${minority.map(name).join(', ')} (the HashKV minority).` : ' The hashes do not single out a member yet.';
   if (alarmMemberId === '0') {
     const why = naming === 'quorum-minority' ? 'etcd 3.6 names member 0 when no quorum of hashes agrees' : `etcd ${leaderVersion ?? 'since 3.4.23 and 3.5.7'} raises it on member 0 whatever it found`;
     return { memberId: null, trusted: false, text: `Raised on member 0, which names nobody (${why}).${inferred}` };

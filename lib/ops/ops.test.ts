@@ -84,6 +84,17 @@ describe('other checks', () => {
     expect(nextLeader(r)!.name).toMatch(/m2|m3/);
   });
 
+  test('learners: never defragmented (they refuse the RPC), never a leadership target; one at a time, in words per version', () => {
+    const learner = { ...listEntry('m3'), isLearner: true };
+    const r = ring([okProbe('m1', leader), okProbe('m2', leader), okProbe('m3', leader, { isLearner: true })], [listEntry('m1'), listEntry('m2'), learner]);
+    expect(keys(defragChecks(r, r.members.filter((m) => m.isLearner)))).toEqual(['no-learner-target']);
+    expect(refusal(defragChecks(r, r.members))).toMatch(/m3 is a learner: etcd does not defragment a learner/);
+    expect(keys(moveLeaderChecks(r, ids.m3))).toEqual(['target-voter']);
+    expect(refusal(addChecks(r, 'm4', 'http://127.0.0.1:2480'))).toMatch(/etcd 3\.4 allows one at a time/);
+    const r36 = ring([okProbe('m1', leader, { version: '3.6.14' }), okProbe('m2', leader, { version: '3.6.14' }), okProbe('m3', leader, { isLearner: true, version: '3.6.14' })], [listEntry('m1'), listEntry('m2'), learner]);
+    expect(refusal(addChecks(r36, 'm4', 'http://127.0.0.1:2480'))).toMatch(/etcd 3\.6 allows as many as its --max-learners \(default 1\)/);
+  });
+
   test('leadership moves only to a healthy voter that does not lead', () => {
     expect(keys(moveLeaderChecks(ring(), ids.m2))).toEqual([]);
     expect(keys(moveLeaderChecks(ring(), ids.m1))).toEqual(['target-not-leader']);
@@ -211,6 +222,9 @@ describe('the replacement wizard resumes from the ring and the audit log', () =>
     expect(v2.learner).toMatchObject({ raftIndex: 100, leaderRaftIndex: 5000 });
     const r3 = ring([okProbe('m1', leader, { raftIndex: 5000 }), okProbe('m2', leader, { raftIndex: 5000 }), learnerProbe(4990)], [listEntry('m1'), listEntry('m2'), started]);
     expect(replacementView(base(r3, entries)).step).toBe('promote');
+    // etcd's rule is 90% of the leader's progress (isLearnerReady, readyPercent 0.9): 4499 of 5000 is not yet, 4500 is.
+    const at = (i: number) => replacementView(base(ring([okProbe('m1', leader, { raftIndex: 5000 }), okProbe('m2', leader, { raftIndex: 5000 }), learnerProbe(i)], [listEntry('m1'), listEntry('m2'), started]), entries)).step;
+    expect([at(4499), at(4500)]).toEqual(['catch-up', 'promote']);
   });
 
   test('after the promotion: verify until every voter agrees after it, then done with --etcd-servers', () => {
