@@ -237,7 +237,9 @@ export class ClusterMonitor {
       console.error(`[ringside] poll of ${this.cluster.name} failed:`, e);
       return;
     }
-    const folded = this.pipeline.fold(poll);
+    // What the members' own logs say about versions rides along with the poll: derive stays pure.
+    const refusals = this.logs?.versionRefusals();
+    const folded = this.pipeline.fold(refusals?.length ? { ...poll, versionRefusals: refusals } : poll);
     this.pool.sync(folded.ring);
     this.bus.emit({ type: 'ring', ring: folded.ring });
     for (const event of folded.events) this.bus.emit({ type: 'ring-event', event });

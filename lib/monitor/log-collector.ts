@@ -7,8 +7,20 @@ import { CheckRounds } from '../logs/rounds';
 import type { LogLine } from '../logs/types';
 import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
 import { attributeFinding } from '../model/check-evidence';
+import type { VersionRefusal } from '../ring/advisories';
 import { auditFromFlags, auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
 import type { RingState } from '../ring/types';
+
+/** A version line at these levels is a member refusing to start (the others say the cluster version moved). */
+const REFUSAL_LEVELS = new Set(['fatal', 'panic', 'error']);
+
+/** "it runs 3.5.33, the ring 3.6" from the refusal's fields (membership/downgrade.go), or 3.6's schema error. */
+function refusalDetail(fields: Record<string, unknown>): string | null {
+  const own = fields['current-server-version'];
+  const ring = fields['determined-cluster-version'] ?? fields['target-cluster-version'];
+  if (typeof own === 'string' && typeof ring === 'string') return `it runs ${own}, the ring ${ring}`;
+  return typeof fields.error === 'string' ? fields.error.slice(0, 200) : null;
+}
 
 /** How often etcd pods are listed again, to follow new or replaced pods. */
 const POD_LIST_MS = 15_000;
@@ -27,6 +39,8 @@ export class LogCollector {
   private readonly buffer = new LogBuffer();
   private readonly followers: Follower[] = [];
   private readonly audits = new Map<string, CorruptionAudit>();
+  /** Each member's latest refusal to start over versions; derive shows it while the member stays down. */
+  private readonly refusals = new Map<string, VersionRefusal>();
   /** Member a file belongs to, learned from its own "starting an etcd server" line. */
   private readonly fileMember = new Map<string, string>();
   private readonly podFollows = new Map<string, LogFollow>();
@@ -141,9 +155,16 @@ export class LogCollector {
     if (line.message === 'starting an etcd server' && line.member) {
       this.audits.set(line.member, auditFromStartLine(line.member, line.fields));
     }
+    if (line.member && line.category === 'version' && REFUSAL_LEVELS.has(line.level)) {
+      this.refusals.set(line.member, { member: line.member, at: line.at, message: line.message, detail: refusalDetail(line.fields) });
+    }
     this.buffer.push(line);
     this.emit(line);
     return line;
+  }
+
+  versionRefusals(): VersionRefusal[] {
+    return [...this.refusals.values()];
   }
 
   query(q: LogQuery): LogLine[] {
