@@ -241,7 +241,7 @@ function Start({ cluster, view, busy }: { cluster: string; view: ReplacementView
   return (
     <div className="space-y-3 text-sm">
       <p>
-        {l.name} (<span className="font-mono">{l.id}</span>) is in the member list as a learner but not running. Start etcd on its machine with an <strong>empty data dir</strong> and these settings; <code>initial-cluster-state: existing</code> makes it join instead of founding a new cluster.
+        {l.name} (<span className="font-mono">{l.id}</span>) is in the member list as a learner but not running. Start etcd{view.instructions?.version ? <> {view.instructions.version} (what the ring runs)</> : null} on its machine with an <strong>empty data dir</strong> and these settings; <code>initial-cluster-state: existing</code> makes it join instead of founding a new cluster, and etcd&apos;s corruption checks are on, spelled for that version.
       </p>
       <Instructions ins={view.instructions!} />
       {view.canLaunch && (

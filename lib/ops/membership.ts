@@ -57,7 +57,7 @@ export class Membership extends RingAccess {
     const replacementId = randomUUID();
     return runner.start(r, async (ctx) => {
       const leader = leaderOf(ring);
-      ctx.record({ replacementId, removed: { id: target.id, name: target.name, peerURLs: target.peerURLs, clientURLs: target.clientURLs } });
+      ctx.record({ replacementId, removed: { id: target.id, name: target.name, peerURLs: target.peerURLs, clientURLs: target.clientURLs, version: target.version } });
       await ctx.step(`Remove ${label(target)} (${target.id}) from the member list`, (s) =>
         this.retryUnhealthy(s, () => this.withClient(monitor, leader.endpoint!, MEMBERSHIP_MS, (c) => c.memberRemove(target.id, MEMBERSHIP_MS)), 'removal'),
       );

@@ -61,6 +61,8 @@ export interface StartInstructions {
   /** etcd --config-file contents. */
   configYaml: string;
   tls: boolean;
+  /** The etcd version these are spelled for (the ring's), null when no member says. */
+  version: string | null;
 }
 
 export type ReplacementStep = 'choose' | 'preflight' | 'add' | 'start' | 'catch-up' | 'promote' | 'verify' | 'done';
