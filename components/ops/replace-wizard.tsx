@@ -7,12 +7,13 @@ import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
 import { api } from '@/lib/api/contract';
 import { PROMOTE_READY } from '@/lib/model/etcd-versions';
-import type { Check as PreflightCheck, ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
+import type { ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
 import { backupsQuery, operationsQuery, replacementQuery, ringQuery } from '@/lib/query/keys';
 import { HealthBadge } from '../ui/health-badge';
 import { Button } from '../ui/button';
 import { Panel } from '../ui/panel';
 import { useRingStream } from '../ring/use-ring-stream';
+import { CheckRow } from './check-row';
 import { ConfirmDialog } from './confirm-dialog';
 import { OperationProgress } from './operation-progress';
 import { Field } from '../auth/sign-in-form';
@@ -131,20 +132,6 @@ function Choose({ cluster }: { cluster: string }) {
         ))}
       </ul>
     </div>
-  );
-}
-
-function CheckRow({ c }: { c: PreflightCheck }) {
-  const Icon = c.ok ? (c.severity === 'warn' ? AlertTriangle : CheckCircle2) : c.severity === 'block' ? XCircle : AlertTriangle;
-  const tone = c.ok ? (c.severity === 'warn' ? 'text-warn' : 'text-ok') : c.severity === 'block' ? 'text-crit' : 'text-warn';
-  const word = c.ok ? (c.severity === 'warn' ? 'Note' : 'OK') : c.severity === 'block' ? 'Blocks' : 'Warning';
-  return (
-    <li className="flex items-start gap-2" data-check={c.key} data-ok={c.ok}>
-      <span className={`inline-flex w-20 shrink-0 items-center gap-1 text-xs font-semibold uppercase ${tone}`}>
-        <Icon className="size-4" aria-hidden /> {word}
-      </span>
-      <span>{c.message}</span>
-    </li>
   );
 }
 

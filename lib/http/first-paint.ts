@@ -1,7 +1,9 @@
 import 'server-only';
 import { dehydrate, type DehydratedState } from '@tanstack/react-query';
 import { makeQueryClient } from '../query/make-query-client';
-import { accessQuery, clustersQuery, ringKeys } from '../query/keys';
+import * as z from 'zod/mini';
+import { api } from '../api/contract';
+import { accessQuery, clustersQuery, opsKeys, ringKeys } from '../query/keys';
 import { summarizeCluster } from '../ring/summary';
 import type { RequestHeaders } from '../auth/guard';
 import type { Ringside } from '../root';
@@ -25,6 +27,21 @@ export function clusterFirstPaint(root: Ringside, name: string): DehydratedState
   qc.setQueryData(ringKeys.events(name), m.recentEvents().reverse());
   if (m.hashCheck) qc.setQueryData(ringKeys.hashkv(name), { ...m.hashCheck, history: [] });
   qc.setQueryData(ringKeys.alerts(name), m.alerts());
+  return dehydrate(qc);
+}
+
+/**
+ * The upgrade page's first paint: the ring, and the plan for `to` when it is a version (a bad one
+ * is left to the page's own query, which shows the API's message naming the field).
+ */
+export async function upgradeFirstPaint(root: Ringside, name: string, to: string | null): Promise<DehydratedState> {
+  const qc = makeQueryClient();
+  const m = root.monitor(name);
+  if (m.ring) qc.setQueryData(ringKeys.ring(name), m.ring);
+  if (to && root.ops && z.safeParse(api.upgrade.query, { to }).success) {
+    const plan = await root.ops.upgrades.planOf(m, to).catch(() => null);
+    if (plan) qc.setQueryData(opsKeys.upgrade(name, to), plan);
+  }
   return dehydrate(qc);
 }
 

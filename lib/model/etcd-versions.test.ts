@@ -7,6 +7,7 @@ import {
   corruptAlarmNaming,
   corruptCheckLines,
   FLAG_CHANGES,
+  flagChangesFor,
   flagsForTarget,
   learnerReady,
   lowestVersion,
@@ -190,6 +191,19 @@ describe('flags for an upgrade or a downgrade target', () => {
     // Every replacement is a flag 3.5.33 registers.
     for (const r of f.flatMap((x) => x.replacement?.split(' ') ?? [])) expect(FLAGS_V3_5_33).toContain(r.slice(2).split('=')[0]);
   });
+});
+
+test('the changes of a move, as patterns for members whose flags Ringside cannot read', () => {
+  const up = flagChangesFor('3.5.33', '3.6.14');
+  expect(up).toContainEqual({ flag: '--experimental-corrupt-check-time=<value>', replacement: '--corrupt-check-time=<value>', note: 'deprecated in 3.6, removed in 3.7' });
+  expect(up).toContainEqual({ flag: '--experimental-initial-corrupt-check=<value>', replacement: '--feature-gates=InitialCorruptCheck=<value>', note: 'deprecated in 3.6, removed in 3.7' });
+  expect(up).toContainEqual({ flag: '--enable-v2=<value>', replacement: null, note: 'etcd 3.6 refuses it; nothing: the v2 API is gone (check the v2 store first: etcdutl check v2store)' });
+  expect(flagChangesFor('3.4.23', '3.5.33')).toContainEqual({ flag: '--logger=capnslog', replacement: '--logger=zap', note: 'etcd 3.5 refuses it' });
+  expect(flagChangesFor('3.4.23', '3.5.33').some((c) => c.flag.startsWith('--experimental-corrupt'))).toBe(false);
+  const down = flagChangesFor('3.6.14', '3.5.33');
+  expect(down).toContainEqual({ flag: '--feature-gates=InitialCorruptCheck=<value>', replacement: '--experimental-initial-corrupt-check=<value>', note: 'etcd 3.5 has no feature gates' });
+  expect(down).toContainEqual({ flag: '--max-learners', replacement: null, note: 'etcd 3.5 does not know it' });
+  expect(flagChangesFor('3.5.20', '3.5.33')).toEqual([]);
 });
 
 describe('restore tool and flags per version', () => {

@@ -357,6 +357,29 @@ export function flagsForTarget(from: string, to: string, flags: ParsedFlag[]): F
   return out;
 }
 
+/**
+ * Every flag change a move from `from` to `to` makes, as patterns to check a member's
+ * configuration against when Ringside cannot read its flags: `--old=<value>` -> `--new=<value>`.
+ */
+export function flagChangesFor(from: string, to: string): { flag: string; replacement: string | null; note: string }[] {
+  const fromMinor = minorOf(from);
+  const toMinor = minorOf(to);
+  if (!fromMinor || !toMinor || fromMinor === toMinor) return [];
+  if (compareVersions(to, from) > 0) {
+    return FLAG_CHANGES.filter((c) => compareVersions(`${c.in}.0`, from) > 0 && compareVersions(`${c.in}.0`, to) <= 0).map((c) => ({
+      flag: c.kind === 'value-removed' ? `--${c.flag}=${c.value}` : `--${c.flag}=<value>`,
+      replacement: c.kind === 'renamed' ? `--${c.to}=<value>` : c.kind === 'feature-gate' ? `--feature-gates=${c.to}=<value>` : (c.instead?.startsWith('--') ? c.instead : null),
+      note: c.status === 'removed' ? `etcd ${c.in} refuses it${c.instead && !c.instead.startsWith('--') ? `; ${c.instead}` : ''}` : `deprecated in ${c.in}, removed in ${nextMinor(c.in)}`,
+    }));
+  }
+  if (fromMinor !== '3.6' || toMinor !== '3.5') return [];
+  return [
+    ...FLAG_CHANGES.filter((c) => c.in === '3.6' && c.kind === 'renamed').map((c) => ({ flag: `--${c.to}=<value>`, replacement: `--${c.flag}=<value>`, note: 'etcd 3.5 knows only the --experimental- name' })),
+    ...FLAG_CHANGES.filter((c) => c.in === '3.6' && c.kind === 'feature-gate').map((c) => ({ flag: `--feature-gates=${c.to}=<value>`, replacement: `--${c.flag}=<value>`, note: 'etcd 3.5 has no feature gates' })),
+    ...ONLY_IN_3_6.map((f) => ({ flag: `--${f}`, replacement: null, note: 'etcd 3.5 does not know it' })),
+  ];
+}
+
 /** Several --experimental-* flags becoming gates are one --feature-gates line, merged with any already given. */
 function mergeGates(findings: FlagFinding[], flags: ParsedFlag[]): FlagFinding[] {
   const gated = findings.filter((f) => f.replacement?.startsWith('--feature-gates='));

@@ -28,6 +28,8 @@ export interface MemberHash {
   /** Why a member was skipped, or which side of a split it is on. */
   reason: string | null;
   skip: HashSkipReason | null;
+  /** The etcd version it ran when hashed (a rolling upgrade verifies each member after its restart). */
+  version?: string | null;
 }
 
 export interface HashCheck {

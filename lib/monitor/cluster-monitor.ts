@@ -5,6 +5,7 @@ import type { AlertOverrides, ClusterConfig } from '../config/types';
 import type { PollResult } from '../etcd/types';
 import type { RingHistory } from '../history/store';
 import type { LogLine } from '../logs/types';
+import type { ParsedFlag } from '../model/etcd-versions';
 import type { Operation } from '../ops/types';
 import { judgeHashes, pickHashRevision, type HashCheck, type HashReply } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
@@ -109,6 +110,11 @@ export class ClusterMonitor {
   /** Recent HashKV checks, oldest first. */
   hashHistory(): HashCheck[] {
     return this.pipeline.hashHistory();
+  }
+
+  /** Each member's etcd flags from its pod's command, by member ID; empty without a Kubernetes source. */
+  podFlags(): Map<string, ParsedFlag[]> {
+    return this.logs?.podFlags() ?? new Map();
   }
 
   subscribe(fn: (msg: MonitorMessage) => void): () => void {

@@ -5,7 +5,8 @@ import { followFile, type Follower } from '../logs/follow';
 import { parseLine } from '../logs/parse';
 import { CheckRounds } from '../logs/rounds';
 import type { LogLine } from '../logs/types';
-import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
+import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, parseEtcdFlags, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
+import type { ParsedFlag } from '../model/etcd-versions';
 import { attributeFinding } from '../model/check-evidence';
 import type { VersionRefusal } from '../ring/advisories';
 import { auditFromFlags, auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
@@ -186,6 +187,17 @@ export class LogCollector {
       audits.set(member, auditFromFlags(member, corruptCheckFlags(pod.command), version));
     }
     return [...audits.values()].sort((a, b) => a.member.localeCompare(b.member, undefined, { numeric: true }));
+  }
+
+  /** Each member's etcd flags from its pod's command, by member ID (Kubernetes sources only). */
+  podFlags(): Map<string, ParsedFlag[]> {
+    const members = this.ring()?.members ?? [];
+    const out = new Map<string, ParsedFlag[]>();
+    for (const pod of this.pods) {
+      const id = mapPodToMember(pod, members);
+      if (id) out.set(id, parseEtcdFlags(pod.command));
+    }
+    return out;
   }
 
   /** zap lines name their member by ID ("local-member-id"); show the name the ring knows. */
