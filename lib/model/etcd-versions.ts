@@ -204,7 +204,7 @@ export const FLAG_CHANGES: readonly FlagChange[] = [
   { flag: 'logger', in: '3.5', kind: 'value-removed', status: 'removed', value: 'capnslog', instead: '--logger=zap' },
   { flag: 'log-output', in: '3.5', kind: 'renamed', status: 'removed', to: 'log-outputs' },
   { flag: 'debug', in: '3.5', kind: 'removed', status: 'removed', instead: '--log-level=debug' },
-  { flag: 'log-package-levels', in: '3.5', kind: 'removed', status: 'removed', instead: '--log-level (one level for every package)' },
+  { flag: 'log-package-levels', in: '3.5', kind: 'removed', status: 'removed', instead: 'use --log-level (one level for every package)' },
   { flag: 'experimental-backend-bbolt-freelist-type', in: '3.5', kind: 'renamed', status: 'removed', to: 'backend-bbolt-freelist-type' },
   // deprecated in 3.5, removed in 3.6 (the v2 API and the v2 proxy)
   { flag: 'enable-v2', in: '3.6', kind: 'removed', status: 'removed', instead: 'nothing: the v2 API is gone (check the v2 store first: etcdutl check v2store)' },
@@ -367,7 +367,7 @@ export function flagChangesFor(from: string, to: string): { flag: string; replac
   if (!fromMinor || !toMinor || fromMinor === toMinor) return [];
   if (compareVersions(to, from) > 0) {
     return FLAG_CHANGES.filter((c) => compareVersions(`${c.in}.0`, from) > 0 && compareVersions(`${c.in}.0`, to) <= 0).map((c) => ({
-      flag: c.kind === 'value-removed' ? `--${c.flag}=${c.value}` : `--${c.flag}=<value>`,
+      flag: c.kind === 'value-removed' ? `--${c.flag}=${c.value}` : c.kind === 'removed' ? `--${c.flag}` : `--${c.flag}=<value>`,
       replacement: c.kind === 'renamed' ? `--${c.to}=<value>` : c.kind === 'feature-gate' ? `--feature-gates=${c.to}=<value>` : (c.instead?.startsWith('--') ? c.instead : null),
       note: c.status === 'removed' ? `etcd ${c.in} refuses it${c.instead && !c.instead.startsWith('--') ? `; ${c.instead}` : ''}` : `deprecated in ${c.in}, removed in ${nextMinor(c.in)}`,
     }));

@@ -189,7 +189,8 @@ function detailOf(m: MemberState, state: UpgradeMember['state'], target: string,
     case 'verifying':
       return `back on ${target} and caught up; waiting for a HashKV check that compares it with every voter`;
     case 'waiting':
-      return v && 'error' in v ? `runs ${m.version ?? '?'}; /version did not answer (${v.error})` : `runs ${m.version ?? '?'}; waits its turn`;
+      if (!m.reachable) return `does not answer (${m.error ?? 'down'}): it must be back before the next member`;
+      return v && 'error' in v ? `runs ${m.version}; its /version did not answer (${v.error})` : `runs ${m.version}; waits its turn`;
   }
 }
 
@@ -270,7 +271,11 @@ function preflight(input: UpgradeInput, s: Situation): Check[] {
   if (s.direction === 'upgrade' && tMinor === '3.5') {
     add('auth', true, 'If auth is enabled, etcd does not support a rolling upgrade from 3.4 to 3.5 (3.5 changes the format of auth entries in the WAL): Ringside cannot tell from here.', 'warn');
     const behind = s.voters.filter((m) => minorOf(m.version) === '3.4' && compareVersions(m.version, '3.4.45') < 0);
-    if (behind.length) add('patch-level', true, `etcd's upgrade policy: update to the newest patch before the next minor (3.4.45, the last 3.4); ${behind.map((m) => `${label(m)} runs ${m.version}`).join(', ')}.`, 'warn');
+    if (behind.length) {
+      const on = [...new Set(behind.map((m) => m.version))];
+      const who = behind.length === s.voters.length ? `every member runs ${on.join(', ')}` : behind.map((m) => `${label(m)} runs ${m.version}`).join(', ');
+      add('patch-level', true, `etcd's upgrade policy: update to the newest patch before the next minor (3.4.45, the last 3.4); ${who}.`, 'warn');
+    }
   }
   if (s.direction === 'downgrade') {
     add('downgrade-target', compareVersions(target, MIN_35_BEFORE_36) >= 0, compareVersions(target, MIN_35_BEFORE_36) >= 0
