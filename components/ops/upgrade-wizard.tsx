@@ -273,7 +273,7 @@ function Members({ cluster, view, busy }: { cluster: string; view: UpgradeView; 
           {m.id === view.currentId && view.steps.length > 0 && <CurrentSteps cluster={cluster} view={view} busy={busy} />}
           {m.id === view.currentId && view.steps.length === 0 && m.state === 'next' && view.blocked && (
             <p className="mt-1 flex items-start gap-1.5 text-sm text-crit">
-              <XCircle className="mt-0.5 size-4 shrink-0" aria-hidden /> Withheld: {view.blocked}
+              <XCircle className="mt-0.5 size-4 shrink-0" aria-hidden /> Withheld until the blocking checks above pass.
             </p>
           )}
         </li>

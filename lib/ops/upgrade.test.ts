@@ -52,6 +52,7 @@ describe('3.4 -> 3.5 (the path the real 3.4.23 ring takes in the integration tes
     expect(blockers(down)).toEqual(['healthy', 'margin', 'hashkv']);
     expect(down.blocked).toMatch(/^m3 is not a healthy voter \(connection refused\): bring it back before starting\./);
     expect(down.steps).toEqual([]);
+    expect(down.checks.find((c) => c.key === 'patch-level')!.message).toMatch(/; m1 and m2 run 3\.4\.23\.$/);
     const old = upgradeView(input(r, '3.5.21', { snapshot: stale }));
     expect(blockers(old)).toEqual(['snapshot']);
     expect(old.blocked).toBe('The newest snapshot is 180 min old; take one now (at most 60 min old is required).');

@@ -272,8 +272,16 @@ function preflight(input: UpgradeInput, s: Situation): Check[] {
     add('auth', true, 'If auth is enabled, etcd does not support a rolling upgrade from 3.4 to 3.5 (3.5 changes the format of auth entries in the WAL): Ringside cannot tell from here.', 'warn');
     const behind = s.voters.filter((m) => minorOf(m.version) === '3.4' && compareVersions(m.version, '3.4.45') < 0);
     if (behind.length) {
-      const on = [...new Set(behind.map((m) => m.version))];
-      const who = behind.length === s.voters.length ? `every member runs ${on.join(', ')}` : behind.map((m) => `${label(m)} runs ${m.version}`).join(', ');
+      const on = [...new Set(behind.map((m) => m.version!))];
+      const who =
+        behind.length === s.voters.length && on.length === 1
+          ? `every member runs ${on[0]}`
+          : on
+              .map((v) => {
+                const ms = behind.filter((m) => m.version === v).map(label);
+                return `${ms.join(' and ')} ${ms.length > 1 ? 'run' : 'runs'} ${v}`;
+              })
+              .join(', ');
       add('patch-level', true, `etcd's upgrade policy: update to the newest patch before the next minor (3.4.45, the last 3.4); ${who}.`, 'warn');
     }
   }
