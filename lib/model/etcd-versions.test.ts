@@ -14,8 +14,6 @@ import {
   METRIC_FAMILIES,
   ONLY_IN_3_6,
   parseEtcdVersion,
-  REMOVED_IN_3_5,
-  REMOVED_IN_3_6,
   restoreTool,
   versionFacts,
 } from './etcd-versions';
@@ -257,17 +255,35 @@ describe('metric families', () => {
     }
   });
 
-  test("3.5 removed 3.4's debugging names; each replacement exists in 3.5 and 3.6", () => {
-    const removed = Object.keys(METRICS_V3_4_23).filter((n) => !(n in METRICS_V3_5_33));
-    expect(removed.sort()).toEqual(Object.keys(REMOVED_IN_3_5).sort());
-    for (const to of Object.values(REMOVED_IN_3_5)) {
+  test("3.5 removed 3.4's debugging names (upgrade_3_5.md); each replacement exists in 3.5 and 3.6, and Ringside reads the debugging one only as a fallback", () => {
+    const removed: Record<string, string> = {
+      etcd_debugging_mvcc_db_total_size_in_bytes: 'etcd_mvcc_db_total_size_in_bytes',
+      etcd_debugging_mvcc_put_total: 'etcd_mvcc_put_total',
+      etcd_debugging_mvcc_delete_total: 'etcd_mvcc_delete_total',
+      etcd_debugging_mvcc_txn_total: 'etcd_mvcc_txn_total',
+    };
+    expect(Object.keys(METRICS_V3_4_23).filter((n) => !(n in METRICS_V3_5_33)).sort()).toEqual(Object.keys(removed).sort());
+    for (const to of Object.values(removed)) {
       expect(METRICS_V3_5_33).toHaveProperty(to);
       expect(METRICS_V3_6_14).toHaveProperty(to);
     }
+    expect(METRIC_FAMILIES.dbSize.names).toEqual(['etcd_mvcc_db_total_size_in_bytes', 'etcd_debugging_mvcc_db_total_size_in_bytes']);
   });
 
-  test('what 3.6 removed', () => {
-    expect(Object.keys(METRICS_V3_5_33).filter((n) => !(n in METRICS_V3_6_14)).sort()).toEqual([...REMOVED_IN_3_6].sort());
+  test('what 3.6 removed (the v2 API and proxy) touches nothing Ringside reads; what it added', () => {
+    const gone = Object.keys(METRICS_V3_5_33).filter((n) => !(n in METRICS_V3_6_14));
+    expect(gone.sort()).toEqual([
+      'etcd_debugging_mvcc_range_total',
+      'etcd_http_failed_total',
+      'etcd_http_received_total',
+      'etcd_http_successful_duration_seconds',
+      'etcd_proxy_dropped_total',
+      'etcd_proxy_handled_total',
+      'etcd_proxy_handling_duration_seconds',
+      'etcd_proxy_requests_total',
+    ]);
+    const read = new Set<string>(Object.values(METRIC_FAMILIES).flatMap((f) => f.names));
+    expect(gone.filter((n) => read.has(n))).toEqual([]);
     for (const n of ['etcd_server_feature_enabled', 'etcd_network_known_peers', 'etcd_debugging_server_alarms']) expect(METRICS_V3_6_14).toHaveProperty(n);
   });
 });
@@ -300,13 +316,14 @@ describe('the CORRUPT alarm', () => {
 });
 
 describe('what each version supports', () => {
-  test('facts', () => {
-    expect(versionFacts('3.4.23')).toMatchObject({ etcdutl: false, learnerSnapshot: false, maxLearnersFlag: false, storageVersion: false, defaultLogger: 'capnslog', defaultSnapshotCount: 100_000 });
-    expect(versionFacts('3.5.33')).toMatchObject({ etcdutl: true, compactHashCheck: true, featureGates: false, learnerSnapshot: true, defaultLogger: 'zap' });
-    expect(versionFacts('3.6.14')).toMatchObject({ featureGates: true, maxLearnersFlag: true, storageVersion: true, downgradeApi: true, defaultSnapshotCount: 10_000 });
+  test('facts, each against the flag sets and tools at the tags', () => {
+    expect(versionFacts('3.4.23')).toEqual({ featureGates: false, compactHashCheck: false, etcdutl: false, maxLearnersFlag: false });
+    expect(versionFacts('3.5.4')).toEqual({ featureGates: false, compactHashCheck: false, etcdutl: true, maxLearnersFlag: false });
+    expect(versionFacts('3.5.33')).toEqual({ featureGates: false, compactHashCheck: true, etcdutl: true, maxLearnersFlag: false });
+    expect(versionFacts('3.6.14')).toEqual({ featureGates: true, compactHashCheck: true, etcdutl: true, maxLearnersFlag: true });
     expect(FLAGS_V3_6_14).toContain('max-learners');
     expect(FLAGS_V3_5_33).not.toContain('max-learners');
-    expect(versionFacts('3.7.0').modelled).toBe(false);
+    expect(SNAPSHOT_TOOLS['etcdutl@v3.5.4'].subcommands).toContain('restore');
   });
 
   test("a learner is ready at 90% of the leader's progress", () => {

@@ -61,48 +61,19 @@ export const MODELLED_MINORS = ['3.4', '3.5', '3.6'] as const;
 // ---------------------------------------------------------------- what a version supports
 
 export interface VersionFacts {
-  version: string;
-  /** "3.5"; null when the version could not be read. */
-  minor: string | null;
-  /** One of MODELLED_MINORS: what this file knows for sure. */
-  modelled: boolean;
   /** --feature-gates (InitialCorruptCheck, CompactHashCheck, ...): 3.6+ (server/features at v3.6.0). */
   featureGates: boolean;
   /** The leader's compaction hash check: 3.5.5+ (--experimental-compact-hash-check-enabled first registered at v3.5.5). */
   compactHashCheck: boolean;
   /** etcdutl exists from 3.5; etcdctl's snapshot status/restore are deprecated in 3.5, gone in 3.6 (only `save` at v3.6.14). */
   etcdutl: boolean;
-  /** A learner serves Snapshot from 3.5 (v3rpc/interceptor.go: snapshotMethod exempted at v3.5.4; 3.4.23 rejects every stream). */
-  learnerSnapshot: boolean;
   /** --max-learners (default 1) from 3.6; before, one learner at most, fixed (membership/cluster.go: const maxLearners = 1). */
   maxLearnersFlag: boolean;
-  /** storageVersion in Status and `storage` in /version: 3.6+ (rpc.proto etcd_version_field "3.6"; etcdhttp/version.go). */
-  storageVersion: boolean;
-  /** A rolling downgrade through etcd's downgrade API (validate, enable, cancel): from 3.6 to 3.5. */
-  downgradeApi: boolean;
-  /** What a member logs with when --logger is not given: capnslog on 3.4, zap (JSON) from 3.5. */
-  defaultLogger: 'capnslog' | 'zap';
-  /** --snapshot-count's default: 100000 before 3.6, 10000 from 3.6 (upgrade_3_6.md "Flags with new defaults"). */
-  defaultSnapshotCount: number;
 }
 
 export function versionFacts(version: string): VersionFacts {
-  const minor = minorOf(version);
   const at = (min: string) => atLeast(version, min);
-  return {
-    version,
-    minor,
-    modelled: MODELLED_MINORS.includes(minor as (typeof MODELLED_MINORS)[number]),
-    featureGates: at('3.6.0'),
-    compactHashCheck: at('3.5.5'),
-    etcdutl: at('3.5.0'),
-    learnerSnapshot: at('3.5.0'),
-    maxLearnersFlag: at('3.6.0'),
-    storageVersion: at('3.6.0'),
-    downgradeApi: at('3.6.0'),
-    defaultLogger: at('3.5.0') ? 'zap' : 'capnslog',
-    defaultSnapshotCount: at('3.6.0') ? 10_000 : 100_000,
-  };
+  return { featureGates: at('3.6.0'), compactHashCheck: at('3.5.5'), etcdutl: at('3.5.0'), maxLearnersFlag: at('3.6.0') };
 }
 
 // ---------------------------------------------------------------- corruption checks
@@ -481,29 +452,6 @@ export const METRIC_FAMILIES = {
 export type MetricKey = keyof typeof METRIC_FAMILIES;
 
 /**
- * The 3.4 debugging names 3.5 removed, and what replaces each (upgrade_3_5.md; absent from every
- * family at v3.5.33). For a reader of old dashboards; Ringside reads only the replacements.
- */
-export const REMOVED_IN_3_5: Readonly<Record<string, string>> = {
-  etcd_debugging_mvcc_db_total_size_in_bytes: 'etcd_mvcc_db_total_size_in_bytes',
-  etcd_debugging_mvcc_put_total: 'etcd_mvcc_put_total',
-  etcd_debugging_mvcc_delete_total: 'etcd_mvcc_delete_total',
-  etcd_debugging_mvcc_txn_total: 'etcd_mvcc_txn_total',
-};
-
-/** What 3.6 no longer serves (the v2 API's etcd_http_*, the v2 proxy's etcd_proxy_*, a debugging range counter). */
-export const REMOVED_IN_3_6: readonly string[] = [
-  'etcd_debugging_mvcc_range_total',
-  'etcd_http_failed_total',
-  'etcd_http_received_total',
-  'etcd_http_successful_duration_seconds',
-  'etcd_proxy_dropped_total',
-  'etcd_proxy_handled_total',
-  'etcd_proxy_handling_duration_seconds',
-  'etcd_proxy_requests_total',
-];
-
-/**
  * The families behind each charted figure. A scrape that lacks one (a version that stopped
  * serving it, a proxy in the way) is reported on that figure's chart, never left as an empty chart.
  */
@@ -609,7 +557,7 @@ export function learnerLimit(version: string | null): string {
 export const MIN_35_BEFORE_36 = '3.5.32';
 
 /** 3.4.45 (2026-06-01) ended 3.4's support (CHANGELOG-3.4.md); etcd supports two minors at a time. */
-export const END_OF_LIFE: Readonly<Record<string, string>> = { '3.4': '3.4.45 (June 2026)' };
+export const END_OF_LIFE: Readonly<Record<string, { last: string; on: string }>> = { '3.4': { last: '3.4.45', on: 'June 2026' } };
 
 /** Known bad patches: 3.5.0-3.5.2 can lose committed writes on some members when killed under load (fixed in 3.5.3). */
 export function hasDataLossBug(version: string | null): boolean {

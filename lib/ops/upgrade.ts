@@ -1,5 +1,6 @@
 import {
   compareVersions,
+  END_OF_LIFE,
   flagChangesFor,
   flagsForTarget,
   hasDataLossBug,
@@ -270,7 +271,8 @@ function preflight(input: UpgradeInput, s: Situation): Check[] {
   }
   if (s.direction === 'upgrade' && tMinor === '3.5') {
     add('auth', true, 'If auth is enabled, etcd does not support a rolling upgrade from 3.4 to 3.5 (3.5 changes the format of auth entries in the WAL): Ringside cannot tell from here.', 'warn');
-    const behind = s.voters.filter((m) => minorOf(m.version) === '3.4' && compareVersions(m.version, '3.4.45') < 0);
+    const last34 = END_OF_LIFE['3.4'].last;
+    const behind = s.voters.filter((m) => minorOf(m.version) === '3.4' && compareVersions(m.version, last34) < 0);
     if (behind.length) {
       const on = [...new Set(behind.map((m) => m.version!))];
       const who =
@@ -282,7 +284,7 @@ function preflight(input: UpgradeInput, s: Situation): Check[] {
                 return `${ms.join(' and ')} ${ms.length > 1 ? 'run' : 'runs'} ${v}`;
               })
               .join(', ');
-      add('patch-level', true, `etcd's upgrade policy: update to the newest patch before the next minor (3.4.45, the last 3.4); ${who}.`, 'warn');
+      add('patch-level', true, `etcd's upgrade policy: update to the newest patch before the next minor (${last34}, the last 3.4); ${who}.`, 'warn');
     }
   }
   if (s.direction === 'downgrade') {

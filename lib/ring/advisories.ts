@@ -69,7 +69,7 @@ export function versionAdvisories(members: AdvisoryMember[], refusals: VersionRe
   const eol = known.filter((m) => END_OF_LIFE[minorOf(m.version)!] !== undefined);
   if (eol.length) {
     const minor = minorOf(eol[0].version)!;
-    add('end-of-life', 'warning', eol, `${list(eol)}: etcd ${minor} is out of support since ${END_OF_LIFE[minor]}; upgrade one minor at a time (${minor} -> 3.5 -> 3.6)`);
+    add('end-of-life', 'warning', eol, `${list(eol)}: etcd ${minor} is out of support since ${END_OF_LIFE[minor].last} (${END_OF_LIFE[minor].on}); upgrade one minor at a time (${minor} -> 3.5 -> 3.6)`);
   }
 
   const minors = [...new Set(known.map((m) => minorOf(m.version)!))].sort((a, b) => compareVersions(`${a}.0`, `${b}.0`));
