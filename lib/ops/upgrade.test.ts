@@ -158,6 +158,13 @@ describe('3.6 -> 3.5 through the downgrade API (built from downgrade_3_6.md; not
     expect(states(migrated)).toEqual(['m2:next', 'm3:waiting', 'm1:waiting']);
   });
 
+  test('mid-way: the members already on 3.5 are done, the next goes; the move stays a downgrade from 3.6', () => {
+    const mid = ringOf({ m1: '3.6.14', m2: '3.5.33', m3: '3.6.14' });
+    const v = upgradeView(input(mid, '3.5.33', { versions: versionsOf(mid, '3.5.0', (x) => (x.startsWith('3.6') ? '3.5.0' : null)) }));
+    expect(v).toMatchObject({ direction: 'downgrade', from: '3.6.14', stage: 'members', currentId: ids.m3 });
+    expect(states(v)).toEqual(['m2:done', 'm3:next', 'm1:waiting']);
+  });
+
   test("3.6's flags back to 3.5's spelling", () => {
     const flags = corruptCheckFlags(['etcd', '--feature-gates=InitialCorruptCheck=true', '--corrupt-check-time=240m']).flags;
     const v = upgradeView(input(r, '3.5.33', { versions: versionsOf(r, '3.5.0', storage('3.5.0')), flags: new Map(r.members.map((m) => [m.id, flags])) }));

@@ -48,7 +48,11 @@ export interface UpgradeInput {
 export function upgradeView(input: UpgradeInput): UpgradeView {
   const { ring, target, hashes } = input;
   const voters = ring.members.filter((m) => !m.isLearner);
-  const from = lowestVersion(voters.map((m) => m.version));
+  // Moving down, the move starts from the highest version (members already moved run the target,
+  // the lowest); moving up, from the lowest.
+  const versions = voters.map((m) => m.version);
+  const highest = versions.reduce<string | null>((a, v) => (v !== null && (a === null || compareVersions(v, a) > 0) ? v : a), null);
+  const from = highest !== null && compareVersions(highest, target) > 0 ? highest : lowestVersion(versions);
   const direction = directionOf(from, target);
   const unsupported = unsupportedMove(from, target, direction);
   const reported = [...input.versions.values()].flatMap((v) => ('error' in v ? [] : [v]));
@@ -96,9 +100,8 @@ export function upgradeView(input: UpgradeInput): UpgradeView {
   });
 
   const notes: string[] = [];
-  if (direction === 'upgrade' || direction === 'downgrade') {
-    notes.push(`Until every member runs ${tMinor}, the ring speaks ${minorOf(from)}'s protocol (mixed versions are normal only during this).`);
-  }
+  if (direction === 'upgrade') notes.push(`Until every member runs ${tMinor}, the ring speaks ${minorOf(from)}'s protocol (mixed versions are normal only during this).`);
+  if (direction === 'downgrade') notes.push(`Once the downgrade is enabled, the ring speaks ${tMinor}'s protocol, even while members still run ${minorOf(from)} (downgrade_3_6.md).`);
   if (direction === 'upgrade') notes.push(`Once every member runs ${tMinor}, the cluster version becomes ${tMinor} and etcd does not go back without its downgrade procedure: the snapshot taken before is the way back.`);
   if (downgrade) notes.push('While some member still runs 3.6, `etcdctl downgrade cancel` and the 3.6 binaries undo the downgrade.');
   if (input.flags.size === 0 && direction !== 'none') notes.push('Ringside cannot read the members\' flags (no Kubernetes source): check each member\'s configuration against the changes listed.');
