@@ -9,6 +9,7 @@ import { CertificateWatcher } from './certs/watcher';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
 import type { RingsideConfig } from './config/types';
 import { MemberClient } from './etcd/client';
+import { fetchVersions } from './etcd/version-endpoint';
 import { RingsideError } from './errors';
 import type { EdgePolicy } from './http/edge';
 import { HostPolicy } from './http/hosts';
@@ -21,6 +22,7 @@ import { Maintenance } from './ops/maintenance';
 import { Membership } from './ops/membership';
 import { systemClock, type OpsDeps } from './ops/deps';
 import { OperationRunner } from './ops/runner';
+import { Upgrades } from './ops/upgrades';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
 import type { TimelineStore } from './timeline/store';
 
@@ -38,7 +40,7 @@ export interface Ringside {
   readonly monitors: ReadonlyMap<string, ClusterMonitor>;
   readonly access: AccessControl;
   /** Guided operations; null without a config. */
-  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance } | null;
+  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance; upgrades: Upgrades } | null;
   readonly timeline: TimelineStore | null;
   /** Alert delivery to Alertmanagers and webhooks (off without `notifications`); null without a config. */
   readonly delivery: AlertDelivery | null;
@@ -123,7 +125,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       clock: systemClock,
       fetch: (input, init) => fetch(input, init),
     };
-    ops = { deps, membership: new Membership(deps), maintenance: new Maintenance(deps) };
+    const membership = new Membership(deps);
+    ops = { deps, membership, maintenance: new Maintenance(deps), upgrades: new Upgrades(membership, fetchVersions) };
     // A handshake per member endpoint, at most hourly: a generous bound costs nothing.
     certificates = new CertificateWatcher(monitors.values(), { checkIntervalMs: settings.certificates.checkIntervalMs, timeoutMs: 5000 });
     delivery = new AlertDelivery({

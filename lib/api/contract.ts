@@ -20,7 +20,7 @@ import type { HistoryResult } from '../history/store';
 import type { LogCategory, LogLine } from '../logs/types';
 import type { PodState } from '../monitor/log-collector';
 import type { DeliveryView, TestReport } from '../notify/delivery';
-import type { AccessView, Operation, ReplacementView, StoredSnapshot } from '../ops/types';
+import type { AccessView, Operation, ReplacementView, StoredSnapshot, UpgradeView } from '../ops/types';
 import type { CorruptionAudit } from '../ring/corruption-audit';
 import type { HashCheck } from '../ring/hashkv';
 import type { ClusterSummary } from '../ring/summary';
@@ -62,6 +62,9 @@ const url = (example: string) =>
     ),
   );
 
+/** An etcd release, X.Y.Z. */
+const etcdVersion = z.string().check(z.regex(/^\d{1,2}\.\d{1,3}\.\d{1,4}$/, { error: 'is not an etcd version X.Y.Z, e.g. 3.5.21' }));
+
 const clusterParams = z.strictObject({ name: clusterName });
 const memberParams = z.strictObject({ name: clusterName, id: memberId });
 const noQuery = z.strictObject({});
@@ -74,7 +77,7 @@ const every =
   <const V extends readonly T[]>(values: V & ([T] extends [V[number]] ? unknown : never)): V =>
     values;
 
-export const LOG_CATEGORIES = every<LogCategory>()(['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'other']);
+export const LOG_CATEGORIES = every<LogCategory>()(['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'version', 'other']);
 export const HISTORY_RANGE_KEYS = every<HistoryRange>()(['5m', '15m', '1h', '6h', '24h']);
 export const AGGREGATES = every<Aggregate>()(['min', 'max', 'mean']);
 export const TIMELINE_KINDS = every<TimelineKind>()([
@@ -259,6 +262,7 @@ export const api = {
   logout: { method: 'POST' as const, path: '/api/auth/logout', params: z.strictObject({}), query: noQuery, reply: reply<{ user: null }>() },
   // -- guided operations: what is there
   replacement: get('/api/clusters/[name]/replacement', clusterParams, z.strictObject({ member: z.optional(memberId) }), reply<ReplacementView>()),
+  upgrade: get('/api/clusters/[name]/upgrade', clusterParams, z.strictObject({ to: etcdVersion }), reply<UpgradeView>()),
   operations: get('/api/clusters/[name]/operations', clusterParams, noQuery, reply<{ cluster: string; operations: Operation[] }>()),
   operation: get('/api/clusters/[name]/operations/[id]', z.strictObject({ name: clusterName, id: z.string().check(z.regex(/^[0-9a-f-]{36}$/, { error: 'expected an operation ID' })) }), noQuery, reply<Operation>()),
   audit: get('/api/clusters/[name]/audit', clusterParams, z.strictObject({ limit: z.optional(wholeNumber(1, 1000)) }), reply<{ cluster: string; entries: AuditEntry[] }>()),

@@ -25,6 +25,7 @@ export const endpoints = {
   login: { method: 'POST', path: '/api/auth/login' },
   logout: { method: 'POST', path: '/api/auth/logout' },
   replacement: { method: 'GET', path: '/api/clusters/[name]/replacement' },
+  upgrade: { method: 'GET', path: '/api/clusters/[name]/upgrade' },
   operations: { method: 'GET', path: '/api/clusters/[name]/operations' },
   operation: { method: 'GET', path: '/api/clusters/[name]/operations/[id]' },
   audit: { method: 'GET', path: '/api/clusters/[name]/audit' },

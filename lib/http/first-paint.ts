@@ -3,7 +3,9 @@ import { dehydrate, type DehydratedState } from '@tanstack/react-query';
 import { certificatesView } from '../certs/view';
 import { DELIVERY_OFF } from '../notify/delivery';
 import { makeQueryClient } from '../query/make-query-client';
-import { accessQuery, clustersQuery, ringKeys } from '../query/keys';
+import * as z from 'zod/mini';
+import { api } from '../api/contract';
+import { accessQuery, clustersQuery, opsKeys, ringKeys } from '../query/keys';
 import { summarizeCluster } from '../ring/summary';
 import type { RequestHeaders } from '../auth/guard';
 import type { Ringside } from '../root';
@@ -35,6 +37,21 @@ export function clusterFirstPaint(root: Ringside, name: string): DehydratedState
 export async function notificationsFirstPaint(root: Ringside): Promise<DehydratedState> {
   const qc = makeQueryClient();
   qc.setQueryData(ringKeys.notifications(), { ...(root.delivery?.view() ?? DELIVERY_OFF), recent: (await root.delivery?.recent()) ?? [] });
+  return dehydrate(qc);
+}
+
+/**
+ * The upgrade page's first paint: the ring, and the plan for `to` when it is a version (a bad one
+ * is left to the page's own query, which shows the API's message naming the field).
+ */
+export async function upgradeFirstPaint(root: Ringside, name: string, to: string | null): Promise<DehydratedState> {
+  const qc = makeQueryClient();
+  const m = root.monitor(name);
+  if (m.ring) qc.setQueryData(ringKeys.ring(name), m.ring);
+  if (to && root.ops && z.safeParse(api.upgrade.query, { to }).success) {
+    const plan = await root.ops.upgrades.planOf(m, to).catch(() => null);
+    if (plan) qc.setQueryData(opsKeys.upgrade(name, to), plan);
+  }
   return dehydrate(qc);
 }
 

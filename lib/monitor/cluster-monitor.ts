@@ -7,6 +7,7 @@ import type { AlertOverrides, ClusterConfig } from '../config/types';
 import type { PollResult } from '../etcd/types';
 import type { RingHistory } from '../history/store';
 import type { LogLine } from '../logs/types';
+import type { ParsedFlag } from '../model/etcd-versions';
 import type { Operation } from '../ops/types';
 import { judgeHashes, pickHashRevision, type HashCheck, type HashReply } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
@@ -128,6 +129,11 @@ export class ClusterMonitor {
   /** Takes a new certificate read; the alert rules judge it from the next poll on. */
   setCertificates(read: ClusterCertificates): void {
     this.pipeline.setCertificates(read);
+  }
+
+  /** Each member's etcd flags from its pod's command, by member ID; empty without a Kubernetes source. */
+  podFlags(): Map<string, ParsedFlag[]> {
+    return this.logs?.podFlags() ?? new Map();
   }
 
   subscribe(fn: (msg: MonitorMessage) => void): () => void {
@@ -256,7 +262,9 @@ export class ClusterMonitor {
       console.error(`[ringside] poll of ${this.cluster.name} failed:`, e);
       return;
     }
-    const folded = this.pipeline.fold(poll);
+    // What the members' own logs say about versions rides along with the poll: derive stays pure.
+    const refusals = this.logs?.versionRefusals();
+    const folded = this.pipeline.fold(refusals?.length ? { ...poll, versionRefusals: refusals } : poll);
     this.pool.sync(folded.ring);
     this.bus.emit({ type: 'ring', ring: folded.ring });
     for (const event of folded.events) this.bus.emit({ type: 'ring-event', event });

@@ -31,7 +31,12 @@ export async function pollCluster(o: {
   let members: MemberListEntry[] | null = first?.[0].status === 'fulfilled' ? first[0].value : null;
   let alarms: AlarmEntry[] | null = first?.[1].status === 'fulfilled' ? first[1].value : null;
 
-  const answered = targets.filter((c, i) => probes[i].ok && c !== preferred);
+  // A learner answers only Status and serializable reads (v3rpc isRPCSupportedForLearner, 3.4-3.6):
+  // the member list and the alarms come from voters.
+  const answered = targets.filter((c, i) => {
+    const p = probes[i];
+    return p.ok && !p.status.isLearner && c !== preferred;
+  });
   if (members === null && answered.length) {
     members = await Promise.any(answered.map((c) => c.memberList())).catch(() => null);
   }
@@ -74,11 +79,11 @@ export function targetsOf(cluster: Pick<ClusterConfig, 'endpoints'>, state: Ring
   return [...urls];
 }
 
-/** The leader answers membership fastest and is most likely current; else anyone who answered last time. */
+/** The leader answers membership fastest and is most likely current; else any voter that answered last time. */
 function preferredClient(state: RingState | null, targets: MemberClient[]): MemberClient | undefined {
   const members = state?.members ?? [];
   const leader = members.find((m) => m.isLeader && m.endpoint);
-  const alive = members.find((m) => m.reachable && m.endpoint);
+  const alive = members.find((m) => m.reachable && m.endpoint && !m.isLearner);
   const endpoint = leader?.endpoint ?? alive?.endpoint;
   return targets.find((c) => c.endpoint === endpoint) ?? targets[0];
 }

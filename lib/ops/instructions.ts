@@ -1,3 +1,4 @@
+import { corruptCheckLines } from '../model/etcd-versions';
 import type { RingState } from '../ring/types';
 import { fileLabel } from '../text/file-name';
 import { shellQuote } from '../text/shell';
@@ -23,16 +24,44 @@ export function suggestClientURL(peerURL: string, replacedClientURL?: string): s
   return `${u.protocol}//${u.hostname}:2379`;
 }
 
+/** A Go duration ("240m", "4h0m0s") in nanoseconds: etcd's config file reads durations as JSON numbers. */
+function nanoseconds(d: string): number {
+  const unit: Record<string, number> = { h: 3600e9, m: 60e9, s: 1e9, ms: 1e6 };
+  let ns = 0;
+  for (const [, n, u] of d.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) ns += Number(n) * unit[u];
+  return ns;
+}
+
+/**
+ * etcd's corruption checks for the new member, spelled for `version` (lib/model/etcd-versions):
+ * as flags and ETCD_* variables (which parse like flags), and as config-file lines, where a
+ * boolean is a YAML boolean and a duration a number of nanoseconds (etcd 3.4.23 refuses "240m"
+ * there: "cannot unmarshal string into Go struct field ... of type time.Duration").
+ */
+function corruptCheckSettings(version: string | null): { flags: [string, string][]; yaml: string[] } {
+  const flags = corruptCheckLines(version).all.map((line): [string, string] => {
+    const [k, ...v] = line.slice(2).split('=');
+    return [k, v.join('=')];
+  });
+  const yaml = flags.map(([k, v]) =>
+    v === 'true' ? `${k}: true` : /^\d+(\.\d+)?(ms|h|m|s)/.test(v) ? `${k}: ${nanoseconds(v)} # ${v}, in nanoseconds` : `${k}: ${yamlScalar(v)}`,
+  );
+  return { flags, yaml };
+}
+
 /**
  * Exactly how to start a member that was just added: etcd flags, the same as ETCD_* variables,
  * and an etcd config file. `initial-cluster-state: existing` and an empty data dir are what make
  * it join instead of founding a new cluster; TLS paths are placeholders for the operator's files.
- * Names and URLs come from etcd, so every value is quoted for sh (flags, variables) or YAML.
+ * The corruption checks are on, spelled for `version` (the ring's: a new member runs what its
+ * peers run). Names and URLs come from etcd, so every value is quoted for sh (flags, variables)
+ * or YAML.
  */
 export function startInstructions(
   ring: RingState,
   added: { id?: string; name: string; peerURL: string; clientURL: string },
   tls: boolean,
+  version: string | null,
 ): StartInstructions {
   const initialCluster = initialClusterOf(ring, added);
   const peer = new URL(added.peerURL);
@@ -61,12 +90,14 @@ export function startInstructions(
         ['peer-key-file', '/etc/etcd/pki/peer.key'],
       ]
     : [];
-  const all = [...base, ...tlsFlags];
+  const checks = corruptCheckSettings(version);
+  const all = [...base, ...tlsFlags, ...checks.flags];
   const flags = ['etcd \\', ...all.map(([k, v], i) => `  --${k}=${shellQuote(v)}${i < all.length - 1 ? ' \\' : ''}`)].join('\n');
   const env = all.map(([k, v]) => `ETCD_${k.toUpperCase().replace(/-/g, '_')}=${shellQuote(v)}`).join('\n');
   const configYaml = [
     '# etcd --config-file=etcd-config.yml',
     ...base.map(([k, v]) => `${k}: ${yamlScalar(v)}`),
+    ...checks.yaml,
     ...(tls
       ? [
           'client-transport-security:',
@@ -82,7 +113,7 @@ export function startInstructions(
         ]
       : []),
   ].join('\n');
-  return { name: added.name, peerURL: added.peerURL, clientURL: added.clientURL, initialCluster, flags, env, configYaml, tls };
+  return { name: added.name, peerURL: added.peerURL, clientURL: added.clientURL, initialCluster, flags, env, configYaml, tls, version };
 }
 
 /** The API servers' --etcd-servers: every voter's client URL. */

@@ -61,6 +61,8 @@ export interface StartInstructions {
   /** etcd --config-file contents. */
   configYaml: string;
   tls: boolean;
+  /** The etcd version these are spelled for (the ring's), null when no member says. */
+  version: string | null;
 }
 
 export type ReplacementStep = 'choose' | 'preflight' | 'add' | 'start' | 'catch-up' | 'promote' | 'verify' | 'done';
@@ -131,4 +133,64 @@ export interface AccessView {
   methods: string[];
   /** Where this Ringside keeps its files: sent to a signed-in operator only. */
   paths?: { config: string; dataDir: string; backupsDir: string | null };
+}
+
+export type UpgradeDirection = 'upgrade' | 'downgrade' | 'patch' | 'none';
+
+/**
+ * Where one member stands: done (on the target, healthy, caught up, its hash agreeing after it came
+ * back); the one to do now (`next`), or being done (down while its binary is replaced, back but
+ * catching up, back and waiting for HashKV); or waiting its turn.
+ */
+export type UpgradeMemberState = 'done' | 'next' | 'restarting' | 'catching-up' | 'verifying' | 'waiting';
+
+export interface UpgradeMember {
+  id: string;
+  name: string;
+  /** What it runs now (its status), null while it does not answer. */
+  version: string | null;
+  /** From its /version: the cluster version it runs at, and (3.6) its storage version. */
+  clusterVersion: string | null;
+  storageVersion: string | null;
+  isLeader: boolean;
+  reachable: boolean;
+  state: UpgradeMemberState;
+  detail: string;
+  /** Its flags (from its pod's command) that the target removes or renames, with the exact replacement. */
+  flags: { flag: string; severity: 'error' | 'warning'; message: string; replacement: string | null }[];
+}
+
+export interface UpgradeStep {
+  title: string;
+  /** Commands to paste, one per line. */
+  commands?: string[];
+  text?: string;
+}
+
+export interface UpgradeView {
+  cluster: string;
+  target: string;
+  /** The lowest version any member runs now. */
+  from: string | null;
+  direction: UpgradeDirection;
+  /** null when Ringside can guide this move; else why not (two minors at once, 3.5 -> 3.4, ...). */
+  unsupported: string | null;
+  stage: 'preflight' | 'enable-downgrade' | 'members' | 'done';
+  /** The cluster version most members report on /version ("3.4.0"); null when none answered. */
+  clusterVersion: string | null;
+  checks: Check[];
+  /** Why the next member's instructions are withheld, in words; null when it may go ahead. */
+  blocked: string | null;
+  /** In the order they go: done first, then followers, the leader last. */
+  members: UpgradeMember[];
+  /** What to do now, for `currentId`: stop, replace, change flags, start; then Ringside verifies. */
+  currentId: string | null;
+  steps: UpgradeStep[];
+  /** When the member to do now leads: the healthy follower to hand leadership to first. */
+  moveLeaderTo: { id: string; name: string } | null;
+  /** 3.6 -> 3.5: etcd's downgrade API first, then the members. */
+  downgrade: { enabled: boolean; migrated: boolean; commands: string[] } | null;
+  /** What this move renames or removes, for members whose flags Ringside cannot read. */
+  flagChanges: { flag: string; replacement: string | null; note: string }[];
+  notes: string[];
 }

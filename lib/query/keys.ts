@@ -164,6 +164,7 @@ export const opsKeys = {
   audit: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'audit'] as const,
   backups: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'backups'] as const,
   replacement: (cluster: string, member?: string | null) => [...ringKeys.all, 'cluster', cluster, 'replacement', ...(member ? [member] : [])] as const,
+  upgrade: (cluster: string, to: string) => [...ringKeys.all, 'cluster', cluster, 'upgrade', to] as const,
 };
 
 /** Running and recent operations; the stream's `operation` messages keep it current. */
@@ -194,6 +195,19 @@ export const replacementQuery = (cluster: string, member: string | null) =>
     queryKey: opsKeys.replacement(cluster, member),
     queryFn: () => call('replacement', { ...name(cluster), query: { member: member ?? undefined } }),
     refetchInterval: 1000,
+  });
+
+/**
+ * A rolling upgrade's plan and where the ring stands in it; derived on the server from the live
+ * ring, the members' /version and HashKV, so it is refetched every second while the page is open.
+ */
+export const upgradeQuery = (cluster: string, to: string | null) =>
+  queryOptions({
+    queryKey: opsKeys.upgrade(cluster, to ?? ''),
+    queryFn: to ? () => call('upgrade', { ...name(cluster), query: { to } }) : skipToken,
+    refetchInterval: 1000,
+    // A target that the API refuses stays refused: no retry storm on a typo.
+    retry: false,
   });
 
 /** The timeline for a URL query (the page's own search string); a relative window refreshes itself. */

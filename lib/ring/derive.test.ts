@@ -17,7 +17,7 @@ describe('deriveRing', () => {
     expect(s.quorum).toEqual({ voters: 3, healthy: 3, needed: 2, canLose: 1, hasQuorum: true });
     expect(s.health).toBe('healthy');
     expect(s.summary).toBe('all 3 members healthy; can lose 1 more member');
-    expect(s.warnings.map((w) => w.kind)).toEqual(['version-advisory']); // fixtures run 3.4.23
+    expect(s.warnings.map((w) => w.kind)).toEqual(['version-advisory', 'version-advisory']); // fixtures run 3.4.23: below Kubernetes' minimum, and out of support
   });
 
   test('one follower down: degraded, no fault margin left', () => {

@@ -107,7 +107,11 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     if (errors.length) warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${errors.join('; ')}` });
   }
 
-  for (const a of versionAdvisories(members.map((m) => ({ name: memberLabel(m), version: m.version })))) {
+  const advisories = versionAdvisories(
+    members.map((m) => ({ name: memberLabel(m), version: m.version, reachable: m.reachable, lastSeen: m.lastSeen })),
+    poll.versionRefusals,
+  );
+  for (const a of advisories) {
     warnings.push({ kind: 'version-advisory', message: a.message });
   }
 
