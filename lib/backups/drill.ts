@@ -9,6 +9,7 @@ import { isRingsideError } from '../errors';
 import { boltStatusOfFile } from '../snapshot/bolt-status';
 import { createDecryptor } from '../snapshot/encryption';
 import { SnapshotVerifier, verifySnapshotFile } from '../snapshot/trailer';
+import { restoreToolFor } from '../ops/restore-commands';
 import { kvFacts } from './kv-facts';
 import { DigestStream, type BackupStore } from './store';
 import { DrillStageError, restoreAndStart, type RestoreTool, type ThrowawayMember } from './throwaway-member';
@@ -120,7 +121,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   if (minor(from) !== minor(etcdVersion)) {
     return done('not-run', `the backup comes from etcd ${from} and the drill's etcd (${etcd}) is ${etcdVersion}: a snapshot restores into the same minor version, so configure an etcd ${minor(from)} for drills`);
   }
-  const tool = restoreToolFor(from, o.tools);
+  const tool = drillToolFor(from, o.tools);
   if ('missing' in tool) return done('not-run', tool.missing);
   if (!(await executable(tool.path))) return done('not-run', `backups.drill.${tool.kind}: ${tool.path} is not an executable file (it restores ${minor(from)} snapshots)`);
   restoreTool = `${tool.kind} snapshot restore`;
@@ -250,10 +251,9 @@ function compareFacts(backup: StoredBackup, got: Awaited<ReturnType<typeof kvFac
   else m.pass('hashKv', `HashKV ${got.hashKv} at revision ${backup.revision}, as recorded`);
 }
 
-/** etcdctl restores 3.4 snapshots; from 3.5 etcdutl does (etcdctl's restore is deprecated there and gone in 3.6). */
-function restoreToolFor(version: string, tools: DrillTools): RestoreTool | { missing: string } {
-  const [major, min] = version.split('.').map(Number);
-  const kind = major > 3 || (major === 3 && min >= 5) ? 'etcdutl' : 'etcdctl';
+/** The configured binary of the tool that restores `version` (the decision is restoreToolFor's, shared with the restore wizard). */
+function drillToolFor(version: string, tools: DrillTools): RestoreTool | { missing: string } {
+  const { kind } = restoreToolFor(version, { kubernetes: false });
   const p = tools[kind];
   return p ? { kind, path: p } : { missing: `no ${kind} configured for drills: set backups.drill.${kind} (it restores etcd ${minor(version)} snapshots)` };
 }

@@ -1,4 +1,7 @@
 import type { AlertRuleName } from '../alerts/rules';
+import type { BackupSettings } from '../backups/config';
+
+export type { BackupSettings };
 
 /** Settings after validation, with TLS material read from disk. Server-side only: holds keys. */
 export interface TlsMaterial {
@@ -55,13 +58,6 @@ export interface AuthSettings {
   allowedOrigins: string[];
 }
 
-export interface BackupSettings {
-  dir: string;
-  keep: number;
-  /** AES-256-GCM key from $RINGSIDE_BACKUP_KEY; set when `encrypt: true`. Never logged or served. */
-  key?: Buffer;
-}
-
 export interface OpsSettings {
   snapshotMaxAgeMs: number;
   promoteTimeoutMs: number;
@@ -91,6 +87,7 @@ export interface RingsideConfig {
   /** Ringside's own files (the audit log), absolute. */
   dataDir: string;
   auditFile: string;
+  /** Stores, schedules, retention and drills per cluster, the key and the work dir; absent without a `backups:` block. */
   backups?: BackupSettings;
   ops: OpsSettings;
   clusters: ClusterConfig[];
