@@ -14,10 +14,16 @@ import type { StreamAdmission } from './http/sse';
 import { StreamLimiter } from './http/streams';
 import { ClusterMonitor } from './monitor/cluster-monitor';
 import { createPrometheusRegistry } from './monitor/prometheus';
+import { storeOpener } from './backups/open-stores';
+import { Backups, type StoreRef } from './ops/backups';
 import { Maintenance } from './ops/maintenance';
 import { Membership } from './ops/membership';
 import { systemClock, type OpsDeps } from './ops/deps';
-import { OperationRunner } from './ops/runner';
+import { SCHEDULE } from './ops/principal';
+import { DisasterRestore } from './ops/restore';
+import { OperationRunner, safeMessage } from './ops/runner';
+import type { OpAction } from './ops/types';
+import { Scheduler } from './schedule/scheduler';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
 import type { TimelineStore } from './timeline/store';
 
@@ -35,7 +41,9 @@ export interface Ringside {
   readonly monitors: ReadonlyMap<string, ClusterMonitor>;
   readonly access: AccessControl;
   /** Guided operations; null without a config. */
-  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance } | null;
+  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance; backups: Backups; restore: DisasterRestore } | null;
+  /** Periodic per-cluster work (scheduled backups and drills); null without a config. */
+  readonly scheduler: Scheduler | null;
   readonly timeline: TimelineStore | null;
   readonly prometheus: PromRegistry;
   readonly streams: StreamAdmission;
@@ -65,9 +73,12 @@ export interface BuildOptions {
 /**
  * The composition root. Order matters and is spelled out: the config; one monitor per cluster;
  * access; the audit log and the timeline (which listens to the monitors); the runner (which
- * tells the monitors' subscribers and the timeline); Ringside's own metrics (observing polls from
- * the first); stream slots and the edge; and only then do the monitors start polling, so
- * nothing misses the first event.
+ * tells the monitors' subscribers and the timeline); the backup stores (one per distinct
+ * setting) and the backup work, which tells each monitor its freshness and drills; the
+ * scheduler with each cluster's jobs; Ringside's own metrics (observing polls from the first);
+ * stream slots and the edge; and only then do the monitors start polling, so nothing misses the
+ * first event. The scheduler starts once the stores have been read (a restart must not take a
+ * backup at once when the last one is recent), and stops before the monitors.
  */
 export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Ringside {
   const settings = config.kind === 'ok' ? config.config : null;
@@ -88,6 +99,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
 
   let timeline: TimelineStore | null = null;
   let ops: Ringside['ops'] = null;
+  let scheduler: Scheduler | null = null;
+  let backupsRead: Promise<void> = Promise.resolve();
   if (settings) {
     timeline = openTimeline(settings.dataDir);
     if (timeline) feedTimeline(timeline, monitors.values());
@@ -101,7 +114,28 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       clock: systemClock,
       fetch: (input, init) => fetch(input, init),
     };
-    ops = { deps, membership: new Membership(deps), maintenance: new Maintenance(deps) };
+    const open = storeOpener();
+    const stores = new Map<string, StoreRef[]>(
+      Object.entries(settings.backups?.clusters ?? {}).map(([cluster, c]) => {
+        const seen: Record<string, number> = {};
+        const opened = open(c.stores);
+        return [cluster, c.stores.map((st, i) => ({ key: `${st.kind}-${(seen[st.kind] = (seen[st.kind] ?? 0) + 1)}`, store: opened[i], settings: st }))];
+      }),
+    );
+    scheduler = new Scheduler({
+      // Once per reason: into the audit log, and from there the timeline.
+      onSkip: (job, reason) => void runner.record({ principal: SCHEDULE, cluster: job.cluster, action: job.action as OpAction, params: { scheduled: true } }, 'skipped', 0, { error: reason }).catch((e) => console.error('[ringside] audit append failed:', safeMessage(e))),
+      onError: (job, e) => console.error(`[ringside] scheduled ${job.id} failed:`, safeMessage(e)),
+    });
+    const sched = scheduler;
+    const backups = new Backups(deps, {
+      stores: (cluster) => stores.get(cluster) ?? [],
+      publish: (cluster, status) => monitors.get(cluster)?.setBackups(status),
+      skipped: (id) => sched.status().find((j) => j.id === id)?.skipped ?? null,
+    });
+    for (const m of monitors.values()) for (const job of backups.jobs(m)) scheduler.register(job);
+    ops = { deps, membership: new Membership(deps), maintenance: new Maintenance(deps), backups, restore: new DisasterRestore(deps, backups) };
+    if (opts.start !== false) backupsRead = backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e)));
   }
 
   const prometheus = createPrometheusRegistry(monitors);
@@ -118,7 +152,13 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     ...(access.anonymousReads ? {} : { signedIn: (get: (name: string) => string | null) => access.mayRead({ headers: { get } }) }),
   };
 
-  if (opts.start !== false) for (const m of monitors.values()) m.start();
+  let stopped = false;
+  if (opts.start !== false) {
+    for (const m of monitors.values()) m.start();
+    void backupsRead.then(() => {
+      if (!stopped) scheduler?.start();
+    });
+  }
 
   return {
     config,
@@ -127,6 +167,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     monitors,
     access,
     ops,
+    scheduler,
     timeline,
     prometheus,
     streams,
@@ -137,6 +178,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       return m;
     },
     async stop() {
+      stopped = true;
+      await scheduler?.stop();
       await Promise.all([...monitors.values()].map((m) => m.stop()));
       timeline?.flush();
     },

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { Ban, CheckCircle2, Loader2, XCircle } from 'lucide-react';
+import { Ban, CheckCircle2, Loader2, SkipForward, XCircle } from 'lucide-react';
 import type { AuditEntry } from '@/lib/audit/types';
 import { formatBytes, formatClock } from '@/lib/model/format';
 import { auditQuery } from '@/lib/query/keys';
@@ -12,6 +12,7 @@ const resultLook = {
   failed: { Icon: XCircle, tone: 'text-crit', word: 'Failed' },
   refused: { Icon: Ban, tone: 'text-warn', word: 'Refused' },
   started: { Icon: Loader2, tone: 'text-info', word: 'Started' },
+  skipped: { Icon: SkipForward, tone: 'text-warn', word: 'Skipped' },
 } as const;
 
 /** Who did what, when, to which member, with what result: the durable audit log, newest first. */
@@ -66,7 +67,8 @@ function Row({ e }: { e: AuditEntry }) {
 
 function summary(e: AuditEntry): string {
   const d = e.details ?? {};
-  if (typeof d.revision === 'number' && typeof d.sha256 === 'string') return `revision ${d.revision}, sha256 ${d.sha256.slice(0, 12)}…`;
+  if (d.drill && typeof d.drill === 'object') return (d.drill as { reason: string }).reason;
+  if (typeof d.revision === 'number' && typeof d.sha256 === 'string') return `revision ${d.revision}, sha256 ${d.sha256.slice(0, 12)}…${Array.isArray(d.stores) ? ` in ${d.stores.length} store${d.stores.length === 1 ? '' : 's'}` : ''}`;
   if (d.added && typeof d.added === 'object') return `added ${(d.added as { name: string; id: string }).name} (${(d.added as { id: string }).id})`;
   if (d.verified) return `verified: HashKV agrees at revision ${d.hashRevision}`;
   if (d.sizes && typeof d.sizes === 'object') {

@@ -20,7 +20,9 @@ const actionWords: Record<string, string> = {
   defragment: 'Defragment',
   'move-leader': 'Move leader',
   'alarm-disarm': 'Disarm alarm',
-  'snapshot-backup': 'Snapshot to backup directory',
+  'snapshot-backup': 'Backup',
+  'backup-drill': 'Restore drill',
+  'disaster-restore': 'Disaster restore',
   'snapshot-download': 'Snapshot download',
 };
 

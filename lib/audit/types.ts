@@ -1,5 +1,6 @@
 /** One line of the audit log. Pure data: safe for `import type` in client code. */
-export type AuditResult = 'started' | 'ok' | 'failed' | 'refused';
+/** `skipped`: a scheduled run that was due but did not happen (no quorum, a busy runner), with why. */
+export type AuditResult = 'started' | 'ok' | 'failed' | 'refused' | 'skipped';
 
 export interface AuditEntry {
   /** The operation this line belongs to; a long action writes `started`, then its result, under one id. */
@@ -8,7 +9,8 @@ export interface AuditEntry {
   at: string;
   /** Who acted (an operator's name), as they signed in. */
   user: string;
-  via: 'password' | 'token' | 'proxy';
+  /** How they signed in; `schedule` for Ringside's own scheduled runs. */
+  via: 'password' | 'token' | 'proxy' | 'schedule';
   cluster: string;
   /** What was asked, e.g. member-remove, snapshot-download, defragment. */
   action: string;

@@ -14,7 +14,7 @@ import { serverPathsOf } from '../auth/server-paths';
  */
 export function fleetFirstPaint(root: Ringside): DehydratedState {
   const qc = makeQueryClient();
-  qc.setQueryData(clustersQuery().queryKey, [...root.monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck)));
+  qc.setQueryData(clustersQuery().queryKey, [...root.monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck, m.backups)));
   return dehydrate(qc);
 }
 

@@ -127,7 +127,7 @@ export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => bo
  */
 export function fleetStream(monitors: ClusterMonitor[], req: Request, admission: StreamAdmission): Response {
   return eventStream(req, admission, (send) => {
-    const snapshot = () => ({ at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck)) });
+    const snapshot = () => ({ at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck, m.backups)) });
     send('fleet', snapshot());
     let dirty = false;
     const offs = monitors.map((m) =>

@@ -1,6 +1,7 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '../alerts/tracker';
+import type { BackupStatus } from '../backups/types';
 import type { AlertOverrides, ClusterConfig } from '../config/types';
 import type { PollResult } from '../etcd/types';
 import type { RingHistory } from '../history/store';
@@ -109,6 +110,16 @@ export class ClusterMonitor {
   /** Recent HashKV checks, oldest first. */
   hashHistory(): HashCheck[] {
     return this.pipeline.hashHistory();
+  }
+
+  /** The cluster's backups (freshness, the last drill), null without a backup store; the alert rules read it at every poll. */
+  get backups(): BackupStatus | null {
+    return this.pipeline.backupStatus;
+  }
+
+  /** Told by the backup work (lib/ops/backups.ts) after every listing, backup and drill. */
+  setBackups(status: BackupStatus | null): void {
+    this.pipeline.setBackups(status);
   }
 
   subscribe(fn: (msg: MonitorMessage) => void): () => void {

@@ -1,6 +1,7 @@
 import { evaluateRules } from '../alerts/rules';
 import { AlertTracker, alertEvent, type Alert } from '../alerts/tracker';
 import type { AlertOverrides } from '../config/types';
+import type { BackupStatus } from '../backups/types';
 import type { PollResult } from '../etcd/types';
 import { sampleOf } from '../model/series';
 import { RingHistory } from '../history/store';
@@ -47,6 +48,7 @@ export class RingPipeline {
   private readonly tracker: AlertTracker;
   private readonly growth: GrowthForecast;
   private alertsJson = '[]';
+  private backups: BackupStatus | null = null;
 
   constructor(private readonly settings: PipelineSettings) {
     this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
@@ -84,12 +86,21 @@ export class RingPipeline {
     this.history.record(sampleOf(next));
     const now = poll.at;
     const changes = this.tracker.update(
-      evaluateRules({ ring: next, hashChecks: this.hashChecks, events: [...this.events, ...events], dbSizeIn4h: this.growth.dbSizeIn4h(next, now), now }),
+      evaluateRules({ ring: next, hashChecks: this.hashChecks, events: [...this.events, ...events], dbSizeIn4h: this.growth.dbSizeIn4h(next, now), backups: this.backups, now }),
       now,
     );
     events.push(...changes.map((c, n) => alertEvent(c, `${next.bootId}-${next.seq}-a${n}`)));
     if (events.length) this.events = [...this.events, ...events].slice(-(this.settings.eventBuffer ?? 500));
     return { ring: next, events, alerts: this.alertsIfChanged(), checkHashesNow: !prev || events.some((e) => HASH_NOW.has(e.kind)) };
+  }
+
+  /** The cluster's backups as they stand now; the rules judge freshness at every poll from it. */
+  setBackups(status: BackupStatus | null): void {
+    this.backups = status;
+  }
+
+  get backupStatus(): BackupStatus | null {
+    return this.backups;
   }
 
   /** Keeps a finished HashKV check (the rules read the recent ones). */

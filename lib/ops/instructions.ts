@@ -101,19 +101,27 @@ export function etcdServersFlag(ring: RingState): string {
  */
 export function restorePlan(
   ring: RingState | null,
-  file: string,
-  encrypted: boolean,
-  cluster: string,
-  takenAt: string,
-  version: string | null = null,
-  kubernetes = false,
+  o: {
+    /** The stored file as the commands name it (a local path, or the name it is fetched to). */
+    file: string;
+    /** How to fetch it first, when it is not on the hosts already (an object store). */
+    fetch?: string;
+    encrypted: boolean;
+    cluster: string;
+    takenAt: string;
+    /** The etcd version the snapshot came from: it picks the restore tool. */
+    version: string | null;
+    kubernetes: boolean;
+  },
 ): RestorePlan {
+  const { file, encrypted, cluster, takenAt, version, kubernetes } = o;
   const members = (ring?.members ?? []).filter((m) => !m.isLearner && m.name && m.peerURLs.length);
   const initialCluster = restoreInitialCluster(members);
   const token = `${cluster}-restore-${takenAt.slice(0, 19).replace(/[-:T]/g, '')}`;
   const source = encrypted ? file.replace(/\.enc$/, '') : file;
   const tool = restoreToolFor(version ?? members.find((m) => m.version)?.version ?? null, { kubernetes });
   const steps = [
+    ...(o.fetch ? [`Fetch it onto each member's host: ${o.fetch}`] : []),
     ...(encrypted ? [`Decrypt first: RINGSIDE_BACKUP_KEY=... npm run decrypt-snapshot -- ${shellQuote(file)} ${shellQuote(source)}`] : []),
     'Stop etcd on every member (and the API servers that use it).',
     "Move each member's old data dir aside; never restore over it.",

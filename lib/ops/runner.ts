@@ -166,7 +166,7 @@ export class OperationRunner {
   }
 
   /** A one-shot action with no background part (a streamed download): audited when it ends. */
-  async record(req: OpRequest, result: 'ok' | 'failed', durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): Promise<void> {
+  async record(req: OpRequest, result: 'ok' | 'failed' | 'skipped', durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): Promise<void> {
     await this.write(this.entry(randomUUID(), req, result, durationMs, extra));
   }
 
