@@ -4,6 +4,7 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { AuditLog } from './audit/log';
 import { createAccess, type AccessControl } from './auth/guard';
 import { clientAddress, throttleKey } from './auth/peer';
+import { hideServerPaths, serverPathsOf } from './auth/server-paths';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
 import type { RingsideConfig } from './config/types';
 import { MemberClient } from './etcd/client';
@@ -130,7 +131,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     const sched = scheduler;
     const backups = new Backups(deps, {
       stores: (cluster) => stores.get(cluster) ?? [],
-      publish: (cluster, status) => monitors.get(cluster)?.setBackups(status),
+      // Everyone sees this (alerts, the NOC, /api/metrics): no server path in it, whoever asks.
+      publish: (cluster, status) => monitors.get(cluster)?.setBackups(hideServerPaths(status, serverPathsOf(settings))),
       skipped: (id) => sched.status().find((j) => j.id === id)?.skipped ?? null,
     });
     for (const m of monitors.values()) for (const job of backups.jobs(m)) scheduler.register(job);

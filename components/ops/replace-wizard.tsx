@@ -133,7 +133,8 @@ function Choose({ cluster }: { cluster: string }) {
   );
 }
 
-function CheckRow({ c }: { c: PreflightCheck }) {
+/** One preflight or verification check in words and an icon: OK, Note, Blocks or Warning. */
+export function CheckRow({ c }: { c: PreflightCheck }) {
   const Icon = c.ok ? (c.severity === 'warn' ? AlertTriangle : CheckCircle2) : c.severity === 'block' ? XCircle : AlertTriangle;
   const tone = c.ok ? (c.severity === 'warn' ? 'text-warn' : 'text-ok') : c.severity === 'block' ? 'text-crit' : 'text-warn';
   const word = c.ok ? (c.severity === 'warn' ? 'Note' : 'OK') : c.severity === 'block' ? 'Blocks' : 'Warning';
@@ -168,9 +169,9 @@ function Preflight({ cluster, view, busy }: { cluster: string; view: Replacement
       {snapshotMissing && (
         <div className="flex flex-wrap items-center gap-2 rounded-md border border-line bg-panel-2 p-3">
           <span>Take a snapshot now:</span>
-          {backups.data?.dir && (
+          {Boolean(backups.data?.stores.length) && (
             <Button disabled={!canAct || busy} onClick={() => action.mutate({ action: 'backup' })}>
-              Save to backup directory
+              Back up now
             </Button>
           )}
           <form method="post" action={urlOf(api.snapshot, { params: { name: cluster } })}>

@@ -2,10 +2,12 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { alertsQuery, checkLogsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { alertsQuery, backupStatusQuery, checkLogsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
 import { suspectsFromLogs } from '@/lib/model/hash-verdicts';
 import { corruptionNextStep } from '@/lib/model/next-step';
 import { AlertPanel } from '../alerts/alert-panel';
+import { BackupsPanel } from '../backups/backups-panel';
+import { FreshnessBadge } from '../backups/freshness-badge';
 import { HistoryPanel } from '../charts/history-panel';
 import { Evidence } from '../consistency/evidence';
 import { LogPanel } from '../logs/log-panel';
@@ -33,6 +35,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
   const corruption = useQuery(corruptionLogsQuery(cluster));
   const checks = useQuery(checkLogsQuery(cluster));
   const alerts = useQuery(alertsQuery(cluster));
+  const backups = useQuery(backupStatusQuery(cluster));
   const { status } = useRingStream(cluster);
   const now = useNow(1000);
 
@@ -55,6 +58,11 @@ export function ClusterView({ cluster }: { cluster: string }) {
         <Link href={`/timeline?cluster=${cluster}&last=1h`} className="text-sm text-accent hover:underline">
           Timeline
         </Link>
+        {backups.data && (
+          <a href="#backups" className="hover:opacity-80">
+            <FreshnessBadge status={backups.data} now={now} />
+          </a>
+        )}
         <span className="ml-auto">
           <LiveIndicator status={status} freshness={freshness} />
         </span>
@@ -124,6 +132,10 @@ export function ClusterView({ cluster }: { cluster: string }) {
           <PanelBoundary name="Operations">
             <OpsPanel cluster={cluster} ring={data} />
           </PanelBoundary>
+
+          <Panel title="Backups" id="backups" bodyClassName="">
+            <BackupsPanel cluster={cluster} now={now} />
+          </Panel>
 
           <Panel title="Logs" bodyClassName="">
             <LogPanel cluster={cluster} sources={corruption.data?.sources.length ?? 0} members={data.members.map((m) => m.name || m.id)} />

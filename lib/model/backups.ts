@@ -1,5 +1,5 @@
 import type { BackupStatus, DrillRecord } from '../backups/types';
-import { formatAge } from './format';
+import { formatAge, formatUtc } from './format';
 
 /**
  * Backups in words, the same on the cluster page, the overview, the NOC tile and the restore
@@ -32,11 +32,11 @@ export function freshnessWords(b: Pick<BackupStatus, 'newestAt' | 'staleAfterMs'
 
 export type DrillState = 'passed' | 'failed' | 'never';
 
-/** One backup's last restore drill: "proven restorable at 03:12:09", "drill FAILED: ...", "never drilled". */
-export function drillWords(d: Pick<DrillRecord, 'at' | 'result' | 'reason'> | null, clock: (iso: string) => string): { state: DrillState; text: string } {
+/** One backup's last restore drill: "proven restorable at 30 Nov, 03:12:09 UTC", "drill FAILED at ...", "never drilled". */
+export function drillWords(d: Pick<DrillRecord, 'at' | 'result'> | null): { state: DrillState; text: string } {
   if (!d) return { state: 'never', text: 'never drilled' };
-  if (d.result === 'passed') return { state: 'passed', text: `proven restorable at ${clock(d.at)}` };
-  return { state: 'failed', text: `drill FAILED at ${clock(d.at)}: ${d.reason}` };
+  if (d.result === 'passed') return { state: 'passed', text: `proven restorable at ${formatUtc(d.at)}` };
+  return { state: 'failed', text: `drill FAILED at ${formatUtc(d.at)}` };
 }
 
 /** A configured period in words, exactly: 30 min, 1 h, 90 min, 1 d, 10 s. */

@@ -44,7 +44,8 @@ export type MonitorMessage =
   | { type: 'hashkv'; check: HashCheck }
   | { type: 'alerts'; alerts: Alert[] }
   | { type: 'log'; line: LogLine }
-  | { type: 'operation'; operation: Operation };
+  | { type: 'operation'; operation: Operation }
+  | { type: 'backups'; status: BackupStatus | null };
 
 /**
  * Watches one cluster: schedules polls and HashKV checks, and tells subscribers. The parts are
@@ -117,9 +118,11 @@ export class ClusterMonitor {
     return this.pipeline.backupStatus;
   }
 
-  /** Told by the backup work (lib/ops/backups.ts) after every listing, backup and drill. */
+  /** Told by the backup work (lib/ops/backups.ts) after every listing, backup and drill; subscribers hear of a change. */
   setBackups(status: BackupStatus | null): void {
+    const changed = JSON.stringify(status) !== JSON.stringify(this.pipeline.backupStatus);
     this.pipeline.setBackups(status);
+    if (changed) this.bus.emit({ type: 'backups', status });
   }
 
   subscribe(fn: (msg: MonitorMessage) => void): () => void {

@@ -172,10 +172,20 @@ export class Backups extends RingAccess {
 
   /** The stored backups of a cluster, newest first, with freshness, the schedule and each one's restore plan. */
   async list(monitor: MonitorView): Promise<BackupsView> {
+    const configured = this.settingsOf(monitor.cluster.name) !== null;
+    return this.viewOf(monitor, configured ? await this.refresh(monitor.cluster.name) : { backups: [], errors: [] });
+  }
+
+  /** The same from the last listing, without asking the stores (a page's first paint); null before any. */
+  cachedList(monitor: MonitorView): BackupsView | null {
+    const listing = this.settingsOf(monitor.cluster.name) ? this.state.get(monitor.cluster.name)?.listing : { backups: [], errors: [] };
+    return listing ? this.viewOf(monitor, listing) : null;
+  }
+
+  private viewOf(monitor: MonitorView, listing: Listing): BackupsView {
     const cluster = monitor.cluster.name;
     const cfg = this.settingsOf(cluster);
     const now = new Date(this.deps.clock.now());
-    const freshness = backupFreshness([], now, null);
     if (!cfg) {
       return {
         dir: null,
@@ -184,12 +194,11 @@ export class Backups extends RingAccess {
         stores: [],
         storeErrors: [],
         schedule: { everyMs: null, staleAfterMs: null, generations: null, skipped: null, drill: { everyMs: null, configured: false, note: null } },
-        freshness,
+        freshness: backupFreshness([], now, null),
         lastDrill: null,
         snapshots: [],
       };
     }
-    const listing = await this.refresh(cluster);
     const refs = this.storesOf(cluster);
     const kubernetes = Boolean(monitor.cluster.logs?.kubernetes);
     return {
