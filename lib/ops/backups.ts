@@ -132,21 +132,28 @@ export class Backups extends RingAccess {
     );
   }
 
-  /** Lists every store of the cluster again and publishes the result. One store failing costs no other. */
+  /**
+   * Lists every store of the cluster again and publishes the result. One store failing costs no
+   * other, and a store that cannot be listed keeps what it last listed: freshness is what was
+   * stored, and a store that stops answering does not make every backup vanish at once.
+   */
   async refresh(cluster: string): Promise<Listing> {
     const refs = this.storesOf(cluster);
+    const st = this.stateOf(cluster);
     const results = await Promise.all(
       refs.map((ref) =>
         ref.store.list(cluster).then(
           (backups) => ({ backups: backups.map((b) => ({ ...b, storeKey: ref.key })), error: null }),
-          (e: unknown) => ({ backups: [], error: { store: ref.store.name, error: isRingsideError(e) ? e.message : safeMessage(e) } }),
+          (e: unknown) => ({
+            backups: st.listing?.backups.filter((b) => b.storeKey === ref.key) ?? [],
+            error: { store: ref.store.name, error: isRingsideError(e) ? e.message : safeMessage(e) },
+          }),
         ),
       ),
     );
     // Newest first; a backup in several stores keeps the stores' order (stable sort).
     const backups = results.flatMap((r) => r.backups).sort((a, b) => Date.parse(b.takenAt) - Date.parse(a.takenAt));
     const listing: Listing = { backups, errors: results.flatMap((r) => (r.error ? [r.error] : [])) };
-    const st = this.stateOf(cluster);
     st.listing = listing;
     const status = this.status(cluster);
     if (status) this.o.publish(cluster, status);
@@ -367,8 +374,8 @@ export class Backups extends RingAccess {
     const cluster = monitor.cluster.name;
     const cfg = this.settingsOf(cluster);
     if (!cfg) throw new RingsideError('NOT_FOUND', `no backup store is configured for ${cluster} (backups in the config)`);
-    runner.assertIdle(cluster);
     const { ref, backup } = await this.locate(cluster, params.backup, params.store);
+    runner.assertIdle(cluster);
     const r = req(p, monitor, 'backup-drill', { backup: backup.id, store: ref.key });
     if (!cfg.drill.etcd) await runner.refuse(r, NO_ETCD);
     return runner.start(r, (ctx) => this.drill(ctx, cluster, ref, backup));
