@@ -60,8 +60,29 @@ function Row({ e }: { e: AuditEntry }) {
         {look.word}
       </td>
       <td className="pr-3 text-right font-mono">{e.durationMs ? `${(e.durationMs / 1000).toFixed(1)} s` : '–'}</td>
-      <td className="pr-4 text-muted">{e.error ?? summary(e)}</td>
+      <td className="pr-4 text-muted">
+        {e.error ?? summary(e)}
+        {Array.isArray(e.details?.steps) && e.details.steps.length > 1 && <Steps steps={e.details.steps as { name: string; state: string; detail?: string }[]} />}
+      </td>
     </tr>
+  );
+}
+
+/** The operation's steps as the audit log recorded them. */
+function Steps({ steps }: { steps: { name: string; state: string; detail?: string }[] }) {
+  return (
+    <details>
+      <summary className="cursor-pointer text-accent">{steps.length} steps</summary>
+      <ol className="mt-1 list-decimal space-y-0.5 pl-4 text-xs">
+        {steps.map((s, i) => (
+          <li key={i} className={s.state === 'failed' ? 'text-crit' : undefined}>
+            {s.name}
+            {s.state !== 'done' && ` (${s.state})`}
+            {s.detail && <span className="ml-1 font-mono text-muted">{s.detail}</span>}
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }
 

@@ -1,5 +1,5 @@
 import type { DrillRecord } from '../backups/types';
-import { formatAge } from '../model/format';
+import { formatAge, formatUtc } from '../model/format';
 import { memberLabel } from '../model/labels';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
@@ -128,7 +128,7 @@ export function restoreView(input: {
     const age = formatAge(Math.max(0, input.now - Date.parse(chosen.takenAt)));
     lost =
       current === null
-        ? `No member answers, so Ringside cannot count what was written since the backup: everything after ${chosen.takenAt} (${age} ago, revision ${chosen.revision}) is lost.`
+        ? `No member answers, so Ringside cannot count what was written since the backup: everything after ${formatUtc(chosen.takenAt)} (${age} ago, revision ${chosen.revision}) is lost.`
         : current > chosen.revision
           ? `${(current - chosen.revision).toLocaleString('en-US')} revisions written since the backup (revision ${chosen.revision}, ${age} ago; the ring is at ${current}) are lost.`
           : `Nothing the answering members hold is newer than the backup (revision ${chosen.revision}, ${age} ago; the ring is at ${current}).`;
@@ -144,7 +144,7 @@ export function restoreView(input: {
     const learners = (ring.members ?? []).filter((m) => m.isLearner);
     if (learners.length) add('learners', true, 'warn', `Learner${learners.length === 1 ? '' : 's'} ${learners.map(memberLabel).join(', ')} ${learners.length === 1 ? 'is' : 'are'} left out: add ${learners.length === 1 ? 'it' : 'them'} again after the restore.`);
     if (chosen.drill?.result === 'failed') add('drill', false, 'block', `Its last restore drill FAILED (${chosen.drill.reason}): pick another backup.`);
-    else if (chosen.drill?.result === 'passed') add('drill', true, 'block', `Proven restorable at ${chosen.drill.at} (restore drill passed).`);
+    else if (chosen.drill?.result === 'passed') add('drill', true, 'block', `Proven restorable at ${formatUtc(chosen.drill.at)} (restore drill passed).`);
     else add('drill', true, 'warn', 'Never drilled: nothing has proven this backup restores yet (run a drill from the backups panel first if there is time).');
     if (!chosen.verified) add('verified', false, 'block', 'This backup was never verified (its trailer and status were not checked when written).');
     if (chosen.encrypted && !input.hasKey) add('key', false, 'block', 'The backup is encrypted and Ringside has no key ($RINGSIDE_BACKUP_KEY): it cannot be decrypted here.');
