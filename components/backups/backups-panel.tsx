@@ -101,9 +101,10 @@ function Summary({ cluster, data, status, now }: { cluster: string; data: Backup
       </div>
       <ul className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-muted" aria-label="Backup stores">
         {data.stores.map((st) => (
-          <li key={st.key} className="inline-flex min-w-0 items-center gap-1.5 break-all">
-            {st.kind === 's3' ? <Cloud className="size-3.5 shrink-0" aria-hidden /> : <HardDrive className="size-3.5 shrink-0" aria-hidden />}
-            <span className="font-semibold text-fg">{st.key}</span> <span className="font-mono">{st.name}</span>
+          <li key={st.key} className="flex min-w-0 items-baseline gap-1.5">
+            {st.kind === 's3' ? <Cloud className="size-3.5 shrink-0 self-center" aria-hidden /> : <HardDrive className="size-3.5 shrink-0 self-center" aria-hidden />}
+            <span className="shrink-0 font-semibold whitespace-nowrap text-fg">{st.key}</span>
+            <span className="min-w-0 font-mono break-all">{st.name}</span>
           </li>
         ))}
       </ul>

@@ -59,8 +59,9 @@ function Row({ e }: { e: AuditEntry }) {
         <look.Icon className="mr-1 inline size-3.5" aria-hidden />
         {look.word}
       </td>
-      <td className="pr-3 text-right font-mono">{e.durationMs ? `${(e.durationMs / 1000).toFixed(1)} s` : '–'}</td>
-      <td className="pr-4 text-muted">
+      <td className="pr-3 text-right font-mono whitespace-nowrap">{e.durationMs ? `${(e.durationMs / 1000).toFixed(1)} s` : '–'}</td>
+      {/* Wide enough to read as sentences, also where the table scrolls on a phone. */}
+      <td className="min-w-[16rem] pr-4 text-muted">
         {e.error ?? summary(e)}
         {Array.isArray(e.details?.steps) && e.details.steps.length > 1 && <Steps steps={e.details.steps as { name: string; state: string; detail?: string }[]} />}
       </td>

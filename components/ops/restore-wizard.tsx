@@ -32,7 +32,8 @@ export function RestoreWizard({ cluster, backup, store, kubernetes }: { cluster:
   const ops = useQuery(operationsQuery(cluster));
   const { canAct, why } = useAccess();
   const restoreOp = ops.data?.find((o) => o.action === 'disaster-restore');
-  const v = view.data;
+  // While the chosen backup's view loads, the previous one (placeholder) is not it.
+  const v = view.data && (!backup || view.data.chosen?.id === backup) ? view.data : undefined;
   // Where the wizard opens: the backup is not chosen yet; a restore is under way or has just
   // happened (verify); else the preflight of the chosen one.
   const opened = !backup ? 0 : restoreOp?.state === 'running' || (v?.verification.previousClusterId && v.verification.clusterId !== v.verification.previousClusterId) ? 4 : 1;
@@ -223,6 +224,7 @@ function RestoreCommands({ view }: { view: RestoreView }) {
           <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden /> <span className="text-fg">{n}</span>
         </p>
       ))}
+      <p className="text-muted">{p.fetchNote}</p>
       <CopyBlock label="Fetch and check the backup (on every host)" text={p.fetch.join('\n')} />
       {p.members.map((m) => (
         <CopyBlock key={m.id} label={`Restore ${m.name}`} text={m.restore} />

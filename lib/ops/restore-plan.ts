@@ -48,6 +48,8 @@ export interface RestorePlanView {
   initialCluster: string;
   /** Getting the plain snapshot onto each host and checking it. */
   fetch: string[];
+  /** Where the backup is and how it reaches the members' hosts, in one sentence. */
+  fetchNote: string;
   /** The plain snapshot's file name in those commands. */
   snapshot: string;
   members: { id: string; name: string; peerURL: string; clientURL: string; dataDir: string; restore: string; start: string }[];
@@ -95,7 +97,10 @@ export function restoreToken(cluster: string, backupId: string, clusterId: strin
 
 /** The voters a restore brings back: every voter of the member list, under the name and URLs it has. */
 export function restoreMembers(ring: RingState | null): RestoreMember[] {
-  return (ring?.members ?? []).filter((m) => !m.isLearner).map((m) => ({ id: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }));
+  return (ring?.members ?? [])
+    .filter((m) => !m.isLearner)
+    .map((m) => ({ id: m.id, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }))
+    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }
 
 export function restoreView(input: {
@@ -166,6 +171,10 @@ export function restoreView(input: {
       token,
       initialCluster,
       fetch: fetched.commands,
+      fetchNote:
+        input.location.kind === 'local'
+          ? "The backup is a file on the Ringside machine: copy it to each member's host (e.g. scp), then check it there."
+          : "On each member's host, fetch it from the bucket (with the AWS CLI or any S3 client), then check it.",
       snapshot: fetched.snapshot,
       members: members.map((m) => ({
         id: m.id,
@@ -187,7 +196,10 @@ export function restoreView(input: {
     backups: input.backups,
     chosen,
     checks,
-    members: (ring?.members ?? []).filter((m) => !m.isLearner).map((m) => ({ id: m.id, name: memberLabel(m), endpoint: m.endpoint, reachable: m.reachable, revision: m.revision, split: m.split !== null })),
+    members: (ring?.members ?? [])
+      .filter((m) => !m.isLearner)
+      .map((m) => ({ id: m.id, name: memberLabel(m), endpoint: m.endpoint, reachable: m.reachable, revision: m.revision, split: m.split !== null }))
+      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true })),
     lost,
     plan,
     verification: verifyRestore({ ring, hash: input.hash, previousClusterId, chosen, bumpRevision: plan?.tool.bumpRevision ?? null, since: input.lastRestore?.at ?? ring?.clusterIdChanged?.at ?? null }),
