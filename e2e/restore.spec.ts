@@ -67,14 +67,14 @@ test('quorum lost for good: the wizard restores every member from the chosen bac
   await page.goto(`${ringside.url}/clusters/demo`);
   await signIn(page);
   const panel = page.getByRole('region', { name: 'Backups' });
-  await expect(panel.getByLabel('Backups').first()).toContainText('NO BACKUP yet');
+  await expect(panel.getByLabel('Backups').first()).toContainText('NO VERIFIED BACKUP');
   await panel.getByRole('button', { name: 'Back up now' }).click();
   const rows = panel.getByRole('table', { name: 'Stored backups' }).locator('tbody tr');
   await expect(rows).toHaveCount(1, { timeout: 30_000 });
   await expect(page.locator('a[href="#backups"]')).toContainText(/backup .* ago/);
   const [backup] = (await ringside.json<BackupsResponse>('/api/clusters/demo/backups')).body.snapshots;
   expect(backup.keys).toBe(50);
-  await page.screenshot({ path: path.join(SCREENS, 'backups-panel.png'), fullPage: true });
+  await panel.screenshot({ path: path.join(SCREENS, 'backups-panel.png') });
 
   // Written after the backup: a restore loses these.
   for (let i = 0; i < 5; i++) expect((await ring.etcdctl(['put', `/after/${i}`, 'x'])).code).toBe(0);
@@ -174,8 +174,7 @@ test('the wizard on a phone: no sideways scroll, no squeezed text', async ({ pag
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${ringside.url}/clusters/demo`);
   await expect(page.getByRole('region', { name: 'Backups' }).getByRole('list', { name: 'Stored backups' })).toBeVisible();
-  await page.getByRole('region', { name: 'Backups' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(SCREENS, 'backups-phone.png'), fullPage: true });
+  await page.getByRole('region', { name: 'Backups' }).screenshot({ path: path.join(SCREENS, 'backups-phone.png') });
   const cluster = await measurePhoneLayout(page);
   expect(cluster.pageScrollWidth).toBeLessThanOrEqual(cluster.viewportWidth);
   expect(cluster.narrow).toEqual([]);
@@ -183,9 +182,9 @@ test('the wizard on a phone: no sideways scroll, no squeezed text', async ({ pag
   await page.goto(`${ringside.url}/clusters/demo/restore`);
   await page.getByRole('link', { name: /^Choose the backup of/ }).first().click();
   await expect(page.getByRole('list', { name: 'Preflight checks' })).toBeVisible();
-  await page.screenshot({ path: path.join(SCREENS, 'restore-phone.png'), fullPage: true });
   for (const label of ['Preflight', 'Restore each member', 'Start the members']) {
     if (label !== 'Preflight') await page.getByRole('button', { name: new RegExp(`^Next: ${label}`) }).click();
+    await page.screenshot({ path: path.join(SCREENS, `restore-phone-${label.split(' ')[0].toLowerCase()}.png`), fullPage: true });
     const layout = await measurePhoneLayout(page);
     expect(layout.pageScrollWidth, label).toBeLessThanOrEqual(layout.viewportWidth);
     expect(layout.narrow, label).toEqual([]);

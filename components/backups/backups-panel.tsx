@@ -6,7 +6,7 @@ import Link from 'next/link';
 import type { BackupsResponse } from '@/lib/api/contract';
 import type { BackupStatus } from '@/lib/backups/types';
 import { drillWords, periodWords, type DrillState } from '@/lib/model/backups';
-import { formatAge, formatBytes, formatUtc } from '@/lib/model/format';
+import { abbreviateHashes, formatAge, formatBytes, formatUtc } from '@/lib/model/format';
 import type { StoredSnapshot } from '@/lib/ops/types';
 import { backupStatusQuery, backupsQuery } from '@/lib/query/keys';
 import { useAccess, useAction } from '../ops/use-access';
@@ -124,10 +124,10 @@ function Summary({ cluster, data, status, now }: { cluster: string; data: Backup
         </p>
       )}
       {status?.lastDrill?.result === 'failed' && (
-        <p role="alert" className="flex items-start gap-2 rounded-md border border-crit/50 bg-crit-bg px-3 py-2 text-sm text-crit">
+        <p role="alert" className="flex items-start gap-2 rounded-md border border-crit/50 bg-crit-bg px-3 py-2 text-sm text-crit" title={status.lastDrill.reason}>
           <XCircle className="mt-0.5 size-4 shrink-0" aria-hidden />
           <span>
-            The restore drill of <span className="font-mono">{status.lastDrill.backup}</span> failed at {formatUtc(status.lastDrill.at)}: {status.lastDrill.reason}
+            The restore drill of <span className="font-mono">{status.lastDrill.backup}</span> failed at {formatUtc(status.lastDrill.at)}: {abbreviateHashes(status.lastDrill.reason)}
           </span>
         </p>
       )}
@@ -145,7 +145,7 @@ function DrillCell({ s }: { s: StoredSnapshot }) {
       <l.Icon className="mt-0.5 size-3.5 shrink-0" aria-hidden />
       <span>
         {w.text}
-        {w.state === 'failed' && <span className="block max-w-[22rem] whitespace-normal text-xs">{s.drill!.reason}</span>}
+        {w.state === 'failed' && <span className="block max-w-[22rem] whitespace-normal text-xs">{abbreviateHashes(s.drill!.reason)}</span>}
       </span>
     </span>
   );

@@ -21,12 +21,12 @@ export function FreshnessBadge({ status, now, proven = false }: { status: Backup
   const failed = status.lastDrill?.result === 'failed';
   return (
     <span className="inline-flex flex-wrap items-center gap-1.5" aria-label="Backups">
-      <span className={`inline-flex items-center gap-1 rounded-md border px-2 py-0.5 text-xs font-semibold ${l.tone}`} data-freshness={f.state}>
+      <span className={`inline-flex items-center gap-1 rounded-md border px-2 py-0.5 text-xs font-semibold whitespace-nowrap ${l.tone}`} data-freshness={f.state}>
         <l.Icon className="size-3.5" aria-hidden />
         {f.text}
       </span>
       {failed && (
-        <span className="inline-flex items-center gap-1 rounded-md border border-crit/50 bg-crit-bg px-2 py-0.5 text-xs font-semibold text-crit" title={status.lastDrill!.reason}>
+        <span className="inline-flex items-center gap-1 rounded-md border border-crit/50 bg-crit-bg px-2 py-0.5 text-xs font-semibold whitespace-nowrap text-crit" title={status.lastDrill!.reason}>
           <XCircle className="size-3.5" aria-hidden /> drill FAILED
         </span>
       )}

@@ -156,7 +156,7 @@ function Detail({ c, pinned, cycleSeconds, position, total }: { c: Cluster; pinn
       </p>
       <p className="mt-3 text-2xl">{c.summary}</p>
       {c.noc.reasons.length > 0 && (
-        <ul className={`mt-3 space-y-1 text-2xl font-semibold ${l.text}`}>
+        <ul className={`mt-3 space-y-1 text-2xl font-semibold [overflow-wrap:anywhere] ${l.text}`}>
           {c.noc.reasons.slice(0, 4).map((r) => (
             <li key={r}>• {r}</li>
           ))}

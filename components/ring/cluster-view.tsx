@@ -129,13 +129,13 @@ export function ClusterView({ cluster }: { cluster: string }) {
             <MemberTable ring={data} now={now} />
           </Panel>
 
-          <PanelBoundary name="Operations">
-            <OpsPanel cluster={cluster} ring={data} />
-          </PanelBoundary>
-
           <Panel title="Backups" id="backups" bodyClassName="">
             <BackupsPanel cluster={cluster} now={now} />
           </Panel>
+
+          <PanelBoundary name="Operations">
+            <OpsPanel cluster={cluster} ring={data} />
+          </PanelBoundary>
 
           <Panel title="Logs" bodyClassName="">
             <LogPanel cluster={cluster} sources={corruption.data?.sources.length ?? 0} members={data.members.map((m) => m.name || m.id)} />

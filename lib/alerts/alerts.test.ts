@@ -163,7 +163,7 @@ function backups(newestAt: number | null): BackupStatus {
 }
 
 function drill(result: 'passed' | 'failed', at: number): BackupStatus['lastDrill'] {
-  return { at: new Date(at).toISOString(), result, reason: result === 'failed' ? "the stored object's SHA-256 is 0ab1…, the sidecar recorded 9f3c…" : 'restored', backup: 'demo-m1-8e9e05c52164694d-rev40-20261123T030000.000Z.db', store: 's3://etcd-backups/' };
+  return { at: new Date(at).toISOString(), result, reason: result === 'failed' ? `the stored object's SHA-256 is ${'0ab1'.repeat(16)}, the sidecar recorded ${'9f3c'.repeat(16)}` : 'restored', backup: 'demo-m1-8e9e05c52164694d-rev40-20261123T030000.000Z.db', store: 's3://etcd-backups/' };
 }
 
 describe('alert rules fire after their `for` and resolve (1 s polls, fake clock)', () => {
@@ -267,7 +267,8 @@ test('backup alerts say how old the newest backup is, and which drill failed and
   const none = evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: backups(null), now: T0 }).find((c) => c.rule === 'ringsideBackupStale')!;
   expect(none.message).toBe('no verified backup of demo at all');
   const failed = evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: { ...backups(T0), lastDrill: drill('failed', T0) }, now: T0 }).find((c) => c.rule === 'ringsideDrillFailed')!;
-  expect(failed.message).toBe("the restore drill of demo-m1-8e9e05c52164694d-rev40-20261123T030000.000Z.db failed: the stored object's SHA-256 is 0ab1…, the sidecar recorded 9f3c…");
+  // Digests cut short for an alert line and a wall screen; the member ID in the backup's name stays whole.
+  expect(failed.message).toBe("the restore drill of demo-m1-8e9e05c52164694d-rev40-20261123T030000.000Z.db failed: the stored object's SHA-256 is 0ab10ab1…, the sidecar recorded 9f3c9f3c…");
   // A cluster without backup stores has no backup alerts at all.
   expect(evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: null, now: T0 }).filter((c) => c.rule.startsWith('ringsideBackup') || c.rule === 'ringsideDrillFailed')).toEqual([]);
 });

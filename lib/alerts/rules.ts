@@ -1,4 +1,4 @@
-import { formatAge, formatBytes, formatLatency } from '../model/format';
+import { abbreviateHashes, formatAge, formatBytes, formatLatency } from '../model/format';
 import { THRESHOLDS } from '../model/thresholds';
 import type { HashCheck } from '../ring/hashkv';
 import { memberLabel } from '../model/labels';
@@ -375,7 +375,7 @@ export function evaluateRules(input: AlertInput): AlertCondition[] {
     }
   }
   if (b?.lastDrill?.result === 'failed') {
-    add('ringsideDrillFailed', 'cluster', { severity: 'critical', value: null, message: `the restore drill of ${b.lastDrill.backup} failed: ${b.lastDrill.reason}` });
+    add('ringsideDrillFailed', 'cluster', { severity: 'critical', value: null, message: `the restore drill of ${b.lastDrill.backup} failed: ${abbreviateHashes(b.lastDrill.reason)}` });
   }
 
   return out;

@@ -8,7 +8,7 @@ describe('backups in words', () => {
   test('freshness: fresh, stale past its limit, none at all, and a plain age without a limit', () => {
     expect(freshnessWords({ newestAt: ago(4 * 60_000), staleAfterMs: 3_600_000 }, NOW)).toEqual({ state: 'fresh', text: 'backup 4 min ago', ageMs: 240_000 });
     expect(freshnessWords({ newestAt: ago(3 * 3_600_000), staleAfterMs: 3_600_000 }, NOW)).toEqual({ state: 'stale', text: 'BACKUP STALE: 3 h old', ageMs: 10_800_000 });
-    expect(freshnessWords({ newestAt: null, staleAfterMs: 3_600_000 }, NOW)).toEqual({ state: 'never', text: 'NO BACKUP yet', ageMs: null });
+    expect(freshnessWords({ newestAt: null, staleAfterMs: 3_600_000 }, NOW)).toEqual({ state: 'never', text: 'NO VERIFIED BACKUP', ageMs: null });
     expect(freshnessWords({ newestAt: ago(2 * 86_400_000), staleAfterMs: null }, NOW)).toEqual({ state: 'unwatched', text: 'backup 2 d ago', ageMs: 172_800_000 });
     expect(freshnessWords({ newestAt: null, staleAfterMs: null }, NOW).text).toBe('no backup yet');
   });

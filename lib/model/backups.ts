@@ -10,7 +10,7 @@ export type FreshnessState = 'fresh' | 'stale' | 'never' | 'unwatched';
 
 export interface FreshnessWords {
   state: FreshnessState;
-  /** "backup 4 min ago", "BACKUP STALE: 3 h old", "NO BACKUP yet", "backup 2 d ago (no limit set)". */
+  /** "backup 4 min ago", "BACKUP STALE: 3 h old", "NO VERIFIED BACKUP" (none, or every one failed its drill), "backup 2 d ago" (no limit set). */
   text: string;
   /** Age of the newest verified backup; null when there is none. */
   ageMs: number | null;
@@ -25,7 +25,7 @@ export function freshnessWords(b: Pick<BackupStatus, 'newestAt' | 'staleAfterMs'
   if (b.staleAfterMs === null) {
     return { state: 'unwatched', ageMs, text: ageMs === null ? 'no backup yet' : `backup ${formatAge(ageMs)} ago` };
   }
-  if (ageMs === null) return { state: 'never', ageMs, text: 'NO BACKUP yet' };
+  if (ageMs === null) return { state: 'never', ageMs, text: 'NO VERIFIED BACKUP' };
   if (ageMs > b.staleAfterMs) return { state: 'stale', ageMs, text: `BACKUP STALE: ${formatAge(ageMs)} old` };
   return { state: 'fresh', ageMs, text: `backup ${formatAge(ageMs)} ago` };
 }

@@ -50,3 +50,11 @@ const UTC_CLOCK = new Intl.DateTimeFormat('en-GB', { hour12: false, month: 'shor
 export function formatUtc(iso: string): string {
   return `${UTC_CLOCK.format(new Date(iso))} UTC`;
 }
+
+/**
+ * Long hex digests in running text cut to their first 8 digits ("15261274…"): enough to tell two
+ * apart at a glance, short enough for an alert line or a wall screen. Member IDs (16 digits) stay.
+ */
+export function abbreviateHashes(text: string): string {
+  return text.replace(/\b[0-9a-f]{32,}\b/g, (h) => `${h.slice(0, 8)}…`);
+}

@@ -103,7 +103,7 @@ export class DisasterRestore extends RingAccess {
             fetchVerified({ store: ref.store, cluster, backup, key: settings.key, dir }).catch((e: unknown) => {
               throw new RingsideError('UNSAFE', `the backup failed its checks, nothing was touched: ${e instanceof FetchFailed ? e.message : safeMessage(e)}`);
             }),
-          (s) => `revision ${s.status.revision}, ${s.status.totalKey} keys`,
+          (s) => `etcdctl snapshot status: revision ${s.status.revision}, ${s.status.totalKey} total keys`,
         );
         for (const m of plan.members) await ctx.step(`Stop ${m.name} (demo launcher)`, () => this.launch(launcher, 'stop', { name: m.name }));
         for (const m of plan.members) {
