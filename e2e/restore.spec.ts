@@ -174,7 +174,8 @@ test('the wizard on a phone: no sideways scroll, no squeezed text', async ({ pag
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${ringside.url}/clusters/demo`);
   await expect(page.getByRole('region', { name: 'Backups' }).getByRole('list', { name: 'Stored backups' })).toBeVisible();
-  await page.getByRole('region', { name: 'Backups' }).screenshot({ path: path.join(SCREENS, 'backups-phone.png') });
+  await page.getByRole('region', { name: 'Backups' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SCREENS, 'backups-phone.png') });
   const cluster = await measurePhoneLayout(page);
   expect(cluster.pageScrollWidth).toBeLessThanOrEqual(cluster.viewportWidth);
   expect(cluster.narrow).toEqual([]);

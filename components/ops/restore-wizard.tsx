@@ -217,7 +217,7 @@ function RestoreCommands({ view }: { view: RestoreView }) {
       <ol className="list-decimal space-y-1 pl-5">
         <li>Stop etcd on every member{view.kubernetes ? ', and every kube-apiserver' : ''}; a member still running would answer as the old cluster (Ringside shows it as split).</li>
         <li>Move each member&apos;s old data dir aside; never restore over it.</li>
-        <li>On each member&apos;s host, fetch and check the backup, then run its restore command ({p.tool.kind} snapshot restore, the tool for this version; the new cluster token is <code className="font-mono">{p.token}</code>).</li>
+        <li>On each member&apos;s host, fetch and check the backup, then run its restore command ({p.tool.kind} snapshot restore, the tool for this version; the new cluster token is <code className="font-mono whitespace-nowrap">{p.token}</code>).</li>
       </ol>
       {p.tool.notes.map((n) => (
         <p key={n} className="flex items-start gap-2 text-warn">
