@@ -10,9 +10,11 @@ import type { BackupFreshness, BackupStatus, BackupRecord, StoredBackup } from '
 import { isRingsideError, RingsideError } from '../errors';
 import { formatBytes } from '../model/format';
 import type { MemberState, RingState } from '../ring/types';
+import { shellQuote } from '../text/shell';
 import { SkippedRun, type ScheduledJob } from '../schedule/scheduler';
 import type { MonitorView, OpsDeps } from './deps';
 import { restorePlan } from './instructions';
+import type { BackupLocation } from './restore-commands';
 import { snapshotSource } from './preflight';
 import { SCHEDULE, type Principal } from './principal';
 import { label, memberArg, req, RingAccess, type Started } from './ring-access';
@@ -250,7 +252,7 @@ export class Backups extends RingAccess {
       drill: b.drill,
       restore: restorePlan(ring, {
         file: location.kind === 'local' ? location.file : b.id,
-        fetch: location.kind === 's3' ? `aws s3 cp s3://${location.bucket}/${location.key} ./${b.id}${location.endpoint ? ` --endpoint-url ${location.endpoint}` : ''}` : undefined,
+        fetch: location.kind === 's3' ? `aws s3 cp ${shellQuote(`s3://${location.bucket}/${location.key}`)} ${shellQuote(b.id)}${location.endpoint ? ` --endpoint-url ${shellQuote(location.endpoint)}` : ''}` : undefined,
         encrypted: b.encrypted,
         cluster: b.cluster,
         takenAt: b.takenAt,
@@ -486,7 +488,7 @@ export class Backups extends RingAccess {
 }
 
 /** Where a backup's data object is, as a person fetches it. */
-export function locationOf(s: StoreSettings, cluster: string, id: string): { kind: 'local'; file: string } | { kind: 's3'; bucket: string; key: string; endpoint?: string } {
+export function locationOf(s: StoreSettings, cluster: string, id: string): BackupLocation {
   return s.kind === 'local'
     ? { kind: 'local', file: path.join(s.dir, cluster, id) }
     : { kind: 's3', bucket: s.bucket, key: `${s.prefix}${cluster}/${id}`, ...(s.endpoint ? { endpoint: s.endpoint } : {}) };
