@@ -171,14 +171,17 @@ describe('the backup work, decisions around the engine', () => {
   });
 
   test('a store that cannot be listed keeps its last listing (freshness does not vanish), and says why', async () => {
-    const { backups, monitor, stores } = setup();
+    const { backups, monitor, stores, clock } = setup();
     stores[1].backups = [backup('demo-m2-91bc3c398fb3c146-rev40-20261201T025500.000Z.db', T0 - 60_000, 's3://bucket/')];
     await backups.refresh('demo');
     stores[1].failing = 'connect ECONNREFUSED 127.0.0.1:9000';
+    // Within 10 s the last listing serves (pages ask every few seconds); after, the stores are asked.
+    expect((await backups.list(monitor)).storeErrors).toEqual([]);
+    clock.t += 10_000;
     const view = await backups.list(monitor);
     expect(view.snapshots.map((s) => s.storeKey)).toEqual(['s3-1']);
     expect(view.storeErrors).toEqual([{ store: 's3://bucket/', error: 'connect ECONNREFUSED 127.0.0.1:9000' }]);
-    expect(view.freshness).toMatchObject({ stale: false, ageSeconds: 60 });
+    expect(view.freshness).toMatchObject({ stale: false, ageSeconds: 70 });
   });
 
   test('the last drill that failed stays the word (for the alert) until a newer one passes, even once retention deleted its backup', async () => {

@@ -71,7 +71,12 @@ interface ClusterState {
   lastDrillAt: string | null;
   lastDrill: BackupStatus['lastDrill'];
   listing: Listing | null;
+  /** When `listing` was read (clock ms). */
+  listedAt: number;
 }
+
+/** How long a listing serves reads before the stores are asked again. */
+const LISTING_MS = 10_000;
 
 const NO_ETCD = 'no etcd binary configured for drills: set backups.drill.etcd (a drill restores a backup into a throwaway single-member etcd on 127.0.0.1)';
 
@@ -105,7 +110,7 @@ export class Backups extends RingAccess {
   private stateOf(cluster: string): ClusterState {
     let s = this.state.get(cluster);
     if (!s) {
-      s = { lastRun: null, lastDrillAt: null, lastDrill: null, listing: null };
+      s = { lastRun: null, lastDrillAt: null, lastDrill: null, listing: null, listedAt: 0 };
       this.state.set(cluster, s);
     }
     return s;
@@ -157,6 +162,7 @@ export class Backups extends RingAccess {
     const backups = results.flatMap((r) => r.backups).sort((a, b) => Date.parse(b.takenAt) - Date.parse(a.takenAt));
     const listing: Listing = { backups, errors: results.flatMap((r) => (r.error ? [r.error] : [])) };
     st.listing = listing;
+    st.listedAt = this.deps.clock.now();
     const status = this.status(cluster);
     if (status) this.o.publish(cluster, status);
     return listing;
@@ -179,10 +185,20 @@ export class Backups extends RingAccess {
     return { newestAt: f.newestAt, provenAt: f.provenAt, everyMs: cfg.everyMs, staleAfterMs: cfg.staleAfterMs, lastDrill };
   }
 
+  /**
+   * The listing, read again when older than `maxAgeMs`. Every backup, drill and retention lists
+   * again at once when it ends; pages asking every few seconds (the restore wizard) must not make
+   * a bucket read every sidecar each time.
+   */
+  async listing(cluster: string, maxAgeMs = LISTING_MS): Promise<Listing> {
+    const st = this.stateOf(cluster);
+    return st.listing && this.deps.clock.now() - st.listedAt < maxAgeMs ? st.listing : this.refresh(cluster);
+  }
+
   /** The stored backups of a cluster, newest first, with freshness, the schedule and each one's restore plan. */
   async list(monitor: MonitorView): Promise<BackupsView> {
     const configured = this.settingsOf(monitor.cluster.name) !== null;
-    return this.viewOf(monitor, configured ? await this.refresh(monitor.cluster.name) : { backups: [], errors: [] });
+    return this.viewOf(monitor, configured ? await this.listing(monitor.cluster.name) : { backups: [], errors: [] });
   }
 
   /** The same from the last listing, without asking the stores (a page's first paint); null before any. */

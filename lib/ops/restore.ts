@@ -49,7 +49,7 @@ export class DisasterRestore extends RingAccess {
   async view(monitor: MonitorView, q: { backup?: string; store?: string; kubernetes?: boolean }): Promise<RestoreView> {
     const cluster = monitor.cluster.name;
     if (!this.backups.settingsOf(cluster)) throw new RingsideError('NOT_FOUND', `no backup store is configured for ${cluster} (backups in the config): there is nothing to restore from`);
-    const listing = await this.backups.refresh(cluster);
+    const listing = await this.backups.listing(cluster);
     const choices: RestoreChoice[] = listing.backups.map(choice);
     let chosen: RestoreChoice | null = null;
     if (q.backup) {
