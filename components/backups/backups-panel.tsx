@@ -222,6 +222,8 @@ function BackupRow({ cluster, s, now, several }: { cluster: string; s: StoredSna
   );
 }
 
+const keysWords = (n: number | null) => (n === null ? '? keys' : `${n} key${n === 1 ? '' : 's'}`);
+
 /** The same facts stacked for a phone. */
 function BackupCard({ cluster, s, now, several }: { cluster: string; s: StoredSnapshot; now: number; several: boolean }) {
   return (
@@ -231,7 +233,7 @@ function BackupCard({ cluster, s, now, several }: { cluster: string; s: StoredSn
         <span className="text-xs text-muted">{formatUtc(s.takenAt)}</span>
       </div>
       <p className="text-xs text-muted">
-        from {s.member.name} · revision {s.revision} · {s.keys ?? s.status?.totalKey ?? '?'} keys · {formatBytes(s.status?.totalSize ?? s.size)}
+        from {s.member.name} · revision {s.revision} · {keysWords(s.keys ?? s.status?.totalKey ?? null)} · {formatBytes(s.status?.totalSize ?? s.size)}
         {s.encrypted ? ' · encrypted' : ''} · {s.storeKey}
       </p>
       <DrillCell s={s} />
