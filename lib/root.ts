@@ -6,6 +6,7 @@ import { AuditLog } from './audit/log';
 import { createAccess, type AccessControl } from './auth/guard';
 import { clientAddress, throttleKey } from './auth/peer';
 import { CertificateWatcher } from './certs/watcher';
+import { hideServerPaths, serverPathsOf } from './auth/server-paths';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
 import type { RingsideConfig } from './config/types';
 import { MemberClient } from './etcd/client';
@@ -18,11 +19,17 @@ import { StreamLimiter } from './http/streams';
 import { ClusterMonitor } from './monitor/cluster-monitor';
 import { createPrometheusRegistry } from './monitor/prometheus';
 import { AlertDelivery, type AlertSource } from './notify/delivery';
+import { storeOpener } from './backups/open-stores';
+import { Backups, type StoreRef } from './ops/backups';
 import { Maintenance } from './ops/maintenance';
 import { Membership } from './ops/membership';
 import { systemClock, type OpsDeps } from './ops/deps';
-import { OperationRunner } from './ops/runner';
+import { SCHEDULE } from './ops/principal';
+import { DisasterRestore } from './ops/restore';
+import { OperationRunner, safeMessage } from './ops/runner';
+import type { OpAction } from './ops/types';
 import { Upgrades } from './ops/upgrades';
+import { Scheduler } from './schedule/scheduler';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
 import type { TimelineStore } from './timeline/store';
 
@@ -40,7 +47,9 @@ export interface Ringside {
   readonly monitors: ReadonlyMap<string, ClusterMonitor>;
   readonly access: AccessControl;
   /** Guided operations; null without a config. */
-  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance; upgrades: Upgrades } | null;
+  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance; upgrades: Upgrades; backups: Backups; restore: DisasterRestore } | null;
+  /** Periodic per-cluster work (scheduled backups and drills); null without a config. */
+  readonly scheduler: Scheduler | null;
   readonly timeline: TimelineStore | null;
   /** Alert delivery to Alertmanagers and webhooks (off without `notifications`); null without a config. */
   readonly delivery: AlertDelivery | null;
@@ -87,8 +96,12 @@ function alertSource(m: ClusterMonitor): AlertSource {
  * access; the audit log and the timeline (which listens to the monitors); the runner (which
  * tells the monitors' subscribers and the timeline); the certificate watcher (which hands each
  * monitor its certificates) and alert delivery (which takes every monitor's alerts, once its
- * state file is open); Ringside's own metrics (observing polls from the first); stream slots and
- * the edge; and only then do the watcher and the monitors start, so nothing misses the first event.
+ * state file is open); the backup stores (one per distinct setting) and the backup work, which
+ * tells each monitor its freshness and drills; the scheduler with each cluster's jobs; Ringside's
+ * own metrics (observing polls from the first); stream slots and the edge; and only then do the
+ * watcher and the monitors start, so nothing misses the first event. The scheduler starts once
+ * the stores have been read (a restart must not take a backup at once when the last one is
+ * recent), and stops before the monitors.
  */
 export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Ringside {
   const settings = config.kind === 'ok' ? config.config : null;
@@ -112,6 +125,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
   let ops: Ringside['ops'] = null;
   let certificates: CertificateWatcher | null = null;
   let delivery: AlertDelivery | null = null;
+  let scheduler: Scheduler | null = null;
+  let backupsRead: Promise<void> = Promise.resolve();
   if (settings) {
     timeline = openTimeline(settings.dataDir);
     if (timeline) feedTimeline(timeline, monitors.values());
@@ -126,7 +141,6 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       fetch: (input, init) => fetch(input, init),
     };
     const membership = new Membership(deps);
-    ops = { deps, membership, maintenance: new Maintenance(deps), upgrades: new Upgrades(membership, fetchVersions) };
     // A handshake per member endpoint, at most hourly: a generous bound costs nothing.
     certificates = new CertificateWatcher(monitors.values(), { checkIntervalMs: settings.certificates.checkIntervalMs, timeoutMs: 5000 });
     delivery = new AlertDelivery({
@@ -135,6 +149,29 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       audit,
       sources: [...monitors.values()].map(alertSource),
     });
+    const open = storeOpener();
+    const stores = new Map<string, StoreRef[]>(
+      Object.entries(settings.backups?.clusters ?? {}).map(([cluster, c]) => {
+        const seen: Record<string, number> = {};
+        const opened = open(c.stores);
+        return [cluster, c.stores.map((st, i) => ({ key: `${st.kind}-${(seen[st.kind] = (seen[st.kind] ?? 0) + 1)}`, store: opened[i], settings: st }))];
+      }),
+    );
+    scheduler = new Scheduler({
+      // Once per reason: into the audit log, and from there the timeline.
+      onSkip: (job, reason) => void runner.record({ principal: SCHEDULE, cluster: job.cluster, action: job.action as OpAction, params: { scheduled: true } }, 'skipped', 0, { error: reason }).catch((e) => console.error('[ringside] audit append failed:', safeMessage(e))),
+      onError: (job, e) => console.error(`[ringside] scheduled ${job.id} failed:`, safeMessage(e)),
+    });
+    const sched = scheduler;
+    const backups = new Backups(deps, {
+      stores: (cluster) => stores.get(cluster) ?? [],
+      // Everyone sees this (alerts, the NOC, /api/metrics): no server path in it, whoever asks.
+      publish: (cluster, status) => monitors.get(cluster)?.setBackups(hideServerPaths(status, serverPathsOf(settings))),
+      skipped: (id) => sched.status().find((j) => j.id === id)?.skipped ?? null,
+    });
+    for (const m of monitors.values()) for (const job of backups.jobs(m)) scheduler.register(job);
+    ops = { deps, membership, maintenance: new Maintenance(deps), upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
+    if (opts.start !== false) backupsRead = backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e)));
   }
 
   const prometheus = createPrometheusRegistry(monitors, { receivers: () => delivery?.status() ?? [] });
@@ -151,9 +188,13 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     ...(access.anonymousReads ? {} : { signedIn: (get: (name: string) => string | null) => access.mayRead({ headers: { get } }) }),
   };
 
+  let stopped = false;
   if (opts.start !== false) {
     certificates?.start();
     for (const m of monitors.values()) m.start();
+    void backupsRead.then(() => {
+      if (!stopped) scheduler?.start();
+    });
   }
 
   return {
@@ -163,6 +204,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     monitors,
     access,
     ops,
+    scheduler,
     timeline,
     delivery,
     certificates,
@@ -175,6 +217,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       return m;
     },
     async stop() {
+      stopped = true;
+      await scheduler?.stop();
       await Promise.all([...[...monitors.values()].map((m) => m.stop()), certificates?.stop()]);
       // Once nothing feeds it: attempts under way finish, and the state is saved.
       await delivery?.close();

@@ -22,6 +22,7 @@ export const MARKER_LOOK: Partial<Record<RingEventKind, { glyph: string; color: 
   'member-added': { glyph: '+', color: 'var(--info)', word: 'member added' },
   'member-removed': { glyph: '−', color: 'var(--info)', word: 'member removed' },
   'member-promoted': { glyph: '↑', color: 'var(--info)', word: 'learner promoted' },
+  'cluster-id-changed': { glyph: 'R', color: 'var(--warn)', word: 'new cluster ID (restored)' },
 };
 
 interface Props {
@@ -207,7 +208,7 @@ function ThresholdLabel({ text, color, viewBox }: { text: string; color: string;
 }
 
 /** The line takes the color of the most serious event in the group. */
-const LOOK_ORDER: RingEventKind[] = ['quorum-lost', 'member-down', 'leader-changed', 'member-removed', 'member-added', 'member-promoted', 'quorum-regained', 'member-up'];
+const LOOK_ORDER: RingEventKind[] = ['quorum-lost', 'cluster-id-changed', 'member-down', 'leader-changed', 'member-removed', 'member-added', 'member-promoted', 'quorum-regained', 'member-up'];
 
 function worstLook(g: MarkerGroup) {
   const kind = LOOK_ORDER.find((k) => g.events.some((e) => e.kind === k)) ?? g.events[0].kind;

@@ -155,9 +155,9 @@ function Preflight({ cluster, view, busy }: { cluster: string; view: Replacement
       {snapshotMissing && (
         <div className="flex flex-wrap items-center gap-2 rounded-md border border-line bg-panel-2 p-3">
           <span>Take a snapshot now:</span>
-          {backups.data?.dir && (
+          {Boolean(backups.data?.stores.length) && (
             <Button disabled={!canAct || busy} onClick={() => action.mutate({ action: 'backup' })}>
-              Save to backup directory
+              Back up now
             </Button>
           )}
           <form method="post" action={urlOf('snapshot', { params: { name: cluster } })}>

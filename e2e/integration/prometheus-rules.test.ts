@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { prometheusRuleYaml, ruleFileYaml } from '@/lib/alerts/prometheus-rules';
 import { freePortBlock } from '../harness/ports';
+import { RULES } from '@/lib/alerts/rules';
 import { PROMTOOL, requirePrometheus } from '../support/prometheus';
 import { RingsideServer } from '../support/ringside-server';
 
@@ -174,8 +175,9 @@ describe('the generated rules, as Prometheus’ own promtool reads them', () => 
                   exp_labels: { alertname: 'ringsideBackupStale', severity: 'warning', source: 'ringside', cluster: 'prod' },
                   exp_annotations: {
                     summary: 'prod: the last good backup is 1d 2h 0m 0s old',
-                    description: 'Without a recent snapshot, a lost quorum or corrupted data means losing recent writes.',
-                    action: 'Look at why scheduled backups fail (the Notifications and audit logs say), then take a snapshot now.',
+                    // The words of Ringside's own rule, so a page reads the same whichever evaluated it.
+                    description: RULES.ringsideBackupStale.summary,
+                    action: RULES.ringsideBackupStale.action,
                   },
                 },
               ],

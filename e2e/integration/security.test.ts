@@ -70,7 +70,7 @@ describe('access control on every mutating route', () => {
     readOnly = await RingsideServer.start({ clusters, dataDir: path.join(dir, 'ro'), extraYaml: 'readOnly: true' });
     const state = (await server.json<RingState>('/api/clusters/c/ring')).body;
     const id = state.members[0].id;
-    routes = mutatingRoutes().map((r) => r.replace('[name]', 'c').replace('[id]', id));
+    routes = mutatingRoutes().map((r) => r.replace('[name]', 'c').replace('[id]', id).replace('[backup]', 'c-m1-8e9e05c52164694d-rev1-20260101T000000.000Z.db'));
   });
   afterAll(async () => {
     await server?.stop();
@@ -158,10 +158,10 @@ describe('access control on every mutating route', () => {
       expect(leaks(await read(readOnly.url, p)), `${p}, read-only`).toEqual([]);
     }
     // The backups list still says where, by the setting's name.
-    expect(JSON.parse(await read(server.url, '/api/clusters/c/backups')).snapshots[0].file).toMatch(/^<backups\.dir>\/c\/c-m1-[0-9a-f]+-rev\d+-\d{8}T\d{6}Z\.db\.enc$/);
+    expect(JSON.parse(await read(server.url, '/api/clusters/c/backups')).snapshots[0].file).toMatch(/^<backups\.dir>\/c\/c-m1-[0-9a-f]+-rev\d+-\d{8}T\d{6}\.\d{3}Z\.db\.enc$/);
     const alice = await signIn('alice');
     const session = JSON.parse(await read(server.url, '/api/auth/session', { cookie: alice.cookie }));
-    expect(session.paths).toEqual({ config: server.configFile, dataDir: path.join(dir, 'data'), backupsDir: path.join(dir, 'backups') });
+    expect(session.paths).toEqual({ config: server.configFile, dataDir: path.join(dir, 'data'), backupsDir: path.join(dir, 'backups'), otherBackupDirs: [], backupsWorkDir: path.join(dir, 'data', 'backups-work') });
     expect(await read(server.url, '/api/clusters/c/backups', { cookie: alice.cookie })).toContain(path.join(dir, 'backups'));
   });
 

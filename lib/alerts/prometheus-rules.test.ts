@@ -17,7 +17,7 @@ describe('the Prometheus rule file', () => {
         ],
       ],
       ['ringside-certificates', ['ringsideCertificateExpiry:critical', 'ringsideCertificateExpiry:warning', 'ringsideCertificateHostMismatch:warning']],
-      ['ringside-backups', ['ringsideBackupStale:warning', 'ringsideDrillFailed:warning']],
+      ['ringside-backups', ['ringsideBackupStale:warning', 'ringsideDrillFailed:critical']],
       ['ringside-self', ['RingsideDown:critical', 'ringsideDataStale:warning', 'ringsideNotificationsFailing:warning', 'ringsideNotificationsDropped:warning']],
     ]);
     for (const r of groups.flatMap((g) => g.rules)) {

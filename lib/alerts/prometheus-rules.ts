@@ -137,15 +137,12 @@ function allGroups(opts: RuleFileOptions): RuleGroup[] {
       rules: [
         rule('ringsideBackupStale', `time() - ringside_backup_last_success_timestamp_seconds > ${backupMaxAgeS}`, {
           severity: 'warning',
-          summary: '{{ $labels.cluster }}: the last good backup is {{ $value | humanizeDuration }} old',
-          description: 'Without a recent snapshot, a lost quorum or corrupted data means losing recent writes.',
-          action: 'Look at why scheduled backups fail (the Notifications and audit logs say), then take a snapshot now.',
+          ...from('ringsideBackupStale', '{{ $labels.cluster }}: the last good backup is {{ $value | humanizeDuration }} old'),
         }),
+        // The same name and severity as Ringside's own rule (lib/alerts/rules.ts), so a page reads the same.
         rule('ringsideDrillFailed', 'ringside_backup_drill_failing == 1', {
-          severity: 'warning',
-          summary: '{{ $labels.cluster }}: the latest restore drill failed',
-          description: 'A backup that does not restore is not a backup.',
-          action: 'Open the drill’s log in Ringside, fix what broke (the snapshot, the key, the restore commands), and run the drill again.',
+          severity: 'critical',
+          ...from('ringsideDrillFailed', '{{ $labels.cluster }}: the latest restore drill failed'),
         }),
       ],
     },

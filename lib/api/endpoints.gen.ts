@@ -30,6 +30,7 @@ export const endpoints = {
   operation: { method: 'GET', path: '/api/clusters/[name]/operations/[id]' },
   audit: { method: 'GET', path: '/api/clusters/[name]/audit' },
   backups: { method: 'GET', path: '/api/clusters/[name]/backups' },
+  restore: { method: 'GET', path: '/api/clusters/[name]/restore' },
   removeMember: { method: 'POST', path: '/api/clusters/[name]/members/[id]/remove', action: 'remove members', status: 202 },
   addLearner: { method: 'POST', path: '/api/clusters/[name]/members', action: 'add members', status: 202 },
   launchMember: { method: 'POST', path: '/api/clusters/[name]/members/[id]/launch', action: 'start members', status: 202 },
@@ -39,5 +40,7 @@ export const endpoints = {
   disarmAlarm: { method: 'POST', path: '/api/clusters/[name]/alarms/disarm', action: 'disarm alarms', status: 202 },
   backup: { method: 'POST', path: '/api/clusters/[name]/backups', action: 'take snapshots', status: 202 },
   notificationTest: { method: 'POST', path: '/api/notifications/test', action: 'send test alerts', status: 200 },
+  drill: { method: 'POST', path: '/api/clusters/[name]/backups/[backup]/drill', action: 'run restore drills', status: 202 },
+  restoreRing: { method: 'POST', path: '/api/clusters/[name]/restore', action: 'restore clusters', status: 202 },
   snapshot: { method: 'POST', path: '/api/clusters/[name]/snapshot', form: true, action: 'take snapshots', status: 200 },
 } as const satisfies Record<keyof Api, Pick<Endpoint, 'method' | 'path'> & Partial<Pick<Endpoint, 'stream' | 'form' | 'action' | 'status'>>>;

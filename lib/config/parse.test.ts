@@ -94,7 +94,9 @@ describe('parseConfig', () => {
     ['an unknown role', 'auth: {users: [{name: alice, role: admin, tokenHash: x}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[0].role'],
     ['a duplicate user', 'auth: {users: [{name: a, role: viewer, tokenHash: "sha256$0000000000000000000000000000000000000000000000000000000000000000"}, {name: a, role: viewer, tokenHash: "sha256$1111111111111111111111111111111111111111111111111111111111111111"}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[1].name: duplicate user "a"'],
     ['a launcher off loopback', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], launcher: "http://10.0.0.1:9000"}]\n', 'clusters[0].launcher: must be a loopback http:// URL'],
-    ['backups without a dir', 'backups: {keep: 3}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.dir: is required'],
+    ['backups without a store', 'backups: {keep: 3}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.stores: is required'],
+    ['a backup schedule without a unit', 'backups: {dir: b, every: 30}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.every: expected a duration such as 30m, 24h or 7d (a bare number has no unit)'],
+    ['backups for a cluster that does not exist', 'backups: {dir: b, clusters: {prod: {every: 1h}}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.clusters.prod: no cluster named "prod" in clusters (have a)'],
     ['a cert without its key', 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {cert: /c.pem}}]\n', 'clusters[0].tls.key: cert and key must be given together'],
   ])('%s is rejected with a message naming the key', (_what, yaml, expected) => {
     const msg = errorOf(yaml);
@@ -107,7 +109,19 @@ describe('parseConfig', () => {
     expect(c.readOnly).toBe(false);
     expect(c.auth).toMatchObject({ sessionIdleMs: 300_000, sessionMaxMs: 12 * 3_600_000, allowedOrigins: [] });
     expect(c.auditFile).toBe('/etc/ringside/ringside-data/audit.jsonl');
-    expect(c.backups).toEqual({ dir: '/etc/ringside/b', keep: 10 });
+    // Today's `backups: { dir }` is one local store, relative to the config file, on demand only.
+    expect(c.backups).toEqual({
+      workDir: '/etc/ringside/ringside-data/backups-work',
+      clusters: {
+        a: {
+          stores: [{ kind: 'local', dir: '/etc/ringside/b' }],
+          everyMs: null,
+          staleAfterMs: null,
+          retention: { keep: 10, generations: null },
+          drill: { everyMs: null, etcd: null, etcdctl: null, etcdutl: null },
+        },
+      },
+    });
     expect(c.ops).toEqual({ snapshotMaxAgeMs: 3_600_000, promoteTimeoutMs: 120_000 });
   });
 

@@ -51,6 +51,8 @@ export interface PollResult {
   durationMs: number;
   /** null when no member answered the member list. */
   members: MemberListEntry[] | null;
+  /** The endpoint that answered the member list (its cluster ID says whose list it is). */
+  membersFrom?: string;
   probes: MemberProbe[];
   /** null when no member answered the alarm list (it needs quorum). */
   alarms: AlarmEntry[] | null;

@@ -9,7 +9,7 @@ import { accessQuery, clustersQuery, opsKeys, ringKeys } from '../query/keys';
 import { summarizeCluster } from '../ring/summary';
 import type { RequestHeaders } from '../auth/guard';
 import type { Ringside } from '../root';
-import { serverPathsOf } from '../auth/server-paths';
+import { hideServerPaths, serverPathsOf } from '../auth/server-paths';
 
 /**
  * What a page's first paint shows, straight from this process's state (the monitors are in the
@@ -18,11 +18,11 @@ import { serverPathsOf } from '../auth/server-paths';
  */
 export function fleetFirstPaint(root: Ringside): DehydratedState {
   const qc = makeQueryClient();
-  qc.setQueryData(clustersQuery().queryKey, [...root.monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck)));
+  qc.setQueryData(clustersQuery().queryKey, [...root.monitors.values()].map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck, m.backups)));
   return dehydrate(qc);
 }
 
-export function clusterFirstPaint(root: Ringside, name: string): DehydratedState {
+export function clusterFirstPaint(root: Ringside, name: string, req: RequestHeaders): DehydratedState {
   const qc = makeQueryClient();
   const m = root.monitor(name);
   if (m.ring) qc.setQueryData(ringKeys.ring(name), m.ring);
@@ -30,6 +30,13 @@ export function clusterFirstPaint(root: Ringside, name: string): DehydratedState
   if (m.hashCheck) qc.setQueryData(ringKeys.hashkv(name), { ...m.hashCheck, history: [] });
   qc.setQueryData(ringKeys.alerts(name), m.alerts());
   if (root.settings) qc.setQueryData(ringKeys.certificates(name), certificatesView(name, m.certificates, root.settings.certificates, Date.now()));
+  qc.setQueryData(ringKeys.backupStatus(name), m.backups);
+  // The backups as last listed (no store is asked while the page renders); paths for operators only.
+  const backups = root.ops?.backups.cachedList(m);
+  if (backups && root.settings) {
+    const operator = root.access.principal(req)?.role === 'operator';
+    qc.setQueryData(opsKeys.backups(name), operator ? backups : hideServerPaths(backups, serverPathsOf(root.settings)));
+  }
   return dehydrate(qc);
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Alert } from '../alerts/tracker';
 import type { CertificateFinding, ExpiryThresholds } from '../certs/findings';
 import type { ClusterCertificates } from '../certs/inventory';
+import type { BackupStatus } from '../backups/types';
 import type { AlertOverrides, ClusterConfig } from '../config/types';
 import type { PollResult } from '../etcd/types';
 import type { RingHistory } from '../history/store';
@@ -48,7 +49,8 @@ export type MonitorMessage =
   | { type: 'hashkv'; check: HashCheck }
   | { type: 'alerts'; alerts: Alert[] }
   | { type: 'log'; line: LogLine }
-  | { type: 'operation'; operation: Operation };
+  | { type: 'operation'; operation: Operation }
+  | { type: 'backups'; status: BackupStatus | null };
 
 /**
  * Watches one cluster: schedules polls and HashKV checks, and tells subscribers. The parts are
@@ -134,6 +136,18 @@ export class ClusterMonitor {
   /** Each member's etcd flags from its pod's command, by member ID; empty without a Kubernetes source. */
   podFlags(): Map<string, ParsedFlag[]> {
     return this.logs?.podFlags() ?? new Map();
+  }
+
+  /** The cluster's backups (freshness, the last drill), null without a backup store; the alert rules read it at every poll. */
+  get backups(): BackupStatus | null {
+    return this.pipeline.backupStatus;
+  }
+
+  /** Told by the backup work (lib/ops/backups.ts) after every listing, backup and drill; subscribers hear of a change. */
+  setBackups(status: BackupStatus | null): void {
+    const changed = JSON.stringify(status) !== JSON.stringify(this.pipeline.backupStatus);
+    this.pipeline.setBackups(status);
+    if (changed) this.bus.emit({ type: 'backups', status });
   }
 
   subscribe(fn: (msg: MonitorMessage) => void): () => void {

@@ -3,6 +3,7 @@ import { AlertTracker, alertEvent, type Alert } from '../alerts/tracker';
 import { certificateFindings, type CertificateFinding, type ExpiryThresholds } from '../certs/findings';
 import type { ClusterCertificates } from '../certs/inventory';
 import type { AlertOverrides } from '../config/types';
+import type { BackupStatus } from '../backups/types';
 import type { PollResult } from '../etcd/types';
 import { sampleOf } from '../model/series';
 import { RingHistory } from '../history/store';
@@ -54,6 +55,7 @@ export class RingPipeline {
   private readonly tracker: AlertTracker;
   private readonly growth: GrowthForecast;
   private alertsJson = '[]';
+  private backups: BackupStatus | null = null;
 
   constructor(private readonly settings: PipelineSettings) {
     this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
@@ -110,6 +112,7 @@ export class RingPipeline {
         events: [...this.events, ...events],
         dbSizeIn4h: this.growth.dbSizeIn4h(next, now),
         certificates: this.certificateFindings(now),
+        backups: this.backups,
         now,
       }),
       now,
@@ -122,6 +125,15 @@ export class RingPipeline {
   /** Keeps the latest certificate read; its conditions count from the next poll. */
   setCertificates(read: ClusterCertificates): void {
     this.certs = read;
+  }
+
+  /** The cluster's backups as they stand now; the rules judge freshness at every poll from it. */
+  setBackups(status: BackupStatus | null): void {
+    this.backups = status;
+  }
+
+  get backupStatus(): BackupStatus | null {
+    return this.backups;
   }
 
   /** Keeps a finished HashKV check (the rules read the recent ones). */

@@ -2,6 +2,7 @@ import 'server-only';
 import type { ClusterConfig } from '../config/types';
 import type { MemberClient } from '../etcd/client';
 import type { AlarmEntry, MemberListEntry, MetricsResult, PollResult } from '../etcd/types';
+import { ringClusterId } from '../ring/derive';
 import type { RingState } from '../ring/types';
 import type { MemberClientPool } from './client-pool';
 
@@ -30,15 +31,25 @@ export async function pollCluster(o: {
 
   let members: MemberListEntry[] | null = first?.[0].status === 'fulfilled' ? first[0].value : null;
   let alarms: AlarmEntry[] | null = first?.[1].status === 'fulfilled' ? first[1].value : null;
+  let membersFrom = members ? preferred?.endpoint : undefined;
 
+  // Only members of the ring's cluster speak for it: after a restore, an old member left running
+  // answers with the old cluster's membership.
+  const ring = ringClusterId(probes.flatMap((p) => (p.ok ? [p.status] : [])), state?.clusterId ?? null);
+  const inRing = (i: number) => probes[i].ok && (probes[i] as { status: { clusterId: string } }).status.clusterId === ring;
+  const preferredIndex = preferred ? targets.indexOf(preferred) : -1;
+  if (preferred && preferredIndex >= 0 && probes[preferredIndex].ok && !inRing(preferredIndex)) {
+    members = null;
+    alarms = null;
+    membersFrom = undefined;
+  }
   // A learner answers only Status and serializable reads (v3rpc isRPCSupportedForLearner, 3.4-3.6):
   // the member list and the alarms come from voters.
-  const answered = targets.filter((c, i) => {
-    const p = probes[i];
-    return p.ok && !p.status.isLearner && c !== preferred;
-  });
+  const answered = targets.filter((c, i) => inRing(i) && !(probes[i] as { status: { isLearner: boolean } }).status.isLearner && c !== preferred);
   if (members === null && answered.length) {
-    members = await Promise.any(answered.map((c) => c.memberList())).catch(() => null);
+    const got = await Promise.any(answered.map((c) => c.memberList().then((list) => ({ list, from: c.endpoint })))).catch(() => null);
+    members = got?.list ?? null;
+    membersFrom = got?.from;
   }
   // The alarm list goes through raft; a timeout on the preferred member means no quorum, and
   // asking the others would only wait another deadline for the same answer.
@@ -58,7 +69,7 @@ export async function pollCluster(o: {
     if (fresh.length) probes.push(...(await Promise.all(fresh.map((c) => c.probe()))));
   }
 
-  return { cluster: cluster.name, seq, at, durationMs: Date.now() - at, members, probes, alarms, ...(metrics ? { metrics } : {}) };
+  return { cluster: cluster.name, seq, at, durationMs: Date.now() - at, members, ...(membersFrom ? { membersFrom } : {}), probes, alarms, ...(metrics ? { metrics } : {}) };
 }
 
 /**

@@ -72,6 +72,18 @@ export function createPrometheusRegistry(monitors: ReadonlyMap<string, ClusterMo
   clusterGauge('ringside_hashkv_consistent', 'Last HashKV agreement check at a common revision: 1 agree, 0 mismatch; absent when it could not tell.', (mon) =>
     mon.hashCheck?.consistent === true ? 1 : mon.hashCheck?.consistent === false ? 0 : null,
   );
+  // Backups (clusters with a backup store only): what ringsideBackupStale and ringsideDrillFailed
+  // read, so a Prometheus rule file (lib/alerts/prometheus-rules.ts) can alert the same way.
+  const newest = (mon: ClusterMonitor) => (mon.backups?.newestAt ? Date.parse(mon.backups.newestAt) : null);
+  clusterGauge('ringside_backup_last_success_timestamp_seconds', 'When the newest verified backup of the cluster was taken (absent: none).', (mon) => {
+    const t = newest(mon);
+    return t === null ? null : t / 1000;
+  });
+  clusterGauge('ringside_backup_age_seconds', 'Age of the newest verified backup at scrape time (absent: none).', (mon) => {
+    const t = newest(mon);
+    return t === null ? null : Math.max(0, (Date.now() - t) / 1000);
+  });
+  clusterGauge('ringside_backup_drill_failing', '1 while the latest restore drill of the cluster failed, else 0.', (mon) => (mon.backups ? (mon.backups.lastDrill?.result === 'failed' ? 1 : 0) : null));
   clusterGauge('ringside_hashkv_last_check_timestamp_seconds', 'When the last HashKV check ran.', (mon) => (mon.hashCheck ? Date.parse(mon.hashCheck.checkedAt) / 1000 : null));
 
   new Gauge({

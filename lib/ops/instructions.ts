@@ -1,8 +1,8 @@
 import { corruptCheckLines } from '../model/etcd-versions';
 import type { RingState } from '../ring/types';
-import { fileLabel } from '../text/file-name';
 import { shellQuote } from '../text/shell';
 import { yamlScalar } from '../text/yaml';
+import { restoreCommand, restoreInitialCluster, restoreToolFor } from './restore-commands';
 import type { RestorePlan, StartInstructions } from './types';
 
 /** Names etcd knows members by in --initial-cluster; an unstarted member has none yet. */
@@ -125,48 +125,42 @@ export function etcdServersFlag(ring: RingState): string {
 }
 
 /**
- * A new data dir for a restored member. Not from the raw name (`../x` is a valid one): a name
- * that is already a plain label is kept, any other is labelled and made unique by its member ID.
- */
-function restoredDataDir(m: { id: string; name: string }): string {
-  const label = fileLabel(m.name);
-  return `/var/lib/etcd-restored-${label === m.name ? label : `${label}-${m.id}`}`;
-}
-
-/**
  * A disaster restore from one snapshot: every member restores the same file into a new data dir
- * with its own name and peer URL, then all start as a new cluster. Uses etcd 3.4's etcdctl.
- * Every value is quoted for sh: names, URLs and paths are data.
+ * with its own name and peer URL, then all start as a new cluster, with the tool for the
+ * snapshot's etcd version (lib/ops/restore-commands.ts). Every value is quoted for sh: names,
+ * URLs and paths are data.
  */
 export function restorePlan(
   ring: RingState | null,
-  file: string,
-  encrypted: boolean,
-  cluster: string,
-  takenAt: string,
+  o: {
+    /** The stored file as the commands name it (a local path, or the name it is fetched to). */
+    file: string;
+    /** How to fetch it first, when it is not on the hosts already (an object store). */
+    fetch?: string;
+    encrypted: boolean;
+    cluster: string;
+    takenAt: string;
+    /** The etcd version the snapshot came from: it picks the restore tool. */
+    version: string | null;
+    kubernetes: boolean;
+  },
 ): RestorePlan {
+  const { file, encrypted, cluster, takenAt, version, kubernetes } = o;
   const members = (ring?.members ?? []).filter((m) => !m.isLearner && m.name && m.peerURLs.length);
-  const initialCluster = members.flatMap((m) => m.peerURLs.map((u) => `${m.name}=${u}`)).join(',');
+  const initialCluster = restoreInitialCluster(members);
   const token = `${cluster}-restore-${takenAt.slice(0, 19).replace(/[-:T]/g, '')}`;
   const source = encrypted ? file.replace(/\.enc$/, '') : file;
+  const tool = restoreToolFor(version ?? members.find((m) => m.version)?.version ?? null, { kubernetes });
   const steps = [
-    ...(encrypted ? [`Decrypt first: RINGSIDE_BACKUP_KEY=... npx tsx scripts/decrypt-snapshot.ts ${shellQuote(file)} ${shellQuote(source)}`] : []),
+    ...(o.fetch ? [`Fetch it onto each member's host: ${o.fetch}`] : []),
+    ...(encrypted ? [`Decrypt first: RINGSIDE_BACKUP_KEY=... npm run decrypt-snapshot -- ${shellQuote(file)} ${shellQuote(source)}`] : []),
     'Stop etcd on every member (and the API servers that use it).',
     "Move each member's old data dir aside; never restore over it.",
-    'On each member\'s host, run its command below (the same snapshot file on every host).',
-    'Start every member on its restored data dir; they form a new cluster with the snapshot\'s data.',
+    `On each member's host, run its command below (the same snapshot file on every host; ${tool.kind} is the restore tool for this version).`,
+    "Start every member on its restored data dir; they form a new cluster with the snapshot's data.",
     'Check: etcdctl endpoint status --cluster and endpoint hashkv --cluster, then start the API servers.',
+    ...tool.notes,
   ];
-  const commands = members.map((m) => ({
-    member: m.name,
-    command: [
-      `ETCDCTL_API=3 etcdctl snapshot restore ${shellQuote(source)} \\`,
-      `  --name=${shellQuote(m.name)} \\`,
-      `  --initial-cluster=${shellQuote(initialCluster)} \\`,
-      `  --initial-cluster-token=${shellQuote(token)} \\`,
-      `  --initial-advertise-peer-urls=${shellQuote(m.peerURLs.join(','))} \\`,
-      `  --data-dir=${shellQuote(restoredDataDir(m))}`,
-    ].join('\n'),
-  }));
+  const commands = members.map((m) => ({ member: m.name, command: restoreCommand({ tool, snapshot: source, member: m, initialCluster, token }) }));
   return { steps, commands };
 }

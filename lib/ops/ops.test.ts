@@ -172,7 +172,7 @@ describe('start instructions', () => {
 
   test('--etcd-servers lists every voter; the restore plan has one command per member', () => {
     expect(etcdServersFlag(ring())).toBe('http://127.0.0.1:2179,http://127.0.0.1:2279,http://127.0.0.1:2379');
-    const plan = restorePlan(ring(), '/b/demo.db.enc', true, 'demo', '2026-11-22T03:00:00.000Z');
+    const plan = restorePlan(ring(), { file: '/b/demo.db.enc', encrypted: true, cluster: 'demo', takenAt: '2026-11-22T03:00:00.000Z', version: '3.4.23', kubernetes: false });
     expect(plan.commands.map((c) => c.member)).toEqual(['m1', 'm2', 'm3']);
     expect(plan.commands[1].command).toContain('snapshot restore /b/demo.db');
     expect(plan.commands[1].command).toContain('--name=m2');
@@ -198,7 +198,7 @@ describe('start instructions', () => {
   });
 
   test('restore commands quote every value and never make a data dir of a raw name', () => {
-    const plan = restorePlan(hostile, '/backups/my cluster/c.db', false, 'demo', '2026-11-22T03:00:00.000Z');
+    const plan = restorePlan(hostile, { file: '/backups/my cluster/c.db', encrypted: false, cluster: 'demo', takenAt: '2026-11-22T03:00:00.000Z', version: '3.4.23', kubernetes: false });
     expect(plan.commands.map((c) => c.member)).toEqual(['../../../../etc/cron.d/x', "it's `id`", 'm3$(touch${IFS}pwned)']);
     const [traversal, quote, injection] = plan.commands.map((c) => c.command);
     expect(traversal).toContain("snapshot restore '/backups/my cluster/c.db' \\");

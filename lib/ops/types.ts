@@ -1,4 +1,6 @@
 /** Guided operations as the API serves them and the browser renders them. Pure data. */
+import type { ServerPaths } from '../auth/server-paths';
+import type { DrillRecord } from '../backups/types';
 
 export type OpAction =
   | 'member-remove'
@@ -9,7 +11,9 @@ export type OpAction =
   | 'move-leader'
   | 'alarm-disarm'
   | 'snapshot-download'
-  | 'snapshot-backup';
+  | 'snapshot-backup'
+  | 'backup-drill'
+  | 'disaster-restore';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
@@ -104,19 +108,35 @@ export interface SnapshotStatusView {
   totalSize: number;
 }
 
+/** A stored backup as the API lists it: what its store and sidecar say, and how to restore it. */
 export interface StoredSnapshot {
+  /** The backup's ID: its object's file name, unique within a cluster in one store. */
+  id: string;
+  /** Where the data is: a file on the Ringside machine (local stores) or `s3://bucket/key`. */
   file: string;
+  /** The store's name, e.g. `local:/var/backups/ringside` or `s3://bucket/prefix/`. */
+  store: string;
+  /** The store among the cluster's, as the drill and restore actions take it: `local-1`, `s3-1`. */
+  storeKey: string;
   cluster: string;
   member: { id: string; name: string };
   /** The member's revision when the snapshot was taken. */
   revision: number;
+  /** The member's etcd version (which restore tool fits); null on older backups. */
+  etcdVersion: string | null;
   takenAt: string;
-  /** Bytes on disk (encrypted size when encrypted). */
+  /** Bytes stored (encrypted size when encrypted). */
   size: number;
   /** SHA-256 of the plain snapshot file, as sha256sum prints it. */
   sha256: string;
   encrypted: boolean;
   status: SnapshotStatusView | null;
+  /** Keys live at the snapshot's revision, as the live member counted them at backup time. */
+  keys: number | null;
+  /** Trailer and status checked when written, and no drill has failed on it since. */
+  verified: boolean;
+  /** Its last restore drill: "proven restorable at ..." when passed. */
+  drill: DrillRecord | null;
   /** A disaster restore, member by member. */
   restore: RestorePlan;
 }
@@ -132,7 +152,7 @@ export interface AccessView {
   csrfToken?: string;
   methods: string[];
   /** Where this Ringside keeps its files: sent to a signed-in operator only. */
-  paths?: { config: string; dataDir: string; backupsDir: string | null };
+  paths?: ServerPaths;
 }
 
 export type UpgradeDirection = 'upgrade' | 'downgrade' | 'patch' | 'none';

@@ -13,6 +13,7 @@ import type {
 } from '../api/contract';
 import { HISTORY_RANGES, type HistoryRange } from '../model/ranges';
 import type { SeriesKey } from '../model/series';
+import type { BackupStatus } from '../backups/types';
 import type { RingEvent } from '../ring/types';
 
 export type { AlertRule, AlertsResponse, BackupsResponse, CertificatesView, HistoryResponse, LogsResponse, NotificationsResponse, TimelineResponse };
@@ -27,6 +28,8 @@ export const ringKeys = {
   alerts: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'alerts'] as const,
   certificates: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'certificates'] as const,
   notifications: () => [...ringKeys.all, 'notifications'] as const,
+  /** Freshness and the last drill; owned by the stream's `backups` messages. */
+  backupStatus: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'backup-status'] as const,
   /** One filtered view of a cluster's live log lines (the log panel). */
   logLines: (cluster: string, filter: string) => [...ringKeys.all, 'cluster', cluster, 'log-lines', filter] as const,
   /** Every range's history of one cluster; `history(c, r)` narrows to a range, `history(c, r, keys)` to one query. */
@@ -107,6 +110,14 @@ export const alertsQuery = (cluster: string) =>
     staleTime: Infinity,
   });
 
+/** Freshness and the last restore drill: the first paint, then the stream's `backups` messages. Never fetches on its own. */
+export const backupStatusQuery = (cluster: string) =>
+  queryOptions<BackupStatus | null>({
+    queryKey: ringKeys.backupStatus(cluster),
+    queryFn: skipToken,
+    staleTime: Infinity,
+  });
+
 /** The rules alerts come from, with their `for` at this deployment's poll interval. */
 export const alertRulesQuery = (cluster: string) =>
   queryOptions({
@@ -165,6 +176,8 @@ export const opsKeys = {
   backups: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'backups'] as const,
   replacement: (cluster: string, member?: string | null) => [...ringKeys.all, 'cluster', cluster, 'replacement', ...(member ? [member] : [])] as const,
   upgrade: (cluster: string, to: string) => [...ringKeys.all, 'cluster', cluster, 'upgrade', to] as const,
+  restore: (cluster: string, backup?: string | null, store?: string | null, kubernetes?: boolean | null) =>
+    [...ringKeys.all, 'cluster', cluster, 'restore', ...(backup ? [backup, store ?? '', String(kubernetes ?? '')] : [])] as const,
 };
 
 /** Running and recent operations; the stream's `operation` messages keep it current. */
@@ -182,11 +195,13 @@ export const auditQuery = (cluster: string) =>
     staleTime: 30_000,
   });
 
+/** Stored backups with freshness; refreshed when an operation ends and every 30 s (another replica, a store changed by hand). */
 export const backupsQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.backups(cluster),
     queryFn: () => call('backups', name(cluster)),
     staleTime: 30_000,
+    refetchInterval: 30_000,
   });
 
 /** Where a replacement stands; derived on the server from the live membership, so it is refetched every second. */
@@ -208,6 +223,19 @@ export const upgradeQuery = (cluster: string, to: string | null) =>
     refetchInterval: 1000,
     // A target that the API refuses stays refused: no retry storm on a typo.
     retry: false,
+  });
+
+/**
+ * The disaster restore wizard for a chosen backup: preflight, commands, and the verification of
+ * the new ring, derived on the server from the live ring, so refetched every 2 seconds.
+ */
+export const restoreQuery = (cluster: string, backup: string | null, store: string | null, kubernetes: boolean | null) =>
+  queryOptions({
+    queryKey: opsKeys.restore(cluster, backup, store, kubernetes),
+    queryFn: () =>
+      call('restore', { ...name(cluster), query: { backup: backup ?? undefined, store: backup ? (store ?? undefined) : undefined, kubernetes: kubernetes === null ? undefined : String(kubernetes) } }),
+    refetchInterval: 2000,
+    placeholderData: (prev) => prev,
   });
 
 /** The timeline for a URL query (the page's own search string); a relative window refreshes itself. */
