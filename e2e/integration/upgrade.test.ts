@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashToken } from '@/lib/auth/password';
-import { restoreTool } from '@/lib/model/etcd-versions';
+import { restoreToolFor } from '@/lib/ops/restore-commands';
 import type { StoredSnapshot, UpgradeView } from '@/lib/ops/types';
 import { shellQuote } from '@/lib/text/shell';
 import type { RingState } from '@/lib/ring/types';
@@ -147,23 +147,22 @@ describe('the upgrade plan on a real etcd 3.4.23 ring', () => {
     const snap = body.snapshots[0];
     const state = await ringState();
     const member = state.members.find((m) => m.name === 'm1')!;
-    const tool = restoreTool(member.version, { kubernetes: false });
-    expect(tool).toMatchObject({ tool: 'etcdctl', command: 'ETCDCTL_API=3 etcdctl snapshot restore', extraFlags: [], statusCommand: 'ETCDCTL_API=3 etcdctl snapshot status' });
+    const tool = restoreToolFor(member.version, { kubernetes: false });
+    expect(tool).toMatchObject({ kind: 'etcdctl', restore: 'ETCDCTL_API=3 etcdctl snapshot restore', bumpRevision: null, status: 'ETCDCTL_API=3 etcdctl snapshot status' });
     const dataDir = path.join(dir, 'restored-m1');
     const initialCluster = state.members.map((m) => `${m.name}=${m.peerURLs[0]}`).join(',');
     const command = [
-      `${tool.command.replace('etcdctl', shellQuote(ETCDCTL))} ${shellQuote(snap.file)}`,
+      `${tool.restore.replace('etcdctl', shellQuote(ETCDCTL))} ${shellQuote(snap.file)}`,
       `--name=${shellQuote(member.name)}`,
       `--initial-cluster=${shellQuote(initialCluster)}`,
       '--initial-cluster-token=upgrade-test',
       `--initial-advertise-peer-urls=${shellQuote(member.peerURLs[0])}`,
       `--data-dir=${shellQuote(dataDir)}`,
-      ...tool.extraFlags,
     ].join(' ');
     const r = spawnSync('bash', ['-c', command], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(path.join(dataDir, 'member', 'snap', 'db'))).toBe(true);
-    const status = JSON.parse(execFileSync('bash', ['-c', `${tool.statusCommand.replace('etcdctl', shellQuote(ETCDCTL))} ${shellQuote(snap.file)} -w json`], { encoding: 'utf8' }));
+    const status = JSON.parse(execFileSync('bash', ['-c', `${tool.status.replace('etcdctl', shellQuote(ETCDCTL))} ${shellQuote(snap.file)} -w json`], { encoding: 'utf8' }));
     expect(status.revision).toBe(snap.status!.revision);
   });
 });

@@ -14,7 +14,6 @@ import {
   METRIC_FAMILIES,
   ONLY_IN_3_6,
   parseEtcdVersion,
-  restoreTool,
   versionFacts,
 } from './etcd-versions';
 import { CORRUPT_ALARM_AT } from './testdata/etcd-sources/alarms';
@@ -22,6 +21,7 @@ import { BOTH_SET_ERROR_V3_6_14, DEPRECATED_FLAGS_V3_5_33, DEPRECATED_FLAGS_V3_6
 import { FLAGS_V3_4_23, FLAGS_V3_5_33, FLAGS_V3_5_4, FLAGS_V3_5_5, FLAGS_V3_6_14 } from './testdata/etcd-sources/flags';
 import { METRICS_V3_4_23, METRICS_V3_5_33, METRICS_V3_6_14 } from './testdata/etcd-sources/metrics';
 import { BUMP_REVISION_HELP_V3_6_14, RECOVERY_DOC_BUMP, SNAPSHOT_TOOLS } from './testdata/etcd-sources/tools';
+import { restoreToolFor as restoreTool } from '../ops/restore-commands';
 
 const FLAGS_AT: Record<string, readonly string[]> = { '3.4': FLAGS_V3_4_23, '3.5': FLAGS_V3_5_33, '3.6': FLAGS_V3_6_14 };
 const prev = (minor: string) => (minor === '3.6' ? '3.5' : '3.4');
@@ -204,34 +204,35 @@ test('the changes of a move, as patterns for members whose flags Ringside cannot
   expect(flagChangesFor('3.5.20', '3.5.33')).toEqual([]);
 });
 
-describe('restore tool and flags per version', () => {
+describe('restore tool and flags per version (lib/ops/restore-commands.ts decides from this model)', () => {
   const restoreFlagsOf = (key: string) => SNAPSHOT_TOOLS[key].restoreFlags!;
+  const bumpFlags = (t: { bumpRevision: number | null }) => (t.bumpRevision === null ? [] : [`--bump-revision=${t.bumpRevision}`, '--mark-compacted']);
 
   test('3.4: etcdctl snapshot restore (etcdctl has it at v3.4.23; no etcdutl, no revision bump)', () => {
     const t = restoreTool('3.4.23', { kubernetes: false });
-    expect(t).toMatchObject({ tool: 'etcdctl', command: 'ETCDCTL_API=3 etcdctl snapshot restore', extraFlags: [], statusCommand: 'ETCDCTL_API=3 etcdctl snapshot status' });
+    expect(t).toMatchObject({ kind: 'etcdctl', restore: 'ETCDCTL_API=3 etcdctl snapshot restore', bumpRevision: null, status: 'ETCDCTL_API=3 etcdctl snapshot status' });
     expect(SNAPSHOT_TOOLS['etcdctl@v3.4.23'].subcommands).toContain('restore');
-    expect(restoreTool('3.4.23', { kubernetes: true }).notes.join(' ')).toMatch(/cannot bump the revision.*restart every kube-apiserver/);
+    expect(restoreTool('3.4.23', { kubernetes: true }).notes.join(' ')).toMatch(/no --bump-revision.*restart every kube-apiserver/);
   });
 
-  test('3.5: etcdutl (etcdctl\'s restore is deprecated at v3.5.33); the bump only from 3.5.10', () => {
+  test("3.5: etcdutl (etcdctl's restore is deprecated at v3.5.33); the bump only from 3.5.10", () => {
     expect(SNAPSHOT_TOOLS['etcdctl@v3.5.33'].deprecated).toBe(true);
-    expect(restoreTool('3.5.4', { kubernetes: false })).toMatchObject({ tool: 'etcdutl', command: 'etcdutl snapshot restore', extraFlags: [] });
-    expect(restoreTool('3.5.9', { kubernetes: true }).extraFlags).toEqual([]);
+    expect(restoreTool('3.5.4', { kubernetes: false })).toMatchObject({ kind: 'etcdutl', restore: 'etcdutl snapshot restore', bumpRevision: null });
+    expect(restoreTool('3.5.9', { kubernetes: true }).bumpRevision).toBeNull();
     expect(restoreFlagsOf('etcdutl@v3.5.4')).not.toContain('bump-revision');
     const k = restoreTool('3.5.10', { kubernetes: true });
-    expect(k.extraFlags).toEqual(['--bump-revision=1000000000', '--mark-compacted']);
-    for (const flag of k.extraFlags) expect(restoreFlagsOf('etcdutl@v3.5.10')).toContain(flag.slice(2).split('=')[0]);
+    expect(bumpFlags(k)).toEqual(['--bump-revision=1000000000', '--mark-compacted']);
+    for (const flag of bumpFlags(k)) expect(restoreFlagsOf('etcdutl@v3.5.10')).toContain(flag.slice(2).split('=')[0]);
   });
 
-  test('3.6: etcdutl only (etcdctl snapshot has just save at v3.6.14), with the bump etcd\'s recovery guide gives', () => {
+  test("3.6: etcdutl only (etcdctl snapshot has just save at v3.6.14), with the bump etcd's recovery guide gives", () => {
     expect(SNAPSHOT_TOOLS['etcdctl@v3.6.14'].subcommands).toEqual(['save']);
     const t = restoreTool('3.6.14', { kubernetes: true });
-    expect(t.tool).toBe('etcdutl');
-    expect(t.statusCommand).toBe('etcdutl snapshot status');
-    expect(`${t.command} snapshot.db ${t.extraFlags.join(' ')}`.replace('=', ' ')).toBe(RECOVERY_DOC_BUMP.replace(' --data-dir output-dir', ''));
+    expect(t.kind).toBe('etcdutl');
+    expect(t.status).toBe('etcdutl snapshot status');
+    expect(`${t.restore} snapshot.db ${bumpFlags(t).join(' ')}`.replace('=', ' ')).toBe(RECOVERY_DOC_BUMP.replace(' --data-dir output-dir', ''));
     expect(BUMP_REVISION_HELP_V3_6_14['mark-compacted']).toContain('required if --bump-revision > 0');
-    expect(restoreTool('3.6.14', { kubernetes: false }).extraFlags).toEqual([]);
+    expect(restoreTool('3.6.14', { kubernetes: false }).bumpRevision).toBeNull();
   });
 
   test('the member flags every plan passes exist in every restore tool', () => {
@@ -240,10 +241,10 @@ describe('restore tool and flags per version', () => {
     }
   });
 
-  test('an unknown version gets etcdutl, saying so', () => {
+  test('an unknown version gets etcdctl (it restores 3.4 and 3.5 snapshots), saying so', () => {
     const t = restoreTool(null, { kubernetes: true });
-    expect(t.tool).toBe('etcdutl');
-    expect(t.notes[0]).toMatch(/version is unknown.*On 3\.4, use ETCDCTL_API=3 etcdctl snapshot restore/);
+    expect(t.kind).toBe('etcdctl');
+    expect(t.notes[0]).toMatch(/version is not known.*prefer etcdutl, the only tool on 3\.6/);
   });
 });
 
@@ -317,10 +318,11 @@ describe('the CORRUPT alarm', () => {
 
 describe('what each version supports', () => {
   test('facts, each against the flag sets and tools at the tags', () => {
-    expect(versionFacts('3.4.23')).toEqual({ featureGates: false, compactHashCheck: false, etcdutl: false, maxLearnersFlag: false });
-    expect(versionFacts('3.5.4')).toEqual({ featureGates: false, compactHashCheck: false, etcdutl: true, maxLearnersFlag: false });
-    expect(versionFacts('3.5.33')).toEqual({ featureGates: false, compactHashCheck: true, etcdutl: true, maxLearnersFlag: false });
-    expect(versionFacts('3.6.14')).toEqual({ featureGates: true, compactHashCheck: true, etcdutl: true, maxLearnersFlag: true });
+    expect(versionFacts('3.4.23')).toEqual({ featureGates: false, compactHashCheck: false, etcdutl: false, revisionBump: false, maxLearnersFlag: false });
+    expect(versionFacts('3.5.4')).toEqual({ featureGates: false, compactHashCheck: false, etcdutl: true, revisionBump: false, maxLearnersFlag: false });
+    expect(versionFacts('3.5.10').revisionBump).toBe(true);
+    expect(versionFacts('3.5.33')).toEqual({ featureGates: false, compactHashCheck: true, etcdutl: true, revisionBump: true, maxLearnersFlag: false });
+    expect(versionFacts('3.6.14')).toEqual({ featureGates: true, compactHashCheck: true, etcdutl: true, revisionBump: true, maxLearnersFlag: true });
     expect(FLAGS_V3_6_14).toContain('max-learners');
     expect(FLAGS_V3_5_33).not.toContain('max-learners');
     expect(SNAPSHOT_TOOLS['etcdutl@v3.5.4'].subcommands).toContain('restore');

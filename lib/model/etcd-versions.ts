@@ -67,13 +67,15 @@ export interface VersionFacts {
   compactHashCheck: boolean;
   /** etcdutl exists from 3.5; etcdctl's snapshot status/restore are deprecated in 3.5, gone in 3.6 (only `save` at v3.6.14). */
   etcdutl: boolean;
+  /** etcdutl snapshot restore --bump-revision and --mark-compacted: 3.5.10+ (etcd CHANGELOG-3.5, v3.5.10). */
+  revisionBump: boolean;
   /** --max-learners (default 1) from 3.6; before, one learner at most, fixed (membership/cluster.go: const maxLearners = 1). */
   maxLearnersFlag: boolean;
 }
 
 export function versionFacts(version: string): VersionFacts {
   const at = (min: string) => atLeast(version, min);
-  return { featureGates: at('3.6.0'), compactHashCheck: at('3.5.5'), etcdutl: at('3.5.0'), maxLearnersFlag: at('3.6.0') };
+  return { featureGates: at('3.6.0'), compactHashCheck: at('3.5.5'), etcdutl: at('3.5.0'), revisionBump: at('3.5.10'), maxLearnersFlag: at('3.6.0') };
 }
 
 // ---------------------------------------------------------------- corruption checks
@@ -362,57 +364,11 @@ function mergeGates(findings: FlagFinding[], flags: ParsedFlag[]): FlagFinding[]
 
 // ---------------------------------------------------------------- snapshot tools
 
-export interface RestoreTool {
-  tool: 'etcdctl' | 'etcdutl';
-  /** The command up to the snapshot file: "ETCDCTL_API=3 etcdctl snapshot restore" or "etcdutl snapshot restore". */
-  command: string;
-  /**
-   * Flags after the member's own (--name, --initial-cluster, --initial-cluster-token,
-   * --initial-advertise-peer-urls, --data-dir, which every version spells the same), each one
-   * word, already spelled: ["--bump-revision=1000000000", "--mark-compacted"] under Kubernetes.
-   */
-  extraFlags: string[];
-  /** How to check the file first: "ETCDCTL_API=3 etcdctl snapshot status" or "etcdutl snapshot status". */
-  statusCommand: string;
-  /** What the operator must know about this version's restore, in words. */
-  notes: string[];
-}
-
 /**
  * etcd's own advice (op-guide/recovery.md, "Restoring with revision bump"): 1,000,000,000 covers
  * a week-old snapshot below 1,500 writes per second.
  */
 export const BUMP_REVISION = 1_000_000_000;
-
-/**
- * The tool and flags that restore a snapshot for a member running `version`:
- * - 3.4: `etcdctl snapshot restore` (etcdctl/ctlv3/command/snapshot_command.go at v3.4.23);
- * - 3.5: `etcdutl snapshot restore` (etcdctl's is deprecated: "Use `etcdutl snapshot restore`");
- * - 3.6: `etcdutl snapshot restore` only (etcdctl's snapshot command has just `save` at v3.6.14).
- * Under Kubernetes, `--bump-revision=1000000000 --mark-compacted` (etcdutl from 3.5.10), so the
- * revision never goes back and every watcher (the API servers' watch caches, informers) relists.
- * An unknown version gets etcdutl, the tool of every version still supported, with a note.
- */
-export function restoreTool(version: string | null, opts: { kubernetes: boolean }): RestoreTool {
-  const known = parseEtcdVersion(version) !== null;
-  const f = versionFacts(version ?? '');
-  const notes: string[] = [];
-  if (known && !f.etcdutl) {
-    if (opts.kubernetes) notes.push(`etcd ${version} cannot bump the revision on restore: restart every kube-apiserver after the restore so their watch caches relist.`);
-    return { tool: 'etcdctl', command: 'ETCDCTL_API=3 etcdctl snapshot restore', extraFlags: [], statusCommand: 'ETCDCTL_API=3 etcdctl snapshot status', notes };
-  }
-  if (!known) notes.push('The members\' version is unknown: these are etcdutl commands (etcd 3.5 and later). On 3.4, use ETCDCTL_API=3 etcdctl snapshot restore with the same flags.');
-  const bump = opts.kubernetes && (!known || atLeast(version, '3.5.10'));
-  if (opts.kubernetes && !bump) notes.push(`etcdutl ${version} has no --bump-revision (from 3.5.10): use a 3.5.10+ etcdutl to restore, or restart every kube-apiserver after the restore.`);
-  if (bump) notes.push(`--bump-revision=${BUMP_REVISION} --mark-compacted: the revision moves past anything a watcher saw and those revisions read as compacted, so every watcher relists instead of trusting a cache from before the snapshot.`);
-  return {
-    tool: 'etcdutl',
-    command: 'etcdutl snapshot restore',
-    extraFlags: bump ? [`--bump-revision=${BUMP_REVISION}`, '--mark-compacted'] : [],
-    statusCommand: 'etcdutl snapshot status',
-    notes,
-  };
-}
 
 /** `etcdutl check v2store` (3.5.18+; 3.5.32+ also reads the WAL; 3.6's etcdutl has no `check`). */
 export const V2STORE_CHECK = 'etcdutl check v2store --data-dir';

@@ -1,3 +1,4 @@
+import { BUMP_REVISION, parseEtcdVersion, versionFacts } from '../model/etcd-versions';
 import { fileLabel } from '../text/file-name';
 import { shellQuote } from '../text/shell';
 
@@ -25,19 +26,8 @@ export interface RestoreTool {
   notes: string[];
 }
 
-/**
- * Kubernetes' own restore guide bumps by a billion: far past any revision an API server's watch
- * cache can hold, so no watch resumes "in the past" of the restored ring.
- */
-export const KUBERNETES_BUMP = 1_000_000_000;
-
-function parseVersion(v: string | null): [number, number, number] | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v ?? '');
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
-}
-
-const atLeast = (v: [number, number, number], major: number, minor: number, patch = 0) =>
-  v[0] !== major ? v[0] > major : v[1] !== minor ? v[1] > minor : v[2] >= patch;
+/** etcd's recovery guide and Kubernetes' bump by a billion (lib/model/etcd-versions.ts, BUMP_REVISION). */
+export const KUBERNETES_BUMP = BUMP_REVISION;
 
 /**
  * The restore tool for a snapshot of etcd `version`: `etcdctl snapshot restore` on 3.4;
@@ -47,12 +37,12 @@ const atLeast = (v: [number, number, number], major: number, minor: number, patc
  * which restores 3.4 and 3.5 snapshots alike, said so.
  */
 export function restoreToolFor(version: string | null, o: { kubernetes: boolean }): RestoreTool {
-  const v = parseVersion(version);
+  const known = parseEtcdVersion(version) !== null;
+  const facts = versionFacts(version ?? '');
   const notes: string[] = [];
-  if (!v) notes.push(`The etcd version is not known; etcdctl restores 3.4 and 3.5 snapshots (from 3.5 prefer etcdutl, the only tool on 3.6).`);
-  const utl = v !== null && atLeast(v, 3, 5);
-  const kind: RestoreToolKind = utl ? 'etcdutl' : 'etcdctl';
-  const bumps = v !== null && atLeast(v, 3, 5, 10);
+  if (!known) notes.push(`The etcd version is not known; etcdctl restores 3.4 and 3.5 snapshots (from 3.5 prefer etcdutl, the only tool on 3.6).`);
+  const kind: RestoreToolKind = known && facts.etcdutl ? 'etcdutl' : 'etcdctl';
+  const bumps = known && facts.revisionBump;
   if (o.kubernetes && !bumps) {
     notes.push(
       `${version ? `etcd ${version}` : 'This etcd'} has no --bump-revision (it arrived in 3.5.10): the restored ring serves revisions the API servers have already seen, so restart every kube-apiserver after the restore (their watch caches start over) and expect controllers to relist.`,
