@@ -36,22 +36,26 @@ export default async function RootLayout({ children }: { children: React.ReactNo
         <Providers renderedAt={renderedAt}>
         <HydrationBoundary state={access}>
         <header className="border-b border-line bg-panel">
-          <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-4 px-3 sm:gap-6 sm:px-5">
-            <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+          <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-3 px-3 sm:gap-6 sm:px-5">
+            <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight" aria-label="Ringside">
               <svg viewBox="0 0 32 32" className="size-6" aria-hidden>
                 <circle cx="16" cy="16" r="9" fill="none" stroke="var(--accent)" strokeWidth="2.5" />
                 <circle cx="16" cy="7" r="3.5" fill="var(--ok)" />
                 <circle cx="23.8" cy="20.5" r="3" fill="var(--accent)" />
                 <circle cx="8.2" cy="20.5" r="3" fill="var(--accent)" />
               </svg>
-              Ringside
+              {/* On a phone the mark alone: the three sections and the sign-in need the width. */}
+              <span className="hidden sm:inline">Ringside</span>
             </Link>
-            <nav className="text-sm text-muted">
+            <nav className="flex gap-3 text-sm text-muted sm:gap-4">
               <Link href="/" className="hover:text-fg">
                 Clusters
               </Link>
-              <Link href="/timeline" className="ml-4 hover:text-fg">
+              <Link href="/timeline" className="hover:text-fg">
                 Timeline
+              </Link>
+              <Link href="/notifications" className="hover:text-fg">
+                Notifications
               </Link>
             </nav>
             <div className="ml-auto">

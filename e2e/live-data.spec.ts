@@ -65,6 +65,8 @@ test('log lines with <script>, javascript: links, ANSI escapes, 1 MB of text and
   await expect(triage).toBeVisible({ timeout: 20_000 });
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ringside.url });
   await triage.getByRole('button', { name: 'Copy incident summary' }).click();
+  // The copy reads the window afresh before it writes: wait for it, as the other specs do.
+  await expect(triage.getByRole('status')).toContainText('Copied');
   const md = await page.evaluate(() => navigator.clipboard.readText());
   expect(md).toContain('same compact revision then hashes must match');
   const evidence = md.split('\n').filter((l) => l.includes('same compact revision'));

@@ -78,7 +78,7 @@ test('replace a killed member through the wizard, with a reload mid-way, ending 
   await page.getByRole('link', { name: 'Open the wizard' }).click();
   await expect(step(page)).toContainText('Preflight');
   await expect(checks.locator('[data-check="snapshot"]')).toHaveAttribute('data-ok', 'false');
-  await page.getByRole('button', { name: 'Save to backup directory' }).click();
+  await page.getByRole('button', { name: 'Back up now' }).click();
   await expect(checks.locator('[data-check="snapshot"]')).toHaveAttribute('data-ok', 'true', { timeout: 30_000 });
   await page.screenshot({ path: path.join(SCREENS, 'wizard-preflight.png'), fullPage: true });
 

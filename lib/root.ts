@@ -1,12 +1,16 @@
 import 'server-only';
 import os from 'node:os';
+import path from 'node:path';
 import type { Registry as PromRegistry } from 'prom-client';
 import { AuditLog } from './audit/log';
 import { createAccess, type AccessControl } from './auth/guard';
 import { clientAddress, throttleKey } from './auth/peer';
+import { CertificateWatcher } from './certs/watcher';
+import { hideServerPaths, serverPathsOf } from './auth/server-paths';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
 import type { RingsideConfig } from './config/types';
 import { MemberClient } from './etcd/client';
+import { fetchVersions } from './etcd/version-endpoint';
 import { RingsideError } from './errors';
 import type { EdgePolicy } from './http/edge';
 import { HostPolicy } from './http/hosts';
@@ -14,10 +18,18 @@ import type { StreamAdmission } from './http/sse';
 import { StreamLimiter } from './http/streams';
 import { ClusterMonitor } from './monitor/cluster-monitor';
 import { createPrometheusRegistry } from './monitor/prometheus';
+import { AlertDelivery, type AlertSource } from './notify/delivery';
+import { storeOpener } from './backups/open-stores';
+import { Backups, type StoreRef } from './ops/backups';
 import { Maintenance } from './ops/maintenance';
 import { Membership } from './ops/membership';
 import { systemClock, type OpsDeps } from './ops/deps';
-import { OperationRunner } from './ops/runner';
+import { SCHEDULE } from './ops/principal';
+import { DisasterRestore } from './ops/restore';
+import { OperationRunner, safeMessage } from './ops/runner';
+import type { OpAction } from './ops/types';
+import { Upgrades } from './ops/upgrades';
+import { Scheduler } from './schedule/scheduler';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
 import type { TimelineStore } from './timeline/store';
 
@@ -35,8 +47,14 @@ export interface Ringside {
   readonly monitors: ReadonlyMap<string, ClusterMonitor>;
   readonly access: AccessControl;
   /** Guided operations; null without a config. */
-  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance } | null;
+  readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance; upgrades: Upgrades; backups: Backups; restore: DisasterRestore } | null;
+  /** Periodic per-cluster work (scheduled backups and drills); null without a config. */
+  readonly scheduler: Scheduler | null;
   readonly timeline: TimelineStore | null;
+  /** Alert delivery to Alertmanagers and webhooks (off without `notifications`); null without a config. */
+  readonly delivery: AlertDelivery | null;
+  /** Reads the members' certificates for the expiry alerts and the cluster page; null without a config. */
+  readonly certificates: CertificateWatcher | null;
   readonly prometheus: PromRegistry;
   readonly streams: StreamAdmission;
   readonly edge: EdgePolicy;
@@ -62,12 +80,28 @@ export interface BuildOptions {
   dev?: boolean;
 }
 
+/** A monitor as a producer of alerts for delivery: its whole list after every poll. */
+function alertSource(m: ClusterMonitor): AlertSource {
+  return {
+    feed: `alerts/${m.cluster.name}`,
+    alerts: () => m.alerts(),
+    // Every poll, not only when the list changes: after a restart, an alert from before it
+    // resolves only once its feed has been without it for a while, and that takes a clock tick.
+    subscribe: (fn) => m.subscribe((msg) => msg.type === 'ring' && fn()),
+  };
+}
+
 /**
  * The composition root. Order matters and is spelled out: the config; one monitor per cluster;
  * access; the audit log and the timeline (which listens to the monitors); the runner (which
- * tells the monitors' subscribers and the timeline); Ringside's own metrics (observing polls from
- * the first); stream slots and the edge; and only then do the monitors start polling, so
- * nothing misses the first event.
+ * tells the monitors' subscribers and the timeline); the certificate watcher (which hands each
+ * monitor its certificates) and alert delivery (which takes every monitor's alerts, once its
+ * state file is open); the backup stores (one per distinct setting) and the backup work, which
+ * tells each monitor its freshness and drills; the scheduler with each cluster's jobs; Ringside's
+ * own metrics (observing polls from the first); stream slots and the edge; and only then do the
+ * watcher and the monitors start, so nothing misses the first event. The scheduler starts once
+ * the stores have been read (a restart must not take a backup at once when the last one is
+ * recent), and stops before the monitors.
  */
 export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Ringside {
   const settings = config.kind === 'ok' ? config.config : null;
@@ -81,6 +115,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
         metricsIntervalMs: settings!.metricsIntervalMs,
         requestTimeoutMs: settings!.requestTimeoutMs,
         alerts: settings!.alerts,
+        certificates: settings!.certificates,
       }),
     );
   }
@@ -89,6 +124,10 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
 
   let timeline: TimelineStore | null = null;
   let ops: Ringside['ops'] = null;
+  let certificates: CertificateWatcher | null = null;
+  let delivery: AlertDelivery | null = null;
+  let scheduler: Scheduler | null = null;
+  let backupsRead: Promise<void> = Promise.resolve();
   if (settings) {
     timeline = openTimeline(settings.dataDir);
     if (timeline) feedTimeline(timeline, monitors.values());
@@ -102,10 +141,41 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       clock: systemClock,
       fetch: (input, init) => fetch(input, init),
     };
-    ops = { deps, membership: new Membership(deps), maintenance: new Maintenance(deps) };
+    const membership = new Membership(deps);
+    // A handshake per member endpoint, at most hourly: a generous bound costs nothing.
+    certificates = new CertificateWatcher(monitors.values(), { checkIntervalMs: settings.certificates.checkIntervalMs, timeoutMs: 5000 });
+    delivery = new AlertDelivery({
+      settings: settings.notifications,
+      stateFile: path.join(settings.dataDir, 'notifications.json'),
+      audit,
+      sources: [...monitors.values()].map(alertSource),
+    });
+    const open = storeOpener();
+    const stores = new Map<string, StoreRef[]>(
+      Object.entries(settings.backups?.clusters ?? {}).map(([cluster, c]) => {
+        const seen: Record<string, number> = {};
+        const opened = open(c.stores);
+        return [cluster, c.stores.map((st, i) => ({ key: `${st.kind}-${(seen[st.kind] = (seen[st.kind] ?? 0) + 1)}`, store: opened[i], settings: st }))];
+      }),
+    );
+    scheduler = new Scheduler({
+      // Once per reason: into the audit log, and from there the timeline.
+      onSkip: (job, reason) => void runner.record({ principal: SCHEDULE, cluster: job.cluster, action: job.action as OpAction, params: { scheduled: true } }, 'skipped', 0, { error: reason }).catch((e) => console.error('[ringside] audit append failed:', safeMessage(e))),
+      onError: (job, e) => console.error(`[ringside] scheduled ${job.id} failed:`, safeMessage(e)),
+    });
+    const sched = scheduler;
+    const backups = new Backups(deps, {
+      stores: (cluster) => stores.get(cluster) ?? [],
+      // Everyone sees this (alerts, the NOC, /api/metrics): no server path in it, whoever asks.
+      publish: (cluster, status) => monitors.get(cluster)?.setBackups(hideServerPaths(status, serverPathsOf(settings))),
+      skipped: (id) => sched.status().find((j) => j.id === id)?.skipped ?? null,
+    });
+    for (const m of monitors.values()) for (const job of backups.jobs(m)) scheduler.register(job);
+    ops = { deps, membership, maintenance: new Maintenance(deps), upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
+    if (opts.start !== false) backupsRead = backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e)));
   }
 
-  const prometheus = createPrometheusRegistry(monitors);
+  const prometheus = createPrometheusRegistry(monitors, { receivers: () => delivery?.status() ?? [] });
   const http = settings?.http ?? { allowedHosts: [], maxStreams: 1000, maxStreamsPerClient: 32 };
   const streams: StreamAdmission = {
     limiter: new StreamLimiter(http.maxStreams, http.maxStreamsPerClient),
@@ -119,7 +189,14 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     ...(access.anonymousReads ? {} : { signedIn: (get: (name: string) => string | null) => access.mayRead({ headers: { get } }) }),
   };
 
-  if (opts.start !== false) for (const m of monitors.values()) m.start();
+  let stopped = false;
+  if (opts.start !== false) {
+    certificates?.start();
+    for (const m of monitors.values()) m.start();
+    void backupsRead.then(() => {
+      if (!stopped) scheduler?.start();
+    });
+  }
 
   return {
     config,
@@ -128,7 +205,10 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     monitors,
     access,
     ops,
+    scheduler,
     timeline,
+    delivery,
+    certificates,
     prometheus,
     streams,
     edge,
@@ -138,7 +218,11 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       return m;
     },
     async stop() {
-      await Promise.all([...monitors.values()].map((m) => m.stop()));
+      stopped = true;
+      await scheduler?.stop();
+      await Promise.all([...[...monitors.values()].map((m) => m.stop()), certificates?.stop()]);
+      // Once nothing feeds it: attempts under way finish, and the state is saved.
+      await delivery?.close();
       timeline?.flush();
     },
   };

@@ -167,9 +167,13 @@ function configYaml(ring: EtcdRing, passwordHash: string, launcherURL: string): 
     'auth:',
     '  users:',
     `    - { name: ${OPERATOR}, role: operator, passwordHash: "${passwordHash}" }`,
+    // A backup every 5 minutes and a restore drill every hour, so the Backups panel has
+    // something to show; the disaster restore wizard restores from these.
     'backups:',
     `  dir: ${path.join(DEMO_DIR, 'backups')}`,
+    '  every: 5m',
     '  keep: 5',
+    `  drill: { every: 1h, etcd: ${process.env.RINGSIDE_ETCD_BIN || '/usr/bin/etcd'}, etcdctl: ${process.env.RINGSIDE_ETCDCTL_BIN || '/usr/bin/etcdctl'} }`,
     'clusters:',
     `  - name: ${CLUSTER}`,
     '    endpoints:',
@@ -325,6 +329,7 @@ function banner(server: Server, ring: EtcdRing, leader: string | null): string {
     `  kill -STOP ${follower.pid}; sleep 5; kill -CONT ${follower.pid}   # hang ${follower.name} for 5 s`,
     `  Sign in (top right) as ${OPERATOR} / ${PASSWORD} to act: snapshots, defragment, move the leader,`,
     `  and after a kill -9, "Replace a member" walks you through remove, add, start, promote, verify.`,
+    `  Kill two members (quorum lost): Backups, "Disaster restore" restores every member from a backup.`,
     `  etcdctl --endpoints=${eps} put hello world`,
     `  etcdctl --endpoints=${eps} endpoint status -w table`,
     '',

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Loader2 } from 'lucide-react';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { METRIC_FAMILIES, SERIES_FAMILIES, type MetricKey } from '@/lib/model/etcd-versions';
 import { HISTORY_RANGES, type HistoryRange } from '@/lib/model/ranges';
 import type { SeriesKey } from '@/lib/model/series';
 import { groupMarkers, markersIn, type MarkerGroup } from '@/lib/model/markers';
@@ -46,6 +47,7 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
   if ((onScreen || !held) && held !== latest) setHeld(latest);
   const view = useDeferredValue(onScreen || !held ? latest : held);
   const styles = useMemo(() => memberStyles(view?.members ?? []), [view?.members]);
+  const unserved = useMemo(() => notServed(ring), [ring]);
 
   return (
     <section ref={section} className="rounded-lg border border-line bg-panel" aria-label="Health history">
@@ -111,7 +113,7 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
         ) : (
           <div className={`grid gap-3 sm:grid-cols-2 xl:grid-cols-3 2xl:grid-cols-4 ${loading ? 'opacity-50 transition-opacity' : ''}`}>
             {CHART_KEYS.map((k, i) => (
-              <StaggeredChart key={k} index={i} seriesKey={k} view={view} styles={styles} syncId={`history-${cluster}`} />
+              <StaggeredChart key={k} index={i} seriesKey={k} view={view} styles={styles} syncId={`history-${cluster}`} note={unserved[k]} />
             ))}
           </div>
         )}
@@ -128,7 +130,7 @@ const STAGGER_MS = 60;
  * twelve short tasks instead of one long one that would freeze the page. A new range or source
  * (the user's click) reaches every chart at once.
  */
-function StaggeredChart({ index, seriesKey, view, styles, syncId }: { index: number; seriesKey: SeriesKey; view: View; styles: Map<string, MemberStyle>; syncId: string }) {
+function StaggeredChart({ index, seriesKey, view, styles, syncId, note }: { index: number; seriesKey: SeriesKey; view: View; styles: Map<string, MemberStyle>; syncId: string; note?: string }) {
   const [shown, setShown] = useState(view);
   useEffect(() => {
     const timer = setTimeout(() => setShown(view), index * STAGGER_MS);
@@ -150,6 +152,7 @@ function StaggeredChart({ index, seriesKey, view, styles, syncId }: { index: num
       agg={v.agg[seriesKey]}
       stepMs={v.stepMs}
       syncId={syncId}
+      note={note}
     />
   );
 }
@@ -164,6 +167,23 @@ function useOnScreen(ref: React.RefObject<HTMLElement | null>): boolean {
     return () => io.disconnect();
   }, [ref]);
   return on;
+}
+
+/**
+ * Charts whose figure some member's /metrics does not serve (a version that dropped the family, a
+ * proxy in between): "m2 (3.6.14) serves no etcd_disk_wal_fsync_duration_seconds", so a line
+ * missing from a chart is explained on it rather than left out silently.
+ */
+function notServed(ring: RingState): Partial<Record<SeriesKey, string>> {
+  const out: Partial<Record<SeriesKey, string>> = {};
+  for (const [key, families] of Object.entries(SERIES_FAMILIES) as [SeriesKey, MetricKey[]][]) {
+    const parts = ring.members.flatMap((m) => {
+      const gone = families.filter((f) => m.metrics?.missing?.includes(f));
+      return gone.length ? [`${m.name || m.id}${m.version ? ` (${m.version})` : ''} serves no ${gone.map((f) => METRIC_FAMILIES[f].names[0]).join(', ')}`] : [];
+    });
+    if (parts.length) out[key] = parts.join('; ');
+  }
+  return out;
 }
 
 /** Why disk, peer and proposal charts may be empty: scraping is off, or failing on some members. */

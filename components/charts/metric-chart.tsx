@@ -22,6 +22,7 @@ export const MARKER_LOOK: Partial<Record<RingEventKind, { glyph: string; color: 
   'member-added': { glyph: '+', color: 'var(--info)', word: 'member added' },
   'member-removed': { glyph: '−', color: 'var(--info)', word: 'member removed' },
   'member-promoted': { glyph: '↑', color: 'var(--info)', word: 'learner promoted' },
+  'cluster-id-changed': { glyph: 'R', color: 'var(--warn)', word: 'new cluster ID (restored)' },
 };
 
 interface Props {
@@ -39,6 +40,8 @@ interface Props {
   agg: Aggregate | 'raw' | undefined;
   stepMs: number;
   syncId: string;
+  /** Members whose /metrics do not serve this figure, in words (shown on the chart, never left silent). */
+  note?: string;
 }
 
 // Props that never change are defined once: recharts recomputes whatever gets a new reference.
@@ -54,7 +57,7 @@ const AGG_WORD: Record<Aggregate, string> = { max: 'max', min: 'min', mean: 'mea
  * One figure over time, a line per member, with etcd-mixin's threshold and the ring's events.
  * Durations use a log scale: a healthy 2 ms and a 500 ms threshold are both readable.
  */
-export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, members, styles, from, to, ticks, seconds, markers, agg, stepMs, syncId }: Props) {
+export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, members, styles, from, to, ticks, seconds, markers, agg, stepMs, syncId, note }: Props) {
   const def = SERIES[seriesKey];
   const log = def.unit === 'ms';
   const thresholds = def.thresholds ?? NO_THRESHOLDS;
@@ -183,8 +186,13 @@ export const MetricChart = memo(function MetricChart({ seriesKey, rows, values, 
           })}
           <Tooltip content={tooltip} isAnimationActive={false} />
         </LineChart>
-        {!hasData && <p className="pointer-events-none absolute inset-0 flex items-center justify-center pb-6 text-xs text-muted">No data in this range</p>}
+        {!hasData && <p className="pointer-events-none absolute inset-0 flex items-center justify-center pb-6 text-xs text-muted">{note ? 'Not served by these members' : 'No data in this range'}</p>}
       </div>
+      {note && (
+        <p className="px-1 pb-1 text-[11px] text-warn" role="note">
+          {note}
+        </p>
+      )}
     </figure>
   );
 });
@@ -200,7 +208,7 @@ function ThresholdLabel({ text, color, viewBox }: { text: string; color: string;
 }
 
 /** The line takes the color of the most serious event in the group. */
-const LOOK_ORDER: RingEventKind[] = ['quorum-lost', 'member-down', 'leader-changed', 'member-removed', 'member-added', 'member-promoted', 'quorum-regained', 'member-up'];
+const LOOK_ORDER: RingEventKind[] = ['quorum-lost', 'cluster-id-changed', 'member-down', 'leader-changed', 'member-removed', 'member-added', 'member-promoted', 'quorum-regained', 'member-up'];
 
 function worstLook(g: MarkerGroup) {
   const kind = LOOK_ORDER.find((k) => g.events.some((e) => e.kind === k)) ?? g.events[0].kind;

@@ -9,6 +9,7 @@ import { clustersQuery } from '@/lib/query/keys';
 import { useFleetStream } from '../noc/use-fleet-stream';
 import { freshnessOf } from '../ring/live-indicator';
 import type { ClusterSummary } from '@/lib/ring/summary';
+import { FreshnessBadge } from '../backups/freshness-badge';
 import { HealthBadge } from '../ui/health-badge';
 import { useNow } from '../ui/use-now';
 
@@ -47,6 +48,7 @@ export function ClusterList() {
               <th className="px-4 py-2 text-right">Members up</th>
               <th className="px-4 py-2">HashKV</th>
               <th className="px-4 py-2">Alarms</th>
+              <th className="px-4 py-2">Backup</th>
               <th className="px-4 py-2">Alerts firing</th>
               <th className="px-4 py-2 text-right">Updated</th>
             </tr>
@@ -94,6 +96,14 @@ function ClusterCard({ c, now }: { c: ClusterSummary; now: number }) {
         <dd>
           <AlarmsCell c={c} />
         </dd>
+        {c.backups && (
+          <>
+            <dt className="text-muted">Backup</dt>
+            <dd className="min-w-0">
+              <FreshnessBadge status={c.backups} now={now} />
+            </dd>
+          </>
+        )}
         <dt className="text-muted">Alerts</dt>
         <dd className="min-w-0">
           <AlertsCell c={c} now={now} />
@@ -136,6 +146,9 @@ function ClusterRow({ c, now }: { c: ClusterSummary; now: number }) {
       </td>
       <td className="px-4 py-3">
         <AlarmsCell c={c} />
+      </td>
+      <td className="px-4 py-3">
+        {c.backups ? <FreshnessBadge status={c.backups} now={now} /> : <span className="text-faint">none configured</span>}
       </td>
       <td className="max-w-[22rem] px-4 py-3">
         <AlertsCell c={c} now={now} />

@@ -93,11 +93,30 @@ export function Evidence({
           <ul className="space-y-0.5 text-sm" aria-label="Corruption checks">
             {audits.map((a) => (
               <li key={a.member} className="flex items-start gap-2">
-                {a.recommended.length === 0 ? <CheckCircle2 className="mt-0.5 size-4 shrink-0 text-ok" aria-hidden /> : <AlertTriangle className="mt-0.5 size-4 shrink-0 text-warn" aria-hidden />}
-                <span>
-                  <strong>{a.member}</strong>: initial check {a.initialCheck === null ? 'unknown' : a.initialCheck ? 'on' : 'OFF'}, periodic check{' '}
+                {a.recommended.length === 0 && a.deprecated.length === 0 ? <CheckCircle2 className="mt-0.5 size-4 shrink-0 text-ok" aria-hidden /> : <AlertTriangle className="mt-0.5 size-4 shrink-0 text-warn" aria-hidden />}
+                <span className="min-w-0">
+                  <strong>{a.member}</strong>
+                  {a.version && <span className="text-muted"> ({a.version})</span>}: initial check {a.initialCheck === null ? 'unknown' : a.initialCheck ? 'on' : 'OFF'}, periodic check{' '}
                   {a.periodicInterval ? `every ${a.periodicInterval}` : 'OFF'}
-                  {a.findings.length > 0 && <span className="text-muted"> · {a.findings.join('; ')}</span>}
+                  {a.compactHashCheck !== null && <>, compaction hash check {a.compactHashCheck ? 'on' : 'OFF'}</>}
+                  {a.findings.length > 0 && <span className="text-muted"> · {a.findings.filter((f) => !a.deprecated.some((d) => f.startsWith(d.message))).join('; ')}</span>}
+                  {a.deprecated.length > 0 && (
+                    <ul className="mt-0.5 space-y-0.5" aria-label={`Deprecated flags of ${a.member}`}>
+                      {a.deprecated.map((d) => (
+                        <li key={d.flag} className="break-words text-xs">
+                          <code className={d.severity === 'error' ? 'text-crit' : 'text-warn'}>{d.flag}</code>{' '}
+                          {d.replacement ? (
+                            <>
+                              → <code>{d.replacement}</code>
+                            </>
+                          ) : (
+                            '→ remove it'
+                          )}
+                          <span className="text-muted"> ({d.message})</span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </span>
               </li>
             ))}

@@ -1,4 +1,5 @@
 import { CheckCircle2, CircleHelp, CircleSlash, OctagonX, Siren } from 'lucide-react';
+import { attributeCorruptAlarm, lowestVersion } from '@/lib/model/etcd-versions';
 import { formatAge, formatNumber } from '@/lib/model/format';
 import { suspectsOf, type HashCheck, type HashVerdict } from '@/lib/model/hash-verdicts';
 import type { RingState } from '@/lib/ring/types';
@@ -11,11 +12,14 @@ const verdictLook: Record<HashVerdict, { Icon: typeof CheckCircle2; text: string
 
 /**
  * Do the members' data agree? The HashKV grid at one common revision, the alarms beside it, and
- * who the evidence points at when a CORRUPT alarm names member 0.
+ * whom each CORRUPT alarm names: member 0 (nobody, 3.4.23+ and 3.5.7+), the member etcd 3.6's
+ * quorum found in the minority, or, before 3.4.23/3.5.7, the member the leader compared.
  */
 export function HashPanel({ ring, check, now, named }: { ring: RingState; check: HashCheck | undefined; now: number; named: string[] }) {
   const corrupt = ring.alarms.filter((a) => a.alarm === 'CORRUPT');
   const suspects = suspectsOf(check ?? null);
+  const leaderVersion = ring.members.find((m) => m.isLeader)?.version ?? lowestVersion(ring.members.map((m) => m.version));
+  const nameOf = (id: string) => ring.members.find((m) => m.id === id)?.name || id;
   return (
     <div className="space-y-3">
       <Verdict check={check} now={now} />
@@ -25,25 +29,22 @@ export function HashPanel({ ring, check, now, named }: { ring: RingState; check:
             <Siren className="size-4" aria-hidden />
             CORRUPT alarm active: writes fail with &quot;etcdserver: corrupt cluster&quot;, reads still work
           </div>
-          {corrupt.some((a) => a.memberId === '0') && (
-            <p className="mt-1 text-fg/90">
-              etcd raised it on member 0, which names nobody.{' '}
-              {suspects.length ? (
-                <>
-                  <strong>Inferred:</strong> {suspects.map((s) => s.name).join(', ')} (the HashKV minority). This is an inference from the hashes,
-                  not etcd&apos;s word.
-                </>
-              ) : (
-                'The hashes do not single out a member yet.'
-              )}
-              {named.length > 0 && (
-                <>
-                  {' '}
-                  The leader&apos;s corruption check named <strong>{named.join(', ')}</strong> (follower-peer-id in its log).
-                </>
-              )}
-            </p>
-          )}
+          {corrupt.map((a) => {
+            // Whom etcd names depends on the version of the leader that raised it (lib/model/etcd-versions).
+            const who = attributeCorruptAlarm(a.memberId, leaderVersion, nameOf, suspects.map((x) => x.id));
+            return (
+              <p key={a.memberId} className="mt-1 text-fg/90" data-alarm-member={a.memberId} data-trusted={who.trusted}>
+                {who.text}
+                {who.memberId === null && suspects.length > 0 && <> This is an inference from the hashes, not etcd&apos;s word.</>}
+                {named.length > 0 && (
+                  <>
+                    {' '}
+                    The leader&apos;s corruption check named <strong>{named.join(', ')}</strong> in its log.
+                  </>
+                )}
+              </p>
+            );
+          })}
         </div>
       )}
       {check && check.members.length > 0 && (

@@ -1,6 +1,6 @@
 'use client';
 
-import { Ban, CircleDashed, CircleDot, Crown, GraduationCap, XCircle } from 'lucide-react';
+import { Ban, CircleDashed, CircleDot, Crown, GraduationCap, Split, XCircle } from 'lucide-react';
 import { formatAge, formatBytes, formatLatency, formatNumber } from '@/lib/model/format';
 import { memberLabel } from '@/lib/model/labels';
 import type { MemberState, RingState } from '@/lib/ring/types';
@@ -12,6 +12,7 @@ const roleCell = {
   learner: { Icon: GraduationCap, text: 'Learner', tone: 'text-info' },
   down: { Icon: XCircle, text: 'Down', tone: 'text-crit' },
   unstarted: { Icon: CircleDashed, text: 'Not started', tone: 'text-muted' },
+  split: { Icon: Split, text: 'Split from the ring', tone: 'text-warn' },
 } as const;
 
 /** A follower is normally a proposal or two behind; only a real gap is worth pointing at. */

@@ -1,6 +1,7 @@
 'use client';
 
-import { AlertTriangle, Ban, CheckCircle2, CircleHelp, Crown, OctagonX, Pin, RefreshCw, ShieldAlert, WifiOff, XCircle } from 'lucide-react';
+import { AlertTriangle, Ban, CheckCircle2, CircleHelp, Crown, HardDrive, OctagonX, Pin, RefreshCw, ShieldAlert, WifiOff, XCircle } from 'lucide-react';
+import { freshnessWords } from '@/lib/model/backups';
 import { formatAge } from '@/lib/model/format';
 import { nocFocus, nocGrid, sortFleet, type NocState, type NocStatus } from '@/lib/model/fleet';
 import type { ClusterSummary } from '@/lib/ring/summary';
@@ -112,6 +113,7 @@ function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean 
       </p>
       <p className={`truncate leading-snug ${line} ${c.quorum && c.quorum.canLose === 0 ? 'font-semibold text-warn' : ''}`}>{margin}</p>
       <p className={`truncate leading-snug ${line} ${c.hash?.consistent === false ? 'font-bold text-crit' : ''}`}>{hash}</p>
+      {c.backups && <BackupLine c={c} line={line} />}
       <p className={`truncate leading-snug ${line} ${c.alerts.length ? 'font-semibold' : 'text-muted'}`}>
         {c.alerts.length ? `${c.alerts.length} alert${c.alerts.length > 1 ? 's' : ''} firing` : 'no alerts'}
       </p>
@@ -122,6 +124,21 @@ function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean 
         </span>
       </div>
     </li>
+  );
+}
+
+/** The newest verified backup's age (BACKUP STALE past its limit) and a failed drill, in words and an icon. */
+function BackupLine({ c, line }: { c: Cluster; line: string }) {
+  const now = useNow(1000);
+  const f = freshnessWords(c.backups!, now);
+  const failed = c.backups!.lastDrill?.result === 'failed';
+  const bad = failed || f.state === 'stale' || f.state === 'never';
+  const Icon = failed ? XCircle : bad ? AlertTriangle : HardDrive;
+  return (
+    <p className={`truncate leading-snug ${line} ${failed ? 'font-bold text-crit' : bad ? 'font-bold text-warn' : 'text-muted'}`} data-backup={failed ? 'drill-failed' : f.state}>
+      <Icon className="mr-2 inline size-6" aria-hidden />
+      {failed ? 'backup DRILL FAILED' : f.text}
+    </p>
   );
 }
 
@@ -139,7 +156,7 @@ function Detail({ c, pinned, cycleSeconds, position, total }: { c: Cluster; pinn
       </p>
       <p className="mt-3 text-2xl">{c.summary}</p>
       {c.noc.reasons.length > 0 && (
-        <ul className={`mt-3 space-y-1 text-2xl font-semibold ${l.text}`}>
+        <ul className={`mt-3 space-y-1 text-2xl font-semibold [overflow-wrap:anywhere] ${l.text}`}>
           {c.noc.reasons.slice(0, 4).map((r) => (
             <li key={r}>• {r}</li>
           ))}

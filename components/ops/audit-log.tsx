@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { Ban, CheckCircle2, Loader2, XCircle } from 'lucide-react';
+import { Ban, CheckCircle2, Loader2, SkipForward, XCircle } from 'lucide-react';
 import type { AuditEntry } from '@/lib/audit/types';
 import { formatBytes, formatClock } from '@/lib/model/format';
 import { auditQuery } from '@/lib/query/keys';
@@ -12,6 +12,7 @@ const resultLook = {
   failed: { Icon: XCircle, tone: 'text-crit', word: 'Failed' },
   refused: { Icon: Ban, tone: 'text-warn', word: 'Refused' },
   started: { Icon: Loader2, tone: 'text-info', word: 'Started' },
+  skipped: { Icon: SkipForward, tone: 'text-warn', word: 'Skipped' },
 } as const;
 
 /** Who did what, when, to which member, with what result: the durable audit log, newest first. */
@@ -58,15 +59,39 @@ function Row({ e }: { e: AuditEntry }) {
         <look.Icon className="mr-1 inline size-3.5" aria-hidden />
         {look.word}
       </td>
-      <td className="pr-3 text-right font-mono">{e.durationMs ? `${(e.durationMs / 1000).toFixed(1)} s` : '–'}</td>
-      <td className="pr-4 text-muted">{e.error ?? summary(e)}</td>
+      <td className="pr-3 text-right font-mono whitespace-nowrap">{e.durationMs ? `${(e.durationMs / 1000).toFixed(1)} s` : '–'}</td>
+      {/* Wide enough to read as sentences, also where the table scrolls on a phone. */}
+      <td className="min-w-[16rem] pr-4 text-muted">
+        {e.error ?? summary(e)}
+        {Array.isArray(e.details?.steps) && e.details.steps.length > 1 && <Steps steps={e.details.steps as { name: string; state: string; detail?: string }[]} />}
+      </td>
     </tr>
+  );
+}
+
+/** The operation's steps as the audit log recorded them. */
+function Steps({ steps }: { steps: { name: string; state: string; detail?: string }[] }) {
+  return (
+    <details>
+      <summary className="cursor-pointer text-accent">{steps.length} steps</summary>
+      <ol className="mt-1 list-decimal space-y-0.5 pl-4 text-xs">
+        {steps.map((s, i) => (
+          <li key={i} className={s.state === 'failed' ? 'text-crit' : undefined}>
+            {s.name}
+            {s.state !== 'done' && ` (${s.state})`}
+            {s.detail && <span className="ml-1 font-mono text-muted">{s.detail}</span>}
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }
 
 function summary(e: AuditEntry): string {
   const d = e.details ?? {};
-  if (typeof d.revision === 'number' && typeof d.sha256 === 'string') return `revision ${d.revision}, sha256 ${d.sha256.slice(0, 12)}…`;
+  if (typeof d.message === 'string') return d.message;
+  if (d.drill && typeof d.drill === 'object') return (d.drill as { reason: string }).reason;
+  if (typeof d.revision === 'number' && typeof d.sha256 === 'string') return `revision ${d.revision}, sha256 ${d.sha256.slice(0, 12)}…${Array.isArray(d.stores) ? ` in ${d.stores.length} store${d.stores.length === 1 ? '' : 's'}` : ''}`;
   if (d.added && typeof d.added === 'object') return `added ${(d.added as { name: string; id: string }).name} (${(d.added as { id: string }).id})`;
   if (d.verified) return `verified: HashKV agrees at revision ${d.hashRevision}`;
   if (d.sizes && typeof d.sizes === 'object') {

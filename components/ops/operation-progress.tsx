@@ -20,8 +20,16 @@ const actionWords: Record<string, string> = {
   defragment: 'Defragment',
   'move-leader': 'Move leader',
   'alarm-disarm': 'Disarm alarm',
-  'snapshot-backup': 'Snapshot to backup directory',
+  'snapshot-backup': 'Backup',
+  'backup-drill': 'Restore drill',
+  'disaster-restore': 'Disaster restore',
   'snapshot-download': 'Snapshot download',
+  'notify-test': 'Test alert',
+  'notify-failed': 'Alert delivery failed',
+  'notify-recovered': 'Alert delivery recovered',
+  'notify-rejected': 'Alert refused by receiver',
+  'notify-dropped': 'Alert delivery dropped',
+  'notify-state': 'Alert delivery state',
 };
 
 export function actionWord(action: string): string {

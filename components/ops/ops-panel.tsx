@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { ArrowRight, RefreshCcw } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
+import { lowestVersion } from '@/lib/model/etcd-versions';
 import { operationsQuery, replacementQuery } from '@/lib/query/keys';
 import type { RingState } from '@/lib/ring/types';
 import { Panel } from '../ui/panel';
@@ -84,6 +85,12 @@ function ReplaceCard({ cluster, ring }: { cluster: string; ring: RingState }) {
           </div>
         </>
       )}
+      <p className="border-t border-line/60 pt-3 text-xs text-muted">
+        etcd {lowestVersion(ring.members.map((m) => m.version)) ?? 'version unknown'}: a rolling upgrade, or 3.6 → 3.5 through etcd’s downgrade API, one member at a time.{' '}
+        <Link className="inline-flex items-center gap-1 font-medium text-accent hover:underline" href={`/clusters/${cluster}/upgrade`}>
+          Upgrade etcd <ArrowRight className="size-3.5" aria-hidden />
+        </Link>
+      </p>
     </div>
   );
 }

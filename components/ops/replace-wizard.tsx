@@ -5,12 +5,14 @@ import { AlertTriangle, ArrowLeft, Check, CheckCircle2, Circle, Copy, Loader2, P
 import Link from 'next/link';
 import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
-import type { Check as PreflightCheck, ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
+import { PROMOTE_READY } from '@/lib/model/etcd-versions';
+import type { ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
 import { backupsQuery, operationsQuery, replacementQuery, ringQuery } from '@/lib/query/keys';
 import { HealthBadge } from '../ui/health-badge';
 import { Button } from '../ui/button';
 import { Panel } from '../ui/panel';
 import { useRingStream } from '../ring/use-ring-stream';
+import { CheckRow } from './check-row';
 import { ConfirmDialog } from './confirm-dialog';
 import { OperationProgress } from './operation-progress';
 import { Field } from '../auth/sign-in-form';
@@ -132,20 +134,6 @@ function Choose({ cluster }: { cluster: string }) {
   );
 }
 
-function CheckRow({ c }: { c: PreflightCheck }) {
-  const Icon = c.ok ? (c.severity === 'warn' ? AlertTriangle : CheckCircle2) : c.severity === 'block' ? XCircle : AlertTriangle;
-  const tone = c.ok ? (c.severity === 'warn' ? 'text-warn' : 'text-ok') : c.severity === 'block' ? 'text-crit' : 'text-warn';
-  const word = c.ok ? (c.severity === 'warn' ? 'Note' : 'OK') : c.severity === 'block' ? 'Blocks' : 'Warning';
-  return (
-    <li className="flex items-start gap-2" data-check={c.key} data-ok={c.ok}>
-      <span className={`inline-flex w-20 shrink-0 items-center gap-1 text-xs font-semibold uppercase ${tone}`}>
-        <Icon className="size-4" aria-hidden /> {word}
-      </span>
-      <span>{c.message}</span>
-    </li>
-  );
-}
-
 function Preflight({ cluster, view, busy }: { cluster: string; view: ReplacementView; busy: boolean }) {
   const { canAct, csrf } = useAccess();
   const action = useAction(cluster);
@@ -167,9 +155,9 @@ function Preflight({ cluster, view, busy }: { cluster: string; view: Replacement
       {snapshotMissing && (
         <div className="flex flex-wrap items-center gap-2 rounded-md border border-line bg-panel-2 p-3">
           <span>Take a snapshot now:</span>
-          {backups.data?.dir && (
+          {Boolean(backups.data?.stores.length) && (
             <Button disabled={!canAct || busy} onClick={() => action.mutate({ action: 'backup' })}>
-              Save to backup directory
+              Back up now
             </Button>
           )}
           <form method="post" action={urlOf('snapshot', { params: { name: cluster } })}>
@@ -239,7 +227,7 @@ function Start({ cluster, view, busy }: { cluster: string; view: ReplacementView
   return (
     <div className="space-y-3 text-sm">
       <p>
-        {l.name} (<span className="font-mono">{l.id}</span>) is in the member list as a learner but not running. Start etcd on its machine with an <strong>empty data dir</strong> and these settings; <code>initial-cluster-state: existing</code> makes it join instead of founding a new cluster.
+        {l.name} (<span className="font-mono">{l.id}</span>) is in the member list as a learner but not running. Start etcd{view.instructions?.version ? <> {view.instructions.version} (what the ring runs)</> : null} on its machine with an <strong>empty data dir</strong> and these settings; <code>initial-cluster-state: existing</code> makes it join instead of founding a new cluster, and etcd&apos;s corruption checks are on, spelled for that version.
       </p>
       <Instructions ins={view.instructions!} />
       {view.canLaunch && (
@@ -306,7 +294,9 @@ function Promote({ cluster, view, busy }: { cluster: string; view: ReplacementVi
         <div className="h-2.5 overflow-hidden rounded bg-panel-2" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Catch-up">
           <div className="h-full bg-accent transition-all" style={{ width: `${pct}%` }} />
         </div>
-        <p className="mt-1 text-xs text-muted">{view.step === 'promote' ? 'In sync: ready to promote.' : 'Catching up…'}</p>
+        <p className="mt-1 text-xs text-muted">
+          {view.step === 'promote' ? 'In sync: ready to promote' : 'Catching up…'} (etcd promotes a learner at {PROMOTE_READY * 100}% of the leader’s raft index)
+        </p>
       </div>
       <Button variant="primary" disabled={!canAct || busy || action.isPending} onClick={() => action.mutate({ action: 'promoteMember', member: l.id })}>
         <Rocket className="size-4" aria-hidden /> Promote {l.name} to voter

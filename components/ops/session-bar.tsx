@@ -61,7 +61,7 @@ export function SessionBar() {
   return (
     <div className="relative">
       <Button onClick={() => setOpen((o) => !o)} aria-expanded={open}>
-        <LogIn className="size-4" aria-hidden /> Sign in
+        <LogIn className="size-4" aria-hidden /> <span className="sr-only sm:not-sr-only">Sign in</span>
       </Button>
       {open && (
         <SignInForm

@@ -1,25 +1,21 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { Download, HardDrive, Lock } from 'lucide-react';
+import { Download, HardDrive } from 'lucide-react';
 import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
-import { formatBytes, formatClock } from '@/lib/model/format';
-import type { StoredSnapshot } from '@/lib/ops/types';
 import { backupsQuery } from '@/lib/query/keys';
 import type { RingState } from '@/lib/ring/types';
 import { Button } from '../ui/button';
-import { useAccess, useAction } from './use-access';
+import { useAccess } from './use-access';
 
 /**
- * Snapshots: a download streamed straight to the browser's disk (a native form POST, so nothing
- * is held in page memory), or a verified copy in the backup directory, with what etcdctl
- * snapshot status would say of each and how to restore from it.
+ * A snapshot downloaded straight to the browser's disk (a native form POST, so nothing is held in
+ * page memory). Backups into the cluster's stores are the Backups panel's.
  */
 export function SnapshotCard({ cluster, ring }: { cluster: string; ring: RingState }) {
   const { canAct, why, csrf } = useAccess();
   const backups = useQuery(backupsQuery(cluster));
-  const action = useAction(cluster);
   const [member, setMember] = useState('');
   const sources = ring.members.filter((m) => m.reachable && !m.isLearner);
   return (
@@ -43,74 +39,14 @@ export function SnapshotCard({ cluster, ring }: { cluster: string; ring: RingSta
         <Button type="submit" variant="primary" disabled={!canAct} title={why ?? undefined}>
           <Download className="size-4" aria-hidden /> Download snapshot
         </Button>
-        {backups.data?.dir && (
-          <Button disabled={!canAct || action.isPending} title={why ?? undefined} onClick={() => action.mutate({ action: 'backup', body: member ? { member } : {} })}>
-            <HardDrive className="size-4" aria-hidden /> Save to backup directory
-          </Button>
-        )}
       </form>
-      {action.error && <p role="alert" className="text-sm text-crit">{action.error.message}</p>}
       {!canAct && why && <p className="text-xs text-muted">{why}</p>}
       <p className="text-xs text-muted">
         Every snapshot is checked against its SHA-256 trailer while it streams; a bad one never completes.
-        {backups.data?.dir
-          ? ` Backups go to ${backups.data.dir.startsWith('<') ? 'the backup directory (backups.dir; its path is shown to signed-in operators)' : backups.data.dir}, newest ${backups.data.keep} kept${backups.data.encrypted ? ', encrypted (AES-256-GCM)' : ''}.`
-          : ' No backup directory is configured (backups.dir).'}
+        {backups.data?.stores.length
+          ? ` Backups to the stores (${backups.data.stores.map((s) => s.key).join(', ')}${backups.data.encrypted ? ', encrypted' : ''}) are in the Backups panel below.`
+          : ' No backup store is configured (backups in the config).'}
       </p>
-      {backups.data && backups.data.snapshots.length > 0 && <StoredList snapshots={backups.data.snapshots} />}
-    </div>
-  );
-}
-
-function StoredList({ snapshots }: { snapshots: StoredSnapshot[] }) {
-  return (
-    <div className="overflow-x-auto">
-      <table className="w-full text-[13px]" aria-label="Stored snapshots">
-        <thead>
-          <tr className="border-b border-line text-left text-[11px] font-semibold uppercase tracking-wider text-muted">
-            <th className="py-1.5 pr-3">Taken</th>
-            <th className="pr-3">Member</th>
-            <th className="pr-3 text-right">Revision</th>
-            <th className="pr-3 text-right">Keys</th>
-            <th className="pr-3 text-right">Size</th>
-            <th className="pr-3">Hash (etcdctl)</th>
-            <th className="pr-3">SHA-256</th>
-            <th>Restore</th>
-          </tr>
-        </thead>
-        <tbody>
-          {snapshots.map((s) => (
-            <tr key={s.file} className="border-b border-line/50 align-top [&>td]:py-1.5">
-              <td className="pr-3 whitespace-nowrap">{formatClock(s.takenAt)}</td>
-              <td className="pr-3">{s.member.name}</td>
-              <td className="pr-3 text-right font-mono">{s.revision}</td>
-              <td className="pr-3 text-right font-mono">{s.status?.totalKey ?? '–'}</td>
-              <td className="pr-3 text-right font-mono whitespace-nowrap">
-                {formatBytes(s.status?.totalSize ?? s.size)}
-                {s.encrypted && <Lock className="ml-1 inline size-3.5 text-muted" aria-label="encrypted" />}
-              </td>
-              <td className="pr-3 font-mono">{s.status?.hash ?? '–'}</td>
-              <td className="pr-3 font-mono" title={s.sha256}>{s.sha256.slice(0, 12)}…</td>
-              <td>
-                <details>
-                  <summary className="cursor-pointer text-accent">commands</summary>
-                  <div className="mt-1 space-y-2">
-                    <p className="font-mono text-xs text-muted break-all">{s.file}</p>
-                    <ol className="list-decimal space-y-0.5 pl-4 text-xs text-muted">
-                      {s.restore.steps.map((step) => (
-                        <li key={step}>{step}</li>
-                      ))}
-                    </ol>
-                    {s.restore.commands.map((c) => (
-                      <pre key={c.member} aria-label={`Restore ${c.member}`} className="overflow-x-auto rounded bg-bg p-2 font-mono text-xs">{c.command}</pre>
-                    ))}
-                  </div>
-                </details>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
     </div>
   );
 }

@@ -25,19 +25,23 @@ export function useAccess() {
   return { access, canAct, why, csrf: access?.csrfToken };
 }
 
-type ActionName = 'removeMember' | 'addLearner' | 'launchMember' | 'promoteMember' | 'defragment' | 'moveLeader' | 'disarmAlarm' | 'backup';
+type ActionName = 'removeMember' | 'addLearner' | 'launchMember' | 'promoteMember' | 'defragment' | 'moveLeader' | 'disarmAlarm' | 'backup' | 'drill' | 'restoreRing';
 
-/** One action of the contract, on this cluster (and member, for the member's own routes), with its body. */
-export type ActionCall = { [N in ActionName]: { action: N; member?: string; body?: BodyOf<Api[N]> } }[ActionName];
+/** One action of the contract, on this cluster (and member, or backup, for their own routes), with its body. */
+export type ActionCall = { [N in ActionName]: { action: N; member?: string; backup?: string; body?: BodyOf<Api[N]> } }[ActionName];
 
 /** Starts an action; the operation it returns goes straight into the operations list. */
 export function useAction(cluster: string) {
   const queryClient = useQueryClient();
   const { csrf } = useAccess();
   return useMutation({
-    mutationFn: ({ action, member, body }: ActionCall) =>
+    mutationFn: ({ action, member, backup, body }: ActionCall) =>
       // The union of actions widens to one call; each one's body was typed at the call site.
-      call(action as 'defragment', { params: { name: cluster, ...(member ? { id: member } : {}) } as { name: string }, body: (body ?? {}) as BodyOf<Api['defragment']>, csrf }) as Promise<{ operation: Operation }>,
+      call(action as 'defragment', {
+        params: { name: cluster, ...(member ? { id: member } : {}), ...(backup ? { backup } : {}) } as { name: string },
+        body: (body ?? {}) as BodyOf<Api['defragment']>,
+        csrf,
+      }) as Promise<{ operation: Operation }>,
     onSuccess: ({ operation }) => {
       queryClient.setQueryData<Operation[]>(opsKeys.operations(cluster), (prev) => applyOperation(prev, operation));
     },
@@ -47,6 +51,7 @@ export function useAction(cluster: string) {
     onSettled: () => {
       void queryClient.invalidateQueries({ queryKey: opsKeys.audit(cluster) });
       void queryClient.invalidateQueries({ queryKey: opsKeys.replacement(cluster) });
+      void queryClient.invalidateQueries({ queryKey: opsKeys.backups(cluster) });
     },
   });
 }

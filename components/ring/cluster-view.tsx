@@ -2,10 +2,13 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { alertsQuery, checkLogsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
+import { alertsQuery, backupStatusQuery, checkLogsQuery, corruptionLogsQuery, eventsQuery, hashkvQuery, ringQuery } from '@/lib/query/keys';
 import { suspectsFromLogs } from '@/lib/model/hash-verdicts';
 import { corruptionNextStep } from '@/lib/model/next-step';
 import { AlertPanel } from '../alerts/alert-panel';
+import { CertificatesPanel } from '../certs/certificates-panel';
+import { BackupsPanel } from '../backups/backups-panel';
+import { FreshnessBadge } from '../backups/freshness-badge';
 import { HistoryPanel } from '../charts/history-panel';
 import { Evidence } from '../consistency/evidence';
 import { LogPanel } from '../logs/log-panel';
@@ -33,6 +36,7 @@ export function ClusterView({ cluster }: { cluster: string }) {
   const corruption = useQuery(corruptionLogsQuery(cluster));
   const checks = useQuery(checkLogsQuery(cluster));
   const alerts = useQuery(alertsQuery(cluster));
+  const backups = useQuery(backupStatusQuery(cluster));
   const { status } = useRingStream(cluster);
   const now = useNow(1000);
 
@@ -55,6 +59,11 @@ export function ClusterView({ cluster }: { cluster: string }) {
         <Link href={`/timeline?cluster=${cluster}&last=1h`} className="text-sm text-accent hover:underline">
           Timeline
         </Link>
+        {backups.data && (
+          <a href="#backups" className="hover:opacity-80">
+            <FreshnessBadge status={backups.data} now={now} />
+          </a>
+        )}
         <span className="ml-auto">
           <LiveIndicator status={status} freshness={freshness} />
         </span>
@@ -119,6 +128,13 @@ export function ClusterView({ cluster }: { cluster: string }) {
 
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />
+          </Panel>
+
+          <PanelBoundary name="Certificates">
+            <CertificatesPanel cluster={cluster} />
+          </PanelBoundary>
+          <Panel title="Backups" id="backups" bodyClassName="">
+            <BackupsPanel cluster={cluster} now={now} />
           </Panel>
 
           <PanelBoundary name="Operations">

@@ -1,10 +1,12 @@
 import { memberLabel } from '@/lib/model/labels';
 import type { MemberState, RingState } from '@/lib/ring/types';
 
-type Role = 'leader' | 'follower' | 'learner' | 'down' | 'unstarted';
+type Role = 'leader' | 'follower' | 'learner' | 'down' | 'unstarted' | 'split';
 
 export function roleOf(m: MemberState): Role {
   if (!m.started) return 'unstarted';
+  // It answers, but as a member of another cluster: not down, and not ours.
+  if (m.split) return 'split';
   if (!m.reachable) return 'down';
   if (m.isLeader) return 'leader';
   if (m.isLearner) return 'learner';
@@ -17,6 +19,7 @@ const roleText: Record<Role, string> = {
   learner: 'learner',
   down: 'DOWN',
   unstarted: 'not started',
+  split: 'SPLIT',
 };
 
 // Room above the top node for the leader's halo, below the bottom one for two label lines.
@@ -96,6 +99,14 @@ function MemberNode({ m, x, y }: { m: MemberState; x: number; y: number }) {
         </>
       )}
       {role === 'unstarted' && <circle cx={x} cy={y} r={r} fill="none" stroke="var(--muted)" strokeWidth={2} strokeDasharray="2 4" />}
+      {role === 'split' && (
+        <>
+          {/* A disc cut in two: it runs, in another cluster. */}
+          <circle cx={x} cy={y} r={r} fill="var(--warn-bg)" stroke="var(--warn)" strokeWidth={2.5} />
+          <path d={`M${x - 3} ${y - r} L${x + 3} ${y + r}`} stroke="var(--bg)" strokeWidth={5} />
+          <path d={`M${x - 3} ${y - r} L${x + 3} ${y + r}`} stroke="var(--warn)" strokeWidth={1.5} strokeDasharray="3 3" />
+        </>
+      )}
       <text x={x} y={labelY} textAnchor="middle" fill="var(--text)" fontSize={14} fontWeight={600}>
         {memberLabel(m).length > 18 ? `${memberLabel(m).slice(0, 17)}…` : memberLabel(m)}
       </text>
@@ -104,9 +115,9 @@ function MemberNode({ m, x, y }: { m: MemberState; x: number; y: number }) {
         y={labelY + 15}
         textAnchor="middle"
         fontSize={11}
-        fontWeight={role === 'leader' || role === 'down' ? 700 : 500}
+        fontWeight={role === 'leader' || role === 'down' || role === 'split' ? 700 : 500}
         letterSpacing={0.5}
-        fill={role === 'down' ? 'var(--crit)' : role === 'leader' ? 'var(--ok)' : 'var(--muted)'}
+        fill={role === 'down' ? 'var(--crit)' : role === 'split' ? 'var(--warn)' : role === 'leader' ? 'var(--ok)' : 'var(--muted)'}
       >
         {roleText[role]}
       </text>

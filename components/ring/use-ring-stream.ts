@@ -9,6 +9,7 @@ import { sampleOf } from '@/lib/model/series';
 import { appendSample, applyEvents, applyHashCheck, applyOperation, applyRing } from '@/lib/query/apply-update';
 import { followStream, type StreamStatus } from '@/lib/query/follow-stream';
 import { fetchEvents, opsKeys, ringKeys, type HistoryResponse } from '@/lib/query/keys';
+import type { BackupStatus } from '@/lib/backups/types';
 import type { Operation } from '@/lib/ops/types';
 import type { HashCheck } from '@/lib/ring/hashkv';
 import type { RingEvent, RingState } from '@/lib/ring/types';
@@ -49,6 +50,7 @@ export function useRingStream(cluster: string): { status: StreamStatus; lastMess
           queryClient.setQueriesData<HistoryResponse>({ queryKey: ringKeys.history(cluster, '5m') }, (prev) => appendSample(prev, sampleOf(ring), HISTORY_RANGES['5m'].ms));
         },
         alerts: (data) => queryClient.setQueryData<Alert[]>(ringKeys.alerts(cluster), data as Alert[]),
+        backups: (data) => queryClient.setQueryData<BackupStatus | null>(ringKeys.backupStatus(cluster), data as BackupStatus | null),
         'ring-event': (data) => queryClient.setQueryData<RingEvent[]>(ringKeys.events(cluster), (prev) => applyEvents(prev, [data as RingEvent])),
         hashkv: (data) => queryClient.setQueryData<HashCheck>(ringKeys.hashkv(cluster), (prev) => applyHashCheck(prev, data as HashCheck)),
         operation: (data) => {

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Alert } from '@/lib/alerts/tracker';
+import type { CertificatesView } from '@/lib/api/contract';
 import { certificateConditions } from '@/lib/certs/alerts';
 import { certificateFindings } from '@/lib/certs/findings';
 import { readClusterCertificates, targetsOf } from '@/lib/certs/inventory';
@@ -8,6 +10,8 @@ import type { TlsMaterial } from '@/lib/config/types';
 import { ClusterMonitor } from '@/lib/monitor/cluster-monitor';
 import type { RingState } from '@/lib/ring/types';
 import { EtcdRing, freePortBlock, parseJsonBig } from '../harness/ring';
+import { RingsideServer } from '../support/ringside-server';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 const THRESHOLDS = { warnDays: 30, criticalDays: 7 };
 const material = (ring: EtcdRing): TlsMaterial => ({ ca: readFileSync(ring.tls!.ca), cert: readFileSync(ring.tls!.cert), key: readFileSync(ring.tls!.key) });
@@ -114,5 +118,71 @@ describe('certificate expiry, read from real TLS members without touching them',
     ]);
     // Ten years left: no expiry alert, one host-mismatch warning for x1.
     expect(certificateConditions(findings).map((c) => [c.rule, c.severity, c.memberId])).toEqual([['ringsideCertificateHostMismatch', 'warning', memberId]]);
+  });
+
+  test('through the running server: the critical expiry alert names each member and the date, reaches a webhook, and the certificates route and /api/metrics show the days left', async () => {
+    const receiver = await WebhookReceiver.start();
+    const tls = { ca: short.tls!.ca, cert: short.tls!.cert, key: short.tls!.key };
+    let server: RingsideServer | undefined;
+    try {
+      server = await RingsideServer.start({
+        clusters: [{ name: 'short', endpoints: [short.endpoints()[0]], tls, metrics: { enabled: false } }],
+        extraYaml: ['notifications:', '  externalURL: https://ringside.example.test', '  webhooks:', `    - { name: ops, url: "${receiver.url('/hook')}" }`].join('\n'),
+      });
+      const notAfter = opensslNotAfter(short.tls!.serverCert);
+      const date = `${notAfter.slice(0, 10)} ${notAfter.slice(11, 16)} UTC`;
+      const s = server;
+      const expiry = async () => (await s.json<{ alerts: Alert[] }>('/api/clusters/short/alerts')).body.alerts.filter((a) => a.rule === 'ringsideCertificateExpiry');
+      // Read once the first poll has found the members; judged from the next poll on, firing at once.
+      await short.waitFor(async () => (await expiry()).filter((a) => a.state === 'firing').length === 5, { what: 'five expiry alerts firing', timeoutMs: 20_000 });
+      const alerts = await expiry();
+      expect(alerts.map((a) => [a.memberName ?? a.id.split('/').at(-1), a.severity]).sort()).toEqual([
+        ['c1', 'critical'],
+        ['c2', 'critical'],
+        ['c3', 'critical'],
+        ['ca', 'critical'],
+        ['client', 'critical'],
+      ]);
+      for (const a of alerts) expect(a.message).toContain(`on ${date}, in 2 days 23 hours`);
+      // The member's soonest-expiring certificate: here the CA in its chain, made a moment before the server's.
+      const shown = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      for (const m of ['c1', 'c2', 'c3']) {
+        expect(alerts.find((a) => a.memberName === m)!.message).toMatch(new RegExp(`^${m}: (server certificate CN=localhost|CA certificate in the chain CN=ringside-test-ca) on ${shown(short.member(m).clientURL)} expires on ${date}, in 2 days 23 hours$`));
+      }
+
+      // Delivered like any other alert: one per member (and the CA, and Ringside's own), critical.
+      await short.waitFor(() => receiver.accepted('/hook').length >= 5, { what: 'five expiry alerts at the webhook', timeoutMs: 20_000 });
+      const bodies = receiver.accepted('/hook').map((r) => JSON.parse(r.body.toString()) as { status: string; labels: Record<string, string>; annotations: Record<string, string> });
+      const members = bodies.filter((b) => b.labels.alertname === 'ringsideCertificateExpiry' && b.labels.member);
+      expect(members.map((b) => [b.labels.member, b.labels.severity, b.status]).sort()).toEqual([
+        ['c1', 'critical', 'firing'],
+        ['c2', 'critical', 'firing'],
+        ['c3', 'critical', 'firing'],
+      ]);
+      for (const b of members) expect(b.annotations.summary).toContain(`expires on ${date}`);
+      // The CA's and Ringside's own certificate name no member: their role tells them apart downstream.
+      expect(bodies.filter((b) => !b.labels.member).map((b) => b.labels.role).sort()).toEqual(['ca', 'client-cert']);
+
+      const view = (await s.json<CertificatesView>('/api/clusters/short/certificates')).body;
+      expect(view.thresholds).toEqual(THRESHOLDS);
+      expect(view.members.map((m) => [m.memberName, m.endpoints.map((e) => [e.source, e.coversHost, e.chain[0].daysLeft, e.chain[0].level, e.chain[0].notAfter])]).sort()).toEqual(
+        ['c1', 'c2', 'c3'].map((m) => [m, [['client-url', true, 2, 'critical', notAfter]]]),
+      );
+      expect([...view.ca, ...view.client].map((c) => [c.subject, c.daysLeft, c.level])).toEqual([
+        ['CN=ringside-test-ca', 2, 'critical'],
+        ['CN=ringside-client', 2, 'critical'],
+      ]);
+
+      const metrics = await (await fetch(`${s.url}/api/metrics`)).text();
+      const id = view.members.find((m) => m.memberName === 'c1')!.memberId;
+      expect(metrics).toContain(`ringside_certificate_expiry_timestamp_seconds{cluster="short",member="c1",member_id="${id}",role="client-url",depth="0",subject="CN=localhost"} ${Date.parse(notAfter) / 1000}`);
+      expect(metrics).toContain(`ringside_certificate_host_covered{cluster="short",member="c1",member_id="${id}",role="client-url"} 1`);
+      // The key stays in the server: the path of the file names it, its bytes appear nowhere.
+      const key = readFileSync(short.tls!.key, 'utf8').split('\n').find((l) => l && !l.startsWith('-----'))!;
+      for (const t of [metrics, JSON.stringify(view), server.log]) expect(t.includes(key)).toBe(false);
+    } finally {
+      await server?.stop();
+      await receiver.stop();
+    }
   });
 });

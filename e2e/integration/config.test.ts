@@ -16,6 +16,12 @@ describe('Ringside refuses to start on a bad config', () => {
     ['an unreadable certificate', 'clusters:\n  - name: a\n    endpoints: [https://127.0.0.1:2379]\n    tls: {ca: /nonexistent/ca.crt}\n', 'clusters[0].tls.ca: cannot read "/nonexistent/ca.crt" (no such file)'],
     ['a file that is not a certificate', `clusters:\n  - name: a\n    endpoints: [https://127.0.0.1:2379]\n    tls: {ca: ${notPem}}\n`, 'is not a PEM file'],
     ['broken YAML', 'clusters: [\n', 'not valid YAML'],
+    [
+      'a webhook secret whose variable is not set',
+      'clusters:\n  - name: a\n    endpoints: [http://127.0.0.1:2379]\nnotifications:\n  externalURL: https://ringside.example\n  webhooks: [{ name: ops, url: "https://hooks.example/x", secretEnv: RINGSIDE_TEST_UNSET_SECRET }]\n',
+      'notifications.webhooks[0].secretEnv: $RINGSIDE_TEST_UNSET_SECRET is not set',
+    ],
+    ['certificate thresholds the wrong way round', 'clusters:\n  - name: a\n    endpoints: [http://127.0.0.1:2379]\ncertificates: { warnDays: 7, criticalDays: 30 }\n', 'certificates.criticalDays: must be less than warnDays'],
   ])('%s', async (_what, yaml, expected) => {
     const { code, output } = await runUntilExit(yaml);
     expect(code).toBe(1);

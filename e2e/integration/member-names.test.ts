@@ -108,7 +108,9 @@ describe('members started with hostile names', () => {
     expect(readdirSync(path.join(dir, 'etc', 'cron.d'))).toEqual([]);
     expect(existsSync(victim)).toBe(true);
     const written = filesUnder(dir).filter((f) => !f.startsWith(`data${path.sep}`) && f !== 'victim.db');
-    expect(written.sort()).toEqual([expect.stringMatching(new RegExp(`^backups/c/c-_\\.\\._\\.\\._\\.\\._etc_cron\\.d_x-${id}-rev\\d+-\\d{8}T\\d{6}Z\\.db$`)), expect.stringMatching(/\.db\.json$/)].sort());
+    // The planted sidecar labels no data object, so no listing or retention reads it: left alone.
+    expect(written.filter((f) => f !== 'backups/c/planted.db.json').sort()).toEqual([expect.stringMatching(new RegExp(`^backups/c/c-_\\.\\._\\.\\._\\.\\._etc_cron\\.d_x-${id}-rev\\d+-\\d{8}T\\d{6}\\.\\d{3}Z\\.db$`)), expect.stringMatching(/x-[0-9a-f]+-rev\d+-.*\.db\.json$/)]);
+    expect(written).toContain('backups/c/planted.db.json');
 
     const [snap] = await stored();
     expect(snap.member).toEqual({ id, name: TRAVERSAL });

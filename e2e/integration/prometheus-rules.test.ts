@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { prometheusRuleYaml, ruleFileYaml } from '@/lib/alerts/prometheus-rules';
+import { freePortBlock } from '../harness/ports';
+import { RULES } from '@/lib/alerts/rules';
 import { PROMTOOL, requirePrometheus } from '../support/prometheus';
+import { RingsideServer } from '../support/ringside-server';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ringside-rules-'));
@@ -172,8 +175,9 @@ describe('the generated rules, as Prometheus’ own promtool reads them', () => 
                   exp_labels: { alertname: 'ringsideBackupStale', severity: 'warning', source: 'ringside', cluster: 'prod' },
                   exp_annotations: {
                     summary: 'prod: the last good backup is 1d 2h 0m 0s old',
-                    description: 'Without a recent snapshot, a lost quorum or corrupted data means losing recent writes.',
-                    action: 'Look at why scheduled backups fail (the Notifications and audit logs say), then take a snapshot now.',
+                    // The words of Ringside's own rule, so a page reads the same whichever evaluated it.
+                    description: RULES.ringsideBackupStale.summary,
+                    action: RULES.ringsideBackupStale.action,
                   },
                 },
               ],
@@ -186,6 +190,47 @@ describe('the generated rules, as Prometheus’ own promtool reads them', () => 
     const r = await promtool(['test', 'rules', 'rules.test.yml']);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('SUCCESS');
+  });
+});
+
+describe('the rule file as the running server serves it (GET /api/alerts/rules.yaml)', () => {
+  let server: RingsideServer;
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test('`promtool check rules` passes on what the route serves, with this deployment’s thresholds and without its disabled rules; the PrometheusRule too', async () => {
+    // The rule file does not depend on the ring: a member nobody answers on is enough.
+    const [closed] = await freePortBlock(1);
+    server = await RingsideServer.start({
+      clusters: [{ name: 'prod', endpoints: [`http://127.0.0.1:${closed}`], metrics: { enabled: false } }],
+      alerts: { etcdDatabaseHighFragmentationRatio: { disabled: true } },
+      extraYaml: 'certificates: { warnDays: 45, criticalDays: 10 }',
+    });
+    const res = await fetch(`${server.url}/api/alerts/rules.yaml?job=ringside-prod`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
+    const served = await res.text();
+    writeFileSync(path.join(dir, 'served.yml'), served);
+    const file = await promtool(['check', 'rules', 'served.yml']);
+    expect(file.code, file.out).toBe(0);
+    expect(file.out).toContain('SUCCESS: 17 rules found');
+    const rules = (parse(served) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert)).not.toContain('etcdDatabaseHighFragmentationRatio');
+    expect(rules.find((r) => r.alert === 'ringsideCertificateExpiry')!.expr).toBe(`(ringside_certificate_expiry_timestamp_seconds - time()) < ${10 * 86_400}`);
+    expect(rules.find((r) => r.alert === 'RingsideDown')!.expr).toBe('up{job="ringside-prod"} == 0');
+
+    const operator = await (await fetch(`${server.url}/api/alerts/rules.yaml?format=PrometheusRule`)).text();
+    const resource = parse(operator) as { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown };
+    expect([resource.apiVersion, resource.kind, resource.metadata.name]).toEqual(['monitoring.coreos.com/v1', 'PrometheusRule', 'ringside']);
+    writeFileSync(path.join(dir, 'served-operator.yml'), stringify(resource.spec));
+    const spec = await promtool(['check', 'rules', 'served-operator.yml']);
+    expect(spec.code, spec.out).toBe(0);
+
+    const bad = await fetch(`${server.url}/api/alerts/rules.yaml?format=json`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: 'INVALID', field: 'format' });
   });
 });
 

@@ -4,13 +4,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword, hashToken } from '@/lib/auth/password';
 import type { RingState } from '@/lib/ring/types';
-import { EtcdRing } from '../harness/ring';
+import { EtcdRing, freePortBlock } from '../harness/ring';
 import { OpsClient } from '../support/ops-client';
 import { RingsideServer } from '../support/ringside-server';
 
 const PASSWORD = 'a long operator password 42';
 const TOKEN = 'tok-5f0c8f5e0b7a4c1e9d2b6a3f8e7d1c0b';
 const BACKUP_KEY = Buffer.alloc(32, 0x5a).toString('base64');
+/** Alert delivery's secrets: a webhook's HMAC key, and a Slack-style URL whose path is the secret. */
+const HOOK_SECRET = 'hmac-key-of-the-security-test-8c1d';
+const SECRET_PATH = 'T0SEC/B0SEC/xoxb-secret-path-of-the-test';
 const root = path.resolve(__dirname, '..', '..');
 
 /** Every route file under app/api that exports a mutating method, as a URL path template. */
@@ -43,10 +46,12 @@ describe('access control on every mutating route', () => {
     ring = await EtcdRing.start({ size: 1 });
     const hash = await hashPassword(PASSWORD);
     const clusters = [{ name: 'c', endpoints: ring.endpoints(), metrics: { enabled: false } }];
+    // Receivers on a port nobody listens on: every delivery fails, and says so without its secrets.
+    const [closed] = await freePortBlock(1);
     server = await RingsideServer.start({
       clusters,
       dataDir: path.join(dir, 'data'),
-      env: { RINGSIDE_BACKUP_KEY: BACKUP_KEY },
+      env: { RINGSIDE_BACKUP_KEY: BACKUP_KEY, RINGSIDE_SEC_HOOK_SECRET: HOOK_SECRET, RINGSIDE_SEC_CHAT_URL: `http://127.0.0.1:${closed}/services/${SECRET_PATH}` },
       extraYaml: [
         'auth:',
         '  users:',
@@ -55,12 +60,17 @@ describe('access control on every mutating route', () => {
         'backups:',
         `  dir: ${path.join(dir, 'backups')}`,
         '  encrypt: true',
+        'notifications:',
+        '  externalURL: https://ringside.example.test',
+        '  webhooks:',
+        `    - { name: ops, url: "http://127.0.0.1:${closed}/hook", secretEnv: RINGSIDE_SEC_HOOK_SECRET }`,
+        '    - { name: chat, urlEnv: RINGSIDE_SEC_CHAT_URL, format: slack }',
       ].join('\n'),
     });
     readOnly = await RingsideServer.start({ clusters, dataDir: path.join(dir, 'ro'), extraYaml: 'readOnly: true' });
     const state = (await server.json<RingState>('/api/clusters/c/ring')).body;
     const id = state.members[0].id;
-    routes = mutatingRoutes().map((r) => r.replace('[name]', 'c').replace('[id]', id));
+    routes = mutatingRoutes().map((r) => r.replace('[name]', 'c').replace('[id]', id).replace('[backup]', 'c-m1-8e9e05c52164694d-rev1-20260101T000000.000Z.db'));
   });
   afterAll(async () => {
     await server?.stop();
@@ -148,10 +158,10 @@ describe('access control on every mutating route', () => {
       expect(leaks(await read(readOnly.url, p)), `${p}, read-only`).toEqual([]);
     }
     // The backups list still says where, by the setting's name.
-    expect(JSON.parse(await read(server.url, '/api/clusters/c/backups')).snapshots[0].file).toMatch(/^<backups\.dir>\/c\/c-m1-[0-9a-f]+-rev\d+-\d{8}T\d{6}Z\.db\.enc$/);
+    expect(JSON.parse(await read(server.url, '/api/clusters/c/backups')).snapshots[0].file).toMatch(/^<backups\.dir>\/c\/c-m1-[0-9a-f]+-rev\d+-\d{8}T\d{6}\.\d{3}Z\.db\.enc$/);
     const alice = await signIn('alice');
     const session = JSON.parse(await read(server.url, '/api/auth/session', { cookie: alice.cookie }));
-    expect(session.paths).toEqual({ config: server.configFile, dataDir: path.join(dir, 'data'), backupsDir: path.join(dir, 'backups') });
+    expect(session.paths).toEqual({ config: server.configFile, dataDir: path.join(dir, 'data'), backupsDir: path.join(dir, 'backups'), otherBackupDirs: [], backupsWorkDir: path.join(dir, 'data', 'backups-work') });
     expect(await read(server.url, '/api/clusters/c/backups', { cookie: alice.cookie })).toContain(path.join(dir, 'backups'));
   });
 
@@ -160,13 +170,25 @@ describe('access control on every mutating route', () => {
     // An encrypted backup, so the audit log and the backups list have something to show.
     const backup = await new OpsClient(server.url, TOKEN).run('c', '/backups');
     expect(backup.state, JSON.stringify(backup)).toBe('succeeded');
-    for (const p of ['/api/clusters', '/api/clusters/c/ring', '/api/clusters/c/backups', '/api/clusters/c/audit', '/api/clusters/c/operations', '/api/clusters/c/replacement', '/api/auth/session', '/api/metrics']) {
+    // A test alert to receivers that refuse: failures in the answer, the audit log and the server log.
+    const sent = await fetch(`${server.url}/api/notifications/test`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+    const report = await sent.text();
+    bodies.push(report);
+    expect(sent.status, report).toBe(200);
+    expect(JSON.parse(report).results.map((r: { receiver: string; ok: boolean; error: string }) => [r.receiver, r.ok, r.error])).toEqual([
+      ['ops', false, 'connection refused'],
+      ['chat', false, 'connection refused'],
+    ]);
+    for (const p of ['/api/clusters', '/api/clusters/c/ring', '/api/clusters/c/backups', '/api/clusters/c/audit', '/api/clusters/c/operations', '/api/clusters/c/replacement', '/api/auth/session', '/api/metrics', '/api/notifications', '/notifications']) {
       bodies.push(await (await fetch(`${server.url}${p}`, { headers: { cookie } })).text());
     }
+    expect(bodies.at(-2)).toContain('chat: test alert not delivered: connection refused');
     const hash = readFileSync(server.configFile, 'utf8').match(/passwordHash: "([^"]+)"/)![1];
-    const secrets = [PASSWORD, TOKEN, hashToken(TOKEN), hash, BACKUP_KEY, cookie.split('=')[1]];
+    const secrets = [PASSWORD, TOKEN, hashToken(TOKEN), hash, BACKUP_KEY, cookie.split('=')[1], HOOK_SECRET, SECRET_PATH];
     const audit = readFileSync(path.join(dir, 'data', 'audit.jsonl'), 'utf8');
-    for (const text of [...bodies, server.log, readOnly.log, audit]) {
+    const delivery = readFileSync(path.join(dir, 'data', 'notifications.json'), 'utf8');
+    expect(server.log).toContain('[ringside] alert delivery: chat: test alert not delivered: connection refused');
+    for (const text of [...bodies, server.log, readOnly.log, audit, delivery]) {
       for (const s of secrets) expect(text.includes(s), `a secret leaked into: ${text.slice(0, 200)}`).toBe(false);
     }
   });

@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
+import type { CertificateFinding } from '../certs/findings';
 import type { MetricsResult, PollResult } from '../etcd/types';
 import type { MemberMetrics } from '../metrics/member-metrics';
 import { deriveRing } from '../ring/derive';
 import { downProbe, ids, listEntry, okProbe, poll } from '../ring/fixtures';
+import type { BackupStatus } from '../backups/types';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
 import { ALERT_RULES, evaluateRules, forMsOf, type AlertInput, type AlertRuleName } from './rules';
@@ -63,6 +65,21 @@ const leaderChange = (ageMs: number, now: number): RingEvent => ({
   from: ids.m1,
   to: ids.m2,
   message: 'Leader changed',
+});
+
+/** What lib/certs/findings says of m2's server certificate (the certificate rules' input). */
+const certFinding = (over: Partial<CertificateFinding>): CertificateFinding => ({
+  cluster: 'demo',
+  memberId: ids.m2,
+  memberName: 'm2',
+  source: 'client-url',
+  endpoint: 'https://127.0.0.1:2279',
+  kind: 'expiry',
+  level: 'ok',
+  certificate: { subject: 'CN=localhost', issuer: 'CN=ca', serialNumber: '01', sans: ['DNS:localhost'], notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-11-26T03:00:00.000Z', fingerprint256: 'AA', isCA: false, depth: 0 },
+  daysLeft: 3,
+  message: 'm2: server certificate CN=localhost on https://127.0.0.1:2279 expires on 2026-11-26 03:00 UTC, in 3 days',
+  ...over,
 });
 
 type Inputs = (now: number) => Omit<AlertInput, 'now'>;
@@ -132,7 +149,52 @@ const cases: { rule: AlertRuleName; forMs: number; bad: Inputs; good: Inputs; se
     bad: plain(ring({ probes: [okProbe('m1', L, { raftIndex: 5000, raftAppliedIndex: 5000 }), okProbe('m2', L, { raftAppliedIndex: 3500 }), okProbe('m3', L, { raftIndex: 5000, raftAppliedIndex: 5000 })] })),
     good: plain(ring({ probes: [okProbe('m1', L, { raftIndex: 5000, raftAppliedIndex: 5000 }), okProbe('m2', L, { raftAppliedIndex: 4500 }), okProbe('m3', L, { raftIndex: 5000, raftAppliedIndex: 5000 })] })),
   },
+  {
+    rule: 'ringsideCertificateExpiry',
+    forMs: 0,
+    severity: 'critical',
+    bad: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({ level: 'critical' })] }),
+    // Renewed: the next read finds a year left.
+    good: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({ level: 'ok', daysLeft: 365 })] }),
+  },
+  {
+    rule: 'ringsideCertificateHostMismatch',
+    forMs: 0,
+    bad: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({ kind: 'host-mismatch', level: 'warning', message: 'm2: the certificate on https://127.0.0.1:2279 does not cover 127.0.0.1' })] }),
+    good: () => ({ ring: ring(), hashChecks: [], events: [], certificates: [certFinding({})] }),
+  },
+  {
+    rule: 'ringsideBackupStale',
+    forMs: 0,
+    // Every 30 min, stale after an hour: the newest verified backup 61 minutes old, then a fresh one.
+    bad: (now) => ({ ring: ring(), hashChecks: [], events: [], backups: backups(now - 61 * 60_000) }),
+    good: (now) => ({ ring: ring(), hashChecks: [], events: [], backups: backups(now - 5 * 60_000) }),
+    severity: 'warning',
+  },
+  {
+    rule: 'ringsideBackupStale',
+    forMs: 0,
+    // Never backed up at all is stale as soon as a limit is set; no limit (on demand only), no alert.
+    bad: () => ({ ring: ring(), hashChecks: [], events: [], backups: backups(null) }),
+    good: () => ({ ring: ring(), hashChecks: [], events: [], backups: { ...backups(null), everyMs: null, staleAfterMs: null } }),
+  },
+  {
+    rule: 'ringsideDrillFailed',
+    forMs: 0,
+    // The latest drill decides: a pass after the failure clears it.
+    bad: (now) => ({ ring: ring(), hashChecks: [], events: [], backups: { ...backups(now), lastDrill: drill('failed', now) } }),
+    good: (now) => ({ ring: ring(), hashChecks: [], events: [], backups: { ...backups(now), lastDrill: drill('passed', now) } }),
+    severity: 'critical',
+  },
 ];
+
+function backups(newestAt: number | null): BackupStatus {
+  return { newestAt: newestAt === null ? null : new Date(newestAt).toISOString(), provenAt: null, everyMs: 30 * 60_000, staleAfterMs: 60 * 60_000, lastDrill: null };
+}
+
+function drill(result: 'passed' | 'failed', at: number): BackupStatus['lastDrill'] {
+  return { at: new Date(at).toISOString(), result, reason: result === 'failed' ? `the stored object's SHA-256 is ${'0ab1'.repeat(16)}, the sidecar recorded ${'9f3c'.repeat(16)}` : 'restored', backup: 'demo-m1-8e9e05c52164694d-rev40-20261123T030000.000Z.db', store: 's3://etcd-backups/' };
+}
 
 describe('alert rules fire after their `for` and resolve (1 s polls, fake clock)', () => {
   test('every rule has a case', () => {
@@ -237,4 +299,16 @@ describe('AlertTracker', () => {
     expect(second).toMatchObject({ rule: 'etcdHighCommitDurations', severity: 'warning', memberName: 'm2' });
     expect(second.message).toBe('m2: backend commit p99 400 ms (> 250 ms)');
   });
+});
+
+test('backup alerts say how old the newest backup is, and which drill failed and why', () => {
+  const stale = evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: backups(T0 - 3 * 3_600_000), now: T0 }).find((c) => c.rule === 'ringsideBackupStale')!;
+  expect(stale.message).toBe('the newest verified backup is 3 h old (stale after 60 min)');
+  const none = evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: backups(null), now: T0 }).find((c) => c.rule === 'ringsideBackupStale')!;
+  expect(none.message).toBe('no verified backup of demo at all');
+  const failed = evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: { ...backups(T0), lastDrill: drill('failed', T0) }, now: T0 }).find((c) => c.rule === 'ringsideDrillFailed')!;
+  // Digests cut short for an alert line and a wall screen; the member ID in the backup's name stays whole.
+  expect(failed.message).toBe("the restore drill of demo-m1-8e9e05c52164694d-rev40-20261123T030000.000Z.db failed: the stored object's SHA-256 is 0ab10ab1…, the sidecar recorded 9f3c9f3c…");
+  // A cluster without backup stores has no backup alerts at all.
+  expect(evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: null, now: T0 }).filter((c) => c.rule.startsWith('ringsideBackup') || c.rule === 'ringsideDrillFailed')).toEqual([]);
 });

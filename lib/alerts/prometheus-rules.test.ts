@@ -17,7 +17,7 @@ describe('the Prometheus rule file', () => {
         ],
       ],
       ['ringside-certificates', ['ringsideCertificateExpiry:critical', 'ringsideCertificateExpiry:warning', 'ringsideCertificateHostMismatch:warning']],
-      ['ringside-backups', ['ringsideBackupStale:warning', 'ringsideBackupDrillFailed:warning']],
+      ['ringside-backups', ['ringsideBackupStale:warning', 'ringsideDrillFailed:critical']],
       ['ringside-self', ['RingsideDown:critical', 'ringsideDataStale:warning', 'ringsideNotificationsFailing:warning', 'ringsideNotificationsDropped:warning']],
     ]);
     for (const r of groups.flatMap((g) => g.rules)) {
@@ -39,6 +39,14 @@ describe('the Prometheus rule file', () => {
     ]);
     expect(rules.find((r) => r.alert === 'ringsideBackupStale')!.expr).toBe('time() - ringside_backup_last_success_timestamp_seconds > 7200');
     expect(rules.find((r) => r.alert === 'RingsideDown')!.expr).toBe('up{job="ringside-prod"} == 0');
+  });
+
+  test('rules turned off in the config are left out, and a group left empty goes', () => {
+    const groups = prometheusRuleGroups({ ...opts, disabled: ['etcdMembersDown', 'ringsideBackupStale', 'ringsideDrillFailed'] });
+    const names = groups.flatMap((g) => g.rules.map((r) => r.alert));
+    expect(names).not.toContain('etcdMembersDown');
+    expect(names).toContain('etcdNoLeader');
+    expect(groups.map((g) => g.name)).toEqual(['ringside-etcd', 'ringside-certificates', 'ringside-self']);
   });
 
   test('YAML that reads back as the groups: a rule file, and a PrometheusRule', () => {

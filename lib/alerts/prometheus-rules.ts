@@ -6,7 +6,7 @@ import { RULES } from './rules';
  * Ringside's alerts as a Prometheus rule file over Ringside's own /api/metrics series, for teams
  * whose Prometheus already scrapes Ringside (README "Ringside's own metrics"), and the same groups
  * as a Kubernetes PrometheusRule (prometheus-operator). Pure; served as GET
- * /api/alerts/rules.yaml by the wiring, and checked by `promtool check rules` and
+ * /api/alerts/rules.yaml, and checked by `promtool check rules` and
  * `promtool test rules` (e2e/integration/prometheus-rules.test.ts).
  *
  * The alert names are Ringside's own, so a page reads the same whichever evaluated it; use one or
@@ -16,7 +16,7 @@ import { RULES } from './rules';
  * etcd-mixin), etcdHighNumberOfFailedProposals, etcdDatabaseQuotaLowSpace and
  * etcdExcessiveDatabaseGrowth (no quota series), and ringsideLeaderDisagreement.
  *
- * Series this file needs beyond today's /api/metrics (the wiring adds them):
+ * Series it reads besides the ring's (lib/monitor/prometheus.ts exports them):
  * - ringside_certificate_expiry_timestamp_seconds{cluster, member, member_id, role, depth, subject}
  *   notAfter of every certificate lib/certs reads (role: its CertificateSource, client-url,
  *   metrics-url, ca or client-cert; member and member_id empty for ca and client-cert; not
@@ -27,8 +27,9 @@ import { RULES } from './rules';
  *   ringside_notification_failures_total, ringside_notification_dropped_total,
  *   ringside_notification_last_success_timestamp_seconds,
  *   ringside_notification_last_failure_timestamp_seconds (same labels), from Notifier.status()
- * - ringside_backup_last_success_timestamp_seconds{cluster}, and for restore drills
- *   ringside_backup_drill_failing{cluster} (1 while the latest drill failed), from the backup work
+ * And the backup work's (its rules never fire until it exports them):
+ * ringside_backup_last_success_timestamp_seconds{cluster}, and for restore drills
+ * ringside_backup_drill_failing{cluster} (1 while the latest drill failed).
  */
 
 export interface RuleFileOptions {
@@ -38,6 +39,8 @@ export interface RuleFileOptions {
   backupMaxAgeHours?: number;
   /** The scrape job of Ringside's /api/metrics, for RingsideDown; default "ringside". */
   job?: string;
+  /** Alert names turned off in the config (`alerts: { name: { disabled: true } }`): left out here too. */
+  disabled?: readonly string[];
 }
 
 interface AlertingRule {
@@ -69,6 +72,13 @@ function rule(alert: string, expr: string, opts: { for?: string; severity: 'warn
 const from = (name: keyof typeof RULES, summary: string) => ({ summary, description: RULES[name].summary, action: RULES[name].action });
 
 export function prometheusRuleGroups(opts: RuleFileOptions): RuleGroup[] {
+  const off = new Set(opts.disabled ?? []);
+  return allGroups(opts)
+    .map((g) => ({ ...g, rules: g.rules.filter((r) => !off.has(r.alert)) }))
+    .filter((g) => g.rules.length);
+}
+
+function allGroups(opts: RuleFileOptions): RuleGroup[] {
   const { warnDays, criticalDays } = opts.certificates;
   const backupMaxAgeS = Math.round((opts.backupMaxAgeHours ?? 25) * 3600);
   const job = opts.job ?? 'ringside';
@@ -127,15 +137,12 @@ export function prometheusRuleGroups(opts: RuleFileOptions): RuleGroup[] {
       rules: [
         rule('ringsideBackupStale', `time() - ringside_backup_last_success_timestamp_seconds > ${backupMaxAgeS}`, {
           severity: 'warning',
-          summary: '{{ $labels.cluster }}: the last good backup is {{ $value | humanizeDuration }} old',
-          description: 'Without a recent snapshot, a lost quorum or corrupted data means losing recent writes.',
-          action: 'Look at why scheduled backups fail (the Notifications and audit logs say), then take a snapshot now.',
+          ...from('ringsideBackupStale', '{{ $labels.cluster }}: the last good backup is {{ $value | humanizeDuration }} old'),
         }),
-        rule('ringsideBackupDrillFailed', 'ringside_backup_drill_failing == 1', {
-          severity: 'warning',
-          summary: '{{ $labels.cluster }}: the latest restore drill failed',
-          description: 'A backup that does not restore is not a backup.',
-          action: 'Open the drill’s log in Ringside, fix what broke (the snapshot, the key, the restore commands), and run the drill again.',
+        // The same name and severity as Ringside's own rule (lib/alerts/rules.ts), so a page reads the same.
+        rule('ringsideDrillFailed', 'ringside_backup_drill_failing == 1', {
+          severity: 'critical',
+          ...from('ringsideDrillFailed', '{{ $labels.cluster }}: the latest restore drill failed'),
         }),
       ],
     },

@@ -1,9 +1,12 @@
-import { formatBytes, formatLatency } from '../model/format';
+import { certificateConditions, CERTIFICATE_RULE_DEFS, CERTIFICATE_RULES } from '../certs/alerts';
+import type { CertificateFinding } from '../certs/findings';
+import { abbreviateHashes, formatAge, formatBytes, formatLatency } from '../model/format';
 import { THRESHOLDS } from '../model/thresholds';
 import type { HashCheck } from '../ring/hashkv';
 import { memberLabel } from '../model/labels';
 import type { MemberState, RingEvent, RingState } from '../ring/types';
 import type { AlertOverrides } from '../config/types';
+import type { BackupStatus } from '../backups/types';
 
 /**
  * The alert rules Ringside evaluates on every poll: etcd-mixin's set (contrib/mixin in etcd's
@@ -28,6 +31,10 @@ export const ALERT_RULES = [
   'ringsideHashMismatch',
   'ringsideLeaderDisagreement',
   'ringsideApplyBehind',
+  'ringsideBackupStale',
+  'ringsideDrillFailed',
+  // Certificate expiry and names (lib/certs), from findings read on their own interval.
+  ...CERTIFICATE_RULES,
 ] as const;
 export type AlertRuleName = (typeof ALERT_RULES)[number];
 
@@ -171,6 +178,21 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
     summary: 'The member cannot keep up applying the log; reads from it are stale and it may be throttled.',
     action: 'Check the member’s disk (backend commit, fsync) and CPU.',
   },
+  ringsideBackupStale: {
+    origin: 'ringside',
+    forPolls: 0,
+    when: 'the newest verified backup is older than backups.staleAfter (default 2 schedule periods), or there is none',
+    summary: 'No recent backup to restore from: a disaster now would lose everything written since the last good one.',
+    action: 'Look in the timeline for skipped or failed scheduled backups (no quorum, a store refusing writes), fix that, then take a backup from the cluster page.',
+  },
+  ringsideDrillFailed: {
+    origin: 'ringside',
+    forPolls: 0,
+    when: 'the latest restore drill of a backup failed',
+    summary: 'A stored backup did not restore to what the ring held: it was altered or damaged in its store, or the restore itself failed.',
+    action: 'Read which check failed in the backups panel; take a new backup, drill it, and check the store that held the bad one.',
+  },
+  ...CERTIFICATE_RULE_DEFS,
 };
 
 /**
@@ -194,6 +216,11 @@ export interface AlertSubject {
   memberName?: string;
   peerId?: string;
   peerName?: string;
+  /**
+   * What else tells two instances of one rule apart, as labels downstream (Alertmanager's identity
+   * of an alert is its label set): the CA's certificate and Ringside's own, neither a member's.
+   */
+  labels?: Record<string, string>;
 }
 
 /** One rule's condition holding for one subject at one evaluation. */
@@ -215,6 +242,13 @@ export interface AlertInput {
   events: readonly RingEvent[];
   /** Each member's db size predicted 4 hours ahead from its recent growth, by member ID. */
   dbSizeIn4h?: ReadonlyMap<string, number | null>;
+  /**
+   * What the latest certificate read says at `now` (lib/certs/findings). Passed on every
+   * evaluation, not only when certificates are read: a condition missing once resolves its alert.
+   */
+  certificates?: readonly CertificateFinding[];
+  /** The cluster's backups (freshness and the last drill); absent or null when it has no backup store. */
+  backups?: BackupStatus | null;
   now: number;
 }
 
@@ -353,6 +387,24 @@ export function evaluateRules(input: AlertInput): AlertCondition[] {
     }
   }
 
+  // Freshness ages with the clock: judged here, at every poll, from when the newest backup was taken.
+  const b = input.backups;
+  if (b && b.staleAfterMs !== null) {
+    const ageMs = b.newestAt ? Math.max(0, now - Date.parse(b.newestAt)) : null;
+    if (ageMs === null || ageMs > b.staleAfterMs) {
+      add('ringsideBackupStale', 'cluster', {
+        severity: 'warning',
+        // Not the age itself: a value that changed every poll would resend the alert list every poll.
+        value: null,
+        message: ageMs === null ? `no verified backup of ${ring.cluster} at all` : `the newest verified backup is ${formatAge(ageMs)} old (stale after ${formatAge(b.staleAfterMs)})`,
+      });
+    }
+  }
+  if (b?.lastDrill?.result === 'failed') {
+    add('ringsideDrillFailed', 'cluster', { severity: 'critical', value: null, message: `the restore drill of ${b.lastDrill.backup} failed: ${abbreviateHashes(b.lastDrill.reason)}` });
+  }
+
+  out.push(...certificateConditions(input.certificates ?? []));
   return out;
 }
 

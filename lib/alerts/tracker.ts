@@ -80,6 +80,7 @@ export class AlertTracker {
         state,
         ...(c.memberId ? { memberId: c.memberId, memberName: c.memberName } : {}),
         ...(c.peerId ? { peerId: c.peerId, peerName: c.peerName } : {}),
+        ...(c.labels ? { labels: c.labels } : {}),
         value: c.value,
         message: c.message,
         when,

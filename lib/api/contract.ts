@@ -13,12 +13,16 @@ export { pathOf, queryString } from './paths';
 import type { RuleDef } from '../alerts/rules';
 import type { Alert } from '../alerts/tracker';
 import type { AuditEntry } from '../audit/types';
+import type { CertificatesView } from '../certs/view';
 import type { HistoryRange } from '../model/ranges';
 import type { Aggregate, SeriesDef, SeriesKey } from '../model/series';
 import type { HistoryResult } from '../history/store';
 import type { LogCategory, LogLine } from '../logs/types';
 import type { PodState } from '../monitor/log-collector';
-import type { AccessView, Operation, ReplacementView, StoredSnapshot } from '../ops/types';
+import type { DeliveryView, TestReport } from '../notify/delivery';
+import type { BackupsView } from '../ops/backups';
+import type { RestoreView } from '../ops/restore-plan';
+import type { AccessView, Operation, ReplacementView, UpgradeView } from '../ops/types';
 import type { CorruptionAudit } from '../ring/corruption-audit';
 import type { HashCheck } from '../ring/hashkv';
 import type { ClusterSummary } from '../ring/summary';
@@ -33,6 +37,10 @@ export const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const MEMBER_ID = /^[0-9a-f]{1,16}$/;
 /** A member name a person may give a new member (etcd takes any string; we take a sane one). */
 export const NEW_MEMBER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
+/** A stored backup's ID: one file name ending in .db or .db.enc, as the listing gives it (lib/backups/object-names.ts). */
+export const BACKUP_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,250}\.db(?:\.enc)?$/;
+/** One of a cluster's backup stores, as the backups listing names it: `local-1`, `s3-1`. */
+export const STORE_KEY = /^(local|s3)-\d{1,3}$/;
 
 const clusterName = z.string().check(z.regex(CLUSTER_NAME, { error: 'is not a cluster name (lower-case letters, digits and "-")' }));
 const memberId = z.string().check(z.regex(MEMBER_ID, { error: 'is not a member ID in hex as etcdctl prints it' }));
@@ -60,8 +68,13 @@ const url = (example: string) =>
     ),
   );
 
+/** An etcd release, X.Y.Z. */
+const etcdVersion = z.string().check(z.regex(/^\d{1,2}\.\d{1,3}\.\d{1,4}$/, { error: 'is not an etcd version X.Y.Z, e.g. 3.5.21' }));
+
 const clusterParams = z.strictObject({ name: clusterName });
 const memberParams = z.strictObject({ name: clusterName, id: memberId });
+const backupId = z.string().check(z.regex(BACKUP_ID, { error: 'is not a backup ID (a file name ending in .db or .db.enc, from the backups list)' }));
+const storeKey = z.string().check(z.regex(STORE_KEY, { error: 'is not a backup store of the cluster (e.g. local-1 or s3-1, from the backups list)' }));
 const noQuery = z.strictObject({});
 
 // ---------------------------------------------------------------- query vocabularies
@@ -72,12 +85,12 @@ const every =
   <const V extends readonly T[]>(values: V & ([T] extends [V[number]] ? unknown : never)): V =>
     values;
 
-export const LOG_CATEGORIES = every<LogCategory>()(['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'other']);
+export const LOG_CATEGORIES = every<LogCategory>()(['corruption', 'corruption-check', 'alarm', 'disk', 'leader-election', 'membership', 'version', 'other']);
 export const HISTORY_RANGE_KEYS = every<HistoryRange>()(['5m', '15m', '1h', '6h', '24h']);
 export const AGGREGATES = every<Aggregate>()(['min', 'max', 'mean']);
 export const TIMELINE_KINDS = every<TimelineKind>()([
   'member-down', 'member-up', 'leader-changed', 'quorum-lost', 'quorum-regained', 'member-added', 'member-removed', 'member-promoted',
-  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'log-check', 'log-check-config', 'action',
+  'alarm-raised', 'alarm-cleared', 'alert-firing', 'alert-resolved', 'cluster-id-changed', 'hashkv-mismatch', 'hashkv-agree', 'log-corruption', 'log-alarm', 'log-check', 'log-check-config', 'action',
 ]);
 
 const logQuery = z.strictObject({
@@ -117,12 +130,9 @@ export interface HistoryResponse extends HistoryResult {
   events: RingEvent[];
 }
 
-export interface BackupsResponse {
-  dir: string | null;
-  encrypted: boolean;
-  keep: number | null;
-  snapshots: StoredSnapshot[];
-}
+/** Stored backups with `freshness` and, per backup, its `store` and last `drill`. */
+export type BackupsResponse = BackupsView;
+export type { RestoreView };
 
 export interface TimelineResponse {
   from: string;
@@ -130,6 +140,14 @@ export interface TimelineResponse {
   total: number;
   entries: TimelineEntry[];
 }
+
+export interface NotificationsResponse extends DeliveryView {
+  /** Delivery failures, recoveries and drops (rate-limited) and test alerts, from the audit log, newest first. */
+  recent: AuditEntry[];
+}
+
+export type { CertificatesView, TestReport };
+
 
 /**
  * The probes answer anyone who reaches the port (kubelet comes with no session), so they say
@@ -196,6 +214,20 @@ export const api = {
   ),
   alerts: get('/api/clusters/[name]/alerts', clusterParams, noQuery, reply<AlertsResponse>()),
   allAlerts: get('/api/alerts', z.strictObject({}), z.strictObject({ state: z.optional(oneOf(['firing', 'all'] as const)) }), reply<{ alerts: Alert[] }>()),
+  /** Ringside's rules over its own /api/metrics series, as a Prometheus rule file (YAML, not JSON). */
+  alertRuleFile: get(
+    '/api/alerts/rules.yaml',
+    z.strictObject({}),
+    z.strictObject({
+      format: z.optional(oneOf(['rules', 'PrometheusRule'] as const)),
+      /** The scrape job of Ringside's /api/metrics, for RingsideDown. */
+      job: z.optional(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/, { error: 'expected a Prometheus job name, e.g. ringside' }))),
+    }),
+    reply<string>(),
+  ),
+  certificates: get('/api/clusters/[name]/certificates', clusterParams, noQuery, reply<CertificatesView>()),
+  // -- alert delivery
+  notifications: get('/api/notifications', z.strictObject({}), noQuery, reply<NotificationsResponse>()),
   timeline: get(
     '/api/timeline',
     z.strictObject({}),
@@ -235,10 +267,17 @@ export const api = {
   logout: { method: 'POST' as const, path: '/api/auth/logout', params: z.strictObject({}), query: noQuery, reply: reply<{ user: null }>() },
   // -- guided operations: what is there
   replacement: get('/api/clusters/[name]/replacement', clusterParams, z.strictObject({ member: z.optional(memberId) }), reply<ReplacementView>()),
+  upgrade: get('/api/clusters/[name]/upgrade', clusterParams, z.strictObject({ to: etcdVersion }), reply<UpgradeView>()),
   operations: get('/api/clusters/[name]/operations', clusterParams, noQuery, reply<{ cluster: string; operations: Operation[] }>()),
   operation: get('/api/clusters/[name]/operations/[id]', z.strictObject({ name: clusterName, id: z.string().check(z.regex(/^[0-9a-f-]{36}$/, { error: 'expected an operation ID' })) }), noQuery, reply<Operation>()),
   audit: get('/api/clusters/[name]/audit', clusterParams, z.strictObject({ limit: z.optional(wholeNumber(1, 1000)) }), reply<{ cluster: string; entries: AuditEntry[] }>()),
   backups: get('/api/clusters/[name]/backups', clusterParams, noQuery, reply<BackupsResponse>()),
+  restore: get(
+    '/api/clusters/[name]/restore',
+    clusterParams,
+    z.strictObject({ backup: z.optional(backupId), store: z.optional(storeKey), kubernetes: z.optional(oneOf(['true', 'false'] as const)) }),
+    reply<RestoreView>(),
+  ),
   // -- guided operations: actions
   removeMember: act('/api/clusters/[name]/members/[id]/remove', memberParams, z.strictObject({ confirm: text(256) }), 'remove members'),
   addLearner: act(
@@ -262,6 +301,14 @@ export const api = {
   moveLeader: act('/api/clusters/[name]/move-leader', clusterParams, z.strictObject({ to: memberId }), 'move the leader'),
   disarmAlarm: act('/api/clusters/[name]/alarms/disarm', clusterParams, z.strictObject({ alarm: oneOf(['NOSPACE', 'CORRUPT'] as const), confirm: text(256) }), 'disarm alarms'),
   backup: act('/api/clusters/[name]/backups', clusterParams, z.strictObject({ member: z.optional(memberId) }), 'take snapshots'),
+  notificationTest: { ...act('/api/notifications/test', z.strictObject({}), z.strictObject({}), 'send test alerts', reply<TestReport>()), status: 200 },
+  drill: act('/api/clusters/[name]/backups/[backup]/drill', z.strictObject({ name: clusterName, backup: backupId }), z.strictObject({ store: z.optional(storeKey) }), 'run restore drills'),
+  restoreRing: act(
+    '/api/clusters/[name]/restore',
+    clusterParams,
+    z.strictObject({ backup: backupId, store: z.optional(storeKey), confirm: text(256), kubernetes: z.optional(z.boolean()) }),
+    'restore clusters',
+  ),
   snapshot: {
     ...act('/api/clusters/[name]/snapshot', clusterParams, z.strictObject({ member: z.optional(z.union([memberId, z.literal('')])), csrf: z.optional(text(256)) }), 'take snapshots', reply<Blob>()),
     form: true,

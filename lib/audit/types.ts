@@ -1,14 +1,17 @@
 /** One line of the audit log. Pure data: safe for `import type` in client code. */
-export type AuditResult = 'started' | 'ok' | 'failed' | 'refused';
+/** `skipped`: a scheduled run that was due but did not happen (no quorum, a busy runner), with why. */
+export type AuditResult = 'started' | 'ok' | 'failed' | 'refused' | 'skipped';
 
 export interface AuditEntry {
   /** The operation this line belongs to; a long action writes `started`, then its result, under one id. */
   id: string;
   /** ISO time the line was written. */
   at: string;
-  /** Who acted (an operator's name), as they signed in. */
+  /** Who acted (an operator's name), as they signed in; `ringside` for what Ringside itself reports (alert delivery). */
   user: string;
-  via: 'password' | 'token' | 'proxy';
+  /** How they signed in; `schedule` for Ringside's own scheduled runs, `system` for its own deliveries. */
+  via: 'password' | 'token' | 'proxy' | 'system' | 'schedule';
+  /** Empty for what concerns no one cluster (a test alert, a receiver failing with alerts of several clusters). */
   cluster: string;
   /** What was asked, e.g. member-remove, snapshot-download, defragment. */
   action: string;

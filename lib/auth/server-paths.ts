@@ -8,11 +8,18 @@ import type { RingsideConfig } from '../config/types';
 export interface ServerPaths {
   config: string;
   dataDir: string;
+  /** The first local backup store (today's `backups.dir`), null without one. */
   backupsDir: string | null;
+  /** Every other local backup store, in the order the config names them. */
+  otherBackupDirs?: string[];
+  /** Where backups are spooled and drilled (`backups.workDir`). */
+  backupsWorkDir?: string | null;
 }
 
 export function serverPathsOf(config: RingsideConfig): ServerPaths {
-  return { config: config.source, dataDir: config.dataDir, backupsDir: config.backups?.dir ?? null };
+  const b = config.backups;
+  const dirs = [...new Set(Object.values(b?.clusters ?? {}).flatMap((c) => c.stores.flatMap((s) => (s.kind === 'local' ? [s.dir] : []))))];
+  return { config: config.source, dataDir: config.dataDir, backupsDir: dirs[0] ?? null, otherBackupDirs: dirs.slice(1), backupsWorkDir: b?.workDir ?? null };
 }
 
 /**
@@ -22,8 +29,10 @@ export function serverPathsOf(config: RingsideConfig): ServerPaths {
  * the data dir) keeps its own name. Pure.
  */
 export function hideServerPaths<T>(value: T, paths: ServerPaths): T {
-  const candidates: [string | null, string][] = [
+  const candidates: [string | null | undefined, string][] = [
     [paths.backupsDir, '<backups.dir>'],
+    ...(paths.otherBackupDirs ?? []).map((d, i): [string, string] => [d, `<backups local store ${i + 2}>`]),
+    [paths.backupsWorkDir, '<backups.workDir>'],
     [paths.dataDir, '<dataDir>'],
     [paths.config, '<config file>'],
   ];

@@ -80,7 +80,7 @@ backups:
   test.each([
     ['a bare number as a duration', 'backups: { dir: /b, every: 30 }', 'backups.every: expected a duration such as 30m, 24h or 7d (a bare number has no unit)'],
     ['a made-up unit', 'backups: { dir: /b, every: 30min }', 'backups.every: expected a duration such as 30m, 24h or 7d'],
-    ['a schedule shorter than a minute', 'backups: { dir: /b, every: 10s }', 'backups.every: must be at least 1m'],
+    ['a schedule shorter than 10 s', 'backups: { dir: /b, every: 5s }', 'backups.every: must be at least 10s'],
     ['a generation with a bad window', 'backups: { dir: /b, generations: { hourly: a week } }', 'backups.generations.hourly: expected a duration'],
     ['an unknown generation', 'backups: { dir: /b, generations: { weekly: 30d } }', 'backups.generations: Unrecognized key: "weekly"'],
     ['no store anywhere', 'backups: { every: 30m }', 'backups.stores: is required: where backups go'],

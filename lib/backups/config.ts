@@ -45,7 +45,11 @@ const duration = (min: number) =>
     return ms;
   });
 
-const MINUTE = 60_000;
+/**
+ * The shortest schedule: 10 s, so tests and the demo can watch a schedule, retention and a stale
+ * backup happen; production schedules are minutes to hours, and a run never overlaps the last.
+ */
+const MIN_PERIOD = 10_000;
 
 const localStore = z
   .object({
@@ -129,7 +133,7 @@ const binary = z.string().min(1);
 const drill = z
   .object({
     /** How often a scheduled drill restores the newest verified backup; without it, drills run on demand only. */
-    every: duration(MINUTE).optional(),
+    every: duration(MIN_PERIOD).optional(),
     /** The etcd that runs the throwaway member; without it, drills say so and do not run. */
     etcd: binary.optional(),
     /** Restores 3.4 backups (`etcdctl snapshot restore`); default: etcdctl beside etcd. */
@@ -142,8 +146,8 @@ const drill = z
 /** What can be set for all clusters and overridden per cluster. */
 const perCluster = {
   stores: z.array(store).min(1, 'needs at least one store').optional(),
-  every: duration(MINUTE).optional(),
-  staleAfter: duration(MINUTE).optional(),
+  every: duration(MIN_PERIOD).optional(),
+  staleAfter: duration(MIN_PERIOD).optional(),
   /** Verified backups kept, newest first (with generations: kept in addition). */
   keep: z.number().int().min(1).max(10_000).optional(),
   generations: generations.optional(),

@@ -1,16 +1,14 @@
 import 'server-only';
 import { execFile } from 'node:child_process';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { MemberClient } from '../etcd/client';
 import { isRingsideError } from '../errors';
-import { boltStatusOfFile } from '../snapshot/bolt-status';
-import { createDecryptor } from '../snapshot/encryption';
-import { SnapshotVerifier, verifySnapshotFile } from '../snapshot/trailer';
+import { restoreToolFor } from '../ops/restore-commands';
+import { fetchVerified, FetchFailed } from './fetch';
 import { kvFacts } from './kv-facts';
-import { DigestStream, type BackupStore } from './store';
+import type { BackupStore } from './store';
 import { DrillStageError, restoreAndStart, type RestoreTool, type ThrowawayMember } from './throwaway-member';
 import type { DrillRecord, StoredBackup } from './types';
 
@@ -120,7 +118,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   if (minor(from) !== minor(etcdVersion)) {
     return done('not-run', `the backup comes from etcd ${from} and the drill's etcd (${etcd}) is ${etcdVersion}: a snapshot restores into the same minor version, so configure an etcd ${minor(from)} for drills`);
   }
-  const tool = restoreToolFor(from, o.tools);
+  const tool = drillToolFor(from, o.tools);
   if ('missing' in tool) return done('not-run', tool.missing);
   if (!(await executable(tool.path))) return done('not-run', `backups.drill.${tool.kind}: ${tool.path} is not an executable file (it restores ${minor(from)} snapshots)`);
   restoreTool = `${tool.kind} snapshot restore`;
@@ -138,55 +136,11 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   };
   let client: MemberClient | null = null;
   // The stage an unexpected error belongs to.
-  let stage: DrillCheckName = 'fetch';
+  let stage: DrillCheckName = 'restore';
   try {
-    step(`Fetch ${o.id} from ${o.store.name}`);
-    const stored = path.join(dir, 'stored');
-    const digest = new DigestStream();
-    try {
-      await pipeline(await o.store.open(o.cluster, o.id), digest, createWriteStream(stored, { mode: 0o600 }));
-    } catch (e) {
-      throw fail('fetch', `reading it from ${o.store.name} failed: ${message(e)}`);
-    }
-    pass('fetch', `${digest.bytes} bytes from ${o.store.name}`);
-    if (digest.bytes !== backup.size) throw fail('size', `the stored object is ${digest.bytes} bytes, the sidecar recorded ${backup.size}: the object was altered, cut short or replaced in the store`);
-    if (backup.sha256 === null) skip('sha256', 'the SHA-256 of the stored object was not recorded at backup time (an older sidecar); decryption and the trailer check it instead');
-    else if (digest.sha256 !== backup.sha256) throw fail('sha256', `the stored object's SHA-256 is ${digest.sha256}, the sidecar recorded ${backup.sha256}: the object was altered or damaged in the store`);
-    else pass('sha256', `SHA-256 ${digest.sha256} as recorded`);
-
-    step('Decrypt and check the SHA-256 trailer etcd appended');
-    stage = 'trailer';
-    let snapshot = stored;
-    let plain: { size: number; sha256: string };
-    if (backup.encrypted) {
-      snapshot = path.join(dir, 'snapshot.db');
-      const verifier = new SnapshotVerifier();
-      try {
-        await pipeline(createReadStream(stored, { highWaterMark: 1 << 20 }), createDecryptor(o.key!), verifier, createWriteStream(snapshot, { mode: 0o600 }));
-      } catch (e) {
-        throw /^cannot decrypt/.test(message(e)) ? fail('decrypt', message(e)) : fail('trailer', message(e));
-      }
-      pass('decrypt', 'every AES-256-GCM chunk authenticated');
-      plain = verifier.result!;
-      await rm(stored, { force: true });
-    } else {
-      plain = await verifySnapshotFile(stored).catch((e: unknown) => {
-        throw fail('trailer', message(e));
-      });
-    }
-    if (plain.sha256 !== backup.snapshot.sha256) throw fail('trailer', `the snapshot's SHA-256 is ${plain.sha256}, the sidecar recorded ${backup.snapshot.sha256}`);
-    pass('trailer', 'etcd\'s SHA-256 trailer matches the data');
-
-    stage = 'status';
-    const status = await boltStatusOfFile(snapshot).catch((e: unknown) => {
-      throw fail('status', `etcdctl snapshot status cannot read it: ${message(e)}`);
+    const { snapshot, status } = await fetchVerified({ store: o.store, cluster: o.cluster, backup, key: o.key, dir, onStep: step, onCheck: (c) => checks.push(c) }).catch((e: unknown) => {
+      throw e instanceof FetchFailed ? new Failed(e.check) : e;
     });
-    const read = `hash ${status.hash.toString(16)}, revision ${status.revision}, ${status.totalKey} keys, ${status.totalSize} bytes`;
-    const recorded = backup.snapshot.status;
-    if (!recorded) skip('status', `${read}; no status was recorded at backup time`);
-    else if (recorded.hash !== status.hash.toString(16) || recorded.revision !== status.revision || recorded.totalKey !== status.totalKey || recorded.totalSize !== status.totalSize) {
-      throw fail('status', `etcdctl snapshot status reads ${read}; the sidecar recorded hash ${recorded.hash}, revision ${recorded.revision}, ${recorded.totalKey} keys, ${recorded.totalSize} bytes`);
-    } else pass('status', `${read}, as recorded`);
 
     step(`Restore it with ${restoreTool} and start a throwaway member on 127.0.0.1`);
     stage = 'restore';
@@ -250,10 +204,9 @@ function compareFacts(backup: StoredBackup, got: Awaited<ReturnType<typeof kvFac
   else m.pass('hashKv', `HashKV ${got.hashKv} at revision ${backup.revision}, as recorded`);
 }
 
-/** etcdctl restores 3.4 snapshots; from 3.5 etcdutl does (etcdctl's restore is deprecated there and gone in 3.6). */
-function restoreToolFor(version: string, tools: DrillTools): RestoreTool | { missing: string } {
-  const [major, min] = version.split('.').map(Number);
-  const kind = major > 3 || (major === 3 && min >= 5) ? 'etcdutl' : 'etcdctl';
+/** The configured binary of the tool that restores `version` (the decision is restoreToolFor's, shared with the restore wizard). */
+function drillToolFor(version: string, tools: DrillTools): RestoreTool | { missing: string } {
+  const { kind } = restoreToolFor(version, { kubernetes: false });
   const p = tools[kind];
   return p ? { kind, path: p } : { missing: `no ${kind} configured for drills: set backups.drill.${kind} (it restores etcd ${minor(version)} snapshots)` };
 }

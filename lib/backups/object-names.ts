@@ -1,3 +1,4 @@
+import { BACKUP_ID } from '../api/contract';
 import { clusterNamePattern } from '../config/schema';
 import { hexIdPattern } from '../etcd/ids';
 import { RingsideError, quoteInput } from '../errors';
@@ -31,11 +32,9 @@ export function backupId(b: { cluster: string; member: { id: string; name: strin
   return `${b.cluster}-${fileLabel(b.member.name)}-${b.member.id}-rev${b.revision}-${stamp(b.takenAt)}.db${b.encrypted ? '.enc' : ''}`;
 }
 
-/** What a backup ID may look like: one file name, no separator, no leading dot, ending in .db or .db.enc. */
-const ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,250}\.db(?:\.enc)?$/;
-
+/** What a backup ID may look like: one file name, no separator, no leading dot, ending in .db or .db.enc (the API contract's BACKUP_ID). */
 export function isBackupId(id: string): boolean {
-  return ID.test(id);
+  return BACKUP_ID.test(id);
 }
 
 /** A backup ID from a request or a listing, or an INVALID error naming the field. */

@@ -94,3 +94,21 @@ export interface BackupFreshness {
   /** When the newest backup whose last drill passed was taken ("proven restorable"); null when none. */
   provenAt: string | null;
 }
+
+/**
+ * What the alert rules, the fleet summary and /api/metrics know of a cluster's backups, kept
+ * current by lib/ops/backups.ts after every listing, backup and drill. Freshness is judged at the
+ * reader's own time from `newestAt` and `staleAfterMs`, so it ages without a new status.
+ */
+export interface BackupStatus {
+  /** When the newest verified backup was taken; null when there is none. */
+  newestAt: string | null;
+  /** When the newest backup whose last drill passed was taken; null when none. */
+  provenAt: string | null;
+  /** Backups are taken every this long; null: on demand only. */
+  everyMs: number | null;
+  /** The newest verified backup is stale past this age; null: no limit (no schedule and no staleAfter). */
+  staleAfterMs: number | null;
+  /** The cluster's latest drill that ran (passed or failed), on any of its backups; null before the first. */
+  lastDrill: { at: string; result: DrillResult; reason: string; backup: string; store: string } | null;
+}

@@ -5,13 +5,12 @@ import type { CertificateFinding } from './findings';
  * Certificate findings as alert conditions, for the same tracker, delivery and UI as every other
  * alert. Pure.
  *
- * How they plug into lib/alerts/rules.ts (the wiring's change): append CERTIFICATE_RULES to
- * ALERT_RULES and spread CERTIFICATE_RULE_DEFS into RULES (a CertificateCondition is then an
- * AlertCondition, and `alerts: { ringsideCertificateExpiry: { disabled: true } }` works like any
- * override); the monitor keeps the latest findings and adds `certificateConditions(findings)` to
- * `evaluateRules(...)` on every poll before `tracker.update()`: a condition missing from one
- * evaluation resolves its alert, so the findings must be passed on every poll, not only when
- * certificates are read (hourly).
+ * How they plug in: lib/alerts/rules.ts appends CERTIFICATE_RULES to ALERT_RULES and spreads
+ * CERTIFICATE_RULE_DEFS into RULES (a CertificateCondition is then an AlertCondition, and
+ * `alerts: { ringsideCertificateExpiry: { disabled: true } }` works like any override); the
+ * monitor's pipeline keeps the latest read and passes its findings to `evaluateRules(...)` on every
+ * poll: a condition missing from one evaluation resolves its alert, so the findings must be there
+ * on every poll, not only when certificates are read (hourly).
  */
 export const CERTIFICATE_RULES = ['ringsideCertificateExpiry', 'ringsideCertificateHostMismatch'] as const;
 export type CertificateRuleName = (typeof CERTIFICATE_RULES)[number];
@@ -54,6 +53,8 @@ export function certificateConditions(findings: readonly CertificateFinding[]): 
         key: `ringsideCertificateHostMismatch/${f.memberId}/${f.source}`,
         memberId: f.memberId,
         memberName: f.memberName,
+        // A member's client and metrics listeners can both be misnamed: two alerts downstream.
+        labels: { role: f.source },
         severity: 'warning',
         value: null,
         message: f.message,
@@ -64,7 +65,8 @@ export function certificateConditions(findings: readonly CertificateFinding[]): 
     out.push({
       rule: 'ringsideCertificateExpiry',
       key: `ringsideCertificateExpiry/${subject}`,
-      ...(f.memberId ? { memberId: f.memberId, memberName: f.memberName } : {}),
+      // The CA's and Ringside's own certificate name no member: `role` (as the rule file's series) tells them apart.
+      ...(f.memberId ? { memberId: f.memberId, memberName: f.memberName } : { labels: { role: f.source } }),
       severity: f.level === 'critical' ? 'critical' : 'warning',
       value: f.daysLeft!,
       message: f.message,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { AlertTracker } from '../alerts/tracker';
+import { fingerprintOf, labelsOf } from '../notify/alert';
 import { certificateConditions } from './alerts';
 import { certificateFindings } from './findings';
 import type { ClusterCertificates } from './inventory';
@@ -133,10 +135,23 @@ describe('alert conditions', () => {
     expect(certificateConditions(certificateFindings(cluster(), T, notAfter - 60 * DAY))).toEqual([]);
   });
 
+  test('delivered as four alerts, not three: the CA’s and Ringside’s own certificate, which name no member, differ by their role label', () => {
+    const tracker = new AlertTracker('prod', { pollIntervalMs: 1000 });
+    const now = notAfter - 3 * DAY;
+    tracker.update(certificateConditions(certificateFindings(cluster(), T, now)), now);
+    const labels = tracker.firing().map(labelsOf);
+    expect(labels.filter((l) => !l.member).map((l) => l.role).sort()).toEqual(['ca', 'client-cert']);
+    expect(new Set(labels.map(fingerprintOf)).size).toBe(4);
+    // Ringside's own labels always win over a producer's.
+    expect(labelsOf({ ...tracker.firing()[0], labels: { alertname: 'x', cluster: 'y', role: 'ca' } })).toMatchObject({ alertname: 'ringsideCertificateExpiry', cluster: 'prod', role: 'ca' });
+  });
+
   test('a host mismatch is a warning condition per member endpoint', () => {
     const c = cluster();
     c.members[0].endpoints[0] = { ...c.members[0].endpoints[0], coversHost: false };
     const conds = certificateConditions(certificateFindings(c, T, notAfter - 60 * DAY));
-    expect(conds).toEqual([expect.objectContaining({ rule: 'ringsideCertificateHostMismatch', key: 'ringsideCertificateHostMismatch/a1/client-url', severity: 'warning', memberId: 'a1', memberName: 'm1' })]);
+    expect(conds).toEqual([
+      expect.objectContaining({ rule: 'ringsideCertificateHostMismatch', key: 'ringsideCertificateHostMismatch/a1/client-url', severity: 'warning', memberId: 'a1', memberName: 'm1', labels: { role: 'client-url' } }),
+    ]);
   });
 });

@@ -106,7 +106,9 @@ describe('parseConfig', () => {
     ['an unknown role', 'auth: {users: [{name: alice, role: admin, tokenHash: x}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[0].role'],
     ['a duplicate user', 'auth: {users: [{name: a, role: viewer, tokenHash: "sha256$0000000000000000000000000000000000000000000000000000000000000000"}, {name: a, role: viewer, tokenHash: "sha256$1111111111111111111111111111111111111111111111111111111111111111"}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[1].name: duplicate user "a"'],
     ['a launcher off loopback', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], launcher: "http://10.0.0.1:9000"}]\n', 'clusters[0].launcher: must be a loopback http:// URL'],
-    ['backups without a dir', 'backups: {keep: 3}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.dir: is required'],
+    ['backups without a store', 'backups: {keep: 3}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.stores: is required'],
+    ['a backup schedule without a unit', 'backups: {dir: b, every: 30}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.every: expected a duration such as 30m, 24h or 7d (a bare number has no unit)'],
+    ['backups for a cluster that does not exist', 'backups: {dir: b, clusters: {prod: {every: 1h}}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.clusters.prod: no cluster named "prod" in clusters (have a)'],
     ['a cert without its key', 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {cert: /c.pem}}]\n', 'clusters[0].tls.key: cert and key must be given together'],
   ])('%s is rejected with a message naming the key', (_what, yaml, expected) => {
     const msg = errorOf(yaml);
@@ -119,7 +121,19 @@ describe('parseConfig', () => {
     expect(c.readOnly).toBe(false);
     expect(c.auth).toMatchObject({ sessionIdleMs: 300_000, sessionMaxMs: 12 * 3_600_000, allowedOrigins: [] });
     expect(c.auditFile).toBe('/etc/ringside/ringside-data/audit.jsonl');
-    expect(c.backups).toEqual({ dir: '/etc/ringside/b', keep: 10 });
+    // Today's `backups: { dir }` is one local store, relative to the config file, on demand only.
+    expect(c.backups).toEqual({
+      workDir: '/etc/ringside/ringside-data/backups-work',
+      clusters: {
+        a: {
+          stores: [{ kind: 'local', dir: '/etc/ringside/b' }],
+          everyMs: null,
+          staleAfterMs: null,
+          retention: { keep: 10, generations: null },
+          drill: { everyMs: null, etcd: null, etcdctl: null, etcdutl: null },
+        },
+      },
+    });
     expect(c.ops).toEqual({ snapshotMaxAgeMs: 3_600_000, promoteTimeoutMs: 120_000 });
   });
 
@@ -135,6 +149,62 @@ describe('parseConfig', () => {
     }
     const key = Buffer.alloc(32, 7);
     expect(parseConfig('/etc/ringside/ringside.yaml', read, { RINGSIDE_BACKUP_KEY: key.toString('base64') }).backups!.key).toEqual(key);
+  });
+
+  test('notifications and certificates: mounted with their defaults, secrets from the environment, messages that name the key and never a secret', () => {
+    const file = (yaml: string) => (p: string) => Buffer.from(p.endsWith('.yaml') ? yaml : '');
+    const cluster = 'clusters: [{name: prod, endpoints: ["http://127.0.0.1:2379"]}]\n';
+    const plain = parseConfig('/etc/ringside/ringside.yaml', file(cluster), {});
+    expect(plain.notifications).toBeUndefined();
+    expect(plain.certificates).toEqual({ warnDays: 30, criticalDays: 7, checkIntervalMs: 3_600_000 });
+
+    const yaml = [
+      'notifications:',
+      '  externalURL: https://ringside.example.com/',
+      '  alertmanagers: [{ url: "http://127.0.0.1:9093" }]',
+      '  webhooks:',
+      '    - { name: ops, url: "https://hooks.example/ringside", secretEnv: OPS_SECRET, severities: [critical], clusters: [prod] }',
+      '    - { name: chat, urlEnv: SLACK_URL, format: slack }',
+      'certificates: { warnDays: 60, criticalDays: 14, checkIntervalMinutes: 5 }',
+      cluster,
+    ].join('\n');
+    const env = { OPS_SECRET: 'a-signing-secret-of-the-test', SLACK_URL: 'https://hooks.slack.example/services/T0/B0/secretpath' };
+    const c = parseConfig('/etc/ringside/ringside.yaml', file(yaml), env);
+    expect(c.notifications).toMatchObject({
+      externalURL: 'https://ringside.example.com',
+      resendIntervalMs: 60_000,
+      alertmanagers: [{ name: 'alertmanager-1', url: 'http://127.0.0.1:9093' }],
+      webhooks: [
+        { name: 'ops', url: 'https://hooks.example/ringside', format: 'json', severities: ['critical'], clusters: ['prod'] },
+        { name: 'chat', url: env.SLACK_URL, format: 'slack', severities: null, clusters: null },
+      ],
+    });
+    expect(c.notifications!.webhooks[0].secret).toEqual(Buffer.from(env.OPS_SECRET));
+    expect(c.certificates).toEqual({ warnDays: 60, criticalDays: 14, checkIntervalMs: 300_000 });
+
+    const fails = (text: string, e: Record<string, string>) => {
+      try {
+        parseConfig('/etc/ringside/ringside.yaml', file(text), e);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(fails(yaml, { SLACK_URL: env.SLACK_URL })).toContain('notifications.webhooks[0].secretEnv: $OPS_SECRET is not set');
+    const short = fails(yaml, { ...env, OPS_SECRET: 'short-secret' });
+    expect(short).toContain('notifications.webhooks[0].secretEnv: $OPS_SECRET is shorter than 16 characters');
+    expect(short).not.toContain('short-secret');
+    const notURL = fails(yaml, { ...env, SLACK_URL: 'ftp://hooks.slack.example/secretpath' });
+    expect(notURL).toContain('notifications.webhooks[1].urlEnv: $SLACK_URL does not hold an http(s) URL');
+    expect(notURL).not.toContain('secretpath');
+    expect(fails(yaml.replace('clusters: [prod]', 'clusters: [prd]'), env)).toContain('notifications.webhooks[0].clusters[0]: no cluster is named "prd"');
+    expect(fails(`notifications: { alertmanagers: [] }\n${cluster}`, env)).toContain('notifications.externalURL: is required');
+    expect(fails(`notifications: { externalURL: "https://r.example", alertmanagers: [{ url: "http://user:pw@am:9093" }] }\n${cluster}`, env)).toContain(
+      'notifications.alertmanagers[0].url: must not hold a user name or password',
+    );
+    expect(fails(`certificates: { warnDays: 7, criticalDays: 7 }\n${cluster}`, env)).toContain('certificates.criticalDays: must be less than warnDays');
+    expect(fails(`certificates: { warnDay: 7 }\n${cluster}`, env)).toContain('certificates: unknown key "warnDay"');
   });
 
   test('several problems are listed one per line', () => {

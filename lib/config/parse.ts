@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { parseBackupKey } from '../snapshot/encryption';
+import { toCertificateSettings, toNotifySettings } from '../notify/config';
+import { backupSettings } from '../backups/config';
+import { isRingsideError } from '../errors';
 import { configSchema } from './schema';
 import type { RingsideConfig, TlsMaterial } from './types';
 
@@ -111,12 +113,19 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     };
   });
 
+  const dataDir = path.resolve(base, cfg.dataDir);
   let backups: RingsideConfig['backups'];
   if (cfg.backups) {
-    backups = { dir: path.resolve(base, cfg.backups.dir), keep: cfg.backups.keep };
-    if (cfg.backups.encrypt) backups.key = backupKey(env.RINGSIDE_BACKUP_KEY, fail);
+    try {
+      backups = backupSettings(cfg.backups, { baseDir: base, dataDir, clusters: clusters.map((c) => c.name), env });
+    } catch (e) {
+      // Its messages start with the key at fault and never hold a value (the key, a secret).
+      if (isRingsideError(e)) throw fail(e.message);
+      throw e;
+    }
   }
-  const dataDir = path.resolve(base, cfg.dataDir);
+  // Secrets come from the variables the file names; a message names the key, never the value.
+  const notifications = cfg.notifications && toNotifySettings(cfg.notifications, { env, clusterNames: clusters.map((c) => c.name), fail });
 
   return {
     source: file,
@@ -143,17 +152,10 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     auditFile: path.join(dataDir, 'audit.jsonl'),
     ...(backups ? { backups } : {}),
     ops: { snapshotMaxAgeMs: cfg.ops.snapshotMaxAgeMinutes * 60_000, promoteTimeoutMs: cfg.ops.promoteTimeoutMs },
+    ...(notifications ? { notifications } : {}),
+    certificates: toCertificateSettings(cfg.certificates),
     clusters,
   };
-}
-
-/** $RINGSIDE_BACKUP_KEY as the key, or a config error; the value never appears in a message. */
-function backupKey(raw: string | undefined, fail: (what: string) => ConfigError): Buffer {
-  try {
-    return parseBackupKey(raw);
-  } catch (e) {
-    throw fail(`backups.encrypt is true but ${(e as Error).message}`);
-  }
 }
 
 function normalizeEndpoint(e: string): string {

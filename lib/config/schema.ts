@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ALERT_RULES, type AlertRuleName } from '../alerts/rules';
 import { isHostPattern } from '../http/hosts';
 import { parseCidr } from '../auth/peer';
+import { CERTIFICATE_DEFAULTS, certificatesSchema, notificationsSchema } from '../notify/config';
+import { backupsSchema } from '../backups/config';
 
 /** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
 export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -183,17 +185,6 @@ const httpSettings = z
   })
   .strict();
 
-const backups = z
-  .object({
-    /** Where server-side snapshots are written (created if missing). */
-    dir: z.string().min(1),
-    /** Snapshots kept per cluster; older ones are deleted after a newer one is verified. */
-    keep: z.number().int().min(1).max(1000).default(10),
-    /** AES-256-GCM at rest with the key in $RINGSIDE_BACKUP_KEY (32 bytes, base64 or hex). */
-    encrypt: z.boolean().default(false),
-  })
-  .strict();
-
 const ops = z
   .object({
     /** The replacement wizard wants a snapshot at most this old before removing a member. */
@@ -240,8 +231,13 @@ export const configSchema = z
     http: httpSettings.default({ allowedHosts: [], maxStreams: 1000, maxStreamsPerClient: 32 }),
     /** Ringside's own files (the audit log), relative to the config file. */
     dataDir: z.string().min(1).default('ringside-data'),
-    backups: backups.optional(),
+    /** Backup stores, schedules, retention and drills (lib/backups/config.ts). */
+    backups: backupsSchema.optional(),
     ops: ops.default({ snapshotMaxAgeMinutes: 60, promoteTimeoutMs: 120_000 }),
+    /** Alert delivery to Alertmanagers and webhooks; without it alerts stay on Ringside's screens. */
+    notifications: notificationsSchema.optional(),
+    /** When the members' certificates are read, and how close to expiry a warning and a critical alert come. */
+    certificates: certificatesSchema.default(CERTIFICATE_DEFAULTS),
     clusters: z
       .array(cluster)
       .min(1, 'needs at least one cluster')

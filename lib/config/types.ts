@@ -1,4 +1,8 @@
 import type { AlertRuleName } from '../alerts/rules';
+import type { CertificateSettings, NotifySettings } from '../notify/config';
+import type { BackupSettings } from '../backups/config';
+
+export type { BackupSettings };
 
 /** Settings after validation, with TLS material read from disk. Server-side only: holds keys. */
 export interface TlsMaterial {
@@ -57,13 +61,6 @@ export interface AuthSettings {
   allowedOrigins: string[];
 }
 
-export interface BackupSettings {
-  dir: string;
-  keep: number;
-  /** AES-256-GCM key from $RINGSIDE_BACKUP_KEY; set when `encrypt: true`. Never logged or served. */
-  key?: Buffer;
-}
-
 export interface OpsSettings {
   snapshotMaxAgeMs: number;
   promoteTimeoutMs: number;
@@ -95,7 +92,11 @@ export interface RingsideConfig {
   /** Ringside's own files (the audit log), absolute. */
   dataDir: string;
   auditFile: string;
+  /** Stores, schedules, retention and drills per cluster, the key and the work dir; absent without a `backups:` block. */
   backups?: BackupSettings;
   ops: OpsSettings;
+  /** Alert delivery; absent: alerts are only shown, never sent. Holds secrets (webhook keys, secret URLs). */
+  notifications?: NotifySettings;
+  certificates: CertificateSettings;
   clusters: ClusterConfig[];
 }

@@ -1,4 +1,5 @@
 import type { MemberMetrics } from '../metrics/member-metrics';
+import type { VersionRefusal } from '../ring/advisories';
 
 /** What members answer, mapped from etcd3's wire shapes (64-bit IDs as hex, counters as numbers). */
 export interface MemberStatus {
@@ -50,11 +51,15 @@ export interface PollResult {
   durationMs: number;
   /** null when no member answered the member list. */
   members: MemberListEntry[] | null;
+  /** The endpoint that answered the member list (its cluster ID says whose list it is). */
+  membersFrom?: string;
   probes: MemberProbe[];
   /** null when no member answered the alarm list (it needs quorum). */
   alarms: AlarmEntry[] | null;
   /** /metrics of each member scraped alongside the status poll, by member ID; absent when off. */
   metrics?: Record<string, MetricsResult>;
+  /** Members whose latest log line says they refused to start over versions (from the log collector, not the network). */
+  versionRefusals?: VersionRefusal[];
 }
 
 /** One page of a keyspace scan: a serializable range at one revision (MemberClient.rangePage). */

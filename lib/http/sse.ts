@@ -89,19 +89,22 @@ function eventStream(req: Request, admission: StreamAdmission, start: (send: Sen
 /**
  * One cluster: `ring` after every poll, `ring-event` per derived event, `hashkv` per agreement
  * check, `alerts` (the whole pending and firing list) whenever it changes, `operation` as a
- * guided operation moves from step to step (without server paths unless an operator asked).
+ * guided operation moves from step to step (without server paths unless an operator asked),
+ * `backups` (freshness and the last drill) on connect and whenever it changes.
  */
 export function ringStream(monitor: ClusterMonitor, req: Request, admission: StreamAdmission, forRequester: (op: Operation) => Operation = (op) => op): Response {
   return eventStream(req, admission, (send) => {
     if (monitor.ring) send('ring', monitor.ring);
     if (monitor.hashCheck) send('hashkv', monitor.hashCheck);
     send('alerts', monitor.alerts());
+    send('backups', monitor.backups);
     return monitor.subscribe((msg: MonitorMessage) => {
       if (msg.type === 'ring') send('ring', msg.ring);
       else if (msg.type === 'hashkv') send('hashkv', msg.check);
       else if (msg.type === 'alerts') send('alerts', msg.alerts);
       else if (msg.type === 'ring-event') send('ring-event', msg.event, msg.event.id);
       else if (msg.type === 'operation') send('operation', forRequester(msg.operation));
+      else if (msg.type === 'backups') send('backups', msg.status);
     });
   });
 }
@@ -127,12 +130,12 @@ export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => bo
  */
 export function fleetStream(monitors: ClusterMonitor[], req: Request, admission: StreamAdmission): Response {
   return eventStream(req, admission, (send) => {
-    const snapshot = () => ({ at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck)) });
+    const snapshot = () => ({ at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck, m.backups)) });
     send('fleet', snapshot());
     let dirty = false;
     const offs = monitors.map((m) =>
       m.subscribe((msg) => {
-        if (msg.type === 'ring' || msg.type === 'alerts' || msg.type === 'hashkv') dirty = true;
+        if (msg.type === 'ring' || msg.type === 'alerts' || msg.type === 'hashkv' || msg.type === 'backups') dirty = true;
       }),
     );
     const timer = setInterval(() => {

@@ -8,7 +8,7 @@ import type { EtcdPod, FollowOptions, LogFollow, PodLogLine } from './types';
 
 export type { EtcdPod, FollowOptions, LogFollow, PodLogLine } from './types';
 export { mapPodToMember, type MemberRef } from './map-member';
-export { corruptCheckFlags, type CorruptCheckFlags } from './flags';
+export { corruptCheckFlags, parseEtcdFlags, type CorruptCheckFlags } from './flags';
 export { loadKubeConfig } from './kubeconfig';
 
 export interface EtcdPodsOptions {

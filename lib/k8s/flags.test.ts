@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { corruptCheckFlags } from './flags';
+import { corruptCheckFlags, parseEtcdFlags } from './flags';
 
 /** kubeadm's etcd static pod command, as `kubectl get pod -o yaml` shows it. */
 const kubeadm = (...extra: string[]) => [
@@ -13,7 +13,7 @@ const kubeadm = (...extra: string[]) => [
 
 describe('corruptCheckFlags', () => {
   test("KubeOne's 3.4/3.5 flags", () => {
-    expect(corruptCheckFlags(kubeadm('--experimental-corrupt-check-time=240m', '--experimental-initial-corrupt-check=true'))).toEqual({
+    expect(corruptCheckFlags(kubeadm('--experimental-corrupt-check-time=240m', '--experimental-initial-corrupt-check=true'))).toMatchObject({
       initialCheck: true,
       periodicCheck: '240m',
       compactHashCheck: null,
@@ -21,12 +21,12 @@ describe('corruptCheckFlags', () => {
   });
 
   test('nothing set reads as unknown-default (null), not as off', () => {
-    expect(corruptCheckFlags(kubeadm())).toEqual({ initialCheck: null, periodicCheck: null, compactHashCheck: null });
-    expect(corruptCheckFlags([])).toEqual({ initialCheck: null, periodicCheck: null, compactHashCheck: null });
+    expect(corruptCheckFlags(kubeadm())).toMatchObject({ initialCheck: null, periodicCheck: null, compactHashCheck: null });
+    expect(corruptCheckFlags([])).toMatchObject({ initialCheck: null, periodicCheck: null, compactHashCheck: null });
   });
 
   test("3.6 feature gates and --corrupt-check-time", () => {
-    expect(corruptCheckFlags(kubeadm('--feature-gates=InitialCorruptCheck=true,CompactHashCheck=true', '--corrupt-check-time=240m'))).toEqual({
+    expect(corruptCheckFlags(kubeadm('--feature-gates=InitialCorruptCheck=true,CompactHashCheck=true', '--corrupt-check-time=240m'))).toMatchObject({
       initialCheck: true,
       periodicCheck: '240m',
       compactHashCheck: true,
@@ -63,7 +63,17 @@ describe('corruptCheckFlags', () => {
 
   test('etcd run through a shell script', () => {
     const cmd = ['/bin/sh', '-c', "exec etcd --name=m1 --experimental-initial-corrupt-check='true' --experimental-corrupt-check-time=\"240m\""];
-    expect(corruptCheckFlags(cmd)).toEqual({ initialCheck: true, periodicCheck: '240m', compactHashCheck: null });
+    expect(corruptCheckFlags(cmd)).toMatchObject({ initialCheck: true, periodicCheck: '240m', compactHashCheck: null });
+  });
+
+  test('every flag, for the version model to judge; booleans never take the next word (fs.BoolVar in etcd 3.4-3.6)', () => {
+    expect(parseEtcdFlags(['etcd', '--enable-v2', '--name', 'cp-1', '--experimental-corrupt-check-time', '240m', '-debug'])).toEqual([
+      { name: 'enable-v2', value: null },
+      { name: 'name', value: 'cp-1' },
+      { name: 'experimental-corrupt-check-time', value: '240m' },
+      { name: 'debug', value: null },
+    ]);
+    expect(corruptCheckFlags(kubeadm('--experimental-initial-corrupt-check=true')).flags.map((f) => f.name)).toContain('experimental-initial-corrupt-check');
   });
 
   test('flags spread over command and args (the pod lists both)', () => {

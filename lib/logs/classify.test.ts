@@ -3,6 +3,7 @@ import { classify } from './classify';
 import { parseLine } from './parse';
 import type { LogCategory } from './types';
 import { capnslogFixture, capnslogLine, zapFixture, zapLine } from './testdata/fixtures';
+import { LINES_V3_5_33, LINES_V3_6_14, VERSION_LINES } from '../model/testdata/etcd-sources/logs';
 
 const TS = '"ts":"2026-11-22T06:13:06.301Z"';
 const of = (raw: string): { category: LogCategory; good: boolean } => {
@@ -77,7 +78,7 @@ describe('consistency lines: corruption evidence, check health and check setting
     ['checkInitialHashKV failed', ',"error":"546d4d31aab02052 found data inconsistency with peers"', corruption],
     ['checkInitialHashKV failed', ',"error":"context deadline exceeded"', health('failed')],
     ['starting compact hash check', ',"local-member-id":"1ee1c9ad68a55095","timeout":"7s"', health('started')],
-    ['Detected compaction hash mismatch', ',"leader-id":"1ee1c9ad68a55095","leader-revision":558,"leader-compact-revision":540,"leader-hash":3654689532,"peer-hash":2693026817,"peer-ids":"[546d4d31aab02052]","quorum-exist":true', corruption],
+    ['Detected compaction hash mismatch', ',"leader-id":"1ee1c9ad68a55095","leader-revision":558,"leader-compact-revision":540,"leader-hash":3654689532,"peer-hash":2693026817,"peer-ids":"546d4d31aab02052","quorum-exist":true', corruption],
     ['Detected compaction hash mismatch but cannot identify the corrupted members, so intentionally set the memberID as 0', ',"leader-id":"1ee1c9ad68a55095","leader-revision":558,"leader-compact-revision":540,"leader-hash":3654689532', corruption],
   ] as const)('constructed: %s %s', (msg, fields, expected) => {
     const level = msg.startsWith('starting') ? 'info' : msg.startsWith('Detected') || msg.startsWith('check') ? 'error' : 'warn';
@@ -133,6 +134,27 @@ describe('consistency lines: corruption evidence, check health and check setting
       expect(line.check?.evidence, raw).toBe('corruption');
       expect(line.message, raw).not.toMatch(/^(finished peer corruption check|enabled corruption checking|failed hash kv request|starting initial corruption check|initial corruption checking passed)/);
     }
+  });
+});
+
+// Built in the exact shape of etcd's sources at v3.5.33 and v3.6.14 (lib/model/testdata/etcd-sources/logs.ts
+// cites each call): not run here, where only 3.4.23 exists.
+describe.each([
+  ['3.5.33', LINES_V3_5_33],
+  ['3.6.14', LINES_V3_6_14],
+] as const)('etcd %s corruption and compaction-hash lines, from its sources (not run here)', (_, lines) => {
+  test.each(lines.map((l) => [l.source, l] as const))('%s', (_, l) => {
+    const line = parseLine(l.raw);
+    expect({ category: line.category, evidence: line.check?.evidence ?? null, ...(line.check?.outcome ? { outcome: line.check.outcome } : {}), ...(line.check?.peer ? { peer: line.check.peer } : {}) }).toEqual(l.expected);
+    // Corruption evidence stays the only kind called corruption.
+    expect(line.category === 'corruption').toBe(l.expected.evidence === 'corruption');
+  });
+});
+
+describe('version lines: a member refusing a newer ring or data dir, the cluster version moving (3.4.23-3.6.14 sources)', () => {
+  test.each(VERSION_LINES.map((l) => [l.source, l] as const))('%s', (_, l) => {
+    const line = parseLine(l.raw);
+    expect({ category: line.category, evidence: line.check?.evidence ?? null }).toEqual(l.expected);
   });
 });
 

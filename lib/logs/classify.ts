@@ -63,10 +63,15 @@ const RULES: Rule[] = [
   health(/^failed hash kv request$|\bhash-kv error\b/, 'unreachable'),
   health(/^failed to get hashKV$/, 'inconclusive'), // the answering side: compacted or future revision
   health(/^failed to marshal hashKV response$/, 'failed'),
+  // 3.5+'s initial check skips a peer that answers for another cluster (etcd issue 15548): not a
+  // finding about data, whatever "mismatch" says.
+  health(/^cluster ID mismatch$/, 'inconclusive'),
   // --- the compaction hash check (3.5.5+ with --experimental-compact-hash-check-enabled, 3.6 CompactHashCheck)
   health(/^starting compact hash check$/, 'started'),
-  evidence(/^Detected compaction hash mismatch\b/),
+  evidence(/^Detected compaction hash mismatch\b/), // 3.6
+  evidence(/^failed compaction hash check$/), // 3.5: a follower's hash differs from the leader's at the same compaction
   health(/^Skipped peer's hash$|^skipped revision in compaction hash check\b/, 'inconclusive'),
+  { category: 'corruption-check', match: /^successfully checked hash on follower$/, good: true }, // 3.5: one follower, not the round
   health(/^successfully checked hash on whole cluster$/, 'passed', true),
   health(/^finished compaction hash check$/, 'passed', true),
   // The member's own files are damaged: same remedy (replace the member), so same evidence.
@@ -103,6 +108,13 @@ const RULES: Rule[] = [
   { category: 'membership', match: /\bdata-dir used by this member must be removed\b/ },
   { category: 'membership', match: /^rejected stream from remote peer because it was removed$|^rejected the stream from peer \S+ since it was removed$/ },
   { category: 'membership', match: /^rejecting member (add|promote|remove) request\b|\brejecting (member add|member promote|remove member)\b/ },
+
+  // --- versions: a member refusing to start on a ring or a data dir newer than its binary (3.4-3.6
+  // membership/downgrade checks, 3.6's schema check), and the cluster version moving.
+  { category: 'version', match: /^invalid downgrade; server version is (lower than determined cluster version|not allowed to join when downgrade is enabled)$|\bcluster cannot be downgraded\b/ },
+  { category: 'version', match: /^Failed to validate schema$/ },
+  { category: 'version', match: /^cluster version is updated$|^updated cluster version$|^updating cluster version\b|^leader found higher-versioned member$|\bthe local etcd version \S+ is not up-to-date$/ },
+  { category: 'version', match: /^cluster is downgrading to target version$|^The server is ready to downgrade$|^Cluster version downgrade detected\b|^the cluster has been downgraded\b/ },
 ];
 
 /** Errors that decide a line's category when its message is generic ("server error", "discovery failed", "failed to apply request"). */
@@ -161,7 +173,8 @@ export function classify(message: string, fields: Record<string, unknown>, level
 
 /**
  * The peer a consistency line is about: zap's `remote-peer-endpoint` (the peer URL the hash
- * request went to), `remote-peer-id`, `follower-peer-id` (whom the leader found different);
+ * request went to), `remote-peer-id`, `follower-peer-id` (whom the leader found different),
+ * `peer-id` and 3.6's `peer-ids` (the compaction hash check's);
  * capnslog's `on peer "URL"` or `peer(ID)`. etcd 3.4's initial check writes remote-peer-id 0,
  * which names nobody.
  */
@@ -172,6 +185,8 @@ function withPeer(f: CheckFinding, message: string, fields: Record<string, unkno
     fields['remote-peer-endpoint'],
     fields['remote-peer-id'],
     Array.isArray(endpoints) ? endpoints[0] : undefined,
+    fields['peer-id'], // 3.5's per-follower compaction check, 3.6's "Skipped peer's hash"
+    typeof fields['peer-ids'] === 'string' ? fields['peer-ids'].split(',')[0] : undefined, // 3.6: types.IDSlice, comma-separated
     /\bon peer "([^"]+)"/.exec(message)?.[1],
     /\bpeer\(\[?"?([^")\]]+)/.exec(message)?.[1],
   ];

@@ -16,8 +16,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'panic' | 'fatal' |
  * - disk: slow fdatasync, late heartbeats from an overloaded leader, slow applies and reads.
  * - leader-election: raft votes, terms, leaders elected, lost or changed.
  * - membership: members added, promoted, removed, and removed members that come back.
+ * - version: the cluster version moving during a rolling upgrade, and a member refusing to start
+ *   because its ring or its data dir is newer than its binary.
  */
-export type LogCategory = 'corruption' | 'corruption-check' | 'alarm' | 'disk' | 'leader-election' | 'membership' | 'other';
+export type LogCategory = 'corruption' | 'corruption-check' | 'alarm' | 'disk' | 'leader-election' | 'membership' | 'version' | 'other';
 
 export interface LogLine {
   /** ISO time, null when the line carries none (Go panic traces, etcd's stderr banner). */

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { METRIC_FAMILIES } from '../model/etcd-versions';
+import { METRICS_V3_5_33, METRICS_V3_6_14 } from '../model/testdata/etcd-sources/metrics';
 import { MetricsTracker, readEtcdScrape } from './member-metrics';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, 'testdata', name), 'utf8');
@@ -125,5 +127,53 @@ describe('MetricsTracker', () => {
     expect(m.peerRttP99Ms).toBeCloseTo(198, 9);
     // Still within 5 minutes: the same answer without new observations.
     expect(t.update(scrape(T0 + 200_000, { rtt: [1, 2, 2] })).peerRttP99Ms).toBeCloseTo(198, 9);
+  });
+});
+
+describe('metric names by version (families from etcd\'s sources at the tags: lib/model/testdata/etcd-sources/metrics.ts)', () => {
+  test('real 3.4.23: every charted family served, the cluster version read', () => {
+    const s = readEtcdScrape(A, T0);
+    expect(s.missing).toEqual([]);
+    expect(s.clusterVersion).toBe('3.4');
+  });
+
+  /**
+   * A 3.5/3.6-shaped /metrics: only families defined at that tag (3.5 dropped
+   * etcd_debugging_mvcc_db_total_size_in_bytes), one sample each. Built, not scraped: no 3.5 or
+   * 3.6 member runs here.
+   */
+  const shaped = (metrics: Readonly<Record<string, string>>, clusterVersion: string) => {
+    const lines: string[] = ['process_start_time_seconds 100'];
+    for (const { names } of Object.values(METRIC_FAMILIES)) {
+      const name = names.find((n) => n in metrics);
+      if (!name) continue;
+      if (/duration_seconds|round_trip_time/.test(name)) {
+        lines.push(`# TYPE ${name} histogram`, `${name}_bucket{${name.includes('round_trip') ? 'To="b2",' : ''}le="0.001"} 1`, `${name}_bucket{${name.includes('round_trip') ? 'To="b2",' : ''}le="+Inf"} 1`);
+      } else if (name === 'etcd_cluster_version') lines.push(`${name}{cluster_version="${clusterVersion}"} 1`);
+      else if (name === 'etcd_network_peer_sent_failures_total') lines.push(`${name}{To="b2"} 0`);
+      else if (name === 'etcd_server_id') lines.push(`${name}{server_id="a8a17421b46f9558"} 1`);
+      else if (name === 'etcd_server_version') lines.push(`${name}{server_version="x"} 1`);
+      else lines.push(`${name} 1`);
+    }
+    return lines.join('\n');
+  };
+
+  test.each([
+    ['3.5.33 (built from its sources, not run here)', METRICS_V3_5_33, '3.5'],
+    ['3.6.14 (built from its sources, not run here)', METRICS_V3_6_14, '3.6'],
+  ] as const)('%s: every chart has its family, db size from etcd_mvcc_*', (_, metrics, cv) => {
+    expect(metrics).not.toHaveProperty('etcd_debugging_mvcc_db_total_size_in_bytes');
+    const t = new MetricsTracker();
+    const first = t.update(readEtcdScrape(shaped(metrics, cv), T0));
+    expect(first.missing).toBeUndefined();
+    expect(first.clusterVersion).toBe(cv);
+    expect(first).toMatchObject({ dbSize: 1, dbSizeInUse: 1, quotaBytes: 1, proposalsPending: 1, hasLeader: true });
+    const second = t.update(readEtcdScrape(shaped(metrics, cv), T0 + 1000));
+    expect(second.leaderChanges15m).toBe(0);
+  });
+
+  test('a family a member does not serve is named, so its chart can say so instead of staying empty', () => {
+    const text = shaped(METRICS_V3_6_14, '3.6').split('\n').filter((l) => !l.includes('etcd_network_peer_round_trip_time_seconds')).join('\n');
+    expect(new MetricsTracker().update(readEtcdScrape(text, T0)).missing).toEqual(['peerRtt']);
   });
 });

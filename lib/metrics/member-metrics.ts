@@ -1,4 +1,5 @@
-import { histogramSeries, parseExposition, sampleValue } from './exposition';
+import { METRIC_FAMILIES, SERIES_FAMILIES, type MetricKey } from '../model/etcd-versions';
+import { histogramSeries, parseExposition, sampleValue, type MetricFamily } from './exposition';
 import { bucketIncrease, counterIncrease, histogramQuantile, WindowBuckets, WindowSum, type Bucket } from './histogram';
 
 /** p99 of WAL fsync and backend commit over this trailing window (etcd-mixin: 5m at 30 s scrapes). */
@@ -10,30 +11,11 @@ export const COUNT_WINDOW_MS = 15 * 60_000;
 /** Peer send failures: a rate over 4 scrape intervals, as etcd-mixin takes it (at least 4 s). */
 export const RATE_WINDOW_POLLS = 4;
 
-const F = {
-  serverId: 'etcd_server_id',
-  version: 'etcd_server_version',
-  processStart: 'process_start_time_seconds',
-  hasLeader: 'etcd_server_has_leader',
-  isLeader: 'etcd_server_is_leader',
-  isLearner: 'etcd_server_is_learner',
-  walFsync: 'etcd_disk_wal_fsync_duration_seconds',
-  backendCommit: 'etcd_disk_backend_commit_duration_seconds',
-  peerRtt: 'etcd_network_peer_round_trip_time_seconds',
-  peerSentFailures: 'etcd_network_peer_sent_failures_total',
-  proposalsPending: 'etcd_server_proposals_pending',
-  proposalsFailed: 'etcd_server_proposals_failed_total',
-  leaderChanges: 'etcd_server_leader_changes_seen_total',
-  slowApplies: 'etcd_server_slow_apply_total',
-  heartbeatFailures: 'etcd_server_heartbeat_send_failures_total',
-  dbSize: 'etcd_mvcc_db_total_size_in_bytes',
-  dbSizeLegacy: 'etcd_debugging_mvcc_db_total_size_in_bytes', // 3.3 and earlier
-  dbSizeInUse: 'etcd_mvcc_db_total_size_in_use_in_bytes',
-  quota: 'etcd_server_quota_backend_bytes',
-} as const;
+/** Every name Ringside reads (lib/model/etcd-versions METRIC_FAMILIES); the parser skips the other ~120 of a member's /metrics. */
+export const ETCD_FAMILIES: ReadonlySet<string> = new Set(Object.values(METRIC_FAMILIES).flatMap((f) => f.names));
 
-/** The families Ringside reads; the parser skips the other ~120 of a member's /metrics. */
-export const ETCD_FAMILIES: ReadonlySet<string> = new Set(Object.values(F));
+/** The families behind the charted figures: a scrape without one says so on that figure's chart. */
+const CHARTED: readonly MetricKey[] = [...new Set(Object.values(SERIES_FAMILIES).flat())];
 
 const COUNTERS = ['proposalsFailed', 'leaderChanges', 'slowApplies', 'heartbeatFailures'] as const;
 type CounterName = (typeof COUNTERS)[number];
@@ -59,39 +41,47 @@ export interface EtcdScrape {
   dbSize: number | null;
   dbSizeInUse: number | null;
   quotaBytes: number | null;
+  /** The cluster version the member reports ("3.5": etcd_cluster_version keeps major.minor), null when absent. */
+  clusterVersion: string | null;
+  /** Charted families this member did not serve (a version that dropped one, a proxy in between). */
+  missing: MetricKey[];
 }
 
 /** Reads the figures Ringside needs from a member's /metrics text. Throws ExpositionError on a malformed line. */
 export function readEtcdScrape(text: string, at: number): EtcdScrape {
   const fams = parseExposition(text, { only: ETCD_FAMILIES });
-  const value = (name: string) => sampleValue(fams.get(name));
-  const flag = (name: string) => {
-    const v = value(name);
+  // A figure's family under the first name the member serves (3.4 serves dbSize under two names, 3.5+ one).
+  const family = (key: MetricKey): MetricFamily | undefined => METRIC_FAMILIES[key].names.map((n) => fams.get(n)).find(Boolean);
+  const value = (key: MetricKey) => sampleValue(family(key));
+  const flag = (key: MetricKey) => {
+    const v = value(key);
     return v === null ? null : v === 1;
   };
-  const rtt = new Map(histogramSeries(fams.get(F.peerRtt)).flatMap((h) => (h.labels.To ? [[h.labels.To, h.buckets] as const] : [])));
-  const sent = new Map(fams.get(F.peerSentFailures)?.samples.flatMap((x) => (x.labels.To ? [[x.labels.To, x.value] as const] : [])));
+  const rtt = new Map(histogramSeries(family('peerRtt')).flatMap((h) => (h.labels.To ? [[h.labels.To, h.buckets] as const] : [])));
+  const sent = new Map(family('peerSentFailures')?.samples.flatMap((x) => (x.labels.To ? [[x.labels.To, x.value] as const] : [])));
   return {
     at,
-    memberId: fams.get(F.serverId)?.samples.find((s) => s.value === 1)?.labels.server_id ?? null,
-    version: fams.get(F.version)?.samples[0]?.labels.server_version ?? null,
-    processStart: value(F.processStart),
-    hasLeader: flag(F.hasLeader),
-    isLeader: flag(F.isLeader),
-    walFsync: histogramSeries(fams.get(F.walFsync))[0]?.buckets ?? null,
-    backendCommit: histogramSeries(fams.get(F.backendCommit))[0]?.buckets ?? null,
+    memberId: family('serverId')?.samples.find((s) => s.value === 1)?.labels.server_id ?? null,
+    version: family('version')?.samples[0]?.labels.server_version ?? null,
+    processStart: value('processStart'),
+    hasLeader: flag('hasLeader'),
+    isLeader: flag('isLeader'),
+    walFsync: histogramSeries(family('walFsync'))[0]?.buckets ?? null,
+    backendCommit: histogramSeries(family('backendCommit'))[0]?.buckets ?? null,
     peerRtt: rtt,
     peerSentFailures: sent,
-    proposalsPending: value(F.proposalsPending),
+    proposalsPending: value('proposalsPending'),
     counters: {
-      proposalsFailed: value(F.proposalsFailed),
-      leaderChanges: value(F.leaderChanges),
-      slowApplies: value(F.slowApplies),
-      heartbeatFailures: value(F.heartbeatFailures),
+      proposalsFailed: value('proposalsFailed'),
+      leaderChanges: value('leaderChanges'),
+      slowApplies: value('slowApplies'),
+      heartbeatFailures: value('heartbeatFailures'),
     },
-    dbSize: value(F.dbSize) ?? value(F.dbSizeLegacy),
-    dbSizeInUse: value(F.dbSizeInUse),
-    quotaBytes: value(F.quota),
+    dbSize: value('dbSize'),
+    dbSizeInUse: value('dbSizeInUse'),
+    quotaBytes: value('quota'),
+    clusterVersion: family('clusterVersion')?.samples.find((s) => s.value === 1)?.labels.cluster_version ?? null,
+    missing: CHARTED.filter((k) => !family(k)),
   };
 }
 
@@ -131,6 +121,10 @@ export interface MemberMetrics {
   quotaUsedPct: number | null;
   /** True when this scrape found the member restarted (its counters reset). */
   restarted: boolean;
+  /** etcd_cluster_version's label: the cluster version this member runs at ("3.5"); absent when unknown. */
+  clusterVersion?: string | null;
+  /** Charted families this member did not serve in this scrape; absent when none were missing or unknown. */
+  missing?: MetricKey[];
 }
 
 const toMs = (s: number | null) => (s === null ? null : s * 1000);
@@ -228,6 +222,8 @@ export class MetricsTracker {
       quotaBytes: s.quotaBytes,
       quotaUsedPct: s.dbSize !== null && s.quotaBytes ? (s.dbSize / s.quotaBytes) * 100 : null,
       restarted,
+      clusterVersion: s.clusterVersion,
+      ...(s.missing.length ? { missing: s.missing } : {}),
     };
   }
 

@@ -20,6 +20,7 @@ function summary(name: string, change: Partial<ClusterSummary> = {}): ClusterSum
     pollIntervalMs: 1000,
     alerts: [],
     hash: { consistent: true, revision: 9, checkedAt: new Date(NOW).toISOString(), summary: 'agree' },
+    backups: null,
     memberList: ['m1', 'm2', 'm3'].map((n, i) => ({ id: n, name: n, role: i === 0 ? ('leader' as const) : ('follower' as const), reachable: true, started: true, latencyMs: 2, error: null })),
     ...change,
   };

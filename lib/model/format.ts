@@ -40,3 +40,21 @@ export function formatAge(ms: number): string {
 export function formatClock(iso: string): string {
   return CLOCK.format(new Date(iso));
 }
+
+const UTC_CLOCK = new Intl.DateTimeFormat('en-GB', { hour12: false, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'UTC' });
+
+/**
+ * "30 Nov, 07:55:12 UTC": the same text on the server and in any browser, so a time drawn in a
+ * page's first paint never differs at hydration, and people in different time zones read one time.
+ */
+export function formatUtc(iso: string): string {
+  return `${UTC_CLOCK.format(new Date(iso))} UTC`;
+}
+
+/**
+ * Long hex digests in running text cut to their first 8 digits ("15261274…"): enough to tell two
+ * apart at a glance, short enough for an alert line or a wall screen. Member IDs (16 digits) stay.
+ */
+export function abbreviateHashes(text: string): string {
+  return text.replace(/\b[0-9a-f]{32,}\b/g, (h) => `${h.slice(0, 8)}…`);
+}

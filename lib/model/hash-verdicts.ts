@@ -28,6 +28,8 @@ export interface MemberHash {
   /** Why a member was skipped, or which side of a split it is on. */
   reason: string | null;
   skip: HashSkipReason | null;
+  /** The etcd version it ran when hashed (a rolling upgrade verifies each member after its restart). */
+  version?: string | null;
 }
 
 export interface HashCheck {
@@ -55,16 +57,21 @@ export function suspectsOf(check: HashCheck | null): MemberHash[] {
 }
 
 /**
- * Members the leader's own periodic check named (`follower-peer-id` on its corruption lines),
- * newest first, by name when the ring knows them.
+ * Members the leader's own checks named on their corruption lines, newest first, by name when the
+ * ring knows them: `follower-peer-id` (the periodic check; 3.5's compaction hash check) and 3.6's
+ * `peer-ids` when `quorum-exist` (the minority against a quorum that agrees; without a quorum
+ * each side is logged and neither is named).
  */
 export function suspectsFromLogs(lines: { category: string; fields: Record<string, unknown> }[], ring: RingState): string[] {
   const out: string[] = [];
   for (const l of [...lines].reverse()) {
-    const id = l.category === 'corruption' ? l.fields['follower-peer-id'] : undefined;
-    if (typeof id !== 'string' || id === '0') continue;
-    const name = ring.members.find((m) => m.id === id)?.name || id;
-    if (!out.includes(name)) out.push(name);
+    if (l.category !== 'corruption') continue;
+    const minority = l.fields['quorum-exist'] === true && typeof l.fields['peer-ids'] === 'string' ? l.fields['peer-ids'].split(',') : [];
+    for (const id of [l.fields['follower-peer-id'], ...minority]) {
+      if (typeof id !== 'string' || id === '' || id === '0') continue;
+      const name = ring.members.find((m) => m.id === id)?.name || id;
+      if (!out.includes(name)) out.push(name);
+    }
   }
   return out;
 }

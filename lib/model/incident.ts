@@ -29,7 +29,8 @@ export interface Triage {
   changes: TimelineEntry[];
 }
 
-const RUNBOOK = 'https://etcd.io/docs/v3.4/op-guide/recovery/';
+/** Quorum lost for good: the guided disaster restore from a stored backup. */
+const restoreLink = (cluster: string): TriageLink => ({ label: 'Disaster restore from a stored backup (the wizard)', href: `/clusters/${cluster}/restore` });
 
 /** The link that carries out the next step for a firing alert, when Ringside has one. */
 function linkFor(cluster: string, a: Alert, ring: RingState, hash: HashCheck | null): TriageLink | null {
@@ -46,9 +47,15 @@ function linkFor(cluster: string, a: Alert, ring: RingState, hash: HashCheck | n
     case 'etcdDatabaseQuotaLowSpace':
     case 'etcdDatabaseHighFragmentationRatio':
       return { label: a.rule === 'ringsideNospaceAlarm' ? 'Disarm NOSPACE (compact, defragment)' : 'Defragment (Operations)', href: `/clusters/${cluster}#operations` };
+    case 'ringsideCertificateExpiry':
+    case 'ringsideCertificateHostMismatch':
+      return { label: 'See the certificates', href: `/clusters/${cluster}#certificates` };
     case 'etcdInsufficientMembers':
     case 'etcdNoLeader':
-      return ring.quorum.hasQuorum ? null : { label: 'Disaster recovery runbook (restore from a snapshot)', href: RUNBOOK };
+      return ring.quorum.hasQuorum ? null : restoreLink(cluster);
+    case 'ringsideBackupStale':
+    case 'ringsideDrillFailed':
+      return { label: a.rule === 'ringsideBackupStale' ? 'Back up now (Backups)' : 'See which check failed (Backups)', href: `/clusters/${cluster}#backups` };
     default:
       return { label: `What ${a.rule} means`, href: `/clusters/${cluster}#alerts` };
   }
@@ -67,7 +74,7 @@ export function triage(cluster: string, ring: RingState, alerts: Alert[], hash: 
     evidence: alertEvidence(a.rule),
   }));
   if (!ring.quorum.hasQuorum && !firing.some((a) => a.rule === 'etcdInsufficientMembers')) {
-    conditions.unshift({ sentence: `${ring.summary}. Writes are blocked until enough voters are back.`, severity: 'critical', link: { label: 'Disaster recovery runbook', href: RUNBOOK }, evidence: null });
+    conditions.unshift({ sentence: `${ring.summary}. Writes are blocked until enough voters are back.`, severity: 'critical', link: restoreLink(cluster), evidence: null });
   }
   const trouble = conditions.length > 0 || ring.health !== 'healthy' || alerts.some((a) => a.state === 'pending');
   return { trouble, conditions, changes: whatChanged(window) };

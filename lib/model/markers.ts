@@ -10,6 +10,8 @@ export const MARKER_KINDS: ReadonlySet<RingEventKind> = new Set<RingEventKind>([
   'member-added',
   'member-removed',
   'member-promoted',
+  // The lines after it belong to a new cluster (a restore): worth a mark where they change.
+  'cluster-id-changed',
 ]);
 
 export function markersIn(events: readonly RingEvent[], from: number, to: number): RingEvent[] {

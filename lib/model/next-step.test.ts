@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { auditFromStartLine } from '../ring/corruption-audit';
+import { corruptCheckFlags } from '../k8s/flags';
+import { auditFromFlags, auditFromStartLine } from '../ring/corruption-audit';
 import { deriveRing } from '../ring/derive';
 import { ids, okProbe, poll } from '../ring/fixtures';
 import { judgeHashes } from '../ring/hashkv';
@@ -37,4 +38,26 @@ test('checks off: recommend the flags; all fine: nothing to do', () => {
   expect(corruptionNextStep(r, agree, [off])?.steps[0]).toContain('--experimental-initial-corrupt-check=true');
   const on = auditFromStartLine('m2', { 'etcd-version': '3.4.23', 'initial-corrupt-check': true, 'corrupt-check-time-interval': '5s' });
   expect(corruptionNextStep(r, agree, [on])).toBeNull();
+});
+
+test("checks off on members of two versions (mid-upgrade): each version's spelling for its members", () => {
+  const r = ring();
+  const agree = judgeHashes(r, 42, new Map([[ids.m1, ok(1)], [ids.m2, ok(1)], [ids.m3, ok(1)]]), new Date());
+  const v35 = auditFromStartLine('m1', { 'etcd-version': '3.5.33', 'initial-corrupt-check': false, 'corrupt-check-time-interval': '0s', 'compact-check-time-enabled': false });
+  const v36 = auditFromStartLine('m2', { 'etcd-version': '3.6.14', 'feature-gates': '', 'initial-corrupt-check': false, 'corrupt-check-time-interval': '0s' });
+  expect(corruptionNextStep(r, agree, [v35, v36])?.steps).toEqual([
+    'm1 runs without them. Add to it, one restart at a time: --experimental-initial-corrupt-check=true --experimental-corrupt-check-time=240m --experimental-compact-hash-check-enabled=true',
+    'm2 runs without them. Add to it, one restart at a time: --feature-gates=InitialCorruptCheck=true,CompactHashCheck=true --corrupt-check-time=240m',
+  ]);
+});
+
+test("KubeOne's flags on 3.6 with every check on: replace the deprecated spellings", () => {
+  const r = ring();
+  const agree = judgeHashes(r, 42, new Map([[ids.m1, ok(1)], [ids.m2, ok(1)], [ids.m3, ok(1)]]), new Date());
+  const a = auditFromFlags('cp-1', corruptCheckFlags(['etcd', '--experimental-corrupt-check-time=240m', '--experimental-initial-corrupt-check=true', '--experimental-compact-hash-check-enabled=true']), '3.6.14');
+  const step = corruptionNextStep(r, agree, [a])!;
+  expect(step.title).toBe('Replace deprecated etcd flags before the next minor removes them');
+  expect(step.steps[0]).toBe(
+    'cp-1: --experimental-corrupt-check-time=240m → --corrupt-check-time=240m; --experimental-initial-corrupt-check=true and --experimental-compact-hash-check-enabled=true → --feature-gates=InitialCorruptCheck=true,CompactHashCheck=true (setting the old and the new spelling together stops etcd 3.6 at start).',
+  );
 });

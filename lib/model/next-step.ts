@@ -61,10 +61,40 @@ export function corruptionNextStep(ring: RingState, check: HashCheck | null, aud
     return {
       severity: 'warning',
       title: "Turn on etcd's own corruption checks",
-      steps: [
-        `${off.map((a) => a.member).join(', ')} ${off.length === 1 ? 'runs' : 'run'} without them. Add to each member, one restart at a time: ${[...new Set(off.flatMap((a) => a.recommended))].join(' ')}`,
-      ],
+      // Members of different versions spell the flags differently (mid-upgrade): one step per spelling.
+      steps: byLines(off, (a) => a.recommended).map(
+        ([members, lines]) => `${members.join(', ')} ${members.length === 1 ? 'runs' : 'run'} without them. Add to ${members.length === 1 ? 'it' : 'each'}, one restart at a time: ${lines.join(' ')}`,
+      ),
+    };
+  }
+  const deprecated = audits.filter((a) => a.deprecated.some((d) => d.replacement));
+  if (deprecated.length > 0) {
+    return {
+      severity: 'warning',
+      title: 'Replace deprecated etcd flags before the next minor removes them',
+      steps: byLines(deprecated, replacements).map(
+        ([members, lines]) => `${members.join(', ')}: ${lines.join('; ')} (setting the old and the new spelling together stops etcd 3.6 at start).`,
+      ),
     };
   }
   return null;
+}
+
+/** "old → new" per replacement line: several flags that become one --feature-gates line are said once. */
+function replacements(a: CorruptionAudit): string[] {
+  const byReplacement = new Map<string, string[]>();
+  for (const d of a.deprecated) byReplacement.set(d.replacement ?? 'remove', [...(byReplacement.get(d.replacement ?? 'remove') ?? []), d.flag]);
+  return [...byReplacement].map(([to, from]) => `${from.join(' and ')} → ${to}`);
+}
+
+/** Members grouped by the lines they need, so one instruction covers every member that needs the same. */
+function byLines(audits: CorruptionAudit[], lines: (a: CorruptionAudit) => string[]): [string[], string[]][] {
+  const groups = new Map<string, [string[], string[]]>();
+  for (const a of audits) {
+    const l = lines(a);
+    const key = l.join('\n');
+    if (!groups.has(key)) groups.set(key, [[], l]);
+    groups.get(key)![0].push(a.member);
+  }
+  return [...groups.values()];
 }

@@ -106,12 +106,32 @@ const actionWords: Record<string, string> = {
   'alarm-disarm': 'disarmed',
   'snapshot-download': 'downloaded a snapshot of',
   'snapshot-backup': 'saved a snapshot of',
+  'backup-drill': 'drilled',
+  'disaster-restore': 'restored from',
 };
 
 /** An operator's action once it ended (or was refused); the "started" lines stay in the audit log. */
 export function fromAudit(a: AuditEntry): TimelineEntry | null {
   if (a.result === 'started') return null;
-  const what = a.action === 'alarm-disarm' ? `${actionWords[a.action]} ${String(a.params.alarm)}` : `${actionWords[a.action] ?? a.action}${a.member ? ` ${a.member.name || a.member.id}` : ''}`;
+  const what =
+    a.action === 'alarm-disarm'
+      ? `${actionWords[a.action]} ${String(a.params.alarm)}`
+      : a.action === 'backup-drill' || a.action === 'disaster-restore'
+        ? `${actionWords[a.action]} backup ${String(a.params.backup)}`
+        : `${actionWords[a.action] ?? a.action}${a.member ? ` ${a.member.name || a.member.id}` : ''}`;
+  // A scheduled run that was due and did not happen says why, once per reason.
+  if (a.result === 'skipped') {
+    return {
+      id: `audit:${a.id}:skipped`,
+      at: a.at,
+      cluster: a.cluster,
+      kind: 'action',
+      source: 'audit',
+      severity: 'warning',
+      message: `${a.user}: ${a.error ?? `${a.action} skipped`}`,
+      details: { action: a.action, user: a.user, result: a.result },
+    };
+  }
   const result = a.result === 'ok' ? '' : a.result === 'refused' ? ` (refused: ${a.error})` : ` (failed: ${a.error})`;
   return {
     id: `audit:${a.id}:${a.result}`,
@@ -119,7 +139,7 @@ export function fromAudit(a: AuditEntry): TimelineEntry | null {
     cluster: a.cluster,
     kind: 'action',
     source: 'audit',
-    severity: a.result === 'ok' ? 'info' : 'warning',
+    severity: a.result === 'ok' ? 'info' : a.action === 'backup-drill' && a.result === 'failed' ? 'critical' : 'warning',
     ...(a.member ? { memberId: a.member.id, memberName: a.member.name } : {}),
     message: `${a.user} ${what}${result}`,
     details: { action: a.action, user: a.user, result: a.result, durationMs: a.durationMs, ...(a.details?.revision !== undefined ? { revision: a.details.revision } : {}) },

@@ -1,10 +1,14 @@
 import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '../alerts/tracker';
+import type { CertificateFinding, ExpiryThresholds } from '../certs/findings';
+import type { ClusterCertificates } from '../certs/inventory';
+import type { BackupStatus } from '../backups/types';
 import type { AlertOverrides, ClusterConfig } from '../config/types';
 import type { MetricsResult, PollResult } from '../etcd/types';
 import type { RingHistory } from '../history/store';
 import type { LogLine } from '../logs/types';
+import type { ParsedFlag } from '../model/etcd-versions';
 import type { Operation } from '../ops/types';
 import { judgeHashes, pickHashRevision, type HashCheck, type HashReply } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
@@ -31,6 +35,8 @@ export interface MonitorSettings {
   eventBuffer?: number;
   /** Per-rule alert overrides from the config. */
   alerts?: AlertOverrides;
+  /** Certificate expiry thresholds (certificates.warnDays, criticalDays). */
+  certificates?: ExpiryThresholds;
 }
 
 /** Parts a test or a benchmark replaces; by default the real network and the real clock. */
@@ -51,7 +57,8 @@ export type MonitorMessage =
   | { type: 'hashkv'; check: HashCheck }
   | { type: 'alerts'; alerts: Alert[] }
   | { type: 'log'; line: LogLine }
-  | { type: 'operation'; operation: Operation };
+  | { type: 'operation'; operation: Operation }
+  | { type: 'backups'; status: BackupStatus | null };
 
 /**
  * Watches one cluster: schedules polls, /metrics scrapes and HashKV checks, and tells subscribers.
@@ -98,7 +105,7 @@ export class ClusterMonitor {
     this.clock = parts.clock ?? systemClock;
     this.pool = new MemberClientPool(cluster.tls, settings.requestTimeoutMs, cluster.endpoints, parts.clients);
     this.metricsIntervalMs = cluster.metrics?.intervalMs ?? settings.metricsIntervalMs ?? DEFAULT_METRICS_INTERVAL_MS;
-    this.pipeline = new RingPipeline({ cluster: cluster.name, bootId: this.bootId, pollIntervalMs: settings.pollIntervalMs, metricsIntervalMs: this.metricsIntervalMs, eventBuffer: settings.eventBuffer, alerts: settings.alerts });
+    this.pipeline = new RingPipeline({ cluster: cluster.name, bootId: this.bootId, pollIntervalMs: settings.pollIntervalMs, metricsIntervalMs: this.metricsIntervalMs, eventBuffer: settings.eventBuffer, alerts: settings.alerts, certificates: settings.certificates });
     this.logs = cluster.logs?.files.length || cluster.logs?.kubernetes ? new LogCollector(cluster, () => this.ring, (line) => this.bus.emit({ type: 'log', line })) : null;
     this.metrics =
       (parts.poll && !parts.metricsText) || cluster.metrics?.enabled === false
@@ -133,6 +140,38 @@ export class ClusterMonitor {
   /** Recent HashKV checks, oldest first. */
   hashHistory(): HashCheck[] {
     return this.pipeline.hashHistory();
+  }
+
+  /** The latest read of the members' certificates (lib/certs/watcher.ts reads them); null before the first. */
+  get certificates(): ClusterCertificates | null {
+    return this.pipeline.certificates;
+  }
+
+  /** What the latest certificate read says now: expiries, names that do not cover the address, members not read. */
+  certificateFindings(now = this.clock.now()): CertificateFinding[] {
+    return this.pipeline.certificateFindings(now);
+  }
+
+  /** Takes a new certificate read; the alert rules judge it from the next poll on. */
+  setCertificates(read: ClusterCertificates): void {
+    this.pipeline.setCertificates(read);
+  }
+
+  /** Each member's etcd flags from its pod's command, by member ID; empty without a Kubernetes source. */
+  podFlags(): Map<string, ParsedFlag[]> {
+    return this.logs?.podFlags() ?? new Map();
+  }
+
+  /** The cluster's backups (freshness, the last drill), null without a backup store; the alert rules read it at every poll. */
+  get backups(): BackupStatus | null {
+    return this.pipeline.backupStatus;
+  }
+
+  /** Told by the backup work (lib/ops/backups.ts) after every listing, backup and drill; subscribers hear of a change. */
+  setBackups(status: BackupStatus | null): void {
+    const changed = JSON.stringify(status) !== JSON.stringify(this.pipeline.backupStatus);
+    this.pipeline.setBackups(status);
+    if (changed) this.bus.emit({ type: 'backups', status });
   }
 
   subscribe(fn: (msg: MonitorMessage) => void): () => void {
@@ -315,7 +354,9 @@ export class ClusterMonitor {
       console.error(`[ringside] poll of ${this.cluster.name} failed:`, e);
       return;
     }
-    const folded = this.pipeline.fold(poll);
+    // What the members' own logs say about versions rides along with the poll: derive stays pure.
+    const refusals = this.logs?.versionRefusals();
+    const folded = this.pipeline.fold(refusals?.length ? { ...poll, versionRefusals: refusals } : poll);
     this.pool.sync(folded.ring);
     this.bus.emit({ type: 'ring', ring: folded.ring });
     for (const event of folded.events) this.bus.emit({ type: 'ring-event', event });

@@ -5,10 +5,23 @@ import { followFile, type Follower } from '../logs/follow';
 import { parseLine } from '../logs/parse';
 import { CheckRounds } from '../logs/rounds';
 import type { LogLine } from '../logs/types';
-import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
+import { corruptCheckFlags, EtcdPods, loadKubeConfig, mapPodToMember, parseEtcdFlags, type EtcdPod, type LogFollow } from '../k8s/etcd-pods';
+import type { ParsedFlag } from '../model/etcd-versions';
 import { attributeFinding } from '../model/check-evidence';
+import type { VersionRefusal } from '../ring/advisories';
 import { auditFromFlags, auditFromStartLine, type CorruptionAudit } from '../ring/corruption-audit';
 import type { RingState } from '../ring/types';
+
+/** A version line at these levels is a member refusing to start (the others say the cluster version moved). */
+const REFUSAL_LEVELS = new Set(['fatal', 'panic', 'error']);
+
+/** "it runs 3.5.33, the ring 3.6" from the refusal's fields (membership/downgrade.go), or 3.6's schema error. */
+function refusalDetail(fields: Record<string, unknown>): string | null {
+  const own = fields['current-server-version'];
+  const ring = fields['determined-cluster-version'] ?? fields['target-cluster-version'];
+  if (typeof own === 'string' && typeof ring === 'string') return `it runs ${own}, the ring ${ring}`;
+  return typeof fields.error === 'string' ? fields.error.slice(0, 200) : null;
+}
 
 /** How often etcd pods are listed again, to follow new or replaced pods. */
 const POD_LIST_MS = 15_000;
@@ -27,6 +40,8 @@ export class LogCollector {
   private readonly buffer = new LogBuffer();
   private readonly followers: Follower[] = [];
   private readonly audits = new Map<string, CorruptionAudit>();
+  /** Each member's latest refusal to start over versions; derive shows it while the member stays down. */
+  private readonly refusals = new Map<string, VersionRefusal>();
   /** Member a file belongs to, learned from its own "starting an etcd server" line. */
   private readonly fileMember = new Map<string, string>();
   private readonly podFollows = new Map<string, LogFollow>();
@@ -141,9 +156,16 @@ export class LogCollector {
     if (line.message === 'starting an etcd server' && line.member) {
       this.audits.set(line.member, auditFromStartLine(line.member, line.fields));
     }
+    if (line.member && line.category === 'version' && REFUSAL_LEVELS.has(line.level)) {
+      this.refusals.set(line.member, { member: line.member, at: line.at, message: line.message, detail: refusalDetail(line.fields) });
+    }
     this.buffer.push(line);
     this.emit(line);
     return line;
+  }
+
+  versionRefusals(): VersionRefusal[] {
+    return [...this.refusals.values()];
   }
 
   query(q: LogQuery): LogLine[] {
@@ -156,12 +178,26 @@ export class LogCollector {
    */
   corruptionAudits(): CorruptionAudit[] {
     const audits = new Map(this.audits);
-    const version = this.ring()?.members.find((m) => m.version)?.version ?? null;
+    const members = this.ring()?.members ?? [];
     for (const pod of this.pods) {
       const member = this.memberOfPod(pod) ?? pod.name;
+      // Each pod judged for its own member's version: mid-upgrade, members differ.
+      const id = mapPodToMember(pod, members);
+      const version = members.find((m) => m.id === id)?.version ?? this.audits.get(member)?.version ?? null;
       audits.set(member, auditFromFlags(member, corruptCheckFlags(pod.command), version));
     }
     return [...audits.values()].sort((a, b) => a.member.localeCompare(b.member, undefined, { numeric: true }));
+  }
+
+  /** Each member's etcd flags from its pod's command, by member ID (Kubernetes sources only). */
+  podFlags(): Map<string, ParsedFlag[]> {
+    const members = this.ring()?.members ?? [];
+    const out = new Map<string, ParsedFlag[]>();
+    for (const pod of this.pods) {
+      const id = mapPodToMember(pod, members);
+      if (id) out.set(id, parseEtcdFlags(pod.command));
+    }
+    return out;
   }
 
   /** zap lines name their member by ID ("local-member-id"); show the name the ring knows. */

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { ClusterCertificates } from '../certs/inventory';
+import { describeCertificate, parsePemCertificates } from '../certs/x509';
 import type { PollResult } from '../etcd/types';
 import { downProbe, ids, okProbe, poll } from '../ring/fixtures';
 import type { HashCheck, HashReply } from '../ring/hashkv';
@@ -54,6 +58,37 @@ describe('RingPipeline: what a poll turns into', () => {
     expect(p.recentEvents().length).toBe(4);
     const h = p.history.query({ keys: ['revision'], from: T0 - 1, to: T0 + 12_000, stepMs: 0 });
     expect(h.t.length).toBe(12);
+  });
+});
+
+describe('RingPipeline: certificates', () => {
+  // A real certificate (lib/certs/testdata, made by openssl), read as m2's server certificate.
+  const [leaf] = parsePemCertificates(readFileSync(path.join(__dirname, '..', 'certs', 'testdata', 'server.crt'))).map(describeCertificate);
+  const notAfter = Date.parse(leaf.notAfter);
+  const DAY = 86_400_000;
+  const read: ClusterCertificates = {
+    cluster: 'demo',
+    checkedAt: new Date(notAfter - 8 * DAY).toISOString(),
+    members: [{ memberId: ids.m2, memberName: 'm2', endpoints: [{ source: 'client-url', url: 'https://127.0.0.1:2279', host: '127.0.0.1', chain: [leaf], coversHost: true, verified: true, verifyError: null, error: null }] }],
+    ca: [],
+    client: [],
+  };
+  const fold = (p: RingPipeline, t: number) => p.fold({ ...poll(1, up()), at: t });
+
+  test('judged on every poll at the poll’s own time: a warning 8 days out turns critical at 7 days without a new read, and clears with a renewed one', () => {
+    const p = new RingPipeline({ cluster: 'demo', bootId: 't', pollIntervalMs: 1000, certificates: { warnDays: 30, criticalDays: 7 } });
+    fold(p, notAfter - 9 * DAY);
+    expect(p.alerts()).toEqual([]);
+    p.setCertificates(read);
+    const warned = fold(p, notAfter - 8 * DAY);
+    expect(warned.alerts?.map((a) => [a.rule, a.severity, a.state, a.memberName])).toEqual([['ringsideCertificateExpiry', 'warning', 'firing', 'm2']]);
+    expect(warned.alerts?.[0].message).toMatch(/^m2: server certificate CN=localhost on https:\/\/127\.0\.0\.1:2279 expires on \d{4}-\d\d-\d\d \d\d:\d\d UTC, in 8 days$/);
+    const critical = fold(p, notAfter - 7 * DAY);
+    expect(critical.alerts?.map((a) => [a.rule, a.severity])).toEqual([['ringsideCertificateExpiry', 'critical']]);
+    expect(p.certificateFindings(notAfter - 7 * DAY).map((f) => [f.memberName, f.level, f.daysLeft])).toEqual([['m2', 'critical', 7]]);
+    p.setCertificates({ ...read, members: [{ ...read.members[0], endpoints: [{ ...read.members[0].endpoints[0], chain: [{ ...leaf, notAfter: new Date(notAfter + 365 * DAY).toISOString() }] }] }] });
+    fold(p, notAfter - 6 * DAY);
+    expect(p.alerts()).toEqual([]);
   });
 });
 

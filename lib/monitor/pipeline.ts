@@ -1,6 +1,9 @@
 import { evaluateRules } from '../alerts/rules';
 import { AlertTracker, alertEvent, type Alert } from '../alerts/tracker';
+import { certificateFindings, type CertificateFinding, type ExpiryThresholds } from '../certs/findings';
+import type { ClusterCertificates } from '../certs/inventory';
 import type { AlertOverrides } from '../config/types';
+import type { BackupStatus } from '../backups/types';
 import type { PollResult } from '../etcd/types';
 import { sampleOf } from '../model/series';
 import { RingHistory } from '../history/store';
@@ -24,7 +27,11 @@ export interface PipelineSettings {
   /** How many derived events to keep for late subscribers. */
   eventBuffer?: number;
   alerts?: AlertOverrides;
+  /** When a certificate's expiry is a warning and when critical (certificates.warnDays, criticalDays). */
+  certificates?: ExpiryThresholds;
 }
+
+const CERTIFICATE_DEFAULTS: ExpiryThresholds = { warnDays: 30, criticalDays: 7 };
 
 /** What one poll changed, for the monitor to publish. */
 export interface Folded {
@@ -46,9 +53,11 @@ export class RingPipeline {
   private state: RingState | null = null;
   private events: RingEvent[] = [];
   private hashChecks: HashCheck[] = [];
+  private certs: ClusterCertificates | null = null;
   private readonly tracker: AlertTracker;
   private readonly growth: GrowthForecast;
   private alertsJson = '[]';
+  private backups: BackupStatus | null = null;
 
   constructor(private readonly settings: PipelineSettings) {
     this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
@@ -77,6 +86,19 @@ export class RingPipeline {
     return this.tracker.list();
   }
 
+  /** The latest read of the cluster's certificates; null before the first. */
+  get certificates(): ClusterCertificates | null {
+    return this.certs;
+  }
+
+  /**
+   * What the certificates say at `now`. Judged on every poll from the latest read (read far less
+   * often): a certificate crosses from warning to critical at the hour it does, not at the next read.
+   */
+  certificateFindings(now: number): CertificateFinding[] {
+    return this.certs ? certificateFindings(this.certs, this.settings.certificates ?? CERTIFICATE_DEFAULTS, now) : [];
+  }
+
   /** Folds one poll in: state, events, history, alerts (evaluated at the poll's own time). */
   fold(poll: PollResult): Folded {
     const prev = this.state;
@@ -86,12 +108,34 @@ export class RingPipeline {
     this.history.record(sampleOf(next));
     const now = poll.at;
     const changes = this.tracker.update(
-      evaluateRules({ ring: next, hashChecks: this.hashChecks, events: [...this.events, ...events], dbSizeIn4h: this.growth.dbSizeIn4h(next, now), now }),
+      evaluateRules({
+        ring: next,
+        hashChecks: this.hashChecks,
+        events: [...this.events, ...events],
+        dbSizeIn4h: this.growth.dbSizeIn4h(next, now),
+        certificates: this.certificateFindings(now),
+        backups: this.backups,
+        now,
+      }),
       now,
     );
     events.push(...changes.map((c, n) => alertEvent(c, `${next.bootId}-${next.seq}-a${n}`)));
     if (events.length) this.events = [...this.events, ...events].slice(-(this.settings.eventBuffer ?? 500));
     return { ring: next, events, alerts: this.alertsIfChanged(), checkHashesNow: !prev || events.some((e) => HASH_NOW.has(e.kind)) };
+  }
+
+  /** Keeps the latest certificate read; its conditions count from the next poll. */
+  setCertificates(read: ClusterCertificates): void {
+    this.certs = read;
+  }
+
+  /** The cluster's backups as they stand now; the rules judge freshness at every poll from it. */
+  setBackups(status: BackupStatus | null): void {
+    this.backups = status;
+  }
+
+  get backupStatus(): BackupStatus | null {
+    return this.backups;
   }
 
   /** Keeps a finished HashKV check (the rules read the recent ones). */

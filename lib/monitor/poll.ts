@@ -2,6 +2,7 @@ import 'server-only';
 import type { ClusterConfig } from '../config/types';
 import type { MemberClient } from '../etcd/client';
 import type { AlarmEntry, MemberListEntry, MetricsResult, PollResult } from '../etcd/types';
+import { ringClusterId } from '../ring/derive';
 import type { RingState } from '../ring/types';
 import type { MemberClientPool } from './client-pool';
 
@@ -30,10 +31,25 @@ export async function pollCluster(o: {
 
   let members: MemberListEntry[] | null = first?.[0].status === 'fulfilled' ? first[0].value : null;
   let alarms: AlarmEntry[] | null = first?.[1].status === 'fulfilled' ? first[1].value : null;
+  let membersFrom = members ? preferred?.endpoint : undefined;
 
-  const answered = targets.filter((c, i) => probes[i].ok && c !== preferred);
+  // Only members of the ring's cluster speak for it: after a restore, an old member left running
+  // answers with the old cluster's membership.
+  const ring = ringClusterId(probes.flatMap((p) => (p.ok ? [p.status] : [])), state?.clusterId ?? null);
+  const inRing = (i: number) => probes[i].ok && (probes[i] as { status: { clusterId: string } }).status.clusterId === ring;
+  const preferredIndex = preferred ? targets.indexOf(preferred) : -1;
+  if (preferred && preferredIndex >= 0 && probes[preferredIndex].ok && !inRing(preferredIndex)) {
+    members = null;
+    alarms = null;
+    membersFrom = undefined;
+  }
+  // A learner answers only Status and serializable reads (v3rpc isRPCSupportedForLearner, 3.4-3.6):
+  // the member list and the alarms come from voters.
+  const answered = targets.filter((c, i) => inRing(i) && !(probes[i] as { status: { isLearner: boolean } }).status.isLearner && c !== preferred);
   if (members === null && answered.length) {
-    members = await Promise.any(answered.map((c) => c.memberList())).catch(() => null);
+    const got = await Promise.any(answered.map((c) => c.memberList().then((list) => ({ list, from: c.endpoint })))).catch(() => null);
+    members = got?.list ?? null;
+    membersFrom = got?.from;
   }
   // The alarm list goes through raft; a timeout on the preferred member means no quorum, and
   // asking the others would only wait another deadline for the same answer.
@@ -53,7 +69,7 @@ export async function pollCluster(o: {
     if (fresh.length) probes.push(...(await Promise.all(fresh.map((c) => c.probe()))));
   }
 
-  return { cluster: cluster.name, seq, at, durationMs: Date.now() - at, members, probes, alarms, ...(metrics ? { metrics } : {}) };
+  return { cluster: cluster.name, seq, at, durationMs: Date.now() - at, members, ...(membersFrom ? { membersFrom } : {}), probes, alarms, ...(metrics ? { metrics } : {}) };
 }
 
 /**
@@ -74,11 +90,11 @@ export function targetsOf(cluster: Pick<ClusterConfig, 'endpoints'>, state: Ring
   return [...urls];
 }
 
-/** The leader answers membership fastest and is most likely current; else anyone who answered last time. */
+/** The leader answers membership fastest and is most likely current; else any voter that answered last time. */
 function preferredClient(state: RingState | null, targets: MemberClient[]): MemberClient | undefined {
   const members = state?.members ?? [];
   const leader = members.find((m) => m.isLeader && m.endpoint);
-  const alive = members.find((m) => m.reachable && m.endpoint);
+  const alive = members.find((m) => m.reachable && m.endpoint && !m.isLearner);
   const endpoint = leader?.endpoint ?? alive?.endpoint;
   return targets.find((c) => c.endpoint === endpoint) ?? targets[0];
 }

@@ -1,15 +1,22 @@
 import 'server-only';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { memberLabel } from '../model/labels';
+import type { ReceiverStatus } from '../notify/types';
 import type { ClusterMonitor } from './cluster-monitor';
+
+export interface RegistrySources {
+  /** Alert delivery's receivers (lib/notify), read at scrape time. */
+  receivers?: () => ReceiverStatus[];
+}
 
 /**
  * Ringside's own /metrics (prom-client), so an existing Prometheus and Alertmanager can scrape
  * what Ringside sees: per member up, leader, revision, sizes and latency; per cluster quorum,
- * hash agreement and alerts; and Ringside's poll durations. Values are read from the monitors at
- * scrape time; poll durations are observed as polls finish.
+ * hash agreement and alerts; certificates' expiry; alert delivery per receiver; and Ringside's
+ * poll durations. Values are read from the monitors and the notifier at scrape time; poll
+ * durations are observed as polls finish. GET /api/alerts/rules.yaml alerts on these series.
  */
-export function createPrometheusRegistry(monitors: ReadonlyMap<string, ClusterMonitor>): Registry {
+export function createPrometheusRegistry(monitors: ReadonlyMap<string, ClusterMonitor>, sources: RegistrySources = {}): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ringside_' });
   const all = () => [...monitors.values()];
@@ -65,6 +72,18 @@ export function createPrometheusRegistry(monitors: ReadonlyMap<string, ClusterMo
   clusterGauge('ringside_hashkv_consistent', 'Last HashKV agreement check at a common revision: 1 agree, 0 mismatch; absent when it could not tell.', (mon) =>
     mon.hashCheck?.consistent === true ? 1 : mon.hashCheck?.consistent === false ? 0 : null,
   );
+  // Backups (clusters with a backup store only): what ringsideBackupStale and ringsideDrillFailed
+  // read, so a Prometheus rule file (lib/alerts/prometheus-rules.ts) can alert the same way.
+  const newest = (mon: ClusterMonitor) => (mon.backups?.newestAt ? Date.parse(mon.backups.newestAt) : null);
+  clusterGauge('ringside_backup_last_success_timestamp_seconds', 'When the newest verified backup of the cluster was taken (absent: none).', (mon) => {
+    const t = newest(mon);
+    return t === null ? null : t / 1000;
+  });
+  clusterGauge('ringside_backup_age_seconds', 'Age of the newest verified backup at scrape time (absent: none).', (mon) => {
+    const t = newest(mon);
+    return t === null ? null : Math.max(0, (Date.now() - t) / 1000);
+  });
+  clusterGauge('ringside_backup_drill_failing', '1 while the latest restore drill of the cluster failed, else 0.', (mon) => (mon.backups ? (mon.backups.lastDrill?.result === 'failed' ? 1 : 0) : null));
   clusterGauge('ringside_hashkv_last_check_timestamp_seconds', 'When the last HashKV check ran.', (mon) => (mon.hashCheck ? Date.parse(mon.hashCheck.checkedAt) / 1000 : null));
 
   new Gauge({
@@ -122,6 +141,80 @@ export function createPrometheusRegistry(monitors: ReadonlyMap<string, ClusterMo
       }
     },
   });
+
+  // Every certificate read, by where it was presented (role: client-url, metrics-url, ca, client-cert)
+  // and its place in the chain; the CA file and Ringside's client certificate name no member.
+  new Gauge({
+    name: 'ringside_certificate_expiry_timestamp_seconds',
+    help: 'When a certificate expires (notAfter), from the latest read of the cluster’s certificates.',
+    labelNames: ['cluster', 'member', 'member_id', 'role', 'depth', 'subject'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const mon of all()) {
+        const c = mon.certificates;
+        if (!c) continue;
+        const cluster = mon.cluster.name;
+        const set = (member: string, memberId: string, role: string, certs: { notAfter: string; subject: string }[]) =>
+          certs.forEach((cert, depth) => this.set({ cluster, member, member_id: memberId, role, depth: String(depth), subject: cert.subject }, Date.parse(cert.notAfter) / 1000));
+        for (const m of c.members) for (const e of m.endpoints) set(m.memberName, m.memberId, e.source, e.chain);
+        set('', '', 'ca', c.ca);
+        set('', '', 'client-cert', c.client);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ringside_certificate_host_covered',
+    help: '1 when the certificate a member presents covers the address Ringside reaches it on, 0 when it does not.',
+    labelNames: [...memberLabels, 'role'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const mon of all()) {
+        for (const m of mon.certificates?.members ?? []) {
+          for (const e of m.endpoints) {
+            if (e.coversHost !== null) this.set({ cluster: mon.cluster.name, member: m.memberName, member_id: m.memberId, role: e.source }, e.coversHost ? 1 : 0);
+          }
+        }
+      }
+    },
+  });
+
+  const receivers = () => sources.receivers?.() ?? [];
+  const receiverLabels = ['receiver', 'kind'] as const;
+  const receiverGauge = (name: string, help: string, value: (r: ReceiverStatus) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: receiverLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const r of receivers()) {
+          const v = value(r);
+          if (v !== null) this.set({ receiver: r.name, kind: r.kind }, v);
+        }
+      },
+    });
+  // The engine keeps these counts (across restarts, in its state file): each scrape reports them as they are.
+  const receiverCounter = (name: string, help: string, value: (r: ReceiverStatus) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: receiverLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const r of receivers()) this.inc({ receiver: r.name, kind: r.kind }, value(r));
+      },
+    });
+  const seconds = (iso: string | null) => (iso ? Date.parse(iso) / 1000 : null);
+  receiverGauge('ringside_notification_queued', 'Alerts or events waiting to be delivered to the receiver.', (r) => r.queued);
+  receiverCounter('ringside_notification_sent_total', 'Deliveries the receiver accepted.', (r) => r.sent);
+  receiverCounter('ringside_notification_failures_total', 'Delivery attempts that failed (each is retried).', (r) => r.failed);
+  receiverCounter('ringside_notification_dropped_total', 'Deliveries given up: the queue overflowed or the receiver refused the body for good.', (r) => r.dropped);
+  receiverGauge('ringside_notification_last_success_timestamp_seconds', 'When the receiver last accepted a delivery.', (r) => seconds(r.lastSuccessAt));
+  receiverGauge('ringside_notification_last_failure_timestamp_seconds', 'When a delivery to the receiver last failed.', (r) => seconds(r.lastFailureAt));
 
   const pollDuration = new Histogram({
     name: 'ringside_poll_duration_seconds',

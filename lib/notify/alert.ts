@@ -22,6 +22,8 @@ export interface AlertLike {
   memberName?: string;
   peerId?: string;
   peerName?: string;
+  /** Labels that tell instances of one rule apart beyond the member and peer (a certificate's role). */
+  labels?: Labels;
   /** This instance in one line. */
   message: string;
   /** What the rule means, its condition and the safe next step. */
@@ -62,11 +64,14 @@ export interface Notification {
 /**
  * Alertmanager's identity of an alert is its label set, so the labels hold exactly what tells two
  * alerts apart: the rule, the cluster, the severity (a rule that turns critical is a new alert and
- * the warning one resolves, as with two Prometheus rules), and the member and peer by name (for
- * people and routing) and by ID (names can repeat or be empty; IDs cannot).
+ * the warning one resolves, as with two Prometheus rules), the member and peer by name (for
+ * people and routing) and by ID (names can repeat or be empty; IDs cannot), and what else the
+ * producer says tells its instances apart (`labels`).
  */
 export function labelsOf(a: AlertLike): Labels {
   return {
+    // First, so that no producer's extra label can stand in for one of Ringside's own.
+    ...a.labels,
     alertname: a.rule,
     cluster: a.cluster,
     severity: a.severity,

@@ -39,8 +39,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * - build one per server process: `await Notifier.open({ settings, stateFile, report })`;
  * - per producer ("feed") call `sync(feed, alerts)` with its complete current list whenever it
  *   changes and at least every poll: for a ClusterMonitor, feed `alerts/<cluster>` with
- *   `monitor.alerts()` on each `{ type: 'alerts' }` message (pending ones included: they keep an
- *   alert from before a restart open); backups would sync `backups/<cluster>`;
+ *   `monitor.alerts()` after every poll (pending ones included: they keep an alert from before a
+ *   restart open; lib/notify/delivery.ts does this); backups would sync `backups/<cluster>`;
  * - once at start, `retainFeeds([...every feed that still exists])` closes alerts of clusters
  *   that left the config;
  * - `status()` for the Notifications page and /api/metrics, `sendTest()` for the operator action

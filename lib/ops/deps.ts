@@ -19,7 +19,7 @@ export const systemClock: OpsClock = {
 /** The calls operations make on one member (a subset of MemberClient, so a test can stand in). */
 export type MemberConnection = Pick<
   MemberClient,
-  'memberAdd' | 'memberRemove' | 'memberPromote' | 'defragment' | 'moveLeader' | 'alarmDisarm' | 'compact' | 'status' | 'snapshot' | 'close'
+  'memberAdd' | 'memberRemove' | 'memberPromote' | 'defragment' | 'moveLeader' | 'alarmDisarm' | 'compact' | 'status' | 'snapshot' | 'countKeys' | 'close'
 >;
 
 /** What an operation needs of a cluster's monitor: its config, its latest state and a fresh poll. */

@@ -41,7 +41,8 @@ export class Maintenance extends RingAccess {
     const { runner } = this.deps;
     runner.assertIdle(monitor.cluster.name);
     const ring = await this.freshRing(monitor);
-    const ids = params.memberIds ?? ring.members.filter((m) => m.started).map((m) => m.id);
+    // Learners cannot be defragmented (they refuse the RPC): "every member" means every started voter.
+    const ids = params.memberIds ?? ring.members.filter((m) => m.started && !m.isLearner).map((m) => m.id);
     if (ids.length === 0) throw new RingsideError('INVALID', 'memberIds: expected a list of member IDs (or none for every member)', 'memberIds');
     const targets = ids.map((id) => memberArg(ring, id, 'memberIds'));
     const r = req(p, monitor, 'defragment', { memberIds: targets.map((m) => m.id) }, targets.length === 1 ? targets[0] : undefined);
@@ -103,7 +104,7 @@ export class Maintenance extends RingAccess {
       const why = refusal(corruptDisarmChecks(ring, check));
       if (why) await runner.refuse(r, why);
     } else {
-      const why = refusal(defragChecks(ring, ring.members.filter((m) => m.started)));
+      const why = refusal(defragChecks(ring, ring.members.filter((m) => m.started && !m.isLearner)));
       if (why) await runner.refuse(r, why);
     }
     return runner.start(r, async (ctx) => {
@@ -120,7 +121,7 @@ export class Maintenance extends RingAccess {
             return revision;
           });
         }, (rev) => `compacted at revision ${rev}`);
-        for (const planned of defragOrder(ring, ring.members.filter((m) => m.started))) {
+        for (const planned of defragOrder(ring, ring.members.filter((m) => m.started && !m.isLearner))) {
           let now = await this.freshRing(monitor);
           if (planned.isLeader && now.leader === planned.id) {
             const to = nextLeader(now, [planned.id]);

@@ -2,6 +2,7 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../audit/types';
 import { RingsideError } from '../errors';
+import { PROMOTE_READY } from '../model/etcd-versions';
 import { allVotersAgree, addChecks, isHealthyVoter, refusal, removalChecks, type SnapshotFreshness } from './preflight';
 import type { Principal } from './principal';
 import { replacementView, type AddedMember } from './replacement';
@@ -56,7 +57,7 @@ export class Membership extends RingAccess {
     const replacementId = randomUUID();
     return runner.start(r, async (ctx) => {
       const leader = leaderOf(ring);
-      ctx.record({ replacementId, removed: { id: target.id, name: target.name, peerURLs: target.peerURLs, clientURLs: target.clientURLs } });
+      ctx.record({ replacementId, removed: { id: target.id, name: target.name, peerURLs: target.peerURLs, clientURLs: target.clientURLs, version: target.version } });
       await ctx.step(`Remove ${label(target)} (${target.id}) from the member list`, (s) =>
         this.retryUnhealthy(s, () => this.withClient(monitor, leader.endpoint!, MEMBERSHIP_MS, (c) => c.memberRemove(target.id, MEMBERSHIP_MS)), 'removal'),
       );
@@ -152,7 +153,7 @@ export class Membership extends RingAccess {
             if (!/in sync with leader/.test(msg)) throw new RingsideError('UNSAFE', `etcd refused the promotion: ${msg}`);
             if (this.deps.clock.now() > deadline) throw new RingsideError('TIMEOUT', `${label(member)} did not catch up within ${Math.round(config.ops.promoteTimeoutMs / 1000)} s; it stays a learner (safe). Check its disk and network, then promote again.`);
             const l = now.members.find((m) => m.id === member.id);
-            s.detail(`not in sync yet: raft index ${l?.raftIndex ?? '?'} of the leader's ${leader.raftIndex ?? '?'} (attempt ${attempt})`);
+            s.detail(`not in sync yet: raft index ${l?.raftIndex ?? '?'} of the leader's ${leader.raftIndex ?? '?'}; etcd promotes at ${PROMOTE_READY * 100}% (attempt ${attempt})`);
             await this.deps.clock.sleep(500);
           }
         }

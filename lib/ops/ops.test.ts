@@ -84,6 +84,17 @@ describe('other checks', () => {
     expect(nextLeader(r)!.name).toMatch(/m2|m3/);
   });
 
+  test('learners: never defragmented (they refuse the RPC), never a leadership target; one at a time, in words per version', () => {
+    const learner = { ...listEntry('m3'), isLearner: true };
+    const r = ring([okProbe('m1', leader), okProbe('m2', leader), okProbe('m3', leader, { isLearner: true })], [listEntry('m1'), listEntry('m2'), learner]);
+    expect(keys(defragChecks(r, r.members.filter((m) => m.isLearner)))).toEqual(['no-learner-target']);
+    expect(refusal(defragChecks(r, r.members))).toMatch(/m3 is a learner: etcd does not defragment a learner/);
+    expect(keys(moveLeaderChecks(r, ids.m3))).toEqual(['target-voter']);
+    expect(refusal(addChecks(r, 'm4', 'http://127.0.0.1:2480'))).toMatch(/etcd 3\.4 allows one at a time/);
+    const r36 = ring([okProbe('m1', leader, { version: '3.6.14' }), okProbe('m2', leader, { version: '3.6.14' }), okProbe('m3', leader, { isLearner: true, version: '3.6.14' })], [listEntry('m1'), listEntry('m2'), learner]);
+    expect(refusal(addChecks(r36, 'm4', 'http://127.0.0.1:2480'))).toMatch(/etcd 3\.6 allows as many as its --max-learners \(default 1\)/);
+  });
+
   test('leadership moves only to a healthy voter that does not lead', () => {
     expect(keys(moveLeaderChecks(ring(), ids.m2))).toEqual([]);
     expect(keys(moveLeaderChecks(ring(), ids.m1))).toEqual(['target-not-leader']);
@@ -112,7 +123,7 @@ describe('other checks', () => {
 describe('start instructions', () => {
   test('name the new member, initial-cluster with everyone, state existing', () => {
     const r = ring([okProbe('m1', leader), okProbe('m2', leader)], [listEntry('m1'), listEntry('m2'), { id: 'abc', name: '', peerURLs: ['http://127.0.0.1:2380'], clientURLs: [], isLearner: true }]);
-    const s = startInstructions(r, { id: 'abc', name: 'm3', peerURL: 'http://127.0.0.1:2380', clientURL: 'http://127.0.0.1:2379' }, false);
+    const s = startInstructions(r, { id: 'abc', name: 'm3', peerURL: 'http://127.0.0.1:2380', clientURL: 'http://127.0.0.1:2379' }, false, '3.4.23');
     expect(s.initialCluster).toBe('m1=http://127.0.0.1:2180,m2=http://127.0.0.1:2280,m3=http://127.0.0.1:2380');
     expect(s.flags).toContain('--initial-cluster-state=existing');
     expect(s.flags).toContain('--name=m3');
@@ -123,8 +134,37 @@ describe('start instructions', () => {
     expect(s.flags).not.toContain('cert-file');
   });
 
+  test.each([
+    // Flag names checked against etcd's flag sets at these tags (lib/model/etcd-versions.test.ts).
+    [
+      '3.4.23',
+      ['--experimental-initial-corrupt-check=true', '--experimental-corrupt-check-time=240m'],
+      ['ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK=true', 'ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME=240m'],
+      ['experimental-initial-corrupt-check: true', 'experimental-corrupt-check-time: 14400000000000 # 240m, in nanoseconds'],
+    ],
+    [
+      '3.5.33 (not run here)',
+      ['--experimental-initial-corrupt-check=true', '--experimental-corrupt-check-time=240m', '--experimental-compact-hash-check-enabled=true'],
+      ['ETCD_EXPERIMENTAL_COMPACT_HASH_CHECK_ENABLED=true'],
+      ['experimental-compact-hash-check-enabled: true'],
+    ],
+    [
+      '3.6.14 (not run here)',
+      ['--feature-gates=InitialCorruptCheck=true,CompactHashCheck=true', '--corrupt-check-time=240m'],
+      ['ETCD_FEATURE_GATES=InitialCorruptCheck=true,CompactHashCheck=true', 'ETCD_CORRUPT_CHECK_TIME=240m'],
+      ['feature-gates: InitialCorruptCheck=true,CompactHashCheck=true', 'corrupt-check-time: 14400000000000 # 240m, in nanoseconds'],
+    ],
+  ])('etcd %s: the corruption checks in its own spelling, flags, variables and config file', (label, flags, env, yaml) => {
+    const s = startInstructions(ring(), { name: 'm4', peerURL: 'http://10.0.0.4:2380', clientURL: 'http://10.0.0.4:2379' }, false, label.split(' ')[0]);
+    for (const f of flags) expect(s.flags).toContain(f);
+    for (const e of env) expect(s.env.split('\n')).toContain(e);
+    for (const y of yaml) expect(s.configYaml.split('\n')).toContain(y);
+    expect(s.version).toBe(label.split(' ')[0]);
+    if (label.startsWith('3.6')) expect(s.flags).not.toContain('experimental');
+  });
+
   test('TLS rings get placeholders for the certificate files', () => {
-    const s = startInstructions(ring(), { name: 'm4', peerURL: 'https://10.0.0.4:2380', clientURL: 'https://10.0.0.4:2379' }, true);
+    const s = startInstructions(ring(), { name: 'm4', peerURL: 'https://10.0.0.4:2380', clientURL: 'https://10.0.0.4:2379' }, true, '3.4.23');
     expect(s.flags).toContain('--peer-cert-file=/etc/etcd/pki/peer.crt');
     expect(s.configYaml).toContain('client-transport-security:');
     expect(s.env).toContain('ETCD_CLIENT_CERT_AUTH=true');
@@ -132,7 +172,7 @@ describe('start instructions', () => {
 
   test('--etcd-servers lists every voter; the restore plan has one command per member', () => {
     expect(etcdServersFlag(ring())).toBe('http://127.0.0.1:2179,http://127.0.0.1:2279,http://127.0.0.1:2379');
-    const plan = restorePlan(ring(), '/b/demo.db.enc', true, 'demo', '2026-11-22T03:00:00.000Z');
+    const plan = restorePlan(ring(), { file: '/b/demo.db.enc', encrypted: true, cluster: 'demo', takenAt: '2026-11-22T03:00:00.000Z', version: '3.4.23', kubernetes: false });
     expect(plan.commands.map((c) => c.member)).toEqual(['m1', 'm2', 'm3']);
     expect(plan.commands[1].command).toContain('snapshot restore /b/demo.db');
     expect(plan.commands[1].command).toContain('--name=m2');
@@ -145,7 +185,7 @@ describe('start instructions', () => {
   const hostile = ring(undefined, [listEntry('m1', { name: '../../../../etc/cron.d/x' }), listEntry('m2', { name: "it's `id`" }), listEntry('m3', { name: 'm3$(touch${IFS}pwned)' })]);
 
   test('start instructions quote hostile names for sh and YAML, and leave plain values readable', () => {
-    const s = startInstructions(hostile, { name: 'm4✓', peerURL: 'http://127.0.0.1:2480', clientURL: 'http://127.0.0.1:2479' }, false);
+    const s = startInstructions(hostile, { name: 'm4✓', peerURL: 'http://127.0.0.1:2480', clientURL: 'http://127.0.0.1:2479' }, false, '3.4.23');
     expect(s.initialCluster).toBe("../../../../etc/cron.d/x=http://127.0.0.1:2180,it's `id`=http://127.0.0.1:2280,m3$(touch${IFS}pwned)=http://127.0.0.1:2380,m4✓=http://127.0.0.1:2480");
     expect(s.flags).toContain("  --name='m4✓' \\");
     expect(s.flags).toContain("  --initial-cluster='../../../../etc/cron.d/x=http://127.0.0.1:2180,it'\\''s `id`=http://127.0.0.1:2280,m3$(touch${IFS}pwned)=http://127.0.0.1:2380,m4✓=http://127.0.0.1:2480' \\");
@@ -158,7 +198,7 @@ describe('start instructions', () => {
   });
 
   test('restore commands quote every value and never make a data dir of a raw name', () => {
-    const plan = restorePlan(hostile, '/backups/my cluster/c.db', false, 'demo', '2026-11-22T03:00:00.000Z');
+    const plan = restorePlan(hostile, { file: '/backups/my cluster/c.db', encrypted: false, cluster: 'demo', takenAt: '2026-11-22T03:00:00.000Z', version: '3.4.23', kubernetes: false });
     expect(plan.commands.map((c) => c.member)).toEqual(['../../../../etc/cron.d/x', "it's `id`", 'm3$(touch${IFS}pwned)']);
     const [traversal, quote, injection] = plan.commands.map((c) => c.command);
     expect(traversal).toContain("snapshot restore '/backups/my cluster/c.db' \\");
@@ -211,6 +251,9 @@ describe('the replacement wizard resumes from the ring and the audit log', () =>
     expect(v2.learner).toMatchObject({ raftIndex: 100, leaderRaftIndex: 5000 });
     const r3 = ring([okProbe('m1', leader, { raftIndex: 5000 }), okProbe('m2', leader, { raftIndex: 5000 }), learnerProbe(4990)], [listEntry('m1'), listEntry('m2'), started]);
     expect(replacementView(base(r3, entries)).step).toBe('promote');
+    // etcd's rule is 90% of the leader's progress (isLearnerReady, readyPercent 0.9): 4499 of 5000 is not yet, 4500 is.
+    const at = (i: number) => replacementView(base(ring([okProbe('m1', leader, { raftIndex: 5000 }), okProbe('m2', leader, { raftIndex: 5000 }), learnerProbe(i)], [listEntry('m1'), listEntry('m2'), started]), entries)).step;
+    expect([at(4499), at(4500)]).toEqual(['catch-up', 'promote']);
   });
 
   test('after the promotion: verify until every voter agrees after it, then done with --etcd-servers', () => {

@@ -1,3 +1,4 @@
+import { learnerLimit, lowestVersion } from '../model/etcd-versions';
 import { isAlarmError } from '../ring/derive';
 import { suspectsOf, type HashCheck } from '../ring/hashkv';
 import type { MemberState, RingState } from '../ring/types';
@@ -108,7 +109,8 @@ export function addChecks(ring: RingState, name: string, peerURL: string): Check
     ? 'Every voter is healthy.'
     : `${down.map((m) => m.name || m.id).join(', ')} ${down.length > 1 ? 'are' : 'is'} down: remove the failed member first (etcd refuses adds while a voter is unreachable).`);
   const learner = ring.members.find((m) => m.isLearner);
-  add('no-learner', !learner, learner ? `A learner is already pending (${learner.name || learner.id}); etcd allows one at a time.` : 'No learner is pending.');
+  const version = lowestVersion(ring.members.map((m) => m.version));
+  add('no-learner', !learner, learner ? `A learner is already pending (${learner.name || learner.id}); Ringside replaces one member at a time (${learnerLimit(version)}).` : 'No learner is pending.');
   const clash = ring.members.find((m) => m.peerURLs.includes(peerURL));
   add('peer-url-free', !clash, clash ? `${peerURL} is already the peer URL of ${clash.name || clash.id}.` : `${peerURL} is not used by any member.`);
   const named = ring.members.find((m) => m.name === name);
@@ -124,6 +126,10 @@ export function defragChecks(ring: RingState, targets: MemberState[]): Check[] {
   const checks: Check[] = [];
   const add = (key: string, ok: boolean, message: string) => checks.push({ key, ok, severity: 'block', message });
   add('quorum-now', ring.quorum.hasQuorum, ring.quorum.hasQuorum ? 'The ring has quorum.' : 'The ring has no quorum.');
+  // A learner refuses Defragment ("rpc not supported for learner": only Status and serializable
+  // reads, v3rpc isRPCSupportedForLearner in 3.4-3.6); it catches up from the leader instead.
+  const learners = targets.filter((m) => m.isLearner);
+  if (learners.length) add('no-learner-target', false, `${learners.map((m) => m.name || m.id).join(', ')} ${learners.length > 1 ? 'are learners' : 'is a learner'}: etcd does not defragment a learner (promote it first).`);
   const voterTargets = targets.filter((m) => !m.isLearner);
   const margin = ring.quorum.canLose >= 1 || voterTargets.length === 0;
   add('margin', margin, margin

@@ -1,18 +1,27 @@
 import type { AuditEntry } from '../audit/types';
+import { learnerReady, lowestVersion } from '../model/etcd-versions';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingState } from '../ring/types';
 import { etcdServersFlag, startInstructions, suggestClientURL } from './instructions';
 import { allVotersAgree, isHealthyVoter, removalChecks, type SnapshotFreshness } from './preflight';
 import type { ReplacementView } from './types';
 
-/** A learner this close to the leader's raft index is in sync enough to try promoting. */
-export const IN_SYNC_GAP = 50;
 
 export interface ReplacedMember {
   id: string;
   name: string;
   peerURLs: string[];
   clientURLs: string[];
+  /** What it ran (recorded since issue 16). */
+  version?: string | null;
+}
+
+/**
+ * The version a replacement starts with: the replaced member's, else the lowest voter's (mid-upgrade
+ * the ring speaks the lowest version's protocol; a new member is not the one to push it ahead).
+ */
+function ringVersion(ring: RingState, removed: ReplacedMember | undefined): string | null {
+  return removed?.version ?? lowestVersion(ring.members.filter((m) => !m.isLearner).map((m) => m.version));
 }
 export interface AddedMember {
   id: string;
@@ -79,10 +88,10 @@ export function replacementView(input: ReplacementInput): ReplacementView {
       raftIndex: learner.raftIndex,
       leaderRaftIndex: leader?.raftIndex ?? null,
     };
-    const gap = leader?.raftIndex != null && learner.raftIndex != null ? leader.raftIndex - learner.raftIndex : null;
-    view.step = !learner.started || !learner.reachable ? 'start' : gap !== null && gap <= IN_SYNC_GAP ? 'promote' : 'catch-up';
+    // etcd's own rule: promotable at 90% of the leader's progress (lib/model/etcd-versions learnerReady).
+    view.step = !learner.started || !learner.reachable ? 'start' : learnerReady(learner.raftIndex, leader?.raftIndex ?? null) ? 'promote' : 'catch-up';
     if (learner.started && !learner.reachable) view.notes.push(`${name} started once but does not answer now (${learner.error ?? 'unreachable'}).`);
-    view.instructions = startInstructions(ring, { id: learner.id, name, peerURL, clientURL }, tls);
+    view.instructions = startInstructions(ring, { id: learner.id, name, peerURL, clientURL }, tls, ringVersion(ring, removed));
     return view;
   }
 

@@ -154,7 +154,9 @@ export class OperationRunner {
     op.endedAt = this.iso();
     const durationMs = Math.round(performance.now() - started);
     try {
-      await this.write(this.entry(op.id, req, op.state === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: op.details }));
+      // Every step with what it did, so the audit log alone tells how an operation went.
+      const steps = op.steps.map(({ name, state, detail }) => ({ name, state, ...(detail ? { detail } : {}) }));
+      await this.write(this.entry(op.id, req, op.state === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: { ...op.details, ...(steps.length ? { steps } : {}) } }));
     } catch (e) {
       op.error = `${op.error ? `${op.error}; ` : ''}the audit log could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
     }
@@ -165,8 +167,8 @@ export class OperationRunner {
     return structuredClone(op);
   }
 
-  /** A one-shot action with no background part (a streamed download): audited when it ends. */
-  async record(req: OpRequest, result: 'ok' | 'failed', durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): Promise<void> {
+  /** A one-shot action with no background part (a streamed download), audited when it ends; or a scheduled run that was due and skipped, with why. */
+  async record(req: OpRequest, result: 'ok' | 'failed' | 'skipped', durationMs: number, extra: { error?: string; details?: Record<string, unknown> } = {}): Promise<void> {
     await this.write(this.entry(randomUUID(), req, result, durationMs, extra));
   }
 

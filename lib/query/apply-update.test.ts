@@ -124,6 +124,10 @@ describe('applyOperation', () => {
     const list = applyOperation(applyOperation([a], b), { ...a, state: 'succeeded' });
     expect(list.map((o) => [o.id, o.state])).toEqual([['b', 'running'], ['a', 'succeeded']]);
   });
+  test("an ended operation is not set back to running by the action's own late 202 answer", () => {
+    const done = op('a', '2026-11-22T03:00:00Z', 'succeeded');
+    expect(applyOperation([done], op('a', '2026-11-22T03:00:00Z')).map((o) => o.state)).toEqual(['succeeded']);
+  });
   test('is bounded', () => {
     let list: import('../ops/types').Operation[] = [];
     for (let i = 0; i < 60; i++) list = applyOperation(list, op(`o${i}`, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()), 50);

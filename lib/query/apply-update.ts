@@ -78,6 +78,10 @@ export function appendSample(prev: HistoryResponse | undefined, sample: HistoryS
 
 /** Keeps the operations list current from streamed progress: replaced by id, newest first, bounded. */
 export function applyOperation(prev: Operation[] | undefined, op: Operation, max = 50): Operation[] {
+  // An action's own 202 answer ("running") can arrive after the stream already said it ended (a
+  // backup takes milliseconds): an ended operation is never set back to running.
+  const held = prev?.find((o) => o.id === op.id);
+  if (held && held.state !== 'running' && op.state === 'running') return prev!;
   const rest = (prev ?? []).filter((o) => o.id !== op.id);
   return [op, ...rest].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, max);
 }

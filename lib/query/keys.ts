@@ -1,12 +1,22 @@
 import { queryOptions, skipToken } from '@tanstack/react-query';
 import type { Alert } from '../alerts/tracker';
 import { call } from '../api/client';
-import type { AlertRule, AlertsResponse, BackupsResponse, HistoryResponse, LogsResponse, TimelineResponse } from '../api/contract';
+import type {
+  AlertRule,
+  AlertsResponse,
+  BackupsResponse,
+  CertificatesView,
+  HistoryResponse,
+  LogsResponse,
+  NotificationsResponse,
+  TimelineResponse,
+} from '../api/contract';
 import { HISTORY_RANGES, type HistoryRange } from '../model/ranges';
 import type { SeriesKey } from '../model/series';
+import type { BackupStatus } from '../backups/types';
 import type { RingEvent } from '../ring/types';
 
-export type { AlertRule, AlertsResponse, BackupsResponse, HistoryResponse, LogsResponse, TimelineResponse };
+export type { AlertRule, AlertsResponse, BackupsResponse, CertificatesView, HistoryResponse, LogsResponse, NotificationsResponse, TimelineResponse };
 
 /** The one place query keys are built. */
 export const ringKeys = {
@@ -16,6 +26,10 @@ export const ringKeys = {
   events: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'events'] as const,
   hashkv: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'hashkv'] as const,
   alerts: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'alerts'] as const,
+  certificates: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'certificates'] as const,
+  notifications: () => [...ringKeys.all, 'notifications'] as const,
+  /** Freshness and the last drill; owned by the stream's `backups` messages. */
+  backupStatus: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'backup-status'] as const,
   /** One filtered view of a cluster's live log lines (the log panel). */
   logLines: (cluster: string, filter: string) => [...ringKeys.all, 'cluster', cluster, 'log-lines', filter] as const,
   /** Every range's history of one cluster; `history(c, r)` narrows to a range, `history(c, r, keys)` to one query. */
@@ -96,12 +110,40 @@ export const alertsQuery = (cluster: string) =>
     staleTime: Infinity,
   });
 
+/** Freshness and the last restore drill: the first paint, then the stream's `backups` messages. Never fetches on its own. */
+export const backupStatusQuery = (cluster: string) =>
+  queryOptions<BackupStatus | null>({
+    queryKey: ringKeys.backupStatus(cluster),
+    queryFn: skipToken,
+    staleTime: Infinity,
+  });
+
 /** The rules alerts come from, with their `for` at this deployment's poll interval. */
 export const alertRulesQuery = (cluster: string) =>
   queryOptions({
     queryKey: [...ringKeys.all, 'cluster', cluster, 'alert-rules'] as const,
     queryFn: () => call('alerts', name(cluster)).then((r) => r.rules),
     staleTime: Infinity,
+  });
+
+/**
+ * The members' certificates with their days left. Read by the server about hourly, so a minute's
+ * refresh keeps "days left" and a re-read after a member restart current without a stream; until
+ * the first read (just after the server's first poll) it asks every 2 s.
+ */
+export const certificatesQuery = (cluster: string) =>
+  queryOptions({
+    queryKey: ringKeys.certificates(cluster),
+    queryFn: () => call('certificates', name(cluster)),
+    refetchInterval: (q) => (q.state.data?.checkedAt ? 60_000 : 2000),
+  });
+
+/** Alert delivery per receiver and its recent audit lines; a receiver's state moves with its retries. */
+export const notificationsQuery = () =>
+  queryOptions({
+    queryKey: ringKeys.notifications(),
+    queryFn: () => call('notifications'),
+    refetchInterval: 5000,
   });
 
 /**
@@ -133,6 +175,9 @@ export const opsKeys = {
   audit: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'audit'] as const,
   backups: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'backups'] as const,
   replacement: (cluster: string, member?: string | null) => [...ringKeys.all, 'cluster', cluster, 'replacement', ...(member ? [member] : [])] as const,
+  upgrade: (cluster: string, to: string) => [...ringKeys.all, 'cluster', cluster, 'upgrade', to] as const,
+  restore: (cluster: string, backup?: string | null, store?: string | null, kubernetes?: boolean | null) =>
+    [...ringKeys.all, 'cluster', cluster, 'restore', ...(backup ? [backup, store ?? '', String(kubernetes ?? '')] : [])] as const,
 };
 
 /** Running and recent operations; the stream's `operation` messages keep it current. */
@@ -150,11 +195,13 @@ export const auditQuery = (cluster: string) =>
     staleTime: 30_000,
   });
 
+/** Stored backups with freshness; refreshed when an operation ends and every 30 s (another replica, a store changed by hand). */
 export const backupsQuery = (cluster: string) =>
   queryOptions({
     queryKey: opsKeys.backups(cluster),
     queryFn: () => call('backups', name(cluster)),
     staleTime: 30_000,
+    refetchInterval: 30_000,
   });
 
 /** Where a replacement stands; derived on the server from the live membership, so it is refetched every second. */
@@ -163,6 +210,32 @@ export const replacementQuery = (cluster: string, member: string | null) =>
     queryKey: opsKeys.replacement(cluster, member),
     queryFn: () => call('replacement', { ...name(cluster), query: { member: member ?? undefined } }),
     refetchInterval: 1000,
+  });
+
+/**
+ * A rolling upgrade's plan and where the ring stands in it; derived on the server from the live
+ * ring, the members' /version and HashKV, so it is refetched every second while the page is open.
+ */
+export const upgradeQuery = (cluster: string, to: string | null) =>
+  queryOptions({
+    queryKey: opsKeys.upgrade(cluster, to ?? ''),
+    queryFn: to ? () => call('upgrade', { ...name(cluster), query: { to } }) : skipToken,
+    refetchInterval: 1000,
+    // A target that the API refuses stays refused: no retry storm on a typo.
+    retry: false,
+  });
+
+/**
+ * The disaster restore wizard for a chosen backup: preflight, commands, and the verification of
+ * the new ring, derived on the server from the live ring, so refetched every 2 seconds.
+ */
+export const restoreQuery = (cluster: string, backup: string | null, store: string | null, kubernetes: boolean | null) =>
+  queryOptions({
+    queryKey: opsKeys.restore(cluster, backup, store, kubernetes),
+    queryFn: () =>
+      call('restore', { ...name(cluster), query: { backup: backup ?? undefined, store: backup ? (store ?? undefined) : undefined, kubernetes: kubernetes === null ? undefined : String(kubernetes) } }),
+    refetchInterval: 2000,
+    placeholderData: (prev) => prev,
   });
 
 /** The timeline for a URL query (the page's own search string); a relative window refreshes itself. */

@@ -17,7 +17,7 @@ describe('deriveRing', () => {
     expect(s.quorum).toEqual({ voters: 3, healthy: 3, needed: 2, canLose: 1, hasQuorum: true });
     expect(s.health).toBe('healthy');
     expect(s.summary).toBe('all 3 members healthy; can lose 1 more member');
-    expect(s.warnings.map((w) => w.kind)).toEqual(['version-advisory']); // fixtures run 3.4.23
+    expect(s.warnings.map((w) => w.kind)).toEqual(['version-advisory', 'version-advisory']); // fixtures run 3.4.23: below Kubernetes' minimum, and out of support
   });
 
   test('one follower down: degraded, no fault margin left', () => {
@@ -120,4 +120,63 @@ test('a configured endpoint that never answered is reported, since no member can
   expect(s.endpointErrors).toEqual([{ endpoint: 'http://127.0.0.1:2179', error: 'TLS failure: bad certificate' }]);
   expect(s.health).toBe('unknown');
   expect(s.warnings[0]).toEqual({ kind: 'endpoint-unreachable', message: 'http://127.0.0.1:2179 does not answer: TLS failure: bad certificate' });
+});
+
+describe('a cluster ID other than the ring’s (a restore, or a member left behind by one)', () => {
+  const OLD = 'cdf818194e3a8c32';
+  const NEW = '7b1e5a3c9d2f4e60';
+  // The same names and URLs after a restore; new member IDs, as etcd derives them from the new token.
+  const restored = { m1: 'a1b2c3d4e5f60718', m2: 'b2c3d4e5f6071829', m3: 'c3d4e5f60718293a' };
+  const newEntry = (n: keyof typeof ids) => listEntry(n, { id: restored[n] });
+  const newProbe = (n: keyof typeof ids, leader = restored.m2) => {
+    const p = okProbe(n, leader, { memberId: restored[n], clusterId: NEW });
+    return p;
+  };
+
+  test('a member that answers as another cluster is split from the ring, never mixed into it', () => {
+    const before = deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)]), null, ctx);
+    // m1 was left running on its old data; m2 and m3 now serve the restored cluster.
+    const s = deriveRing(
+      poll(2, [okProbe('m1', L), newProbe('m2'), newProbe('m3')], { members: [newEntry('m1'), newEntry('m2'), newEntry('m3')], membersFrom: 'http://127.0.0.1:2279' }),
+      before,
+      ctx,
+    );
+    expect(s.clusterId).toBe(NEW);
+    const m1 = s.members.find((m) => m.name === 'm1')!;
+    expect(m1).toMatchObject({ reachable: false, split: { clusterId: OLD, memberId: ids.m1 } });
+    expect(m1.error).toBe(`split from the ring: it answers as member ${ids.m1} of cluster ${OLD}, not of ${NEW}`);
+    expect(s.splits).toEqual([{ endpoint: 'http://127.0.0.1:2179', memberId: ids.m1, clusterId: OLD, ringMemberId: restored.m1 }]);
+    expect(s.leader).toBe(restored.m2);
+    expect(s.quorum).toMatchObject({ voters: 3, healthy: 2, hasQuorum: true });
+    expect(s.warnings.find((w) => w.kind === 'cluster-split')?.message).toMatch(/^m1 is split from the ring: http:\/\/127\.0\.0\.1:2179 answers as member 8e9e05c52164694d of cluster cdf818194e3a8c32, while the ring is cluster 7b1e5a3c9d2f4e60/);
+  });
+
+  test('a member list read from a split member is not the ring’s: the last known membership stays', () => {
+    const before = deriveRing(poll(1, [newProbe('m1'), newProbe('m2'), newProbe('m3')], { members: [newEntry('m1'), newEntry('m2'), newEntry('m3')] }), null, ctx);
+    // Two restored members answer; one old member also answers, and the list came from it.
+    const s = deriveRing(poll(2, [okProbe('m1', L), newProbe('m2'), newProbe('m3')], { members: [listEntry('m1'), listEntry('m2'), listEntry('m3')], membersFrom: 'http://127.0.0.1:2179' }), before, ctx);
+    expect(s.membersKnown).toBe(false);
+    expect(s.members.map((m) => m.id)).toEqual([restored.m1, restored.m2, restored.m3]);
+  });
+
+  test('the same endpoints serving a new cluster: the state says the cluster ID changed, for an hour', () => {
+    const before = deriveRing(poll(1, [okProbe('m1', L), downProbe('m2'), downProbe('m3')]), null, ctx);
+    const s = deriveRing(poll(2, [newProbe('m1'), newProbe('m2'), newProbe('m3')], { members: [newEntry('m1'), newEntry('m2'), newEntry('m3')] }), before, ctx);
+    expect(s.clusterId).toBe(NEW);
+    expect(s.clusterIdChanged).toEqual({ from: OLD, at: s.at });
+    expect(s.splits).toEqual([]);
+    expect(s.quorum).toMatchObject({ voters: 3, healthy: 3 });
+    expect(s.warnings.find((w) => w.kind === 'cluster-id-changed')?.message).toMatch(/^The cluster ID changed from cdf818194e3a8c32 to 7b1e5a3c9d2f4e60 at 03:00:02 UTC: the same endpoints now serve a new cluster/);
+    const later = deriveRing(poll(30, [newProbe('m1'), newProbe('m2'), newProbe('m3')], { members: [newEntry('m1'), newEntry('m2'), newEntry('m3')] }), s, ctx);
+    expect(later.clusterIdChanged).toEqual(s.clusterIdChanged);
+    const hourLater = deriveRing({ ...poll(31, [newProbe('m1'), newProbe('m2'), newProbe('m3')], { members: [newEntry('m1'), newEntry('m2'), newEntry('m3')] }), at: Date.parse(s.at) + 3_600_001 }, later, ctx);
+    expect(hourLater.clusterIdChanged).toBeNull();
+  });
+
+  test('a tie (one old member, one restored) keeps the cluster Ringside knew', () => {
+    const before = deriveRing(poll(1, [okProbe('m1', L), okProbe('m2', L), okProbe('m3', L)]), null, ctx);
+    const s = deriveRing(poll(2, [okProbe('m1', '0'), newProbe('m2', '0'), downProbe('m3')]), before, ctx);
+    expect(s.clusterId).toBe(OLD);
+    expect(s.members.find((m) => m.name === 'm2')!.split).toEqual({ clusterId: NEW, memberId: restored.m2 });
+  });
 });

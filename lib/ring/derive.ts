@@ -14,19 +14,54 @@ export function quorumNeeded(voters: number): number {
 }
 
 
+/** How long the page says the cluster ID changed (a restore) after Ringside saw it. */
+const CLUSTER_ID_CHANGE_MS = 3_600_000;
+
+/**
+ * The ring's cluster ID among what members answer: the one most of them report. A tie (one old
+ * member left running beside one restored member) keeps the ID Ringside knew, else the side
+ * that has a leader, else the lowest ID, so the choice never flips between polls.
+ */
+export function ringClusterId(statuses: readonly Pick<MemberStatus, 'clusterId' | 'leader'>[], known: string | null): string | null {
+  const count = new Map<string, { n: number; led: boolean }>();
+  for (const s of statuses) {
+    const c = count.get(s.clusterId) ?? { n: 0, led: false };
+    count.set(s.clusterId, { n: c.n + 1, led: c.led || s.leader !== '0' });
+  }
+  const ranked = [...count.entries()].sort(
+    ([a, x], [b, y]) => y.n - x.n || Number(b === known) - Number(a === known) || Number(y.led) - Number(x.led) || a.localeCompare(b),
+  );
+  return ranked[0]?.[0] ?? known;
+}
+
 /**
  * Derives the ring state from one poll and the state before it. Pure: the previous state only
  * supplies what this poll could not learn (membership and alarms when nobody answered, lastSeen).
+ *
+ * Members that answer with another cluster ID than the ring's are never mixed into it: a member
+ * listed at such an endpoint is shown split (not reachable, with why), and every such endpoint is
+ * listed in `splits`. When the ring's cluster ID itself changes (the same endpoints now serve a
+ * restored cluster), the state says so and the old membership is not carried over.
  */
 export function deriveRing(poll: PollResult, prev: RingState | null, ctx: DeriveContext): RingState {
   const at = new Date(poll.at).toISOString();
-  const answered = poll.probes.filter((p): p is Extract<MemberProbe, { ok: true }> => p.ok);
+  const answeredAll = poll.probes.filter((p): p is Extract<MemberProbe, { ok: true }> => p.ok);
+  const clusterId = ringClusterId(
+    answeredAll.map((p) => p.status),
+    prev?.clusterId ?? null,
+  );
+  const answered = answeredAll.filter((p) => p.status.clusterId === clusterId);
+  const foreign = new Map(answeredAll.filter((p) => p.status.clusterId !== clusterId).map((p) => [p.endpoint, p.status]));
   const byMemberId = new Map<string, Extract<MemberProbe, { ok: true }>>();
   for (const p of answered) byMemberId.set(p.status.memberId, p);
   const failedByEndpoint = new Map(poll.probes.filter((p) => !p.ok).map((p) => [p.endpoint, p]));
 
-  const membersKnown = poll.members !== null;
-  const list: MemberListEntry[] = poll.members ?? prev?.members.map(toListEntry) ?? membersFromProbes(answered);
+  const changed = prev?.clusterId != null && clusterId !== null && clusterId !== prev.clusterId;
+  // A list from a member of another cluster is that cluster's membership, not the ring's.
+  const listIsRings = poll.members !== null && (!poll.membersFrom || !foreign.has(poll.membersFrom));
+  const membersKnown = listIsRings;
+  const carried = changed ? null : prev?.members.map(toListEntry);
+  const list: MemberListEntry[] = (listIsRings ? poll.members : null) ?? carried ?? membersFromProbes(answered);
   const prevById = new Map(prev?.members.map((m) => [m.id, m]));
 
   const leader = pickLeader(answered.map((p) => p.status));
@@ -40,6 +75,7 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     const failed = endpoint ? failedByEndpoint.get(endpoint) : undefined;
     const s = probe?.status;
     const scraped = poll.metrics?.[entry.id];
+    const other = probe ? undefined : entry.clientURLs.map((u) => foreign.get(u)).find(Boolean) ?? (endpoint ? foreign.get(endpoint) : undefined);
     return {
       id: entry.id,
       name: entry.name,
@@ -63,17 +99,45 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
       latencyMs: probe ? probe.latencyMs : (failed?.latencyMs ?? null),
       error: probe
         ? null
-        : !started
+        : other
+          ? `split from the ring: it answers as member ${other.memberId} of cluster ${other.clusterId}, not of ${clusterId}`
+          : !started
           ? 'not started: added to the member list but has not joined yet'
           : (failed?.error ?? (endpoint ? 'not polled yet' : 'no client URL to poll')),
       lastSeen: probe ? at : (before?.lastSeen ?? null),
       metrics: scraped?.ok ? scraped.metrics : null,
       metricsError: scraped && !scraped.ok ? scraped.error : null,
       metricsURL: scraped?.url ?? null,
+      split: other ? { clusterId: other.clusterId, memberId: other.memberId } : null,
     };
   });
 
   const quorum = computeQuorum(members, leader);
+
+  const splits = [...foreign.entries()].map(([endpoint, st]) => ({
+    endpoint,
+    memberId: st.memberId,
+    clusterId: st.clusterId,
+    ringMemberId: members.find((m) => m.clientURLs.includes(endpoint) || m.endpoint === endpoint)?.id ?? null,
+  }));
+  for (const sp of splits) {
+    const m = members.find((x) => x.id === sp.ringMemberId);
+    warnings.push({
+      kind: 'cluster-split',
+      message: `${m ? memberLabel(m) : sp.endpoint} is split from the ring: ${sp.endpoint} answers as member ${sp.memberId} of cluster ${sp.clusterId}, while the ring is cluster ${clusterId}. It is a member of another cluster (e.g. left running after a restore): stop it, or restore it into the ring.`,
+    });
+  }
+  const clusterIdChanged = changed
+    ? { from: prev!.clusterId!, at }
+    : prev?.clusterIdChanged && poll.at - Date.parse(prev.clusterIdChanged.at) < CLUSTER_ID_CHANGE_MS
+      ? prev.clusterIdChanged
+      : null;
+  if (clusterIdChanged) {
+    warnings.push({
+      kind: 'cluster-id-changed',
+      message: `The cluster ID changed from ${clusterIdChanged.from} to ${clusterId} at ${clusterIdChanged.at.slice(11, 19)} UTC: the same endpoints now serve a new cluster (restored from a backup, or rebuilt). Members, events and history before then belong to the old cluster.`,
+    });
+  }
 
   const leadersSeen = new Set(answered.map((p) => p.status.leader).filter((l) => l !== '0'));
   if (leadersSeen.size > 1) {
@@ -107,7 +171,11 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     if (errors.length) warnings.push({ kind: 'member-errors', message: `${memberLabel(m)} reports: ${errors.join('; ')}` });
   }
 
-  for (const a of versionAdvisories(members.map((m) => ({ name: memberLabel(m), version: m.version })))) {
+  const advisories = versionAdvisories(
+    members.map((m) => ({ name: memberLabel(m), version: m.version, reachable: m.reachable, lastSeen: m.lastSeen })),
+    poll.versionRefusals,
+  );
+  for (const a of advisories) {
     warnings.push({ kind: 'version-advisory', message: a.message });
   }
 
@@ -119,16 +187,15 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     warnings.push({ kind: 'endpoint-unreachable', message: `${e.endpoint} does not answer: ${e.error}` });
   }
 
-  const alarmsKnown = poll.alarms !== null;
+  const alarmsKnown = poll.alarms !== null && (listIsRings || poll.members === null);
   const seenSince = new Map(prev?.alarms.map((a) => [`${a.memberId}/${a.alarm}`, a.since]));
-  const alarms = (poll.alarms ?? prev?.alarms ?? []).map((a: AlarmEntry) => ({
+  const alarms = ((listIsRings || poll.members === null ? poll.alarms : null) ?? (changed ? [] : prev?.alarms) ?? []).map((a: AlarmEntry) => ({
     memberId: a.memberId,
     alarm: a.alarm,
     since: seenSince.get(`${a.memberId}/${a.alarm}`) ?? at,
   }));
   const leaderStatus = leader ? byMemberId.get(leader)?.status : undefined;
   const raftTerm = leaderStatus?.raftTerm ?? maxOrNull(answered.map((p) => p.status.raftTerm));
-  const clusterId = answered[0]?.status.clusterId ?? prev?.clusterId ?? null;
   const { health, summary } = assessHealth(members, quorum, alarms, answered.length);
 
   return {
@@ -137,6 +204,8 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
     seq: poll.seq,
     bootId: ctx.bootId,
     clusterId,
+    splits,
+    clusterIdChanged,
     leader,
     raftTerm,
     quorum,

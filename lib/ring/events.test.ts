@@ -82,3 +82,27 @@ describe('diffRing', () => {
     expect(kinds({ ...s2, seq: 4 }, s5)).toEqual(['alarm-cleared']);
   });
 });
+
+describe('a restore on the same endpoints', () => {
+  const NEW = '7b1e5a3c9d2f4e60';
+  const restored = { m1: 'a1b2c3d4e5f60718', m2: 'b2c3d4e5f6071829', m3: 'c3d4e5f60718293a' };
+  const probe = (n: keyof typeof ids) => okProbe(n, restored.m2, { memberId: restored[n], clusterId: NEW });
+  const list = (['m1', 'm2', 'm3'] as const).map((n) => listEntry(n, { id: restored[n] }));
+
+  test('one cluster-id-changed event, instead of every member removed and added and a leader change between clusters', () => {
+    const lost = deriveRing(poll(1, [okProbe('m1', '0'), downProbe('m2'), downProbe('m3')]), null, ctx);
+    const next = deriveRing(poll(2, [probe('m1'), probe('m2'), probe('m3')], { members: list }), lost, ctx);
+    const events = diffRing(lost, next);
+    expect(events.map((e) => e.kind)).toEqual(['cluster-id-changed', 'quorum-regained']);
+    expect(events[0]).toMatchObject({ severity: 'warning', message: 'The cluster ID changed from cdf818194e3a8c32 to 7b1e5a3c9d2f4e60: the endpoints now serve a new cluster (restored from a backup, or rebuilt) with 3 members (m1, m2, m3)' });
+  });
+
+  test('a member found answering as another cluster is said to be split, once', () => {
+    const s1 = deriveRing(poll(1, [probe('m1'), probe('m2'), probe('m3')], { members: list }), null, ctx);
+    const s2 = deriveRing(poll(2, [okProbe('m1', L), probe('m2'), probe('m3')], { members: list }), s1, ctx);
+    const events = diffRing(s1, s2);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'member-down', memberName: 'm1', message: `Member m1 is split from the ring: it answers as member ${ids.m1} of cluster cdf818194e3a8c32` });
+    expect(diffRing(s2, deriveRing(poll(3, [okProbe('m1', L), probe('m2'), probe('m3')], { members: list }), s2, ctx))).toEqual([]);
+  });
+});

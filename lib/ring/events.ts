@@ -15,8 +15,24 @@ export function diffRing(prev: RingState | null, next: RingState): RingEvent[] {
   const before = new Map(prev.members.map((m) => [m.id, m]));
   const after = new Map(next.members.map((m) => [m.id, m]));
 
+  // A new cluster on the same endpoints (a restore): one event that says so, instead of every
+  // member "removed" and "added" and a leader change between members of two different clusters.
+  const replaced = prev.clusterId !== null && next.clusterId !== null && prev.clusterId !== next.clusterId;
+  if (replaced) {
+    push(
+      'cluster-id-changed',
+      'warning',
+      `The cluster ID changed from ${prev.clusterId} to ${next.clusterId}: the endpoints now serve a new cluster (restored from a backup, or rebuilt) with ${next.members.length} member${next.members.length === 1 ? '' : 's'} (${next.members.map(memberLabel).join(', ')})`,
+    );
+  }
+  for (const sp of next.splits) {
+    if (prev.splits.some((x) => x.endpoint === sp.endpoint && x.clusterId === sp.clusterId)) continue;
+    const m = after.get(sp.ringMemberId ?? '');
+    push('member-down', 'critical', `Member ${m ? memberLabel(m) : sp.endpoint} is split from the ring: it answers as member ${sp.memberId} of cluster ${sp.clusterId}`, m ? who(m) : {});
+  }
+
   // Membership only changes when both polls actually read the member list.
-  if (prev.membersKnown && next.membersKnown) {
+  if (!replaced && prev.membersKnown && next.membersKnown) {
     for (const m of next.members) {
       if (!before.has(m.id)) {
         const role = m.isLearner ? 'learner' : 'voter';
@@ -32,7 +48,8 @@ export function diffRing(prev: RingState | null, next: RingState): RingEvent[] {
     const p = before.get(m.id);
     if (!p) continue;
     const name = memberLabel(m.name ? m : p);
-    if (p.reachable && !m.reachable) {
+    // A split was said above, with its cluster ID.
+    if (p.reachable && !m.reachable && !m.split) {
       push('member-down', 'critical', `Member ${name} is down: ${m.error ?? 'no answer'}`, who(m.name ? m : p));
     } else if (!p.reachable && m.reachable) {
       push('member-up', 'good', `Member ${name} is up again`, who(m));
@@ -40,7 +57,7 @@ export function diffRing(prev: RingState | null, next: RingState): RingEvent[] {
     if (p.isLearner && !m.isLearner) push('member-promoted', 'good', `Learner ${name} promoted to voter`, who(m));
   }
 
-  if (prev.leader !== next.leader) {
+  if (!replaced && prev.leader !== next.leader) {
     const nameOf = (id: string | null) => {
       if (!id) return 'none';
       const m = after.get(id) ?? before.get(id);

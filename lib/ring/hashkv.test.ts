@@ -109,3 +109,11 @@ test("the leader's follower-peer-id names a suspect, by name when known", () => 
   ];
   expect(suspectsFromLogs(lines, healthy3())).toEqual(['ffff', 'm3']);
 });
+
+test("3.6's compaction hash check names the minority in peer-ids only when a quorum agrees (shape of corrupt.go at v3.6.14)", () => {
+  const lines = [
+    { category: 'corruption', fields: { 'peer-ids': `${ids.m2},${ids.m3}`, 'quorum-exist': false } },
+    { category: 'corruption', fields: { 'peer-ids': ids.m3, 'quorum-exist': true } },
+  ];
+  expect(suspectsFromLogs(lines, healthy3())).toEqual(['m3']);
+});

@@ -32,7 +32,7 @@ const skipText: Record<HashSkipReason, string> = {
  */
 export function judgeHashes(ring: RingState, revision: number | null, replies: Map<string, HashReply>, checkedAt: Date): HashCheck {
   const members: MemberHash[] = ring.members.map((m) => {
-    const base = { id: m.id, name: memberLabel(m), hash: null, compactRevision: null };
+    const base = { id: m.id, name: memberLabel(m), hash: null, compactRevision: null, version: m.version };
     const skip = (s: HashSkipReason, detail?: string): MemberHash => ({ ...base, verdict: 'skipped', skip: s, reason: detail ? `${skipText[s]}: ${detail}` : skipText[s] });
     if (m.isLearner) return skip('learner');
     const r = replies.get(m.id);

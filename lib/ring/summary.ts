@@ -1,4 +1,5 @@
 import type { Alert } from '../alerts/tracker';
+import type { BackupStatus } from '../backups/types';
 import type { ClusterConfig } from '../config/types';
 import { memberLabel } from '../model/labels';
 import type { HashCheck } from './hashkv';
@@ -24,6 +25,8 @@ export interface ClusterSummary {
   alerts: Pick<Alert, 'id' | 'rule' | 'severity' | 'message' | 'firingSince'>[];
   /** The latest HashKV verdict: true agree, false a split, null could not tell; absent before the first check. */
   hash: { consistent: boolean | null; revision: number | null; checkedAt: string; summary: string } | null;
+  /** Freshness of the newest verified backup and the last restore drill; null without a backup store. */
+  backups: BackupStatus | null;
   /** Each member in a line, for the wall screen. */
   memberList: { id: string; name: string; role: 'leader' | 'follower' | 'learner'; reachable: boolean; started: boolean; latencyMs: number | null; error: string | null }[];
 }
@@ -33,6 +36,7 @@ export function summarizeCluster(
   ring: RingState | null,
   alerts: readonly Alert[] = [],
   hash: HashCheck | null = null,
+  backups: BackupStatus | null = null,
 ): ClusterSummary {
   const leader = ring?.members.find((m) => m.isLeader);
   return {
@@ -55,6 +59,7 @@ export function summarizeCluster(
     warnings: ring?.warnings.length ?? 0,
     pollIntervalMs: ring?.pollIntervalMs ?? null,
     hash: hash ? { consistent: hash.consistent, revision: hash.revision, checkedAt: hash.checkedAt, summary: hash.summary } : null,
+    backups,
     memberList: (ring?.members ?? []).map((m) => ({
       id: m.id,
       name: memberLabel(m),

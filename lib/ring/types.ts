@@ -49,6 +49,20 @@ export interface MemberState {
   metricsError: string | null;
   /** Where its /metrics is scraped from, null when off. */
   metricsURL: string | null;
+  /**
+   * Its endpoint answers, but as a member of another cluster (another cluster ID): split from
+   * the ring, e.g. an old member left running after a restore. Counted as not reachable.
+   */
+  split: { clusterId: string; memberId: string } | null;
+}
+
+/** An endpoint that answers with a cluster ID other than the ring's. */
+export interface SplitEndpoint {
+  endpoint: string;
+  memberId: string;
+  clusterId: string;
+  /** The member of the ring listed at that endpoint, if any. */
+  ringMemberId: string | null;
 }
 
 export interface Alarm {
@@ -69,7 +83,9 @@ export interface RingWarning {
     | 'unstarted-member'
     | 'member-errors'
     | 'endpoint-unreachable'
-    | 'version-advisory';
+    | 'version-advisory'
+    | 'cluster-split'
+    | 'cluster-id-changed';
   message: string;
 }
 
@@ -80,7 +96,12 @@ export interface RingState {
   /** Poll sequence within one server process (`bootId`); newer states have higher numbers. */
   seq: number;
   bootId: string;
+  /** The ring's cluster ID: the one most answering members report. */
   clusterId: string | null;
+  /** Endpoints that answer with another cluster ID: never mixed into the ring, each shown as split. */
+  splits: SplitEndpoint[];
+  /** The cluster ID changed (a restore, or a rebuilt cluster on the same endpoints): from what, and when Ringside saw it; kept an hour. */
+  clusterIdChanged: { from: string; at: string } | null;
   leader: string | null;
   raftTerm: number | null;
   quorum: Quorum;
@@ -112,7 +133,8 @@ export type RingEventKind =
   | 'alarm-raised'
   | 'alarm-cleared'
   | 'alert-firing'
-  | 'alert-resolved';
+  | 'alert-resolved'
+  | 'cluster-id-changed';
 
 export type EventSeverity = 'good' | 'info' | 'warning' | 'critical';
 

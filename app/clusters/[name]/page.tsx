@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { HydrationBoundary } from '@tanstack/react-query';
+import { headers } from 'next/headers';
 import { ClusterView } from '@/components/ring/cluster-view';
 import { clusterFirstPaint } from '@/lib/http/first-paint';
 import { ringside } from '@/lib/root';
@@ -15,8 +16,9 @@ export default async function ClusterPage({ params }: PageProps<'/clusters/[name
   const { name } = await params;
   const root = ringside();
   if (!root.monitors.has(name)) notFound();
+  const h = await headers();
   return (
-    <HydrationBoundary state={clusterFirstPaint(root, name)}>
+    <HydrationBoundary state={clusterFirstPaint(root, name, { headers: { get: (n) => h.get(n) } })}>
       <ClusterView cluster={name} />
     </HydrationBoundary>
   );
