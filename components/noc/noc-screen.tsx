@@ -148,8 +148,8 @@ function SmallTile({ c, size, focused }: { c: Cluster; size: TileSize; focused: 
         <l.Icon className={`shrink-0 ${dense ? 'size-5' : 'size-8'}`} aria-hidden />
         <span className="truncate">{c.noc.state}</span>
       </span>
-      <span className={`mt-auto truncate font-semibold leading-tight ${dense ? 'text-base' : 'text-2xl'}`}>{c.noc.reasons[0] ?? (c.leader ? `leader ${c.leader.name}` : '')}</span>
-      <span className={`truncate font-mono leading-tight ${dense ? 'text-sm' : 'text-xl'} ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>{age}</span>
+      <span className={`mt-auto truncate font-semibold leading-tight ${dense ? 'text-lg' : 'text-2xl'}`}>{c.noc.reasons[0] ?? (c.leader ? `leader ${c.leader.name}` : '')}</span>
+      <span className={`truncate font-mono leading-tight ${dense ? 'text-base' : 'text-xl'} ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>{age}</span>
     </li>
   );
 }
@@ -164,7 +164,7 @@ function HealthyTile({ count, size }: { count: number; size: TileSize }) {
         {count}
       </span>
       <span className={`mt-1 font-bold leading-tight ${small ? 'text-xl' : 'text-3xl'}`}>OK</span>
-      <span className={`truncate leading-tight text-muted ${small ? 'text-sm' : 'text-xl'}`}>live, quorum held</span>
+      <span className={`truncate leading-tight text-muted ${small ? 'text-base' : 'text-xl'}`}>live, quorum held</span>
     </li>
   );
 }
@@ -178,7 +178,7 @@ function OverflowTile({ clusters, size }: { clusters: Cluster[]; size: TileSize 
       {countByState(clusters).map(([s, n]) => {
         const l = look[s];
         return (
-          <span key={s} className={`flex items-center gap-1.5 whitespace-nowrap font-bold leading-tight ${l.text} ${small ? 'text-base' : 'text-2xl'}`}>
+          <span key={s} className={`flex items-center gap-1.5 whitespace-nowrap font-bold leading-tight ${l.text} ${small ? 'text-lg' : 'text-2xl'}`}>
             <l.Icon className={`shrink-0 ${small ? 'size-4' : 'size-6'}`} aria-hidden />
             {n} {s}
           </span>
