@@ -26,9 +26,12 @@ async function fleetServer(o: { ok: EtcdRing; okCount: number; degraded?: EtcdRi
 function wallLayout() {
   const tiles = [...document.querySelectorAll('[aria-label="Clusters"] > li')];
   const texts = tiles.flatMap((li) => [...li.querySelectorAll('*')]).filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim()));
+  const states = ['NO QUORUM', 'CORRUPT', 'CRITICAL', 'UNKNOWN', 'DEGRADED', 'OK'];
   return {
     scroll: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
     clipped: tiles.filter((li) => li.scrollHeight > li.clientHeight + 1).map((li) => li.getAttribute('aria-label')),
+    // A state's word is never cut short ("UNK…"): it wraps if it must.
+    cutStates: texts.filter((e) => states.some((s) => e.textContent!.includes(s)) && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent),
     smallest: Math.min(...texts.map((e) => parseFloat(getComputedStyle(e).fontSize))),
   };
 }
@@ -87,7 +90,7 @@ test('200 clusters, a few wrong: the overview finds them by name and state, the 
     await expect(page.getByRole('listitem', { name: 'edge-0: DEGRADED' })).toContainText('edge3 down');
     await expect(page.getByLabel('Fleet')).toHaveText('200 clusters · 4 UNKNOWN · 4 DEGRADED · 192 OK');
     const layout = await page.evaluate(wallLayout);
-    expect(layout).toEqual({ scroll: false, clipped: [], smallest: expect.any(Number) });
+    expect(layout).toEqual({ scroll: false, clipped: [], cutStates: [], smallest: expect.any(Number) });
     expect(layout.smallest).toBeGreaterThanOrEqual(20);
     await page.screenshot({ path: 'test-results/screens/fleet-noc.png' });
   } finally {
@@ -112,7 +115,7 @@ test('200 clusters, 80 lost: the wall packs 48 legible tiles, worst first, and c
     await expect(tiles.first()).toHaveAttribute('aria-label', 'lost-000: UNKNOWN');
     await expect(tiles.nth(45)).toHaveAttribute('aria-label', 'lost-045: UNKNOWN');
     const layout = await page.evaluate(wallLayout);
-    expect(layout).toEqual({ scroll: false, clipped: [], smallest: expect.any(Number) });
+    expect(layout).toEqual({ scroll: false, clipped: [], cutStates: [], smallest: expect.any(Number) });
     // Dense tiles still read from a few metres: nothing under 16 px, the name and state at 20.
     expect(layout.smallest).toBeGreaterThanOrEqual(16);
     await page.screenshot({ path: 'test-results/screens/fleet-noc-dense.png' });

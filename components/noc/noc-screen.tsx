@@ -139,16 +139,17 @@ function SmallTile({ c, size, focused }: { c: Cluster; size: TileSize; focused: 
     <li
       aria-label={`${c.name}: ${c.noc.state}`}
       data-state={c.noc.state}
-      className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border-4 ${l.border} ${c.noc.state === 'OK' ? 'bg-panel' : l.bg} ${dense ? 'px-2.5 py-1.5' : 'px-4 py-3'} ${focused ? 'ring-4 ring-accent/60' : ''}`}
+      className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border-4 ${l.border} ${c.noc.state === 'OK' ? 'bg-panel' : l.bg} ${dense ? 'px-2 py-1.5' : 'px-4 py-3'} ${focused ? 'ring-4 ring-accent/60' : ''}`}
     >
       <span className={`truncate font-bold leading-tight ${dense ? 'text-xl' : 'text-3xl'}`} title={c.name}>
         {c.name}
       </span>
-      <span className={`flex items-center gap-1.5 whitespace-nowrap font-black leading-tight tracking-wide ${l.text} ${dense ? 'text-xl' : 'text-3xl'}`}>
-        <l.Icon className={`shrink-0 ${dense ? 'size-5' : 'size-8'}`} aria-hidden />
-        <span className="truncate">{c.noc.state}</span>
+      {/* The state's word wraps rather than being cut: "NO QUORUM" on two lines still reads. */}
+      <span className={`flex items-start gap-1.5 font-black leading-tight tracking-wide ${l.text} ${dense ? 'text-xl' : 'text-3xl'}`}>
+        <l.Icon className={`mt-0.5 shrink-0 ${dense ? 'size-5' : 'size-8'}`} aria-hidden />
+        <span className="min-w-0 [overflow-wrap:anywhere]">{c.noc.state}</span>
       </span>
-      <span className={`mt-auto truncate font-semibold leading-tight ${dense ? 'text-lg' : 'text-2xl'}`}>{c.noc.reasons[0] ?? (c.leader ? `leader ${c.leader.name}` : '')}</span>
+      <span className={`mt-auto line-clamp-2 font-semibold leading-tight [overflow-wrap:anywhere] ${dense ? 'text-base' : 'text-2xl'}`}>{c.noc.reasons[0] ?? (c.leader ? `leader ${c.leader.name}` : '')}</span>
       <span className={`truncate font-mono leading-tight ${dense ? 'text-base' : 'text-xl'} ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>{age}</span>
     </li>
   );
@@ -163,8 +164,7 @@ function HealthyTile({ count, size }: { count: number; size: TileSize }) {
         <CheckCircle2 className={`shrink-0 ${small ? 'size-8' : 'size-14'}`} aria-hidden />
         {count}
       </span>
-      <span className={`mt-1 font-bold leading-tight ${small ? 'text-xl' : 'text-3xl'}`}>OK</span>
-      <span className={`truncate leading-tight text-muted ${small ? 'text-base' : 'text-xl'}`}>live, quorum held</span>
+      <span className={`mt-1 font-bold leading-tight ${small ? 'text-xl' : 'text-3xl'}`}>{count === 1 ? 'cluster OK' : 'clusters OK'}</span>
     </li>
   );
 }
@@ -174,13 +174,15 @@ function OverflowTile({ clusters, size }: { clusters: Cluster[]; size: TileSize 
   const small = size === 'dense';
   return (
     <li aria-label={`${clusters.length} more clusters`} className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border-4 border-dashed border-line bg-panel ${small ? 'px-2.5 py-1.5' : 'px-5 py-4'}`}>
-      <span className={`font-black leading-tight ${small ? 'text-2xl' : 'text-4xl'}`}>+{clusters.length} more</span>
+      <span className={`font-black leading-tight ${small ? 'text-xl' : 'text-4xl'}`}>+{clusters.length} more</span>
       {countByState(clusters).map(([s, n]) => {
         const l = look[s];
         return (
-          <span key={s} className={`flex items-center gap-1.5 whitespace-nowrap font-bold leading-tight ${l.text} ${small ? 'text-lg' : 'text-2xl'}`}>
-            <l.Icon className={`shrink-0 ${small ? 'size-4' : 'size-6'}`} aria-hidden />
-            {n} {s}
+          <span key={s} className={`flex items-start gap-1.5 font-bold leading-tight ${l.text} ${small ? 'text-base' : 'text-2xl'}`}>
+            <l.Icon className={`mt-0.5 shrink-0 ${small ? 'size-4' : 'size-6'}`} aria-hidden />
+            <span className="min-w-0 [overflow-wrap:anywhere]">
+              {n} {s}
+            </span>
           </span>
         );
       })}

@@ -55,15 +55,18 @@ function rank(s: NocStatus): number {
   return Math.min(NOC_RANK[s.state], s.stale ? NOC_RANK.UNKNOWN : Infinity);
 }
 
-/** Columns and rows that fit `n` tiles on a 16:9 screen without scrolling (up to 12 comfortably). */
-export function nocGrid(n: number): { cols: number; rows: number } {
+/**
+ * Columns and rows that fit `n` tiles without scrolling (up to 12 comfortably) in an area
+ * `aspect` times wider than tall (a 16:9 screen less the detail pane).
+ */
+export function nocGrid(n: number, aspect = 16 / 9): { cols: number; rows: number } {
   if (n <= 1) return { cols: 1, rows: 1 };
   if (n <= 2) return { cols: 2, rows: 1 };
   if (n <= 4) return { cols: 2, rows: 2 };
   if (n <= 6) return { cols: 3, rows: 2 };
   if (n <= 9) return { cols: 3, rows: 3 };
   if (n <= 12) return { cols: 4, rows: 3 };
-  const cols = Math.ceil(Math.sqrt((n * 16) / 9));
+  const cols = Math.ceil(Math.sqrt(n * aspect));
   return { cols, rows: Math.ceil(n / cols) };
 }
 
@@ -113,7 +116,9 @@ export function nocLayout<T extends { noc: NocStatus }>(sorted: T[]): NocLayout<
   const overflow = rest.slice(tiles.length);
   const slots = tiles.length + (healthy.length ? 1 : 0) + (overflow.length ? 1 : 0);
   const size: TileSize = slots <= 12 ? 'full' : slots <= 24 ? 'compact' : 'dense';
-  return { tiles, healthy, overflow, size, ...nocGrid(slots) };
+  // Past 12 the tiles share about 3:2 of a 16:9 wall with the narrower detail pane: squarer tiles
+  // keep a state's word whole.
+  return { tiles, healthy, overflow, size, ...nocGrid(slots, size === 'full' ? 16 / 9 : 1.45) };
 }
 
 /** Counts by state, worst state first (for words like "3 NO QUORUM · 12 UNKNOWN"). */
