@@ -30,8 +30,11 @@ function wallLayout() {
   return {
     scroll: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
     clipped: tiles.filter((li) => li.scrollHeight > li.clientHeight + 1).map((li) => li.getAttribute('aria-label')),
-    // A state's word is never cut short ("UNK…"): it wraps if it must.
-    cutStates: texts.filter((e) => states.some((s) => e.textContent!.includes(s)) && e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent),
+    // A state's word is never cut short ("UNK…") nor broken across lines ("UNKNO / WN"); NO QUORUM may take two.
+    cutStates: texts
+      .filter((e) => states.includes(e.textContent!.trim()))
+      .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().height > parseFloat(getComputedStyle(e).lineHeight) * (e.textContent!.includes(' ') ? 2.5 : 1.5))
+      .map((e) => e.textContent),
     smallest: Math.min(...texts.map((e) => parseFloat(getComputedStyle(e).fontSize))),
   };
 }

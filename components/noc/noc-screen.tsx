@@ -145,9 +145,9 @@ function SmallTile({ c, size, focused }: { c: Cluster; size: TileSize; focused: 
         {c.name}
       </span>
       {/* The state's word wraps rather than being cut: "NO QUORUM" on two lines still reads. */}
-      <span className={`flex items-start gap-1.5 font-black leading-tight tracking-wide ${l.text} ${dense ? 'text-xl' : 'text-3xl'}`}>
+      <span className={`flex items-start gap-1.5 font-black leading-tight ${l.text} ${dense ? 'text-xl' : 'text-3xl tracking-wide'}`}>
         <l.Icon className={`mt-0.5 shrink-0 ${dense ? 'size-5' : 'size-8'}`} aria-hidden />
-        <span className="min-w-0 [overflow-wrap:anywhere]">{c.noc.state}</span>
+        <span className="min-w-0 break-words">{c.noc.state}</span>
       </span>
       <span className={`mt-auto line-clamp-2 font-semibold leading-tight [overflow-wrap:anywhere] ${dense ? 'text-base' : 'text-2xl'}`}>{c.noc.reasons[0] ?? (c.leader ? `leader ${c.leader.name}` : '')}</span>
       <span className={`truncate font-mono leading-tight ${dense ? 'text-base' : 'text-xl'} ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>{age}</span>
@@ -180,7 +180,7 @@ function OverflowTile({ clusters, size }: { clusters: Cluster[]; size: TileSize 
         return (
           <span key={s} className={`flex items-start gap-1.5 font-bold leading-tight ${l.text} ${small ? 'text-base' : 'text-2xl'}`}>
             <l.Icon className={`mt-0.5 shrink-0 ${small ? 'size-4' : 'size-6'}`} aria-hidden />
-            <span className="min-w-0 [overflow-wrap:anywhere]">
+            <span className="min-w-0 break-words">
               {n} {s}
             </span>
           </span>

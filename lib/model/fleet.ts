@@ -116,9 +116,9 @@ export function nocLayout<T extends { noc: NocStatus }>(sorted: T[]): NocLayout<
   const overflow = rest.slice(tiles.length);
   const slots = tiles.length + (healthy.length ? 1 : 0) + (overflow.length ? 1 : 0);
   const size: TileSize = slots <= 12 ? 'full' : slots <= 24 ? 'compact' : 'dense';
-  // Past 12 the tiles share about 3:2 of a 16:9 wall with the narrower detail pane: squarer tiles
-  // keep a state's word whole.
-  return { tiles, healthy, overflow, size, ...nocGrid(slots, size === 'full' ? 16 / 9 : 1.45) };
+  // Past 12 the tiles share a 16:9 wall with the detail pane: fewer, squarer columns (8 x 6 at
+  // the limit) keep a state's word ("DEGRADED") whole on one line.
+  return { tiles, healthy, overflow, size, ...nocGrid(slots, size === 'full' ? 16 / 9 : 1.2) };
 }
 
 /** Counts by state, worst state first (for words like "3 NO QUORUM · 12 UNKNOWN"). */
