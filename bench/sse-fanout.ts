@@ -50,7 +50,7 @@ async function openViewer(url: string): Promise<Viewer> {
           if (event === 'ring') {
             viewer.lags.push(arrived - Date.parse((JSON.parse(data) as { at: string }).at));
             first();
-          } else if (event === 'ring-event' && viewer.downAt === null && (JSON.parse(data) as { type: string }).type === 'member-down') {
+          } else if (event === 'ring-event' && viewer.downAt === null && (JSON.parse(data) as { kind: string }).kind === 'member-down') {
             viewer.downAt = arrived;
           }
         }
