@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ClusterMonitor, MonitorMessage } from '../monitor/cluster-monitor';
-import { fleetStream, frameOf, ringStream, STREAM_BUFFER_BYTES, type StreamAdmission } from './sse';
+import { fleetStream, frameOf, logStream, ringStream, STREAM_BUFFER_BYTES, type StreamAdmission } from './sse';
 import { StreamLimiter } from './streams';
 
 /** Just enough of a monitor to drive a stream: what it holds, and a way to publish. */
@@ -108,5 +108,19 @@ describe('a message to many viewers', () => {
     expect(new TextDecoder().decode(next[0])).toMatch(/^event: fleet\ndata: \{"at":.*"name":"c"/);
     await Promise.all(readers.map((r) => r.cancel()));
     expect(admission.limiter.open).toBe(0);
+  });
+
+  test('log viewers share each line’s frame and each poll’s tick', async () => {
+    const { monitor, publish } = fakeMonitor();
+    const admission: StreamAdmission = { limiter: new StreamLimiter(100, 100), clientOf: () => '192.0.2.1' };
+    const readers = Array.from({ length: 5 }, () => logStream(monitor, () => true, new Request('http://127.0.0.1/x'), admission).body!.getReader());
+    for (const r of readers) await r.read(); // retry:
+    publish({ type: 'ring', ring: { at: '2026-11-30T10:00:00.000Z' } } as unknown as MonitorMessage);
+    const ticks = await Promise.all(readers.map(async (r) => (await r.read()).value!));
+    expect(new Set(ticks).size).toBe(1);
+    expect(new TextDecoder().decode(ticks[0])).toBe('event: tick\ndata: {"at":"2026-11-30T10:00:00.000Z"}\n\n');
+    publish({ type: 'log', line: { text: 'x' } } as unknown as MonitorMessage);
+    expect(new Set(await Promise.all(readers.map(async (r) => (await r.read()).value!))).size).toBe(1);
+    await Promise.all(readers.map((r) => r.cancel()));
   });
 });

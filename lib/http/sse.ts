@@ -132,6 +132,14 @@ export function ringStream(monitor: ClusterMonitor, req: Request, admission: Str
   });
 }
 
+/** One tick object per ring state, so every log viewer's tick shares its frame too. */
+const ticks = new WeakMap<object, { at: string }>();
+function tickOf(ring: { at: string }): { at: string } {
+  let tick = ticks.get(ring);
+  if (!tick) ticks.set(ring, (tick = { at: ring.at }));
+  return tick;
+}
+
 /**
  * One cluster's log lines as they arrive (`log`), filtered like the logs query, and a `tick` after
  * every poll: lines can be quiet for hours, and the tick is how the browser tells a quiet stream
@@ -141,7 +149,7 @@ export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => bo
   return eventStream(req, admission, (send) =>
     monitor.subscribe((msg) => {
       if (msg.type === 'log' && filter(msg.line)) send('log', msg.line);
-      else if (msg.type === 'ring') send('tick', { at: msg.ring.at });
+      else if (msg.type === 'ring') send('tick', tickOf(msg.ring));
     }),
   );
 }
