@@ -68,7 +68,7 @@ function live(ring: EtcdRing, i: number, metricsIntervalMs?: number): ClusterMon
 }
 
 /** Starts the monitors, lets them settle, and measures this process's CPU over the window. */
-async function run(monitors: ClusterMonitor[], members: number): Promise<{ msPerMemberSecond: number; cpuPct: number; rssMiB: number; polls: number }> {
+async function run(monitors: ClusterMonitor[], members: number): Promise<{ msPerMemberSecond: number; cpuPct: number; rssMiB: number; heapMiB: number; historyMiB: number; polls: number }> {
   const offs = monitors.map(view);
   let polls = 0;
   const counting = monitors.map((m) => m.subscribe((msg) => void (msg.type === 'ring' && polls++)));
@@ -82,7 +82,9 @@ async function run(monitors: ClusterMonitor[], members: number): Promise<{ msPer
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - t0;
     const cpuMs = (cpu.user + cpu.system) / 1000;
-    return { msPerMemberSecond: cpuMs / members / (wallMs / 1000), cpuPct: (cpuMs / wallMs) * 100, rssMiB: process.memoryUsage().rss / 2 ** 20, polls: polls - polls0 };
+    const mem = process.memoryUsage();
+    const historyMiB = monitors.reduce((a, m) => a + m.history.bytes(), 0) / 2 ** 20;
+    return { msPerMemberSecond: cpuMs / members / (wallMs / 1000), cpuPct: (cpuMs / wallMs) * 100, rssMiB: mem.rss / 2 ** 20, heapMiB: mem.heapUsed / 2 ** 20, historyMiB, polls: polls - polls0 };
   } finally {
     for (const off of [...offs, ...counting]) off();
     await Promise.all(monitors.map((m) => m.stop()));
@@ -118,6 +120,7 @@ export async function measureFleetLoad(): Promise<{ rows: Row[]; summary: string
       ],
       summary: [
         `fleet: ${members} members (${CLUSTERS} clusters x ${base.probes.length} replayed, ${LIVE_RINGS} real) at 1 s polls and 15 s scrapes: ${fleet.msPerMemberSecond.toFixed(3)} ms CPU per member-second (target <= ${TARGET_MS} ms; ${fleet.cpuPct.toFixed(0)}% of a core), RSS ${fleet.rssMiB.toFixed(0)} MiB (target < 1024); ${fleet.polls} of ${expectedPolls} polls in ${SECONDS} s`,
+        `fleet: of that RSS, each member's 24 h history is allocated at full size when it first appears: ${fleet.historyMiB.toFixed(0)} MiB in typed arrays (${((fleet.historyMiB * 1024) / members).toFixed(0)} KiB a member); the JS heap holds ${fleet.heapMiB.toFixed(0)} MiB`,
         `fleet: ${LIVE_RINGS} real one-member rings: ${now.msPerMemberSecond.toFixed(2)} ms per member-second with the 15 s scrape, against ${before.msPerMemberSecond.toFixed(2)} ms scraping with every poll in this run (${(before.msPerMemberSecond / now.msPerMemberSecond).toFixed(1)}x less; the issue measured ${ISSUE_BEFORE_MS} ms before the decoupling)`,
       ],
       notes: [
