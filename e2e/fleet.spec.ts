@@ -83,6 +83,15 @@ test('200 clusters, a few wrong: the overview finds them by name and state, the 
     await search.fill('');
     await expect(rows).toHaveCount(200);
     await page.screenshot({ path: 'test-results/screens/fleet-overview.png' });
+    // On a phone: cards, the same search and filter, no sideways scroll.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await search.fill('edge');
+    const cards = page.getByRole('list', { name: 'Clusters' }).getByRole('listitem');
+    await expect(cards).toHaveCount(4);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth > innerWidth)).toBe(false);
+    await page.screenshot({ path: 'test-results/screens/fleet-overview-phone.png' });
+    await search.fill('');
+    await page.setViewportSize({ width: 1920, height: 1080 });
 
     // The wall: eight full tiles, worst first, and the 192 healthy as one count; no scrollbars, nothing clipped.
     await page.goto(`${server.url}/noc`);
@@ -90,6 +99,9 @@ test('200 clusters, a few wrong: the overview finds them by name and state, the 
     await expect(page.getByRole('listitem', { name: '192 clusters OK' })).toBeVisible({ timeout: 15_000 });
     await expect(tiles).toHaveCount(9);
     await expect(tiles.first()).toHaveAttribute('aria-label', 'lost-000: UNKNOWN');
+    // Nothing ever answered there: what the wall knows, not a lost quorum it cannot see.
+    await expect(tiles.first()).toContainText('quorum unknown');
+    await expect(tiles.first()).toContainText('no endpoint answers');
     await expect(page.getByRole('listitem', { name: 'edge-0: DEGRADED' })).toContainText('edge3 down');
     await expect(page.getByLabel('Fleet')).toHaveText('200 clusters · 4 UNKNOWN · 4 DEGRADED · 192 OK');
     const layout = await page.evaluate(wallLayout);

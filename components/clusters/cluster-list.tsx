@@ -267,7 +267,8 @@ function LeaderCell({ c }: { c: ClusterSummary }) {
 
 function MarginCell({ c }: { c: ClusterSummary }) {
   const q = c.quorum;
-  if (!q) return <>—</>;
+  // No member ever listed (no endpoint answers): nothing is known of a quorum, lost or not.
+  if (!q || c.members.total === 0) return <span className="text-muted">unknown</span>;
   return q.hasQuorum ? <span className={q.canLose === 0 ? 'font-semibold text-warn' : ''}>can lose {q.canLose} more</span> : <span className="font-semibold text-crit">NO QUORUM</span>;
 }
 

@@ -92,7 +92,7 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
 
 function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean }) {
   const l = look[c.noc.state];
-  const margin = c.quorum ? (c.quorum.hasQuorum ? `can lose ${c.quorum.canLose} more` : 'writes blocked') : 'quorum unknown';
+  const margin = c.quorum && c.members.total > 0 ? (c.quorum.hasQuorum ? `can lose ${c.quorum.canLose} more` : 'writes blocked') : 'quorum unknown';
   const hash = c.hash === null ? 'HashKV: not checked yet' : c.hash.consistent === true ? 'HashKV agree' : c.hash.consistent === false ? 'HashKV SPLIT' : 'HashKV: could not tell';
   const line = big ? 'text-3xl' : 'text-2xl';
   return (
