@@ -3,7 +3,7 @@
 // to the frame where every cluster is drawn (Playwright polls each animation frame); then 10 s of
 // live updates, counting long tasks (> 50 ms) on the main thread. Then a fleet of 200 (issue 18):
 // 200 clusters watching one real 3-member ring (each its own monitor, polled every 2 s), the
-// overview drawing all 200 rows against the 20 above, filtering them by name (typing to the frame
+// overview drawing its first 50 rows of 200 against the 20 above, filtering them by name (typing to the frame
 // where the table has narrowed), and both views' long tasks over 10 s of live updates.
 import { chromium, type Page } from '@playwright/test';
 import { EtcdRing } from '../e2e/harness/ring';
@@ -102,7 +102,8 @@ async function fleetOf200(page: Page, overview20: number): Promise<{ rows: Row[]
   try {
     const draws: number[] = [];
     for (let i = 0; i < ROUNDS + 1; i++) {
-      const ms = await drawMs(page, `${server.url}/`, 'overview', FLEET);
+      // The overview draws the worst 50 at first (the rest behind "Show all").
+      const ms = await drawMs(page, `${server.url}/`, 'overview', 50);
       if (i > 0) draws.push(ms);
     }
     // Typing a name: from the keystroke to the frame where the table shows only its matches.
@@ -110,7 +111,7 @@ async function fleetOf200(page: Page, overview20: number): Promise<{ rows: Row[]
     for (let i = 0; i < ROUNDS; i++) {
       const search = page.getByRole('searchbox', { name: 'Search clusters by name' });
       await search.fill('');
-      await page.waitForFunction((n) => document.querySelectorAll('table[aria-label="Clusters"] tbody tr').length >= n, FLEET, { polling: 'raf' });
+      await page.waitForFunction((n) => document.querySelectorAll('table[aria-label="Clusters"] tbody tr').length >= n, 50, { polling: 'raf' });
       const started = performance.now();
       await search.fill(`prod-${String(17 + i).padStart(3, "0")}`);
       await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Clusters"] tbody tr').length === 1, undefined, { polling: 'raf' });
@@ -124,11 +125,11 @@ async function fleetOf200(page: Page, overview20: number): Promise<{ rows: Row[]
     const live = (v: { count: number; max: number; blocking: number }) => `${v.count} long tasks, longest ${v.max.toFixed(0)} ms, ${((v.blocking / LIVE_MS) * 100).toFixed(1)}% blocked`;
     return {
       rows: [
-        { measure: `overview: navigation to ${FLEET} clusters drawn, median of ${ROUNDS}`, value: median(draws), baseline: `the same page with ${CLUSTERS} (above)`, baselineValue: overview20 },
+        { measure: `overview: navigation to the worst 50 of ${FLEET} drawn, median of ${ROUNDS}`, value: median(draws), baseline: `the same page with ${CLUSTERS} (above)`, baselineValue: overview20 },
         { measure: `overview: search of ${FLEET} narrowed to 1 row, median of ${ROUNDS}`, value: median(filters), baseline: 'one poll interval', baselineValue: 2000 },
       ],
       summary: [
-        `fleet of ${FLEET}: the overview draws ${FLEET} rows in ${median(draws).toFixed(0)} ms, narrows to one on a typed name in ${median(filters).toFixed(0)} ms; one fleet message is ${(frame / 1024).toFixed(0)} kB; ${LIVE_MS / 1000} s live: overview ${live(overview)}, NOC ${live(noc)}`,
+        `fleet of ${FLEET}: the overview draws the worst 50 of ${FLEET} in ${median(draws).toFixed(0)} ms, narrows to one on a typed name in ${median(filters).toFixed(0)} ms; one fleet message is ${(frame / 1024).toFixed(0)} kB; ${LIVE_MS / 1000} s live: overview ${live(overview)}, NOC ${live(noc)}`,
       ],
     };
   } finally {
