@@ -169,11 +169,14 @@ class FleetFeed {
 
   constructor(private readonly monitors: ReadonlyMap<string, ClusterMonitor>) {}
 
-  /** The current snapshot at once (shared while nothing changed), then every change. */
+  /**
+   * The latest snapshot at once (at most half a second old: a change since reaches every viewer,
+   * this one too, at the next tick), then every change.
+   */
   subscribe(fn: (snapshot: FleetSnapshot) => void): () => void {
     if (this.viewers.size === 0) this.open();
     this.viewers.add(fn);
-    if (!this.latest || this.dirty) this.refresh();
+    if (!this.latest) this.refresh();
     fn(this.latest!);
     return () => {
       this.viewers.delete(fn);
