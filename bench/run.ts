@@ -8,7 +8,8 @@
 //                              a simulated hour at 1 s polls (real etcd answers replayed)
 //   (d) bench/chart-render.ts  Chromium drawing 24 h of history vs the live 5 min view
 //   (f) bench/timeline.ts      timeline queries over 100,000 stored events vs a scan of the same
-//   (g) bench/fleet-render.ts  the overview and the NOC screen drawing 20 real clusters vs 1
+//   (g) bench/fleet-render.ts  the overview and the NOC screen drawing 20 real clusters vs 1, and a
+//                              fleet of 200: first rows, search, message size, long tasks live
 //   (e) bench/snapshot.ts      a 110 MB snapshot downloaded through Ringside vs etcdctl snapshot
 //                              save, and the server's memory while it streams
 //   (h) bench/backup.ts        a 110 MB backup to the S3 store (s3rver) vs etcdctl snapshot save,
