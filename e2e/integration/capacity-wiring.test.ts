@@ -18,7 +18,7 @@ import { RingsideServer } from '../support/ringside-server';
 const TOKEN = 'capacity-operator-token-5b2d9e7c1a4f6e8d0c3b';
 const MB = 1_000_000;
 /** The scheduled defragment is due this long after the server starts (a run 10 min minus this ago is in the audit log). */
-const DUE_AFTER_MS = 75_000;
+const DUE_AFTER_MS = 40_000;
 
 interface JsonKv {
   key: string;

@@ -72,7 +72,8 @@ interface ClusterState {
   backup: KeyspaceReport[];
   running: (ScanState & { abort: AbortController; done: Promise<void> }) | null;
   compactionMoved: KeyspaceView['compactionMoved'];
-  lastLiveAt: number | null;
+  /** When the next scheduled live scan is due (epoch ms): `every` after one that worked, a minute after one that failed. */
+  nextLiveAt: number;
   /** A new verified backup waiting for its walk: `{ id, storeKey }`. */
   pendingBackup: { id: string; storeKey: string } | null;
   /** The newest backup was looked for once at start. */
@@ -94,6 +95,8 @@ export interface CapacityDeps {
 }
 
 const KEEP = 2;
+/** A scheduled live scan that failed is tried again this soon (or at `every`, if sooner). */
+const RETRY_MS = 60_000;
 
 /**
  * Issue 17's capacity work for every cluster: keyspace scans (live from a healthy follower, or a
@@ -119,7 +122,7 @@ export class Capacity {
   private stateOf(cluster: string): ClusterState {
     let s = this.state.get(cluster);
     if (!s) {
-      s = { live: [], backup: [], running: null, compactionMoved: null, lastLiveAt: null, pendingBackup: null, lookedForBackup: false, lastError: null, lastDefragAt: null };
+      s = { live: [], backup: [], running: null, compactionMoved: null, nextLiveAt: 0, pendingBackup: null, lookedForBackup: false, lastError: null, lastDefragAt: null };
       this.state.set(cluster, s);
     }
     return s;
@@ -196,7 +199,10 @@ export class Capacity {
         if (!abort.signal.aborted) st.lastError = { source, at: this.iso(), error: isRingsideError(e) ? e.message : safeMessage(e) };
         if (!isRingsideError(e) && !abort.signal.aborted) console.error(`[ringside] ${source} keyspace scan of ${cluster} failed:`, safeMessage(e));
       } finally {
-        if (source === 'live') st.lastLiveAt = this.now();
+        if (source === 'live') {
+          const every = this.settingsOf(cluster).scan.everyMs ?? 0;
+          st.nextLiveAt = this.now() + (st.lastError ? Math.min(every, RETRY_MS) : every);
+        }
         st.running = null;
       }
     })();
@@ -278,20 +284,31 @@ export class Capacity {
     const cluster = monitor.cluster.name;
     const cfg = this.settingsOf(cluster);
     const jobs: ScheduledJob[] = [];
-    if (cfg.scan.everyMs !== null) jobs.push(this.liveJob(monitor, cfg.scan.everyMs));
+    if (cfg.scan.everyMs !== null) jobs.push(this.liveJob(monitor));
     if (cfg.scan.backups && this.d.backups.settingsOf(cluster)) jobs.push(this.backupJob(monitor));
     if (cfg.defrag.everyMs !== null) jobs.push(this.defragJob(monitor, cfg.defrag.everyMs));
     return jobs;
   }
 
-  /** A scan waits for the one running (one per cluster at a time); it never counts as a skip. */
-  private liveJob(monitor: MonitorView, everyMs: number): ScheduledJob<null> {
+  /**
+   * A scan waits for the first poll, for a member to read from, and for the scan running (one
+   * per cluster at a time); waiting is no skip (nothing for the audit log), and why is shown.
+   */
+  private liveJob(monitor: MonitorView): ScheduledJob<null> {
     const st = this.stateOf(monitor.cluster.name);
     return {
       id: `keyspace-scan/${monitor.cluster.name}`,
       cluster: monitor.cluster.name,
       action: 'keyspace-scan',
-      decide: (now) => (st.running || (st.lastLiveAt !== null && now.getTime() < st.lastLiveAt + everyMs) ? { action: 'wait' } : { action: 'run', plan: null }),
+      decide: (now) => {
+        if (st.running || !monitor.ring || now.getTime() < st.nextLiveAt) return { action: 'wait' };
+        const src = scanSource(monitor.ring, monitor.hashCheck);
+        if (!src.member) {
+          if (st.lastError?.error !== src.reason) st.lastError = { source: 'live', at: this.iso(), error: src.reason };
+          return { action: 'wait' };
+        }
+        return { action: 'run', plan: null };
+      },
       run: (_plan, signal) => this.scheduled(monitor, 'live', signal),
     };
   }
