@@ -14,6 +14,7 @@ import { safeMessage } from '../ops/runner';
 import type { OperationRunner } from '../ops/runner';
 import { SkippedRun, type ScheduledJob } from '../schedule/scheduler';
 import { openStoredBackup } from './backup-source';
+import { keepReport, pickReports, type ReportsBySource, type ScanSource } from './reports';
 import type { CapacitySettings, ClusterCapacitySettings } from './config';
 import { decideScheduledDefrag, defragDryRun, type DefragDryRun } from './defrag-rules';
 import { diffKeyspace } from './diff';
@@ -22,8 +23,7 @@ import { capacityOf, type CapacityReport } from './quota';
 import { walkSnapshotKeyspace } from './snapshot-walk';
 import type { KeyspaceDiff, KeyspaceReport } from './types';
 
-/** What a scan reads: a live follower, or the newest verified backup (zero load on the ring). */
-export type ScanSource = 'live' | 'backup';
+export type { ScanSource };
 
 export interface ScanState {
   source: ScanSource;
@@ -68,8 +68,7 @@ export interface KeyspaceView {
 
 interface ClusterState {
   /** The last two reports of each source, newest last. */
-  live: KeyspaceReport[];
-  backup: KeyspaceReport[];
+  reports: ReportsBySource;
   running: (ScanState & { abort: AbortController; done: Promise<void> }) | null;
   compactionMoved: KeyspaceView['compactionMoved'];
   /** When the next scheduled live scan is due (epoch ms): `every` after one that worked, a minute after one that failed. */
@@ -94,7 +93,6 @@ export interface CapacityDeps {
   now?: () => number;
 }
 
-const KEEP = 2;
 /** A scheduled live scan that failed is tried again this soon (or at `every`, if sooner). */
 const RETRY_MS = 60_000;
 
@@ -122,7 +120,7 @@ export class Capacity {
   private stateOf(cluster: string): ClusterState {
     let s = this.state.get(cluster);
     if (!s) {
-      s = { live: [], backup: [], running: null, compactionMoved: null, nextLiveAt: 0, pendingBackup: null, lookedForBackup: false, lastError: null, lastDefragAt: null };
+      s = { reports: { live: [], backup: [] }, running: null, compactionMoved: null, nextLiveAt: 0, pendingBackup: null, lookedForBackup: false, lastError: null, lastDefragAt: null };
       this.state.set(cluster, s);
     }
     return s;
@@ -153,18 +151,13 @@ export class Capacity {
     const cluster = monitor.cluster.name;
     const cfg = this.settingsOf(cluster);
     const st = this.stateOf(cluster);
-    const newest = (s: ScanSource) => st[s].at(-1) ?? null;
-    const pick: ScanSource | null = source ?? (['live', 'backup'] as const).filter((s) => newest(s)).sort((a, b) => Date.parse(newest(b)!.takenAt) - Date.parse(newest(a)!.takenAt))[0] ?? null;
-    const report = pick ? newest(pick) : null;
-    const other: ScanSource | null = pick === 'live' ? 'backup' : pick === 'backup' ? 'live' : null;
-    // The same source compares exactly; the other only when there is nothing else (the diff says so).
-    const previous = pick ? (st[pick].at(-2) ?? (other ? newest(other) : null)) : null;
+    const { report, previous } = pickReports(st.reports, source);
     const ring = monitor.ring;
     const { rules, everyMs } = cfg.defrag;
     return {
       cluster,
       report,
-      diff: report && previous && Date.parse(previous.takenAt) < Date.parse(report.takenAt) ? diffKeyspace(previous, report) : null,
+      diff: report && previous ? diffKeyspace(previous, report) : null,
       compactionMoved: st.compactionMoved,
       capacity: ring ? capacityOf(ring, monitor.history, this.now(), { windowMs: cfg.forecastWindowMs }) : null,
       defrag: { rules: rules.map((r) => r.text), everyMs, dryRun: ring ? defragDryRun(ring, rules) : null, lastRunAt: st.lastDefragAt === null ? null : this.iso(st.lastDefragAt) },
@@ -173,7 +166,7 @@ export class Capacity {
         everyMs: cfg.scan.everyMs,
         backups: cfg.scan.backups,
         backupsConfigured: this.d.backups.settingsOf(cluster) !== null,
-        latest: { live: newest('live')?.takenAt ?? null, backup: newest('backup')?.takenAt ?? null },
+        latest: { live: st.reports.live.at(-1)?.takenAt ?? null, backup: st.reports.backup.at(-1)?.takenAt ?? null },
         lastError: st.lastError,
       },
     };
@@ -265,11 +258,9 @@ export class Capacity {
   /** Keeps the last two reports of the source, and notes when the compacted revision moved. */
   private keep(cluster: string, source: ScanSource, report: KeyspaceReport): void {
     const st = this.stateOf(cluster);
-    const before = [...st.live, ...st.backup].sort((a, b) => Date.parse(a.takenAt) - Date.parse(b.takenAt)).filter((r) => Date.parse(r.takenAt) <= Date.parse(report.takenAt)).at(-1);
-    if (before && before.compaction.compactRevision !== report.compaction.compactRevision) {
-      st.compactionMoved = { at: report.takenAt, from: before.compaction.compactRevision, to: report.compaction.compactRevision };
-    }
-    st[source] = [...st[source], report].sort((a, b) => Date.parse(a.takenAt) - Date.parse(b.takenAt)).slice(-KEEP);
+    const kept = keepReport(st.reports, source, report);
+    st.reports = kept.reports;
+    if (kept.compactionMoved) st.compactionMoved = kept.compactionMoved;
   }
 
   /** A verified backup was stored (lib/ops/backups.ts): its walk becomes due. */
@@ -323,7 +314,7 @@ export class Capacity {
       decide: () => {
         if (st.running) return { action: 'wait' };
         // At start, the newest verified backup gives a first report at no cost to the ring.
-        if (!st.pendingBackup && !st.lookedForBackup && st.backup.length === 0) {
+        if (!st.pendingBackup && !st.lookedForBackup && st.reports.backup.length === 0) {
           st.lookedForBackup = true;
           return { action: 'run', plan: null };
         }
