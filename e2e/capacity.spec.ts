@@ -77,9 +77,9 @@ test('NOSPACE: the capacity panel and triage name the prefix that filled the rin
 
     const grew = triage.getByRole('list', { name: 'Prefixes that grew most' });
     await expect(grew.getByRole('listitem').first()).toContainText(FILLER, { timeout: 30_000 });
-    await expect(grew.getByRole('listitem').first()).toContainText(/new.*\+\d+(\.\d)? MB/);
+    await expect(grew.getByRole('listitem').first()).toContainText(/new.*\+\d+(\.\d)? MB, \+\d+ keys/);
     await expect(triage.getByRole('list', { name: 'The way out of NOSPACE' })).toContainText('etcdctl alarm disarm');
-    await expect(triage.getByRole('link', { name: /Disarm NOSPACE/ })).toBeVisible();
+    await expect(triage.getByRole('region', { name: 'What grew' }).getByRole('link', { name: /Disarm NOSPACE/ })).toBeVisible();
     // The breakdown's largest prefix is the one that filled it, marked new since the scan before.
     await expect(panel.getByRole('list', { name: 'Largest prefixes' }).getByRole('listitem').first()).toContainText(FILLER);
     const row = panel.getByRole('table', { name: 'Keyspace by prefix' }).getByRole('row').nth(1);

@@ -201,7 +201,8 @@ function Keyspace({ view, now }: { view: KeyspaceResponse; now: number }) {
     );
   }
   const grew = new Map((view.diff?.prefixes ?? []).map((p) => [p.prefix, p]));
-  const weight = (p: { bytes: number; historyBytes: number }) => p.bytes + p.historyBytes;
+  // A key's history counts its live revision too: what a prefix holds is the larger of the two.
+  const weight = (p: { bytes: number; historyBytes: number }) => Math.max(p.bytes, p.historyBytes);
   const max = Math.max(1, ...r.prefixes.slice(0, BARS).map(weight));
   return (
     <section aria-label="Keyspace" className="space-y-3 p-4">
@@ -316,15 +317,15 @@ function TopKeys({ title, keys, by }: { title: string; keys: TopKey[]; by: 'size
       {keys.length === 0 ? (
         <p className="text-xs text-muted">None.</p>
       ) : (
-        <table className="w-full text-xs" aria-label={title}>
+        <table className="w-full table-fixed text-xs" aria-label={title}>
           <tbody className="font-mono">
             {keys.slice(0, 8).map((k) => (
               <tr key={k.key} className="border-t border-line/60">
-                <td className="max-w-0 truncate py-0.5 pr-2" title={k.key}>
+                <td className="truncate py-0.5 pr-2" title={k.key}>
                   {k.key}
                   {!k.live && <span className="ml-1 font-sans text-muted">(deleted)</span>}
                 </td>
-                <td className="py-0.5 text-right whitespace-nowrap">{by === 'size' ? formatBytes(k.bytes) : `${formatNumber(k.revisions)} rev`}</td>
+                <td className="w-24 py-0.5 text-right whitespace-nowrap">{by === 'size' ? formatBytes(k.bytes) : `${formatNumber(k.revisions)} rev`}</td>
               </tr>
             ))}
           </tbody>

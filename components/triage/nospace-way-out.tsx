@@ -29,14 +29,15 @@ export function NospaceWayOut({ cluster }: { cluster: string }) {
               </p>
               <ol className="space-y-0.5" aria-label="Prefixes that grew most">
                 {diff.grew.map((p) => (
-                  <li key={p.prefix} className="flex justify-between gap-3">
+                  <li key={p.prefix} className="flex max-w-xl justify-between gap-3">
                     <span className="truncate font-mono text-xs" title={p.prefix}>
                       {p.prefix}
                       {p.status === 'new' && <span className="ml-1.5 font-sans text-warn">new</span>}
                     </span>
                     <span className="shrink-0 font-mono text-xs">
-                      +{formatBytes(p.delta.bytes + p.delta.historyBytes)} ({p.delta.keys >= 0 ? '+' : ''}
-                      {formatNumber(p.delta.keys)} keys, {formatBytes(p.bytes)} now)
+                      {p.delta.bytes >= 0 ? '+' : '−'}
+                      {formatBytes(Math.abs(p.delta.bytes))}, {p.delta.keys >= 0 ? '+' : '−'}
+                      {formatNumber(Math.abs(p.delta.keys))} keys ({formatBytes(p.bytes)} now)
                     </span>
                   </li>
                 ))}
@@ -47,7 +48,7 @@ export function NospaceWayOut({ cluster }: { cluster: string }) {
               <p className="mb-1 text-xs text-muted">One scan so far, nothing to compare with; the largest prefixes now:</p>
               <ol className="space-y-0.5" aria-label="Largest prefixes now">
                 {report.prefixes.slice(0, 5).map((p) => (
-                  <li key={p.prefix} className="flex justify-between gap-3 font-mono text-xs">
+                  <li key={p.prefix} className="flex max-w-xl justify-between gap-3 font-mono text-xs">
                     <span className="truncate">{p.prefix}</span>
                     <span className="shrink-0">{formatBytes(p.bytes + p.historyBytes)}</span>
                   </li>
