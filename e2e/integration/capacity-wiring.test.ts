@@ -1,7 +1,7 @@
 // Issue 17, wired: the built server scans a real 3-member ring's keyspace on demand and answers
 // it with its per-prefix counts equal to etcdctl's; the defragment rules' dry run lists exactly
 // the members a rule selects; and the scheduled rolling defragment runs followers first, the
-// leader last, audited as ringside (schedule).
+// leader last, audited as ringside (schedule); each new verified backup is walked.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +94,8 @@ describe('capacity through the built server: the keyspace route, the dry run, th
         'auth:',
         '  users:',
         `    - { name: alice, role: operator, tokenHash: "${hashToken(TOKEN)}" }`,
+        'backups:',
+        `  dir: ${path.join(dir, 'backups')}`,
         'capacity:',
         '  scan: { pagesPerSecond: 200 }',
         '  defrag:',
@@ -186,5 +188,17 @@ describe('capacity through the built server: the keyspace route, the dry run, th
     expect(last).toBeGreaterThan(move);
     // Space given back: every member's free pages are gone.
     await ring.waitFor(async () => [...(await freeBytes(ring)).values()].every((f) => f < MB), { timeoutMs: 20_000, what: 'the free pages to be given back' });
+  });
+
+  test('a new verified backup is walked: a snapshot report, every revision counted, per prefix equal to etcdctl', async () => {
+    const backup = await op.run('c', '/backups', {}, 120_000);
+    expect(backup.state, JSON.stringify(backup)).toBe('succeeded');
+    await ring.waitFor(async () => (await keyspace('?source=backup')).report !== null, { timeoutMs: 60_000, what: 'the walk of the new backup' });
+    const view = await keyspace('?source=backup');
+    const r = view.report!;
+    expect(r.source).toMatchObject({ kind: 'snapshot', name: backup.details?.id ?? expect.any(String), encrypted: false });
+    expect(r.revisionsExact).toBe(true);
+    for (const p of r.prefixes) expect({ prefix: p.prefix, keys: p.keys, bytes: p.bytes }).toEqual({ prefix: p.prefix, ...(await etcdctlPrefix(ring, p.prefix, r.revision)) });
+    expect(view.scan.latest.backup).toBe(r.takenAt);
   });
 });

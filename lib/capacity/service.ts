@@ -232,8 +232,9 @@ export class Capacity {
     const st = this.stateOf(cluster);
     const wanted = st.pendingBackup;
     st.pendingBackup = null;
-    const listing = await this.d.backups.listing(cluster);
-    const b = wanted ? listing.backups.find((x) => x.id === wanted.id && x.storeKey === wanted.storeKey) : listing.backups.find((x) => x.verified);
+    const find = (l: Awaited<ReturnType<Backups['listing']>>) => (wanted ? l.backups.find((x) => x.id === wanted.id && x.storeKey === wanted.storeKey) : l.backups.find((x) => x.verified));
+    // A backup stored a moment ago may not be in the cached listing yet.
+    const b = find(await this.d.backups.listing(cluster)) ?? (wanted ? find(await this.d.backups.listing(cluster, 0)) : undefined);
     if (!b) throw new RingsideError('NOT_FOUND', wanted ? `backup ${wanted.id} is no longer in ${wanted.storeKey}` : `${cluster} has no verified backup to walk yet`);
     const ref = this.d.backups.storesOf(cluster).find((r) => r.key === b.storeKey);
     if (!ref) throw new RingsideError('NOT_FOUND', `store ${b.storeKey} of ${cluster} is not configured any more`);
@@ -311,12 +312,13 @@ export class Capacity {
       id: `keyspace-backup/${cluster}`,
       cluster,
       action: 'keyspace-scan',
-      decide: () => {
+      decide: async () => {
         if (st.running) return { action: 'wait' };
         // At start, the newest verified backup gives a first report at no cost to the ring.
-        if (!st.pendingBackup && !st.lookedForBackup && st.reports.backup.length === 0) {
+        if (!st.pendingBackup && !st.lookedForBackup) {
           st.lookedForBackup = true;
-          return { action: 'run', plan: null };
+          const listing = await this.d.backups.listing(cluster);
+          return listing.backups.some((b) => b.verified) && st.reports.backup.length === 0 ? { action: 'run', plan: null } : { action: 'wait' };
         }
         return st.pendingBackup ? { action: 'run', plan: null } : { action: 'wait' };
       },
