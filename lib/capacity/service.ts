@@ -181,9 +181,12 @@ export class Capacity {
     const st = this.stateOf(cluster);
     if (st.running) throw new RingsideError('CONFLICT', `a ${st.running.source} keyspace scan of ${cluster} is running since ${st.running.startedAt}`);
     if (source === 'backup' && !this.d.backups.settingsOf(cluster)) throw new RingsideError('INVALID', `source: ${cluster} has no backup store to walk (backups in the config); scan live instead`, 'source');
-    const abort = new AbortController();
     const scan: ScanState = { source, startedAt: this.iso(), by };
-    const done = (async () => {
+    // Held before any work starts, so a scan that fails at once still frees the cluster.
+    const run = { ...scan, abort: new AbortController(), done: Promise.resolve() };
+    const { abort } = run;
+    st.running = run;
+    run.done = (async () => {
       try {
         const report = source === 'live' ? await this.scanLive(monitor, abort.signal) : await this.walkBackup(cluster, abort.signal);
         this.keep(cluster, source, report);
@@ -196,11 +199,10 @@ export class Capacity {
           const every = this.settingsOf(cluster).scan.everyMs ?? 0;
           st.nextLiveAt = this.now() + (st.lastError ? Math.min(every, RETRY_MS) : every);
         }
-        st.running = null;
+        if (st.running === run) st.running = null;
       }
     })();
-    st.running = { ...scan, abort, done };
-    return { scan, done };
+    return { scan, done: run.done };
   }
 
   private async scanLive(monitor: MonitorView, signal: AbortSignal): Promise<KeyspaceReport> {
