@@ -143,6 +143,10 @@ describe('capacity through the built server: the keyspace route, the dry run, th
     expect(view.capacity!.members).toHaveLength(3);
     expect(view.capacity!.members.every((m) => m.quotaSource === 'default' && m.dbSize! > 0)).toBe(true);
     expect(view.diff).toBeNull();
+    // Audited when it ended: who put a scan's load on the ring, from which member, what it found.
+    const scans = async () => (await op.get<{ entries: AuditEntry[] }>('/api/clusters/c/audit?limit=50')).body.entries.filter((e) => e.action === 'keyspace-scan');
+    await ring.waitFor(async () => (await scans()).length > 0, { timeoutMs: 5000, what: 'the scan in the audit log' });
+    expect((await scans())[0]).toMatchObject({ user: 'alice', result: 'ok', params: { source: 'live' }, member: { id: (r.source as { memberId: string }).memberId }, details: { revision: r.revision, totalKeys: r.totalKeys } });
 
     // A second scan: the diff against the first, and nothing grew.
     expect((await op.post('/api/clusters/c/keyspace', { source: 'live' })).status).toBe(202);

@@ -9,7 +9,8 @@ import type { RingHistory } from '../history/store';
 import type { Backups } from '../ops/backups';
 import type { MonitorView } from '../ops/deps';
 import type { Maintenance } from '../ops/maintenance';
-import { SCHEDULE } from '../ops/principal';
+import { SCHEDULE, type Principal } from '../ops/principal';
+import { req } from '../ops/ring-access';
 import { safeMessage } from '../ops/runner';
 import type { OperationRunner } from '../ops/runner';
 import { SkippedRun, type ScheduledJob } from '../schedule/scheduler';
@@ -176,12 +177,13 @@ export class Capacity {
    * Starts a scan now; CONFLICT while one runs on the cluster. Resolves once it has started; the
    * scan runs on in the background (`done`).
    */
-  scanNow(monitor: MonitorView, source: ScanSource, by: string): { scan: ScanState; done: Promise<void> } {
+  scanNow(monitor: MonitorView, source: ScanSource, p: Principal): { scan: ScanState; done: Promise<void> } {
     const cluster = monitor.cluster.name;
     const st = this.stateOf(cluster);
     if (st.running) throw new RingsideError('CONFLICT', `a ${st.running.source} keyspace scan of ${cluster} is running since ${st.running.startedAt}`);
     if (source === 'backup' && !this.d.backups.settingsOf(cluster)) throw new RingsideError('INVALID', `source: ${cluster} has no backup store to walk (backups in the config); scan live instead`, 'source');
-    const scan: ScanState = { source, startedAt: this.iso(), by };
+    const scan: ScanState = { source, startedAt: this.iso(), by: p.name };
+    const started = this.now();
     // Held before any work starts, so a scan that fails at once still frees the cluster.
     const run = { ...scan, abort: new AbortController(), done: Promise.resolve() };
     const { abort } = run;
@@ -191,8 +193,11 @@ export class Capacity {
         const report = source === 'live' ? await this.scanLive(monitor, abort.signal) : await this.walkBackup(cluster, abort.signal);
         this.keep(cluster, source, report);
         st.lastError = null;
+        const from = report.source.kind === 'live' ? { id: report.source.memberId, name: report.source.memberName } : undefined;
+        await this.audit(p, monitor, source, 'ok', started, { details: { revision: report.revision, totalKeys: report.totalKeys, totalBytes: report.totalBytes, ...(report.source.kind === 'snapshot' ? { backup: report.source.name } : {}) } }, from);
       } catch (e) {
         if (!abort.signal.aborted) st.lastError = { source, at: this.iso(), error: isRingsideError(e) ? e.message : safeMessage(e) };
+        await this.audit(p, monitor, source, 'failed', started, { error: abort.signal.aborted ? 'stopped' : st.lastError!.error });
         if (!isRingsideError(e) && !abort.signal.aborted) console.error(`[ringside] ${source} keyspace scan of ${cluster} failed:`, safeMessage(e));
       } finally {
         if (source === 'live') {
@@ -203,6 +208,15 @@ export class Capacity {
       }
     })();
     return { scan, done: run.done };
+  }
+
+  /**
+   * An operator's scan is audited when it ends (who put a scan's load on the ring, and what it
+   * found); the schedule's are not, as the backups' skips are not: they would fill the timeline.
+   */
+  private async audit(p: Principal, monitor: MonitorView, source: ScanSource, result: 'ok' | 'failed', started: number, extra: { error?: string; details?: Record<string, unknown> }, member?: { id: string; name: string }): Promise<void> {
+    if (p.via === 'schedule') return;
+    await this.d.runner.record(req(p, monitor, 'keyspace-scan', { source }, member), result, this.now() - started, extra).catch((e) => console.error('[ringside] audit append failed:', safeMessage(e)));
   }
 
   private async scanLive(monitor: MonitorView, signal: AbortSignal): Promise<KeyspaceReport> {
@@ -331,7 +345,7 @@ export class Capacity {
   private async scheduled(monitor: MonitorView, source: ScanSource, signal: AbortSignal): Promise<void> {
     let started: ReturnType<Capacity['scanNow']>;
     try {
-      started = this.scanNow(monitor, source, SCHEDULE.name);
+      started = this.scanNow(monitor, source, SCHEDULE);
     } catch (e) {
       if (isRingsideError(e) && e.code === 'CONFLICT') return;
       throw e;

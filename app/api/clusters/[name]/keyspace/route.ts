@@ -10,4 +10,4 @@ import { route } from '@/lib/http/route';
 export const GET = route(api.keyspace, ({ root, monitor, query }) => capacityOf(root).view(monitor, query.source));
 
 /** Starts a keyspace scan now: `{ source: 'live' | 'backup' }`; 409 while one runs on the cluster. */
-export const POST = route(api.keyspaceScan, ({ root, principal, monitor, body }) => ({ scan: capacityOf(root).scanNow(monitor, body.source, principal.name).scan }));
+export const POST = route(api.keyspaceScan, ({ root, principal, monitor, body }) => ({ scan: capacityOf(root).scanNow(monitor, body.source, principal).scan }));
