@@ -42,12 +42,15 @@ test('NOSPACE: the capacity panel and triage name the prefix that filled the rin
     await page.goto(`${server.url}/clusters/full`);
     const panel = page.getByRole('region', { name: 'Capacity' });
     await expect(panel.getByRole('table', { name: 'Quota per member' })).toContainText('8.4 MB quota');
+    // A minute-old server has no trend yet, and says so rather than "not growing".
+    await expect(panel.getByTestId('nospace-forecast')).toHaveText('NOSPACE forecast: none yet: a trend needs 10 minutes of polls.');
     await expect(panel.getByTestId('report-source')).toContainText(/^live scan of full1 \(\d+ pages\) at revision \d+/, { timeout: 30_000 });
     await expect(panel.getByRole('table', { name: 'Keyspace by prefix' })).toContainText('/registry/pods/');
     // Not signed in: the button is off and says why.
     await expect(panel.getByRole('button', { name: 'Scan now' })).toBeDisabled();
     await expect(panel).toContainText('Sign in as an operator to act.');
     await expect(panel.getByRole('list', { name: 'Rules' })).toContainText('free > 1MB selects no member');
+    await panel.screenshot({ path: path.join(SCREENS, 'capacity-panel-before.png') });
 
     // A runaway custom resource until etcd refuses.
     const value = Buffer.alloc(400_000, 'r');

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { AlertTriangle, CheckCircle2, Database, Loader2, OctagonX, ScanSearch, TrendingUp } from 'lucide-react';
+import { AlertTriangle, CheckCircle2, CircleHelp, Database, Loader2, OctagonX, ScanSearch, TrendingUp } from 'lucide-react';
 import { useState } from 'react';
 import { ApiError, call } from '@/lib/api/client';
 import type { KeyspaceReport, PrefixChange, TopKey } from '@/lib/capacity/types';
@@ -112,9 +112,13 @@ function Quota({ view }: { view: KeyspaceResponse }) {
           <>
             <TrendingUp className="size-4 text-warn" aria-hidden /> <span className="font-semibold">NOSPACE forecast: {formatUtc(c.soonest.nospaceAt)}</span> ({c.soonest.name || c.soonest.id} first)
           </>
+        ) : c.members.every((m) => !m.growth) ? (
+          <>
+            <CircleHelp className="size-4 text-muted" aria-hidden /> <span>NOSPACE forecast: none yet: a trend needs 10 minutes of polls.</span>
+          </>
         ) : (
           <>
-            <CheckCircle2 className="size-4 text-ok" aria-hidden /> <span>NOSPACE forecast: not growing{c.members.some((m) => !m.growth) ? ' (or not enough history for a trend yet)' : ''}</span>
+            <CheckCircle2 className="size-4 text-ok" aria-hidden /> <span>NOSPACE forecast: not growing.</span>
           </>
         )}
       </p>
