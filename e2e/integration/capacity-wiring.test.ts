@@ -85,7 +85,7 @@ describe('capacity through the built server: the keyspace route, the dry run, th
     // The last scheduled defragment ran almost 10 minutes ago: the next is due shortly after start.
     const dataDir = path.join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
-    const seeded: AuditEntry = { id: 'seeded', at: new Date(Date.now() - 10 * 60_000 + DUE_AFTER_MS).toISOString(), user: 'ringside (schedule)', via: 'schedule', cluster: 'c', action: 'defragment', params: { scheduled: true }, result: 'skipped', error: 'scheduled defragment skipped: no member matches a rule', durationMs: 0 };
+    const seeded: AuditEntry = { id: 'seeded', at: new Date(Date.now() - 10 * 60_000 + DUE_AFTER_MS).toISOString(), user: 'ringside (schedule)', via: 'schedule', cluster: 'c', action: 'defragment', params: { scheduled: true }, result: 'skipped', error: 'scheduled defragment skipped: another operation is running on this cluster', durationMs: 0 };
     writeFileSync(path.join(dataDir, 'audit.jsonl'), `${JSON.stringify(seeded)}\n`);
     server = await RingsideServer.start({
       clusters: [{ name: 'c', endpoints: [ring.members[0].clientURL], metrics: { enabled: false } }],

@@ -362,7 +362,8 @@ export class Capacity {
   /**
    * The scheduled rolling defragment: `decideScheduledDefrag` on the latest state, then the
    * existing defragment action with the member IDs in its order (followers first, the leader
-   * last), audited as `ringside (schedule)`. A check that finds nothing to do counts as a run.
+   * last), audited as `ringside (schedule)`. A check that finds nothing to do counts as a run,
+   * quietly.
    */
   private defragJob(monitor: MonitorView, everyMs: number): ScheduledJob<{ memberIds: string[]; reason: string; dueAt: string }> {
     const cluster = monitor.cluster.name;
@@ -379,10 +380,13 @@ export class Capacity {
         const d = decideScheduledDefrag({ ring, rules, everyMs, lastRunAt: st.lastDefragAt, now: now.getTime(), busy: this.d.runner.current(cluster) !== null, hash: monitor.hashCheck });
         if (d.action === 'wait') return { action: 'wait' };
         if (d.action === 'run') return { action: 'run', plan: { memberIds: d.memberIds, reason: d.reason, dueAt: dueAt() } };
-        const key = `${d.reason.replace(/\d+/g, '#')}@${dueAt()}`;
-        // Nothing to defragment is this period's answer: checked again in `every`.
-        if (d.plan && d.plan.order.length === 0) st.lastDefragAt = now.getTime();
-        return { action: 'skip', key, reason: `scheduled defragment skipped: ${d.reason}` };
+        // Nothing to defragment is this period's answer, checked again in `every`: a quiet one
+        // (the panel says when it last checked), not a warning in the timeline every period.
+        if (d.plan && d.plan.order.length === 0) {
+          st.lastDefragAt = now.getTime();
+          return { action: 'wait' };
+        }
+        return { action: 'skip', key: `${d.reason.replace(/\d+/g, '#')}@${dueAt()}`, reason: `scheduled defragment skipped: ${d.reason}` };
       },
       run: async ({ memberIds, reason, dueAt: due }) => {
         st.lastDefragAt = this.now();
