@@ -5,6 +5,7 @@ import type { Registry as PromRegistry } from 'prom-client';
 import { AuditLog } from './audit/log';
 import { createAccess, type AccessControl } from './auth/guard';
 import { clientAddress, throttleKey } from './auth/peer';
+import { Capacity } from './capacity/service';
 import { CertificateWatcher } from './certs/watcher';
 import { hideServerPaths, serverPathsOf } from './auth/server-paths';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
@@ -48,6 +49,8 @@ export interface Ringside {
   readonly access: AccessControl;
   /** Guided operations; null without a config. */
   readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance; upgrades: Upgrades; backups: Backups; restore: DisasterRestore } | null;
+  /** Keyspace scans, quota and growth, the defragment rules (issue 17); null without a config. */
+  readonly capacity: Capacity | null;
   /** Periodic per-cluster work (scheduled backups and drills); null without a config. */
   readonly scheduler: Scheduler | null;
   readonly timeline: TimelineStore | null;
@@ -97,7 +100,8 @@ function alertSource(m: ClusterMonitor): AlertSource {
  * tells the monitors' subscribers and the timeline); the certificate watcher (which hands each
  * monitor its certificates) and alert delivery (which takes every monitor's alerts, once its
  * state file is open); the backup stores (one per distinct setting) and the backup work, which
- * tells each monitor its freshness and drills; the scheduler with each cluster's jobs; Ringside's
+ * tells each monitor its freshness and drills, and the capacity work (which walks each new
+ * verified backup); the scheduler with each cluster's jobs; Ringside's
  * own metrics (observing polls from the first); stream slots and the edge; and only then do the
  * watcher and the monitors start, so nothing misses the first event. The scheduler starts once
  * the stores have been read (a restart must not take a backup at once when the last one is
@@ -126,6 +130,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
   let certificates: CertificateWatcher | null = null;
   let delivery: AlertDelivery | null = null;
   let scheduler: Scheduler | null = null;
+  let capacity: Capacity | null = null;
   let backupsRead: Promise<void> = Promise.resolve();
   if (settings) {
     timeline = openTimeline(settings.dataDir);
@@ -168,10 +173,19 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       // Everyone sees this (alerts, the NOC, /api/metrics): no server path in it, whoever asks.
       publish: (cluster, status) => monitors.get(cluster)?.setBackups(hideServerPaths(status, serverPathsOf(settings))),
       skipped: (id) => sched.status().find((j) => j.id === id)?.skipped ?? null,
+      stored: (cluster, backup) => capacity?.backupStored(cluster, backup),
     });
-    for (const m of monitors.values()) for (const job of backups.jobs(m)) scheduler.register(job);
-    ops = { deps, membership, maintenance: new Maintenance(deps), upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
-    if (opts.start !== false) backupsRead = backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e)));
+    const maintenance = new Maintenance(deps);
+    capacity = new Capacity({ settings: settings.capacity, audit, backups, maintenance, runner, backupKey: settings.backups?.key });
+    for (const m of monitors.values()) for (const job of [...backups.jobs(m), ...capacity.jobs(m)]) scheduler.register(job);
+    ops = { deps, membership, maintenance, upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
+    if (opts.start !== false) {
+      const cap = capacity;
+      backupsRead = Promise.all([
+        backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e))),
+        cap.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the last scheduled defragment failed:', safeMessage(e))),
+      ]).then(() => undefined);
+    }
   }
 
   const prometheus = createPrometheusRegistry(monitors, { receivers: () => delivery?.status() ?? [] });
@@ -204,6 +218,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     monitors,
     access,
     ops,
+    capacity,
     scheduler,
     timeline,
     delivery,
@@ -219,6 +234,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     async stop() {
       stopped = true;
       await scheduler?.stop();
+      await capacity?.stop();
       await Promise.all([...[...monitors.values()].map((m) => m.stop()), certificates?.stop()]);
       // Once nothing feeds it: attempts under way finish, and the state is saved.
       await delivery?.close();

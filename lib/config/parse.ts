@@ -3,6 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { toCertificateSettings, toNotifySettings } from '../notify/config';
 import { backupSettings } from '../backups/config';
+import { capacitySettings } from '../capacity/config';
 import { isRingsideError } from '../errors';
 import { configSchema } from './schema';
 import type { RingsideConfig, TlsMaterial } from './types';
@@ -124,6 +125,13 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
       throw e;
     }
   }
+  let capacity: RingsideConfig['capacity'];
+  try {
+    capacity = capacitySettings(cfg.capacity, { baseDir: base, dataDir, clusters: clusters.map((c) => c.name) });
+  } catch (e) {
+    if (isRingsideError(e)) throw fail(e.message);
+    throw e;
+  }
   // Secrets come from the variables the file names; a message names the key, never the value.
   const notifications = cfg.notifications && toNotifySettings(cfg.notifications, { env, clusterNames: clusters.map((c) => c.name), fail });
 
@@ -150,6 +158,7 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     dataDir,
     auditFile: path.join(dataDir, 'audit.jsonl'),
     ...(backups ? { backups } : {}),
+    capacity,
     ops: { snapshotMaxAgeMs: cfg.ops.snapshotMaxAgeMinutes * 60_000, promoteTimeoutMs: cfg.ops.promoteTimeoutMs },
     ...(notifications ? { notifications } : {}),
     certificates: toCertificateSettings(cfg.certificates),

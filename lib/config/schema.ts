@@ -4,6 +4,7 @@ import { isHostPattern } from '../http/hosts';
 import { parseCidr } from '../auth/peer';
 import { CERTIFICATE_DEFAULTS, certificatesSchema, notificationsSchema } from '../notify/config';
 import { backupsSchema } from '../backups/config';
+import { capacitySchema } from '../capacity/config';
 
 /** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
 export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -226,6 +227,8 @@ export const configSchema = z
     dataDir: z.string().min(1).default('ringside-data'),
     /** Backup stores, schedules, retention and drills (lib/backups/config.ts). */
     backups: backupsSchema.optional(),
+    /** Keyspace scans, the NOSPACE forecast and rule-driven defragmentation (lib/capacity/config.ts). */
+    capacity: capacitySchema.optional(),
     ops: ops.default({ snapshotMaxAgeMinutes: 60, promoteTimeoutMs: 120_000 }),
     /** Alert delivery to Alertmanagers and webhooks; without it alerts stay on Ringside's screens. */
     notifications: notificationsSchema.optional(),

@@ -62,6 +62,8 @@ export interface BackupsOptions {
   publish(cluster: string, status: BackupStatus): void;
   /** What the scheduler says of a job right now (its last skip), for the list. */
   skipped?(jobId: string): string | null;
+  /** A verified backup is stored (the keyspace walk of issue 17 takes it from there). */
+  stored?(cluster: string, backup: { id: string; storeKey: string }): void;
 }
 
 interface ClusterState {
@@ -377,6 +379,8 @@ export class Backups extends RingAccess {
         );
       }
       if (deleted.length) ctx.record({ retention: deleted });
+      const first = refs.find((r) => taken.stored.some((x) => x.store === r.store.name));
+      if (first) this.o.stored?.(cluster, { id: taken.id, storeKey: first.key });
       if (taken.failed.length) throw new RingsideError('UNAVAILABLE', `stored in ${taken.stored.map((x) => x.store).join(', ')}, but not in ${taken.failed.map((f) => `${f.store}: ${f.error}`).join('; ')}`);
     } finally {
       run.finishedAt = this.iso();

@@ -13,6 +13,7 @@ export type OpAction =
   | 'snapshot-download'
   | 'snapshot-backup'
   | 'backup-drill'
+  | 'keyspace-scan'
   | 'disaster-restore';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
