@@ -126,7 +126,7 @@ describe('members started with hostile names', () => {
     // Old sidecars held the absolute path; a copied directory makes it point elsewhere.
     writeFileSync(`${legacy}.json`, JSON.stringify({ ...snap, restore: undefined, file: `/elsewhere/${path.basename(legacy)}`, takenAt: '2026-01-01T00:00:00.000Z' }));
     // A listing serves reads for 10 s (the restore wizard asks every 2 s): a file copied in by hand shows by the next one.
-    await expect.poll(async () => (await stored()).map((s) => s.file), { timeout: 15_000, intervals: [1000] }).toEqual([snap.file, legacy]);
+    await expect.poll(async () => (await stored()).map((s) => s.file), { timeout: 15_000, interval: 1000 }).toEqual([snap.file, legacy]);
     rmSync(legacy);
     rmSync(`${legacy}.json`);
   });
