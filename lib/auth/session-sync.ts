@@ -1,0 +1,76 @@
+import 'server-only';
+import type { SessionShare, StoredSession } from '../store/types';
+import { key, type Session, type SessionMirror, type SessionStore } from './sessions';
+
+/**
+ * Shares one replica's sessions with the others through the store: a new session is written
+ * before sign-in answers, a sign-out deletes it, and every replica hears of both at once (LISTEN/
+ * NOTIFY). A cookie this replica has not heard of yet is looked up before it is refused, so
+ * signing in on one replica and acting on another never races the notification. Last-seen times
+ * go to the store in batches (idle expiry counts activity on every replica).
+ */
+export class SessionSync implements SessionMirror {
+  private readonly touched = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly share: SessionShare,
+    private readonly store: SessionStore,
+    private readonly warn: (line: string) => void = (l) => console.warn(l),
+  ) {
+    store.mirror = this;
+  }
+
+  async start(): Promise<void> {
+    for (const s of await this.share.all()) this.store.adopt(s.key, sessionOf(s));
+    this.unlisten = await this.share.listen((k) => void this.refresh(k));
+    this.timer = setInterval(() => void this.flush(), 5000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    await this.unlisten?.();
+    this.unlisten = null;
+  }
+
+  created(k: string, s: Session): Promise<void> {
+    return this.share.put({ key: k, user: s.user, role: s.role, via: s.via, csrfToken: s.csrfToken, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt });
+  }
+
+  removed(k: string): void {
+    this.share.remove(k).catch((e: Error) => this.warn(`[ringside] cannot end a session in the store: ${e.message}`));
+  }
+
+  seen(k: string, at: number): void {
+    this.touched.set(k, at);
+  }
+
+  /** Before identifying a request: the sessions its cookies name that this replica has not heard of yet. */
+  async ensure(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.map((id) => key(id)).filter((k) => !this.store.hasKey(k)).map((k) => this.refresh(k)));
+  }
+
+  private async refresh(k: string): Promise<void> {
+    try {
+      const s = await this.share.get(k);
+      if (s) this.store.adopt(k, sessionOf(s));
+      else this.store.forget(k);
+    } catch (e) {
+      this.warn(`[ringside] cannot read a session from the store: ${(e as Error).message}`);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.touched.size) return;
+    const batch = new Map(this.touched);
+    this.touched.clear();
+    await this.share.touch(batch).catch((e: Error) => this.warn(`[ringside] cannot store the sessions' last-seen times: ${e.message}`));
+  }
+}
+
+function sessionOf(s: StoredSession): Session {
+  return { user: s.user, role: s.role, via: s.via, csrfToken: s.csrfToken, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt };
+}
