@@ -22,6 +22,8 @@ export async function boot(): Promise<void> {
   }
   installEdge(root.edge);
   onSignals(root);
+  // The charts and alerts from before a restart are back before the first request is served.
+  await root.ready;
   if (root.config.kind === 'none') console.log('[ringside] no configuration: set RINGSIDE_CONFIG or create ./ringside.yaml (the UI explains how)');
   else if (root.config.kind === 'ok') console.log(`[ringside] config ${root.config.config.source}: watching ${[...root.monitors.keys()].join(', ')}${root.store?.kind === 'postgres' ? ` (store: PostgreSQL, replica ${root.store.replica})` : ''}`);
 }
@@ -31,20 +33,28 @@ function fatal(message: string): never {
   process.exit(1);
 }
 
+/**
+ * Next's server already listens for SIGTERM and SIGINT (it closes the HTTP server and exits at
+ * once). Ringside goes first: its handlers are taken over and called once `root.stop()` is done,
+ * so locks, the lease, the history and delivery state are saved before Next exits.
+ */
 function onSignals(root: Ringside): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`[ringside] ${signal}: stopping`);
-    // Bounded: a store that hangs must not keep a pod in Terminating until it is killed.
-    const timer = setTimeout(() => process.exit(1), 10_000);
-    timer.unref();
-    root
-      .stop()
-      .catch((e: Error) => console.error('[ringside] stopping failed:', e.message))
-      .finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  let stopping: Promise<void> | null = null;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const next = process.listeners(signal);
+    process.removeAllListeners(signal);
+    process.on(signal, () => {
+      stopping ??= (async () => {
+        console.log(`[ringside] ${signal}: stopping`);
+        // Bounded: a store that hangs must not keep a pod in Terminating until it is killed.
+        const timer = setTimeout(() => process.exit(1), 10_000);
+        timer.unref();
+        await root.stop().catch((e: Error) => console.error('[ringside] stopping failed:', e.message));
+      })();
+      void stopping.then(() => {
+        if (next.length === 0) process.exit(0);
+        for (const fn of next) (fn as (s: NodeJS.Signals) => void)(signal);
+      });
+    });
+  }
 }

@@ -66,6 +66,8 @@ export interface Ringside {
   readonly store: RingsideStore | null;
   /** The schedule's lease: held by exactly one replica (always by a process on files). */
   readonly lease: Lease | null;
+  /** Resolves once the history and alert state from before a restart are back and the monitors run. */
+  readonly ready: Promise<void>;
   /** The monitor of a configured cluster, or NOT_FOUND. */
   monitor(name: string): ClusterMonitor;
   stop(): Promise<void>;
@@ -215,6 +217,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
   };
 
   let stopped = false;
+  let ready: Promise<void> = Promise.resolve();
   if (opts.start !== false) {
     certificates?.start();
     lease?.start();
@@ -222,7 +225,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     void sessions?.start().catch((e: Error) => console.error('[ringside] cannot read the sessions from the store:', e.message));
     // The history and the alerts from before a restart go back in before the first poll.
     const restored = journal ? journal.restore() : Promise.resolve();
-    void restored.then(() => {
+    ready = restored.then(() => {
       if (stopped) return;
       for (const m of monitors.values()) m.start();
       journal?.start();
@@ -248,6 +251,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     edge,
     store,
     lease,
+    ready,
     monitor(name) {
       const m = monitors.get(name);
       if (!m) throw new RingsideError('NOT_FOUND', `no cluster named "${name}" is configured`);

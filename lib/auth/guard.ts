@@ -133,8 +133,8 @@ export class AccessControl {
    * With several replicas, before a request is identified: sessions its cookies name that were
    * made on another replica a moment ago are fetched. Nothing to do on one process.
    */
-  async sync(req: RequestHeaders): Promise<void> {
-    if (this.shared) await this.shared.ensure(cookieValues(req, SESSION_COOKIE));
+  async sync(req: RequestHeaders, fresh = false): Promise<void> {
+    if (this.shared) await this.shared.ensure(cookieValues(req, SESSION_COOKIE), fresh);
   }
 
   /** Who is signed in, for pages and GET routes that show it; null when nobody (or a wrong token). */
@@ -164,7 +164,8 @@ export class AccessControl {
     // Before identifying: with no operator configured, "sign in" would send people looking for an
     // account that cannot exist.
     if (this.mode === 'no-operators') throw new RingsideError('FORBIDDEN', NO_OPERATORS);
-    await this.sync(req);
+    // An action asks the store itself: one query, and a session ended anywhere is ended here.
+    await this.sync(req, true);
     const id = this.identify(req, this.clock());
     if (id.kind === 'bad-token') throw new RingsideError('UNAUTHENTICATED', BAD_TOKEN);
     if (id.kind === 'bad-proxy-user') throw new RingsideError('UNAUTHENTICATED', BAD_PROXY_USER);

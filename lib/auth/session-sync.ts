@@ -48,9 +48,13 @@ export class SessionSync implements SessionMirror {
     this.touched.set(k, at);
   }
 
-  /** Before identifying a request: the sessions its cookies name that this replica has not heard of yet. */
-  async ensure(ids: readonly string[]): Promise<void> {
-    await Promise.all(ids.map((id) => key(id)).filter((k) => !this.store.hasKey(k)).map((k) => this.refresh(k)));
+  /**
+   * Before identifying a request: the sessions its cookies name that this replica has not heard
+   * of yet; with `fresh` (an action) every one of them, so a sign-out on another replica a moment
+   * ago counts here even before its notification arrives.
+   */
+  async ensure(ids: readonly string[], fresh = false): Promise<void> {
+    await Promise.all(ids.map((id) => key(id)).filter((k) => fresh || !this.store.hasKey(k)).map((k) => this.refresh(k)));
   }
 
   private async refresh(k: string): Promise<void> {
