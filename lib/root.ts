@@ -183,9 +183,11 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       }),
     );
     const opRunner = runner;
+    // A new leader first reads what the stores hold (the last leader's backups and drills).
+    let caughtUp = true;
     scheduler = new Scheduler({
       // Several replicas: only the lease holder runs scheduled work; the others stay quiet.
-      mayRun: () => leader.held(),
+      mayRun: () => leader.held() && caughtUp,
       // Once per reason: into the audit log, and from there the timeline.
       onSkip: (job, reason) => void opRunner.record({ principal: SCHEDULE, cluster: job.cluster, action: job.action as OpAction, params: { scheduled: true } }, 'skipped', 0, { error: reason }).catch((e) => console.error('[ringside] audit append failed:', safeMessage(e))),
       onError: (job, e) => console.error(`[ringside] scheduled ${job.id} failed:`, safeMessage(e)),
@@ -200,6 +202,16 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     for (const m of monitors.values()) for (const job of backups.jobs(m)) scheduler.register(job);
     ops = { deps, membership, maintenance: new Maintenance(deps), upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
     if (opts.start !== false) backupsRead = backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e)));
+    if (shared) {
+      leader.onChange((held) => {
+        if (!held) return;
+        caughtUp = false;
+        void backups
+          .init([...monitors.keys()])
+          .catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e)))
+          .finally(() => (caughtUp = true));
+      });
+    }
   }
 
   const prometheus = createPrometheusRegistry(monitors, { receivers: () => delivery?.status() ?? [] });

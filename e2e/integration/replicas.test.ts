@@ -15,7 +15,8 @@ import { hashPassword } from '@/lib/auth/password';
 import type { Operation } from '@/lib/ops/types';
 import { startPostgres, type Postgres } from '../harness/postgres';
 import { EtcdRing } from '../harness/ring';
-import { RingsideServer, type ServerOptions } from '../support/ringside-server';
+import { freePortBlock } from '../harness/ports';
+import { RingsideServer, runUntilExit, type ServerOptions } from '../support/ringside-server';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 const PASSWORD = 'correct horse battery staple, replicated';
@@ -265,4 +266,23 @@ describe('one server on files: a restart keeps the charts and the alert state', 
     expect(again).toMatchObject({ state: 'firing', activeSince: before.activeSince, firingSince: before.firingSince });
     await ring.restart('r2');
   }, 90_000);
+});
+
+describe('a database that cannot be used stops the server at start with one clear line', () => {
+  test('unreachable, and the variable unset: the key and the variable are named, never the URL', async () => {
+    const [port] = await freePortBlock(1);
+    const config = (env: string) => `store:\n  postgres: { urlEnv: ${env} }\nclusters:\n  - name: c\n    endpoints: [${ring.endpoints()[0]}]\n`;
+    process.env.RINGSIDE_TEST_DEAD_PG = `postgres://ringside:s3cret-pw@127.0.0.1:${port}/ringside`;
+    try {
+      const dead = await runUntilExit(config('RINGSIDE_TEST_DEAD_PG'));
+      expect(dead.code).toBe(1);
+      expect(dead.output).toMatch(/store\.postgres: cannot use the database in store\.postgres\.urlEnv \(RINGSIDE_TEST_DEAD_PG\) \(ECONNREFUSED/);
+      expect(dead.output).not.toContain('s3cret-pw');
+    } finally {
+      delete process.env.RINGSIDE_TEST_DEAD_PG;
+    }
+    const unset = await runUntilExit(config('RINGSIDE_TEST_UNSET_PG'));
+    expect(unset.code).toBe(1);
+    expect(unset.output).toMatch(/store\.postgres\.urlEnv: the environment variable RINGSIDE_TEST_UNSET_PG is not set/);
+  }, 60_000);
 });
