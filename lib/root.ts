@@ -32,6 +32,7 @@ import { Scheduler } from './schedule/scheduler';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
 import type { TimelineStore } from './timeline/store';
 import { HistoryJournal, type SavedAlerts } from './history/journal';
+import { TimelineShare } from './timeline/share';
 import { filesStore } from './store/open';
 import type { Lease, RingsideStore } from './store/types';
 import type { SessionSync } from './auth/session-sync';
@@ -144,6 +145,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
   let journal: HistoryJournal | null = null;
   let sessions: SessionSync | null = null;
   let runner: OperationRunner | null = null;
+  let timelineShare: TimelineShare | null = null;
   if (settings) {
     if (settings.store && !opts.store) throw new Error('store.postgres: the store is opened before Ringside is built (lib/boot.ts)');
     store = opts.store ?? filesStore(settings);
@@ -153,7 +155,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     if (store.sessions) sessions = access.shareSessions(store.sessions);
     journal = new HistoryJournal({ log: store.history, alerts: store.cell<SavedAlerts>('alerts'), monitors: monitors.values(), mayWrite: () => leader.held() });
     timeline = openTimeline(settings.dataDir);
-    if (timeline) feedTimeline(timeline, monitors.values());
+    if (timeline) feedTimeline(timeline, monitors.values(), () => leader.held());
+    if (timeline && store.timeline) timelineShare = new TimelineShare(store.timeline, timeline, { mayPrune: () => leader.held() });
     const audit = store.audit;
     runner = new OperationRunner(audit, (op) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) }), auditRecorder(timeline), Date.now, shared ? store.locks : null);
     const deps: OpsDeps = {
@@ -235,6 +238,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     lease?.start();
     if (store) store.locks.start();
     void sessions?.start().catch((e: Error) => console.error('[ringside] cannot read the sessions from the store:', e.message));
+    void timelineShare?.start().catch((e: Error) => console.error('[ringside] cannot read the timeline from the store:', e.message));
     // The history and the alerts from before a restart go back in before the first poll.
     const restored = journal ? journal.restore() : Promise.resolve();
     ready = restored.then(() => {
@@ -277,6 +281,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       // Once nothing feeds them: the last history batch and the alert list, then delivery's state.
       await journal?.stop();
       await delivery?.close();
+      await timelineShare?.stop();
       timeline?.flush();
       // What still runs here cannot finish once the process is gone: it ends as interrupted, and
       // its lock goes now rather than at its expiry.

@@ -13,6 +13,8 @@ import type { AuditEntry } from '@/lib/audit/types';
 import type { Alert } from '@/lib/alerts/tracker';
 import { hashPassword } from '@/lib/auth/password';
 import type { Operation } from '@/lib/ops/types';
+import { MIGRATIONS } from '@/lib/store/migrations';
+import type { TimelineResponse } from '@/lib/api/contract';
 import { startPostgres, type Postgres } from '../harness/postgres';
 import { EtcdRing } from '../harness/ring';
 import { freePortBlock } from '../harness/ports';
@@ -107,7 +109,7 @@ describe('two replicas on one PostgreSQL', () => {
   }, 120_000);
 
   test('the schema is migrated once though both replicas started together', () => {
-    expect(db.sql('SELECT version FROM schema_migrations', 'replicas').trim()).toBe('1');
+    expect(db.sql('SELECT version FROM schema_migrations ORDER BY version', 'replicas').trim().split('\n').map(Number)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
   test('signed in on one replica, the session works on the other (CSRF token too), and sign-out ends it on both', async () => {
@@ -137,6 +139,9 @@ describe('two replicas on one PostgreSQL', () => {
     await ring.waitFor(async () => (await operation(a, id)).state === 'succeeded' && (await operation(b, id)).state === 'succeeded', { what: 'the defragment done, seen on both', timeoutMs: 60_000 });
     const started = (await audit(a, alice)).filter((e) => e.action === 'defragment' && e.result === 'started');
     expect(started).toHaveLength(1);
+    // One timeline: both replicas show the action, whichever ran it.
+    const timelineIds = async (s: RingsideServer) => (await s.json<TimelineResponse>('/api/timeline?cluster=c&kind=action&last=1h')).body.entries.map((e) => e.id);
+    await ring.waitFor(async () => (await timelineIds(a)).includes(`audit:${id}:ok`) && (await timelineIds(b)).includes(`audit:${id}:ok`), { what: 'the defragment on both timelines', timeoutMs: 10_000 });
   });
 
   test('kill -9 of the replica running an operation: the other shows it interrupted at its step and accepts the next within seconds', async () => {

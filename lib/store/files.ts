@@ -16,6 +16,7 @@ import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, State
 export class FilesStore implements RingsideStore {
   readonly kind = 'files' as const;
   readonly sessions = null;
+  readonly timeline = null;
   readonly audit: AuditLog;
   readonly locks: OperationLocks = LOCAL_LOCKS;
   readonly history: HistoryLog;

@@ -79,6 +79,20 @@ CREATE TABLE history_minutes (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'shared timeline',
+    sql: `
+CREATE TABLE timeline_entries (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  at timestamptz NOT NULL,
+  cluster text NOT NULL,
+  entry jsonb NOT NULL
+);
+CREATE INDEX timeline_entries_at ON timeline_entries (at);
+`,
+  },
 ];
 
 /** The migrations still to apply, in order; refuses a list that is out of order or has gaps. */

@@ -8,7 +8,8 @@ import type { Operation } from '../ops/types';
 import { LeaseKeeper, type LeaseTable } from './lease';
 import { MIGRATION_LOCK, MIGRATIONS, pending } from './migrations';
 import { interruptedError } from './operations';
-import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, SessionShare, StateCell, StoredSession } from './types';
+import type { TimelineEntry } from '../timeline/types';
+import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, SessionShare, StateCell, StoredSession, TimelineLog } from './types';
 
 export interface PostgresOptions {
   url: string;
@@ -73,6 +74,7 @@ export class PostgresStore implements RingsideStore {
   readonly locks: PostgresLocks;
   readonly sessions: SessionShare;
   readonly history: HistoryLog;
+  readonly timeline: TimelineLog;
   private readonly leases = new Map<string, LeaseKeeper>();
 
   constructor(
@@ -84,6 +86,7 @@ export class PostgresStore implements RingsideStore {
     this.locks = new PostgresLocks(pool, opts.replica, opts.leaseMs, opts.log ?? ((l) => console.warn(l)));
     this.sessions = new PostgresSessions(pool);
     this.history = new PostgresHistory(pool);
+    this.timeline = new PostgresTimeline(pool);
   }
 
   cell<T>(name: string): StateCell<T> {
@@ -417,5 +420,32 @@ class PostgresHistory implements HistoryLog {
   async prune(cluster: string, samplesBefore: number, minutesBefore: number): Promise<void> {
     await this.pool.query('DELETE FROM history_samples WHERE cluster = $1 AND at < $2', [cluster, samplesBefore]);
     await this.pool.query('DELETE FROM history_minutes WHERE cluster = $1 AND bucket < $2', [cluster, minutesBefore]);
+  }
+}
+
+class PostgresTimeline implements TimelineLog {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async append(entries: readonly TimelineEntry[]): Promise<void> {
+    if (!entries.length) return;
+    await this.pool.query(
+      'INSERT INTO timeline_entries (id, at, cluster, entry) SELECT v.id, v.at, v.cluster, v.entry FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[]) AS v(id, at, cluster, entry) ON CONFLICT (id) DO NOTHING',
+      [entries.map((e) => e.id), entries.map((e) => e.at), entries.map((e) => e.cluster), entries.map((e) => JSON.stringify(e))],
+    );
+  }
+
+  async since(seq: number, limit: number): Promise<{ entries: TimelineEntry[]; seq: number }> {
+    const { rows } = await this.pool.query<{ seq: string; entry: TimelineEntry }>('SELECT seq, entry FROM timeline_entries WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit]);
+    return { entries: rows.map((r) => r.entry), seq: rows.length ? Number(rows.at(-1)!.seq) : seq };
+  }
+
+  async recent(fromMs: number, limit: number): Promise<{ entries: TimelineEntry[]; seq: number }> {
+    const top = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM timeline_entries');
+    const { rows } = await this.pool.query<{ entry: TimelineEntry }>('SELECT entry FROM timeline_entries WHERE at >= $1 ORDER BY seq DESC LIMIT $2', [new Date(fromMs).toISOString(), limit]);
+    return { entries: rows.map((r) => r.entry).reverse(), seq: Number(top.rows[0]?.seq ?? 0) };
+  }
+
+  async prune(beforeMs: number): Promise<void> {
+    await this.pool.query('DELETE FROM timeline_entries WHERE at < $1', [new Date(beforeMs).toISOString()]);
   }
 }

@@ -2,6 +2,7 @@ import type { AuditStore } from '../audit/types';
 import type { MinuteBuckets } from '../history/store';
 import type { HistorySample } from '../model/series';
 import type { Operation } from '../ops/types';
+import type { TimelineEntry } from '../timeline/types';
 
 /**
  * Ringside's own state, behind small interfaces so one process on files (the default, in
@@ -22,7 +23,21 @@ export interface RingsideStore {
   /** A lease held by one replica at a time (the schedule's leader). */
   lease(name: string): Lease;
   readonly history: HistoryLog;
+  /** The incident timeline shared between replicas; null on files (the timeline's own files in dataDir). */
+  readonly timeline: TimelineLog | null;
   close(): Promise<void>;
+}
+
+/** The timeline as rows with an ever-growing sequence number, for replicas to follow. */
+export interface TimelineLog {
+  /** Entries already there (by id) are skipped. */
+  append(entries: readonly TimelineEntry[]): Promise<void>;
+  /** Entries after `seq`, oldest first, at most `limit`; `seq` is where to go on from. */
+  since(seq: number, limit: number): Promise<{ entries: TimelineEntry[]; seq: number }>;
+  /** The newest entries at or after `fromMs` (at most `limit`), and the sequence number to follow from. */
+  recent(fromMs: number, limit: number): Promise<{ entries: TimelineEntry[]; seq: number }>;
+  /** Forgets entries before `beforeMs`. */
+  prune(beforeMs: number): Promise<void>;
 }
 
 export interface StateCell<T> {
