@@ -26,7 +26,7 @@ import { systemClock, type OpsDeps } from './ops/deps';
 import { SCHEDULE } from './ops/principal';
 import { DisasterRestore } from './ops/restore';
 import { OperationRunner, safeMessage } from './ops/runner';
-import type { OpAction } from './ops/types';
+import type { OpAction, Operation } from './ops/types';
 import { Upgrades } from './ops/upgrades';
 import { Scheduler } from './schedule/scheduler';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
@@ -158,7 +158,10 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     if (timeline) feedTimeline(timeline, monitors.values(), () => leader.held());
     if (timeline && store.timeline) timelineShare = new TimelineShare(store.timeline, timeline, { mayPrune: () => leader.held() });
     const audit = store.audit;
-    runner = new OperationRunner(audit, (op) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) }), auditRecorder(timeline), Date.now, shared ? store.locks : null);
+    const publishOp = (op: Operation) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) });
+    runner = new OperationRunner(audit, publishOp, auditRecorder(timeline), Date.now, shared ? store.locks : null);
+    // Another replica's operation goes live to this replica's viewers too (within a second).
+    if (shared) store.locks.onChange = publishOp;
     const deps: OpsDeps = {
       runner,
       audit,

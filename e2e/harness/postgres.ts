@@ -110,6 +110,10 @@ export async function startPostgres(): Promise<Postgres> {
     await cleanup();
     throw e;
   }
+  // A test run that dies without its afterAll still leaves no server behind (the directory goes
+  // with the next tmp cleanup).
+  const serverPid = postmasterPid(data);
+  process.once('exit', () => serverPid && signal(serverPid, 'SIGKILL'));
   const psql = existsSync(path.join(bin, 'psql')) ? path.join(bin, 'psql') : 'psql';
   const sql = (query: string, database = 'postgres') =>
     execFileSync(psql, ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-At', '-v', 'ON_ERROR_STOP=1', '-c', query], { encoding: 'utf8' });

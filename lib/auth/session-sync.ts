@@ -13,6 +13,7 @@ export class SessionSync implements SessionMirror {
   private readonly touched = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
+  private lastPrune = 0;
 
   constructor(
     private readonly share: SessionShare,
@@ -68,6 +69,12 @@ export class SessionSync implements SessionMirror {
   }
 
   private async flush(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune > 10 * 60_000) {
+      this.lastPrune = now;
+      // Ended sessions leave the table too (any replica may do it; the rule is the same everywhere).
+      await this.share.prune(now - this.store.idleMs, now - this.store.maxMs).catch((e: Error) => this.warn(`[ringside] cannot prune the sessions: ${e.message}`));
+    }
     if (!this.touched.size) return;
     const batch = new Map(this.touched);
     this.touched.clear();

@@ -49,6 +49,7 @@ const LOCAL_LOCKS: OperationLocks = {
   update: () => {},
   release: async () => {},
   others: (): Operation[] => [],
+  onChange: null,
   start: () => {},
   stop: async () => {},
 };

@@ -2,7 +2,6 @@ import 'server-only';
 import os from 'node:os';
 import type { RingsideConfig } from '../config/types';
 import { FilesStore } from './files';
-import { openPostgres } from './postgres';
 import type { RingsideStore } from './types';
 
 /** This process among the replicas: the host name (the pod's name in Kubernetes) and its pid. */
@@ -19,5 +18,7 @@ export function filesStore(settings: RingsideConfig): FilesStore {
 export async function openStore(settings: RingsideConfig): Promise<RingsideStore> {
   const pg = settings.store?.postgres;
   if (!pg) return filesStore(settings);
+  // Loaded only when configured: one process on files never loads the driver.
+  const { openPostgres } = await import('./postgres');
   return openPostgres({ url: pg.url, urlEnv: `store.postgres.urlEnv (${pg.urlEnv})`, leaseMs: pg.leaseMs, replica: replicaName() });
 }

@@ -168,6 +168,11 @@ class PostgresAudit implements AuditStore {
 export class PostgresLocks implements OperationLocks {
   private readonly mine = new Map<string, { op: Operation; dirty: boolean }>();
   private cache = new Map<string, Operation[]>();
+  /** What each operation of the others looked like at the last sweep, to tell only changes. */
+  private seen = new Map<string, string>();
+  private swept = false;
+  /** Told of every change in another replica's operation (its steps, its end, an interruption). */
+  onChange: ((op: Operation) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
@@ -291,12 +296,19 @@ export class PostgresLocks implements OperationLocks {
           `SELECT body FROM (SELECT body, started_at, row_number() OVER (PARTITION BY cluster ORDER BY started_at DESC) AS n FROM operations) o WHERE n <= 50 ORDER BY started_at DESC`,
         );
         const next = new Map<string, Operation[]>();
+        const seen = new Map<string, string>();
         for (const { body } of rows) {
           const list = next.get(body.cluster) ?? [];
           list.push(body);
           next.set(body.cluster, list);
+          const json = JSON.stringify(body);
+          seen.set(body.id, json);
+          // The first sweep only learns what exists; later ones tell what changed.
+          if (this.swept && this.seen.get(body.id) !== json && !this.mine.has(body.id)) this.onChange?.(body);
         }
         this.cache = next;
+        this.seen = seen;
+        this.swept = true;
       } catch (e) {
         this.log(`[ringside] cannot read the operations of the other replicas: ${(e as Error).message}`);
       }
@@ -357,6 +369,10 @@ class PostgresSessions implements SessionShare {
   async get(key: string): Promise<StoredSession | null> {
     const { rows } = await this.pool.query(`${SESSION_SELECT} WHERE key = $1`, [key]);
     return rows[0] ? sessionOf(rows[0]) : null;
+  }
+
+  async prune(idleBefore: number, createdBefore: number): Promise<void> {
+    await this.pool.query('DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2', [idleBefore, createdBefore]);
   }
 
   async all(): Promise<StoredSession[]> {

@@ -67,6 +67,8 @@ export interface OperationLocks {
   release(op: Operation): Promise<void>;
   /** Operations other replicas run or ran (interrupted ones included), newest first. */
   others(cluster: string): Operation[];
+  /** Told of each change in another replica's operation, for this replica's live streams. */
+  onChange: ((op: Operation) => void) | null;
   start(): void;
   stop(): Promise<void>;
 }
@@ -89,6 +91,8 @@ export interface SessionShare {
   touch(seen: ReadonlyMap<string, number>): Promise<void>;
   get(key: string): Promise<StoredSession | null>;
   all(): Promise<StoredSession[]>;
+  /** Deletes sessions idle since before `idleBefore` or made before `createdBefore`. */
+  prune(idleBefore: number, createdBefore: number): Promise<void>;
   /** Calls back with the key of every session put or removed by any replica. */
   listen(fn: (key: string) => void): Promise<() => Promise<void>>;
 }
