@@ -251,6 +251,20 @@ describe('two replicas on one PostgreSQL', () => {
     expect(firing()).toHaveLength(1);
     await ring.restart('r3');
   }, 150_000);
+
+  test('every connection to the database cut (as a database restart does): both replicas carry on, and sessions still cross', async () => {
+    const [x, y] = servers.slice(-2);
+    db.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'replicas' AND pid <> pg_backend_pid()");
+    await sleep(3000); // the session listener reconnects after 2 s
+    for (const s of [x, y]) expect((await fetch(`${s.url}/api/healthz`)).status).toBe(200);
+    const again = await signIn(x);
+    await ring.waitFor(async () => ((await (await fetch(`${y.url}/api/auth/session`, { headers: { cookie: again.cookie } })).json()) as { user: { name: string } | null }).user?.name === 'alice', {
+      what: 'the new session seen on the other replica',
+      timeoutMs: 10_000,
+    });
+    const r = await act(y, again, '/api/clusters/c/move-leader', { to: 'nobody' });
+    expect([401, 403]).not.toContain(r.status);
+  }, 60_000);
 });
 
 describe('one server on files: a restart keeps the charts and the alert state', () => {

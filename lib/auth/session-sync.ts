@@ -24,8 +24,9 @@ export class SessionSync implements SessionMirror {
   }
 
   async start(): Promise<void> {
-    for (const s of await this.share.all()) this.store.adopt(s.key, sessionOf(s));
-    this.unlisten = await this.share.listen((k) => void this.refresh(k));
+    await this.reload();
+    // An empty key: the listener was reconnected and may have missed notes; read everything again.
+    this.unlisten = await this.share.listen((k) => void (k ? this.refresh(k) : this.reload().catch((e: Error) => this.warn(`[ringside] cannot read the sessions from the store: ${e.message}`))));
     this.timer = setInterval(() => void this.flush(), 5000);
   }
 
@@ -35,6 +36,10 @@ export class SessionSync implements SessionMirror {
     await this.flush();
     await this.unlisten?.();
     this.unlisten = null;
+  }
+
+  private async reload(): Promise<void> {
+    for (const s of await this.share.all()) this.store.adopt(s.key, sessionOf(s));
   }
 
   created(k: string, s: Session): Promise<void> {

@@ -101,7 +101,9 @@ class FilesHistory implements HistoryLog {
     }
     const dir = path.join(this.dir, cluster);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    for (const [h, lines] of byHour) await appendFile(path.join(dir, `${kind}-${h}.jsonl`), lines.join(''), { mode: 0o600 });
+    // Each batch starts on a line of its own: after a crash tore the last line, the next batch is
+    // not glued to it (the reader skips the blank line this leaves between batches).
+    for (const [h, lines] of byHour) await appendFile(path.join(dir, `${kind}-${h}.jsonl`), `\n${lines.join('')}`, { mode: 0o600 });
   }
 
   private async files(cluster: string, kind: string): Promise<{ file: string; hour: number }[]> {

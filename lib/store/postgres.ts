@@ -39,8 +39,26 @@ export async function openPostgres(opts: PostgresOptions): Promise<PostgresStore
   return new PostgresStore(pool, opts);
 }
 
-export async function migrate(pool: pg.Pool): Promise<number[]> {
+/**
+ * A client out of the pool for a transaction. The pool listens for a lost connection only on idle
+ * clients: a checked-out one would throw the error at the process, so it gets a listener of its
+ * own while it is out (the query in flight fails on its own), and goes back destroyed if it broke.
+ */
+async function checkout(pool: pg.Pool): Promise<pg.PoolClient & { done(): void }> {
   const c = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (e: Error) => (broken = e);
+  c.on('error', onError);
+  return Object.assign(c, {
+    done() {
+      c.off('error', onError);
+      c.release(broken);
+    },
+  });
+}
+
+export async function migrate(pool: pg.Pool): Promise<number[]> {
+  const c = await checkout(pool);
   try {
     await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
@@ -63,7 +81,7 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
       await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
   } finally {
-    c.release();
+    c.done();
   }
 }
 
@@ -185,7 +203,7 @@ export class PostgresLocks implements OperationLocks {
   ) {}
 
   async acquire(op: Operation): Promise<void> {
-    const c = await this.pool.connect();
+    const c = await checkout(this.pool);
     try {
       await c.query('BEGIN');
       await interruptExpired(c);
@@ -214,7 +232,7 @@ export class PostgresLocks implements OperationLocks {
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      c.release();
+      c.done();
     }
     this.mine.set(op.id, { op, dirty: false });
   }
@@ -226,7 +244,13 @@ export class PostgresLocks implements OperationLocks {
 
   async release(op: Operation): Promise<void> {
     this.mine.delete(op.id);
-    const c = await this.pool.connect();
+    let c: Awaited<ReturnType<typeof checkout>>;
+    try {
+      c = await checkout(this.pool);
+    } catch (e) {
+      this.log(`[ringside] cannot release the lock of ${op.action} on ${op.cluster}: ${(e as Error).message}; it frees itself within ${this.ttlMs / 1000} s`);
+      return;
+    }
     try {
       await c.query('BEGIN');
       await c.query('UPDATE operations SET state = $2, body = $3, updated_at = now() WHERE id = $1', [op.id, op.state, JSON.stringify(op)]);
@@ -236,7 +260,7 @@ export class PostgresLocks implements OperationLocks {
       await c.query('ROLLBACK').catch(() => undefined);
       this.log(`[ringside] cannot release the lock of ${op.action} on ${op.cluster}: ${(e as Error).message}; it frees itself within ${this.ttlMs / 1000} s`);
     } finally {
-      c.release();
+      c.done();
     }
   }
 
@@ -281,7 +305,7 @@ export class PostgresLocks implements OperationLocks {
   sweep(): Promise<void> {
     this.sweeping ??= (async () => {
       try {
-        const c = await this.pool.connect();
+        const c = await checkout(this.pool);
         try {
           await c.query('BEGIN');
           await interruptExpired(c);
@@ -290,7 +314,7 @@ export class PostgresLocks implements OperationLocks {
           await c.query('ROLLBACK').catch(() => undefined);
           throw e;
         } finally {
-          c.release();
+          c.done();
         }
         const { rows } = await this.pool.query<{ body: Operation }>(
           `SELECT body FROM (SELECT body, started_at, row_number() OVER (PARTITION BY cluster ORDER BY started_at DESC) AS n FROM operations) o WHERE n <= 50 ORDER BY started_at DESC`,
@@ -380,15 +404,43 @@ class PostgresSessions implements SessionShare {
     return rows.map(sessionOf);
   }
 
+  /**
+   * LISTEN on a client of its own. A lost connection (a database restart) is listened again after
+   * a pause, and `fn('')` then asks the caller to read everything again (notes may have been missed).
+   */
   async listen(fn: (key: string) => void): Promise<() => Promise<void>> {
-    const c = await this.pool.connect();
-    const onNote = (n: pg.Notification) => n.channel === 'ringside_sessions' && n.payload && fn(n.payload);
-    c.on('notification', onNote);
-    await c.query('LISTEN ringside_sessions');
+    let client: pg.PoolClient | null = null;
+    let stopped = false;
+    let retry: NodeJS.Timeout | null = null;
+    const open = async (): Promise<void> => {
+      const c = await this.pool.connect();
+      c.on('notification', (n: pg.Notification) => n.channel === 'ringside_sessions' && n.payload && fn(n.payload));
+      c.on('error', () => {
+        c.release(true);
+        if (client === c) client = null;
+        if (!stopped) retry = setTimeout(again, 2000);
+      });
+      await c.query('LISTEN ringside_sessions');
+      client = c;
+    };
+    const again = () => {
+      open().then(
+        () => fn(''),
+        () => {
+          if (!stopped) retry = setTimeout(again, 2000);
+        },
+      );
+    };
+    await open();
     return async () => {
-      c.off('notification', onNote);
-      await c.query('UNLISTEN ringside_sessions').catch(() => undefined);
-      c.release();
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = null;
+      if (c) {
+        await c.query('UNLISTEN ringside_sessions').catch(() => undefined);
+        c.release();
+      }
     };
   }
 }

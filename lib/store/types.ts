@@ -93,7 +93,7 @@ export interface SessionShare {
   all(): Promise<StoredSession[]>;
   /** Deletes sessions idle since before `idleBefore` or made before `createdBefore`. */
   prune(idleBefore: number, createdBefore: number): Promise<void>;
-  /** Calls back with the key of every session put or removed by any replica. */
+  /** Calls back with the key of every session put or removed by any replica ('' after a reconnect: read them all). */
   listen(fn: (key: string) => void): Promise<() => Promise<void>>;
 }
 
