@@ -288,7 +288,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       timeline?.flush();
       // What still runs here cannot finish once the process is gone: it ends as interrupted, and
       // its lock goes now rather than at its expiry.
-      await runner?.abandon('the replica was stopped');
+      await runner?.abandon(store?.replica ?? 'this');
       await sessions?.stop();
       await lease?.stop();
       await store?.close();

@@ -323,10 +323,10 @@ describe('the runner at shutdown', () => {
       await ctx.step('Defragment m2', () => held);
     });
     await Promise.resolve();
-    await runner.abandon('the replica was stopped');
+    await runner.abandon('pod-b/1');
     const op = runner.get('prod', operation.id)!;
     expect(op.state).toBe('interrupted');
-    expect(op.error).toBe('interrupted: the replica was stopped while at step "Defragment m2"; look at the ring before you retry (the step may have half-happened)');
+    expect(op.error).toBe('interrupted: replica pod-b/1 stopped while at step "Defragment m2"; look at the ring before you retry (the step may have half-happened)');
     expect(op.steps.map((s) => s.state)).toEqual(['done', 'failed']);
     expect(runner.current('prod')).toBeNull();
     expect(audit.entries.map((e) => [e.result, e.user, e.via])).toEqual([

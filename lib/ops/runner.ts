@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEntry, AuditStore } from '../audit/types';
 import { isRingsideError, RingsideError } from '../errors';
 import type { OperationLocks } from '../store/types';
+import { interruptedError } from './interrupted';
 import type { Principal } from './principal';
 import type { OpAction, OpStep, Operation } from './types';
 
@@ -197,12 +198,12 @@ export class OperationRunner {
    * Shutdown: operations still running here end as interrupted (with the step they were at), in
    * the audit log and, through the lock, on every replica; their locks go at once.
    */
-  async abandon(reason: string): Promise<void> {
+  async abandon(replica: string): Promise<void> {
     for (const op of [...this.running.values()]) {
       const step = op.steps.find((s) => s.state === 'running');
       op.state = 'interrupted';
       op.endedAt = this.iso();
-      op.error = `interrupted: ${reason} while ${step ? `at step "${step.name}"` : 'starting'}; look at the ring before you retry (the step may have half-happened)`;
+      op.error = interruptedError(replica, step?.name ?? null);
       if (step) {
         step.state = 'failed';
         step.endedAt = op.endedAt;

@@ -7,7 +7,7 @@ import { systemClock } from '../monitor/clock';
 import type { Operation } from '../ops/types';
 import { LeaseKeeper, type LeaseTable } from './lease';
 import { MIGRATION_LOCK, MIGRATIONS, pending } from './migrations';
-import { interruptedError } from './operations';
+import { interruptedError } from '../ops/interrupted';
 import type { TimelineEntry } from '../timeline/types';
 import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, SessionShare, StateCell, StoredSession, TimelineLog } from './types';
 
