@@ -98,6 +98,8 @@ export class AccessControl {
   private readonly devices = new DeviceStore();
   /** Several replicas: sessions shared through the store. */
   private shared: SessionSync | null = null;
+  /** Sessions made here and not yet in the store: a request naming one waits for it. */
+  private readonly saving = new Set<Promise<void>>();
 
   constructor(config: AccessConfig | undefined, options: AccessOptions = {}) {
     const auth = config?.auth;
@@ -134,7 +136,15 @@ export class AccessControl {
    * made on another replica a moment ago are fetched. Nothing to do on one process.
    */
   async sync(req: RequestHeaders, fresh = false): Promise<void> {
-    if (this.shared) await this.shared.ensure(cookieValues(req, SESSION_COOKIE), fresh);
+    if (!this.shared) return;
+    if (this.saving.size) await Promise.allSettled([...this.saving]);
+    await this.shared.ensure(cookieValues(req, SESSION_COOKIE), fresh);
+  }
+
+  /** A session made by a synchronous path (a proxy's user): stored in the background, awaited by `sync`. */
+  private track(saved: Promise<void>): void {
+    const p = saved.catch(() => undefined).finally(() => this.saving.delete(p));
+    this.saving.add(p);
   }
 
   /** Who is signed in, for pages and GET routes that show it; null when nobody (or a wrong token). */
@@ -283,7 +293,8 @@ export class AccessControl {
         return { body: { ...base, user: id.principal, csrfToken: id.session.csrfToken, expiresAt: iso(this.store.endsAt(id.session)) } };
       case 'proxy': {
         for (const old of cookieValues(req, SESSION_COOKIE)) this.store.destroy(old);
-        const { id: sid, session } = this.store.create(id.principal, 'proxy', now);
+        const { id: sid, session, saved } = this.store.create(id.principal, 'proxy', now);
+        this.track(saved);
         return {
           body: { ...base, user: id.principal, csrfToken: session.csrfToken, expiresAt: iso(this.store.endsAt(session)) },
           setCookies: [this.sessionCookie(req, sid)],

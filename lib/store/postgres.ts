@@ -189,6 +189,7 @@ export class PostgresLocks implements OperationLocks {
   /** What each operation of the others looked like at the last sweep, to tell only changes. */
   private seen = new Map<string, string>();
   private swept = false;
+  private lastPrune = 0;
   /** Told of every change in another replica's operation (its steps, its end, an interruption). */
   onChange: ((op: Operation) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -315,6 +316,11 @@ export class PostgresLocks implements OperationLocks {
           throw e;
         } finally {
           c.done();
+        }
+        if (Date.now() - this.lastPrune > 600_000) {
+          this.lastPrune = Date.now();
+          // The audit log keeps every operation for good; this table only what the pages list.
+          await this.pool.query("DELETE FROM operations WHERE state <> 'running' AND updated_at < now() - interval '7 days'");
         }
         const { rows } = await this.pool.query<{ body: Operation }>(
           `SELECT body FROM (SELECT body, started_at, row_number() OVER (PARTITION BY cluster ORDER BY started_at DESC) AS n FROM operations) o WHERE n <= 50 ORDER BY started_at DESC`,
