@@ -232,3 +232,39 @@ describe('parseConfig', () => {
     expect(errorOf(yaml, { '/missing/ca.crt': Buffer.from('hello') })).toContain('clusters[0].tls.ca: "/missing/ca.crt" is not a PEM file');
   });
 });
+
+describe('store.postgres', () => {
+  const yaml = (store: string) => `store:\n${store}\nclusters:\n  - name: prod\n    endpoints: [http://127.0.0.1:2379]\n`;
+  const withEnv = (text: string, env: Record<string, string>) =>
+    parseConfig('/etc/ringside/ringside.yaml', () => Buffer.from(text), env);
+
+  test('the URL comes from the variable the file names, never the file', () => {
+    const c = withEnv(yaml('  postgres: { urlEnv: RINGSIDE_POSTGRES_URL }'), { RINGSIDE_POSTGRES_URL: 'postgres://ringside:secret@db:5432/ringside' });
+    expect(c.store).toEqual({ postgres: { url: 'postgres://ringside:secret@db:5432/ringside', urlEnv: 'RINGSIDE_POSTGRES_URL', leaseMs: 10_000 } });
+  });
+
+  test('an unset variable or a URL that is not postgres:// is an error naming the key and the variable, never the value', () => {
+    const unset = (() => {
+      try {
+        withEnv(yaml('  postgres: { urlEnv: RINGSIDE_POSTGRES_URL }'), {});
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(unset).toMatch(/store\.postgres\.urlEnv: the environment variable RINGSIDE_POSTGRES_URL is not set/);
+    const bad = (() => {
+      try {
+        withEnv(yaml('  postgres: { urlEnv: DB }'), { DB: 'mysql://root:hunter2@db/x' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(bad).toMatch(/store\.postgres\.urlEnv: DB is not a postgres:\/\/ URL/);
+    expect(bad).not.toContain('hunter2');
+  });
+
+  test('without store, the files stay the default', () => {
+    expect(parse(`clusters:\n  - name: prod\n    endpoints: [http://127.0.0.1:2379]\n`).store).toBeUndefined();
+    expect(errorOf(yaml('  postgres: { url: "postgres://x" }'))).toMatch(/store\.postgres/);
+  });
+});

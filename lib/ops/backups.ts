@@ -125,6 +125,8 @@ export class Backups extends RingAccess {
   /**
    * Reads what the stores hold at start: the newest backup sets the schedule's clock (a restart
    * does not take a backup at once when the last one is recent), the newest drill the drills'.
+   * Called again when this replica becomes the schedule's leader: what another replica stored
+   * meanwhile moves the clocks on, so a new leader does not repeat its last backup.
    */
   async init(clusters: readonly string[]): Promise<void> {
     await Promise.all(
@@ -134,9 +136,9 @@ export class Backups extends RingAccess {
           const listing = await this.refresh(c);
           const st = this.stateOf(c);
           const newest = listing.backups[0];
-          if (newest && !st.lastRun) st.lastRun = { startedAt: newest.takenAt, finishedAt: newest.takenAt };
+          if (newest && (!st.lastRun || Date.parse(newest.takenAt) > Date.parse(st.lastRun.startedAt))) st.lastRun = { startedAt: newest.takenAt, finishedAt: newest.takenAt };
           const drilled = listing.backups.map((b) => b.drill?.at).filter((x): x is string => Boolean(x)).sort().at(-1);
-          if (drilled && !st.lastDrillAt) st.lastDrillAt = drilled;
+          if (drilled && (!st.lastDrillAt || drilled > st.lastDrillAt)) st.lastDrillAt = drilled;
         }),
     );
   }

@@ -27,7 +27,8 @@ export interface OpStep {
   endedAt?: string;
 }
 
-export type OpState = 'running' | 'succeeded' | 'failed';
+/** interrupted: the replica running it stopped (crashed, killed) mid-way; `error` says at which step. */
+export type OpState = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
 export interface Operation {
   id: string;
