@@ -5,7 +5,7 @@ const nextConfig = {
   output: 'standalone',
   // etcd3 loads its .proto files at run time: bundling it breaks the build.
   // @kubernetes/client-node is an ES module with optional native-ish deps: load it at run time too.
-  serverExternalPackages: ['etcd3', '@grpc/grpc-js', '@kubernetes/client-node'],
+  serverExternalPackages: ['etcd3', '@grpc/grpc-js', '@kubernetes/client-node', 'pg'],
   // The tracer cannot see etcd3's proto files (read through a path built at run time), so they are
   // named here. Excluded: our sources (every path the server builds from the config makes the tracer
   // take whole lib folders, tests and test data included; the server runs from .next/server; the

@@ -2,9 +2,9 @@ import 'server-only';
 import os from 'node:os';
 import path from 'node:path';
 import type { Registry as PromRegistry } from 'prom-client';
-import { AuditLog } from './audit/log';
 import { createAccess, type AccessControl } from './auth/guard';
 import { clientAddress, throttleKey } from './auth/peer';
+import { Capacity } from './capacity/service';
 import { CertificateWatcher } from './certs/watcher';
 import { hideServerPaths, serverPathsOf } from './auth/server-paths';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
@@ -27,11 +27,17 @@ import { systemClock, type OpsDeps } from './ops/deps';
 import { SCHEDULE } from './ops/principal';
 import { DisasterRestore } from './ops/restore';
 import { OperationRunner, safeMessage } from './ops/runner';
-import type { OpAction } from './ops/types';
+import type { OpAction, Operation } from './ops/types';
 import { Upgrades } from './ops/upgrades';
 import { Scheduler } from './schedule/scheduler';
 import { auditRecorder, feedTimeline, openTimeline } from './timeline/feed';
 import type { TimelineStore } from './timeline/store';
+import { HistoryJournal, type SavedAlerts } from './history/journal';
+import { TimelineShare } from './timeline/share';
+import { filesStore } from './store/open';
+import type { Lease, RingsideStore } from './store/types';
+import type { SessionSync } from './auth/session-sync';
+import type { StoredState } from './notify/types';
 
 export type ConfigState = { kind: 'ok'; config: RingsideConfig } | { kind: 'none' } | { kind: 'error'; message: string };
 
@@ -48,6 +54,8 @@ export interface Ringside {
   readonly access: AccessControl;
   /** Guided operations; null without a config. */
   readonly ops: { deps: OpsDeps; membership: Membership; maintenance: Maintenance; upgrades: Upgrades; backups: Backups; restore: DisasterRestore } | null;
+  /** Keyspace scans, quota and growth, the defragment rules (issue 17); null without a config. */
+  readonly capacity: Capacity | null;
   /** Periodic per-cluster work (scheduled backups and drills); null without a config. */
   readonly scheduler: Scheduler | null;
   readonly timeline: TimelineStore | null;
@@ -58,6 +66,12 @@ export interface Ringside {
   readonly prometheus: PromRegistry;
   readonly streams: StreamAdmission;
   readonly edge: EdgePolicy;
+  /** Where Ringside's own state lives: files in dataDir, or PostgreSQL; null without a config. */
+  readonly store: RingsideStore | null;
+  /** The schedule's lease: held by exactly one replica (always by a process on files). */
+  readonly lease: Lease | null;
+  /** Resolves once the history and alert state from before a restart are back and the monitors run. */
+  readonly ready: Promise<void>;
   /** The monitor of a configured cluster, or NOT_FOUND. */
   monitor(name: string): ClusterMonitor;
   stop(): Promise<void>;
@@ -78,6 +92,8 @@ export interface BuildOptions {
   /** false: build without polling (tests of the wiring itself). */
   start?: boolean;
   dev?: boolean;
+  /** The opened store (boot opens PostgreSQL before building); default: the files in dataDir. */
+  store?: RingsideStore;
 }
 
 /** A monitor as a producer of alerts for delivery: its whole list after every poll. */
@@ -97,7 +113,8 @@ function alertSource(m: ClusterMonitor): AlertSource {
  * tells the monitors' subscribers and the timeline); the certificate watcher (which hands each
  * monitor its certificates) and alert delivery (which takes every monitor's alerts, once its
  * state file is open); the backup stores (one per distinct setting) and the backup work, which
- * tells each monitor its freshness and drills; the scheduler with each cluster's jobs; Ringside's
+ * tells each monitor its freshness and drills, and the capacity work (which walks each new
+ * verified backup); the scheduler with each cluster's jobs; Ringside's
  * own metrics (observing polls from the first); stream slots and the edge; and only then do the
  * watcher and the monitors start, so nothing misses the first event. The scheduler starts once
  * the stores have been read (a restart must not take a backup at once when the last one is
@@ -127,12 +144,30 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
   let certificates: CertificateWatcher | null = null;
   let delivery: AlertDelivery | null = null;
   let scheduler: Scheduler | null = null;
+  let capacity: Capacity | null = null;
   let backupsRead: Promise<void> = Promise.resolve();
+  let store: RingsideStore | null = null;
+  let lease: Lease | null = null;
+  let journal: HistoryJournal | null = null;
+  let sessions: SessionSync | null = null;
+  let runner: OperationRunner | null = null;
+  let timelineShare: TimelineShare | null = null;
   if (settings) {
+    if (settings.store && !opts.store) throw new Error('store.postgres: the store is opened before Ringside is built (lib/boot.ts)');
+    store = opts.store ?? filesStore(settings);
+    const shared = store.kind === 'postgres';
+    lease = store.lease('schedule');
+    const leader = lease;
+    if (store.sessions) sessions = access.shareSessions(store.sessions);
+    journal = new HistoryJournal({ log: store.history, alerts: store.cell<SavedAlerts>('alerts'), monitors: monitors.values(), mayWrite: () => leader.held() });
     timeline = openTimeline(settings.dataDir);
-    if (timeline) feedTimeline(timeline, monitors.values());
-    const audit = new AuditLog(settings.auditFile);
-    const runner = new OperationRunner(audit, (op) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) }), auditRecorder(timeline));
+    if (timeline) feedTimeline(timeline, monitors.values(), () => leader.held());
+    if (timeline && store.timeline) timelineShare = new TimelineShare(store.timeline, timeline, { mayPrune: () => leader.held() });
+    const audit = store.audit;
+    const publishOp = (op: Operation) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) });
+    runner = new OperationRunner(audit, publishOp, auditRecorder(timeline), Date.now, shared ? store.locks : null);
+    // Another replica's operation goes live to this replica's viewers too (within a second).
+    if (shared) store.locks.onChange = publishOp;
     const deps: OpsDeps = {
       runner,
       audit,
@@ -147,6 +182,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     delivery = new AlertDelivery({
       settings: settings.notifications,
       stateFile: path.join(settings.dataDir, 'notifications.json'),
+      ...(shared ? { state: store.cell<StoredState>('notifications'), lease } : {}),
       audit,
       sources: [...monitors.values()].map(alertSource),
     });
@@ -158,9 +194,14 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
         return [cluster, c.stores.map((st, i) => ({ key: `${st.kind}-${(seen[st.kind] = (seen[st.kind] ?? 0) + 1)}`, store: opened[i], settings: st }))];
       }),
     );
+    const opRunner = runner;
+    // A new leader first reads what the stores hold (the last leader's backups and drills).
+    let caughtUp = true;
     scheduler = new Scheduler({
+      // Several replicas: only the lease holder runs scheduled work; the others stay quiet.
+      mayRun: () => leader.held() && caughtUp,
       // Once per reason: into the audit log, and from there the timeline.
-      onSkip: (job, reason) => void runner.record({ principal: SCHEDULE, cluster: job.cluster, action: job.action as OpAction, params: { scheduled: true } }, 'skipped', 0, { error: reason }).catch((e) => console.error('[ringside] audit append failed:', safeMessage(e))),
+      onSkip: (job, reason) => void opRunner.record({ principal: SCHEDULE, cluster: job.cluster, action: job.action as OpAction, params: { scheduled: true } }, 'skipped', 0, { error: reason }).catch((e) => console.error('[ringside] audit append failed:', safeMessage(e))),
       onError: (job, e) => console.error(`[ringside] scheduled ${job.id} failed:`, safeMessage(e)),
     });
     const sched = scheduler;
@@ -169,10 +210,27 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       // Everyone sees this (alerts, the NOC, /api/metrics): no server path in it, whoever asks.
       publish: (cluster, status) => monitors.get(cluster)?.setBackups(hideServerPaths(status, serverPathsOf(settings))),
       skipped: (id) => sched.status().find((j) => j.id === id)?.skipped ?? null,
+      stored: (cluster, backup) => capacity?.backupStored(cluster, backup),
     });
-    for (const m of monitors.values()) for (const job of backups.jobs(m)) scheduler.register(job);
-    ops = { deps, membership, maintenance: new Maintenance(deps), upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
-    if (opts.start !== false) backupsRead = backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e)));
+    const maintenance = new Maintenance(deps);
+    capacity = new Capacity({ settings: settings.capacity, audit, backups, maintenance, runner, backupKey: settings.backups?.key });
+    for (const m of monitors.values()) for (const job of [...backups.jobs(m), ...capacity.jobs(m)]) scheduler.register(job);
+    ops = { deps, membership, maintenance, upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
+    const cap = capacity;
+    // What the schedule decides from: the stores' backups and drills, and the last scheduled defragment (from the audit log).
+    const readScheduleState = () =>
+      Promise.all([
+        backups.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the backup stores failed:', safeMessage(e))),
+        cap.init([...monitors.keys()]).catch((e) => console.error('[ringside] reading the last scheduled defragment failed:', safeMessage(e))),
+      ]).then(() => undefined);
+    if (opts.start !== false) backupsRead = readScheduleState();
+    if (shared) {
+      leader.onChange((held) => {
+        if (!held) return;
+        caughtUp = false;
+        void readScheduleState().finally(() => (caughtUp = true));
+      });
+    }
   }
 
   const prometheus = createPrometheusRegistry(monitors, { receivers: () => delivery?.status() ?? [] });
@@ -190,10 +248,21 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
   };
 
   let stopped = false;
+  let ready: Promise<void> = Promise.resolve();
   if (opts.start !== false) {
     certificates?.start();
-    for (const m of monitors.values()) m.start();
-    void backupsRead.then(() => {
+    lease?.start();
+    if (store) store.locks.start();
+    void sessions?.start().catch((e: Error) => console.error('[ringside] cannot read the sessions from the store:', e.message));
+    void timelineShare?.start().catch((e: Error) => console.error('[ringside] cannot read the timeline from the store:', e.message));
+    // The history and the alerts from before a restart go back in before the first poll.
+    const restored = journal ? journal.restore() : Promise.resolve();
+    ready = restored.then(() => {
+      if (stopped) return;
+      for (const m of monitors.values()) m.start();
+      journal?.start();
+    });
+    void Promise.all([backupsRead, restored]).then(() => {
       if (!stopped) scheduler?.start();
     });
   }
@@ -205,6 +274,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     monitors,
     access,
     ops,
+    capacity,
     scheduler,
     timeline,
     delivery,
@@ -212,18 +282,31 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     prometheus,
     streams,
     edge,
+    store,
+    lease,
+    ready,
     monitor(name) {
       const m = monitors.get(name);
       if (!m) throw new RingsideError('NOT_FOUND', `no cluster named "${name}" is configured`);
       return m;
     },
     async stop() {
+      if (stopped) return;
       stopped = true;
       await scheduler?.stop();
+      await capacity?.stop();
       await Promise.all([...[...monitors.values()].map((m) => m.stop()), certificates?.stop()]);
-      // Once nothing feeds it: attempts under way finish, and the state is saved.
+      // Once nothing feeds them: the last history batch and the alert list, then delivery's state.
+      await journal?.stop();
       await delivery?.close();
+      await timelineShare?.stop();
       timeline?.flush();
+      // What still runs here cannot finish once the process is gone: it ends as interrupted, and
+      // its lock goes now rather than at its expiry.
+      await runner?.abandon(store?.replica ?? 'this');
+      await sessions?.stop();
+      await lease?.stop();
+      await store?.close();
     },
   };
 }
@@ -239,5 +322,12 @@ type Global = typeof globalThis & { [KEY]?: Ringside };
 export function ringside(): Ringside {
   const g = globalThis as Global;
   g[KEY] ??= buildRingside(readConfigState());
+  return g[KEY];
+}
+
+/** At start (lib/boot.ts), with the store already open: the process's one Ringside. */
+export function installRingside(config: ConfigState, store: RingsideStore | undefined): Ringside {
+  const g = globalThis as Global;
+  g[KEY] ??= buildRingside(config, { store });
   return g[KEY];
 }

@@ -6,7 +6,8 @@
 # `prometheus`: Prometheus and promtool, the real peers of Ringside's /api/metrics, and
 # `prometheus-alertmanager`, the real receiver of Ringside's alert delivery, and
 # `kubernetes-client`, Debian's kubectl, whose `kubectl kustomize` renders deploy/kubernetes;
-# any kubectl already on the PATH will do).
+# any kubectl already on the PATH will do; `postgresql`, the shared store of several replicas,
+# whose server e2e/harness/postgres.ts starts on loopback: its own service is never started).
 # Installs only what is missing, so running it again is a no-op. As root it
 # installs non-interactively; otherwise it prints the exact command and exits 1.
 set -euo pipefail
@@ -21,6 +22,7 @@ command_for() {
     prometheus) echo promtool ;;
     prometheus-alertmanager) echo prometheus-alertmanager ;;
     kubernetes-client) echo kubectl ;;
+    # The server binaries live outside the PATH (/usr/lib/postgresql/<major>/bin): dpkg decides.
     *) echo "" ;;
   esac
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 
-bash scripts/ensure-etcd.sh chromium prometheus prometheus-alertmanager kubernetes-client
+bash scripts/ensure-etcd.sh chromium prometheus prometheus-alertmanager kubernetes-client postgresql
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"

@@ -38,7 +38,7 @@ export function actionWord(action: string): string {
 
 /** An operation step by step, as it runs: each step's state in words and an icon, and what it did. */
 export function OperationProgress({ op }: { op: Operation }) {
-  const state = op.state === 'running' ? 'Running' : op.state === 'succeeded' ? 'Succeeded' : 'Failed';
+  const state = op.state === 'running' ? 'Running' : op.state === 'succeeded' ? 'Succeeded' : op.state === 'interrupted' ? 'Interrupted' : 'Failed';
   const StateIcon = op.state === 'running' ? Loader2 : op.state === 'succeeded' ? CheckCircle2 : XCircle;
   const tone = op.state === 'running' ? 'text-info' : op.state === 'succeeded' ? 'text-ok' : 'text-crit';
   return (

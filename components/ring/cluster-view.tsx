@@ -6,6 +6,7 @@ import { alertsQuery, backupStatusQuery, checkLogsQuery, corruptionLogsQuery, ev
 import { suspectsFromLogs } from '@/lib/model/hash-verdicts';
 import { corruptionNextStep } from '@/lib/model/next-step';
 import { AlertPanel } from '../alerts/alert-panel';
+import { CapacityPanel } from '../capacity/capacity-panel';
 import { CertificatesPanel } from '../certs/certificates-panel';
 import { BackupsPanel } from '../backups/backups-panel';
 import { FreshnessBadge } from '../backups/freshness-badge';
@@ -129,6 +130,10 @@ export function ClusterView({ cluster }: { cluster: string }) {
           <Panel title={`Members (${data.members.length})`} bodyClassName="">
             <MemberTable ring={data} now={now} />
           </Panel>
+
+          <PanelBoundary name="Capacity">
+            <CapacityPanel cluster={cluster} now={now} />
+          </PanelBoundary>
 
           <PanelBoundary name="Certificates">
             <CertificatesPanel cluster={cluster} />

@@ -14,6 +14,7 @@ import { incidentMarkdown, triage } from '@/lib/model/incident';
 import { EvidenceBadge } from '../consistency/evidence-badge';
 import { severityLook } from '../events/event-feed';
 import { EntryText } from '../timeline/entry-text';
+import { NospaceWayOut } from './nospace-way-out';
 
 const WINDOWS = ['15m', '1h', '6h'] as const;
 /** Rows shown; the rest are a click away on the timeline. */
@@ -139,6 +140,7 @@ export function TriagePanel({ cluster, ring, alerts, hash }: { cluster: string; 
           )}
         </div>
       </div>
+      {ring.alarms.some((a) => a.alarm === 'NOSPACE') && <NospaceWayOut cluster={cluster} />}
     </section>
   );
 }

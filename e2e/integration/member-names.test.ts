@@ -125,8 +125,8 @@ describe('members started with hostile names', () => {
     copyFileSync(snap.file, legacy);
     // Old sidecars held the absolute path; a copied directory makes it point elsewhere.
     writeFileSync(`${legacy}.json`, JSON.stringify({ ...snap, restore: undefined, file: `/elsewhere/${path.basename(legacy)}`, takenAt: '2026-01-01T00:00:00.000Z' }));
-    const list = await stored();
-    expect(list.map((s) => s.file)).toEqual([snap.file, legacy]);
+    // A listing serves reads for 10 s (the restore wizard asks every 2 s): a file copied in by hand shows by the next one.
+    await expect.poll(async () => (await stored()).map((s) => s.file), { timeout: 15_000, interval: 1000 }).toEqual([snap.file, legacy]);
     rmSync(legacy);
     rmSync(`${legacy}.json`);
   });

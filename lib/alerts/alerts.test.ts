@@ -7,7 +7,7 @@ import { downProbe, ids, listEntry, okProbe, poll } from '../ring/fixtures';
 import type { BackupStatus } from '../backups/types';
 import type { HashCheck } from '../ring/hashkv';
 import type { RingEvent, RingState } from '../ring/types';
-import { ALERT_RULES, evaluateRules, forMsOf, type AlertInput, type AlertRuleName } from './rules';
+import { ALERT_RULES, evaluateRules, forMsOf, type AlertCondition, type AlertInput, type AlertRuleName } from './rules';
 import { AlertTracker } from './tracker';
 
 const L = ids.m1;
@@ -311,4 +311,25 @@ test('backup alerts say how old the newest backup is, and which drill failed and
   expect(failed.message).toBe("the restore drill of demo-m1-8e9e05c52164694d-rev40-20261123T030000.000Z.db failed: the stored object's SHA-256 is 0ab10ab1…, the sidecar recorded 9f3c9f3c…");
   // A cluster without backup stores has no backup alerts at all.
   expect(evaluateRules({ ring: ring(), hashChecks: [], events: [], backups: null, now: T0 }).filter((c) => c.rule.startsWith('ringsideBackup') || c.rule === 'ringsideDrillFailed')).toEqual([]);
+});
+
+describe('AlertTracker across a restart', () => {
+  test('a restored alert keeps its times while its condition holds, and resolves once unseen past the settle time', () => {
+    const before = new AlertTracker('c', { pollIntervalMs: 1000 });
+    const cond = { rule: 'etcdNoLeader', key: 'etcdNoLeader/ring', severity: 'critical', value: 1, message: 'no leader' } as unknown as AlertCondition;
+    before.update([cond], 0);
+    before.update([cond], 120_000);
+    const [firing] = before.list();
+    expect(firing.state).toBe('firing');
+
+    const after = new AlertTracker('c', { pollIntervalMs: 1000 });
+    after.restore(JSON.parse(JSON.stringify(before.list())), 200_000, 60_000);
+    expect(after.update([cond], 201_000)).toEqual([]);
+    expect(after.list()[0]).toMatchObject({ state: 'firing', activeSince: firing.activeSince, firingSince: firing.firingSince });
+
+    const again = new AlertTracker('c', { pollIntervalMs: 1000 });
+    again.restore(before.list(), 200_000, 60_000);
+    expect(again.update([], 230_000)).toEqual([]); // not evaluated yet, perhaps: kept
+    expect(again.update([], 260_000).map((c) => c.change)).toEqual(['resolved']);
+  });
 });

@@ -47,6 +47,8 @@ export interface AlertSettings {
  */
 export class AlertTracker {
   private readonly active = new Map<string, Alert>();
+  /** Alerts restored after a restart and not yet seen again, with when they must be seen by. */
+  private readonly restored = new Map<string, number>();
 
   constructor(
     readonly cluster: string,
@@ -94,11 +96,31 @@ export class AlertTracker {
       if (state === 'firing' && before?.state !== 'firing') changes.push({ change: 'firing', alert, at });
     }
     for (const [id, alert] of this.active) {
-      if (seen.has(id)) continue;
+      if (seen.has(id)) {
+        this.restored.delete(id);
+        continue;
+      }
+      // A restored alert is given time to be seen again: right after a restart some conditions
+      // (HashKV, the metrics) are not evaluated yet, and the alert never stopped.
+      const until = this.restored.get(id);
+      if (until !== undefined && now < until) continue;
+      this.restored.delete(id);
       this.active.delete(id);
       if (alert.state === 'firing') changes.push({ change: 'resolved', alert, at });
     }
     return changes;
+  }
+
+  /**
+   * The state from before a restart: each alert keeps its `activeSince` and `firingSince`. One not
+   * seen again within `settleMs` resolves then.
+   */
+  restore(alerts: readonly Alert[], now: number, settleMs: number): void {
+    for (const a of alerts) {
+      if (a.cluster !== this.cluster || this.active.has(a.id)) continue;
+      this.active.set(a.id, a);
+      this.restored.set(a.id, now + settleMs);
+    }
   }
 
   /** Pending and firing alerts, most severe and oldest first. */

@@ -13,6 +13,7 @@ export { pathOf, queryString } from './paths';
 import type { RuleDef } from '../alerts/rules';
 import type { Alert } from '../alerts/tracker';
 import type { AuditEntry } from '../audit/types';
+import type { KeyspaceView, ScanState } from '../capacity/service';
 import type { CertificatesView } from '../certs/view';
 import type { HistoryRange } from '../model/ranges';
 import type { Aggregate, SeriesDef, SeriesKey } from '../model/series';
@@ -147,6 +148,8 @@ export interface NotificationsResponse extends DeliveryView {
 }
 
 export type { CertificatesView, TestReport };
+/** The newest keyspace report, its change since the one before, quota and growth, and the defragment rules' dry run. */
+export type KeyspaceResponse = KeyspaceView;
 
 
 /**
@@ -226,6 +229,7 @@ export const api = {
     reply<string>(),
   ),
   certificates: get('/api/clusters/[name]/certificates', clusterParams, noQuery, reply<CertificatesView>()),
+  keyspace: get('/api/clusters/[name]/keyspace', clusterParams, z.strictObject({ source: z.optional(oneOf(['live', 'backup'] as const)) }), reply<KeyspaceResponse>()),
   // -- alert delivery
   notifications: get('/api/notifications', z.strictObject({}), noQuery, reply<NotificationsResponse>()),
   timeline: get(
@@ -300,6 +304,7 @@ export const api = {
   ),
   moveLeader: act('/api/clusters/[name]/move-leader', clusterParams, z.strictObject({ to: memberId }), 'move the leader'),
   disarmAlarm: act('/api/clusters/[name]/alarms/disarm', clusterParams, z.strictObject({ alarm: oneOf(['NOSPACE', 'CORRUPT'] as const), confirm: text(256) }), 'disarm alarms'),
+  keyspaceScan: act('/api/clusters/[name]/keyspace', clusterParams, z.strictObject({ source: oneOf(['live', 'backup'] as const) }), 'scan the keyspace', reply<{ scan: ScanState }>()),
   backup: act('/api/clusters/[name]/backups', clusterParams, z.strictObject({ member: z.optional(memberId) }), 'take snapshots'),
   notificationTest: { ...act('/api/notifications/test', z.strictObject({}), z.strictObject({}), 'send test alerts', reply<TestReport>()), status: 200 },
   drill: act('/api/clusters/[name]/backups/[backup]/drill', z.strictObject({ name: clusterName, backup: backupId }), z.strictObject({ store: z.optional(storeKey) }), 'run restore drills'),

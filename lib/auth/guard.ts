@@ -4,6 +4,8 @@ import { RingsideError } from '../errors';
 import { AddressSet, clientAddress, throttleKey, viaTrustedProxy } from './peer';
 import { SignInThrottle } from './limiter';
 import { dummyVerifyPassword, sameSecret, verifyPassword, verifyToken } from './password';
+import type { SessionShare } from '../store/types';
+import { SessionSync } from './session-sync';
 import { DeviceStore, SessionStore, type Session, type SignInMethod } from './sessions';
 
 export type { SignInMethod };
@@ -94,6 +96,10 @@ export class AccessControl {
   private readonly store: SessionStore;
   private readonly throttle: SignInThrottle;
   private readonly devices = new DeviceStore();
+  /** Several replicas: sessions shared through the store. */
+  private shared: SessionSync | null = null;
+  /** Sessions made here and not yet in the store: a request naming one waits for it. */
+  private readonly saving = new Set<Promise<void>>();
 
   constructor(config: AccessConfig | undefined, options: AccessOptions = {}) {
     const auth = config?.auth;
@@ -117,6 +123,28 @@ export class AccessControl {
       options.store ??
       new SessionStore({ idleMs: auth?.sessionIdleMs ?? 30 * 60_000, maxMs: auth?.sessionMaxMs ?? 12 * 3_600_000, clock: this.clock });
     this.throttle = options.throttle ?? new SignInThrottle({ users: this.users.map((u) => u.name), clock: this.clock });
+  }
+
+  /** Shares sessions with other replicas from now on (started by the composition root). */
+  shareSessions(share: SessionShare): SessionSync {
+    this.shared = new SessionSync(share, this.store);
+    return this.shared;
+  }
+
+  /**
+   * With several replicas, before a request is identified: sessions its cookies name that were
+   * made on another replica a moment ago are fetched. Nothing to do on one process.
+   */
+  async sync(req: RequestHeaders, fresh = false): Promise<void> {
+    if (!this.shared) return;
+    if (this.saving.size) await Promise.allSettled([...this.saving]);
+    await this.shared.ensure(cookieValues(req, SESSION_COOKIE), fresh);
+  }
+
+  /** A session made by a synchronous path (a proxy's user): stored in the background, awaited by `sync`. */
+  private track(saved: Promise<void>): void {
+    const p = saved.catch(() => undefined).finally(() => this.saving.delete(p));
+    this.saving.add(p);
   }
 
   /** Who is signed in, for pages and GET routes that show it; null when nobody (or a wrong token). */
@@ -146,6 +174,8 @@ export class AccessControl {
     // Before identifying: with no operator configured, "sign in" would send people looking for an
     // account that cannot exist.
     if (this.mode === 'no-operators') throw new RingsideError('FORBIDDEN', NO_OPERATORS);
+    // An action asks the store itself: one query, and a session ended anywhere is ended here.
+    await this.sync(req, true);
     const id = this.identify(req, this.clock());
     if (id.kind === 'bad-token') throw new RingsideError('UNAUTHENTICATED', BAD_TOKEN);
     if (id.kind === 'bad-proxy-user') throw new RingsideError('UNAUTHENTICATED', BAD_PROXY_USER);
@@ -193,7 +223,13 @@ export class AccessControl {
 
     // Whatever session this browser had is replaced, so a planted cookie cannot outlive sign-in.
     for (const old of cookieValues(req, SESSION_COOKIE)) this.store.destroy(old);
-    const { id, session } = this.store.create(user, creds.kind, this.clock());
+    const { id, session, saved } = this.store.create(user, creds.kind, this.clock());
+    try {
+      await saved;
+    } catch (e) {
+      this.store.destroy(id);
+      throw new RingsideError('UNAVAILABLE', `cannot store the session, so you are not signed in (${(e as Error).message.split('\n')[0].slice(0, 120)})`);
+    }
     const cookies = [this.sessionCookie(req, id)];
     if (creds.kind === 'password' && !device) cookies.push(this.cookie(req, DEVICE_COOKIE, this.devices.issue(user.name), DEVICE_MAX_AGE_S, '/api/auth'));
     return {
@@ -257,7 +293,8 @@ export class AccessControl {
         return { body: { ...base, user: id.principal, csrfToken: id.session.csrfToken, expiresAt: iso(this.store.endsAt(id.session)) } };
       case 'proxy': {
         for (const old of cookieValues(req, SESSION_COOKIE)) this.store.destroy(old);
-        const { id: sid, session } = this.store.create(id.principal, 'proxy', now);
+        const { id: sid, session, saved } = this.store.create(id.principal, 'proxy', now);
+        this.track(saved);
         return {
           body: { ...base, user: id.principal, csrfToken: session.csrfToken, expiresAt: iso(this.store.endsAt(session)) },
           setCookies: [this.sessionCookie(req, sid)],

@@ -27,14 +27,22 @@ export interface SessionStoreOptions {
   clock?: () => number;
 }
 
+/** Told of every change, to share sessions with other replicas (lib/auth/session-sync.ts). */
+export interface SessionMirror {
+  created(key: string, session: Session): Promise<void>;
+  removed(key: string): void;
+  seen(key: string, at: number): void;
+}
+
 /**
  * Sessions live in memory, on purpose: signing out really ends a session (a signed cookie would
- * stay valid until it expired, whoever copied it), and a restart signs everyone out, which is the
- * right default for a tool that can remove etcd members. One Ringside process serves a ring, so
- * there is no second process to share them with.
+ * stay valid until it expired, whoever copied it), and with files a restart signs everyone out,
+ * which is the right default for a tool that can remove etcd members. With several replicas on
+ * PostgreSQL (`store.postgres`) a `mirror` copies every session to the store and back, so a
+ * session works on every replica and survives a restart; signing out still ends it everywhere.
  *
  * Keyed by the SHA-256 of the session id: the id itself lives only in the browser's cookie, so
- * neither a heap dump nor a stray debug print of this map yields a usable session.
+ * neither a heap dump, a stray debug print of this map, nor the database yields a usable session.
  */
 export class SessionStore {
   readonly idleMs: number;
@@ -48,6 +56,8 @@ export class SessionStore {
   private readonly byUser = new Map<string, Set<string>>();
   /** Viewer sessions, oldest first: what a full store evicts, so viewers can never push operators out. */
   private readonly viewers = new Set<string>();
+  /** Several replicas: every change goes to the shared store too. */
+  mirror: SessionMirror | null = null;
 
   constructor(opts: SessionStoreOptions) {
     this.idleMs = opts.idleMs;
@@ -61,8 +71,8 @@ export class SessionStore {
     return this.sessions.size;
   }
 
-  /** A new session; `id` goes into the cookie and is not kept here. */
-  create(user: { name: string; role: Role }, via: SignInMethod, now = this.clock()): { id: string; session: Session } {
+  /** A new session; `id` goes into the cookie and is not kept here. `saved`: it is in the shared store too. */
+  create(user: { name: string; role: Role }, via: SignInMethod, now = this.clock()): { id: string; session: Session; saved: Promise<void> } {
     const own = this.byUser.get(user.name);
     while (own && own.size >= this.maxPerUser) this.remove(own.values().next().value!);
     if (this.sessions.size >= this.maxSessions) this.prune(now);
@@ -74,12 +84,32 @@ export class SessionStore {
     const id = generateToken();
     const session: Session = { user: user.name, role: user.role, via, csrfToken: generateToken(), createdAt: now, lastSeenAt: now };
     const k = key(id);
+    this.insert(k, session);
+    return { id, session, saved: this.mirror?.created(k, session) ?? Promise.resolve() };
+  }
+
+  private insert(k: string, session: Session): void {
     this.sessions.set(k, session);
-    let set = this.byUser.get(user.name);
-    if (!set) this.byUser.set(user.name, (set = new Set()));
+    let set = this.byUser.get(session.user);
+    if (!set) this.byUser.set(session.user, (set = new Set()));
     set.add(k);
-    if (user.role !== 'operator') this.viewers.add(k);
-    return { id, session };
+    if (session.role !== 'operator') this.viewers.add(k);
+  }
+
+  /** A session another replica made or saw (by its key): added, or its last-seen time moved on. */
+  adopt(k: string, session: Session): void {
+    const held = this.sessions.get(k);
+    if (held) held.lastSeenAt = Math.max(held.lastSeenAt, session.lastSeenAt);
+    else this.insert(k, { ...session });
+  }
+
+  /** A session another replica ended. */
+  forget(k: string): void {
+    this.remove(k, false);
+  }
+
+  hasKey(k: string): boolean {
+    return this.sessions.has(k);
   }
 
   /** The live session of this id, marked as seen now; an expired one is dropped. */
@@ -92,6 +122,7 @@ export class SessionStore {
       return undefined;
     }
     session.lastSeenAt = Math.max(session.lastSeenAt, now);
+    this.mirror?.seen(k, session.lastSeenAt);
     return session;
   }
 
@@ -109,9 +140,10 @@ export class SessionStore {
     return session.createdAt + this.maxMs;
   }
 
-  private remove(k: string): void {
+  private remove(k: string, shared = true): void {
     const s = this.sessions.get(k);
     if (!s) return;
+    if (shared) this.mirror?.removed(k);
     this.sessions.delete(k);
     this.viewers.delete(k);
     const set = this.byUser.get(s.user);
@@ -150,6 +182,7 @@ export class DeviceStore {
   }
 }
 
-function key(id: string): string {
+/** The key a session is kept under: the SHA-256 of its id. */
+export function key(id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex');
 }

@@ -109,6 +109,12 @@ describe('parseConfig', () => {
     ['backups without a store', 'backups: {keep: 3}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.stores: is required'],
     ['a backup schedule without a unit', 'backups: {dir: b, every: 30}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.every: expected a duration such as 30m, 24h or 7d (a bare number has no unit)'],
     ['backups for a cluster that does not exist', 'backups: {dir: b, clusters: {prod: {every: 1h}}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'backups.clusters.prod: no cluster named "prod" in clusters (have a)'],
+    ['a scan schedule without a unit', 'capacity: {scan: {every: 60}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'capacity.scan.every: expected a duration such as 30m, 6h or 1d (a bare number has no unit)'],
+    ['a defrag rule etcd has no figure for', 'capacity: {defrag: {rules: ["fragmentation > 50%"]}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'capacity.defrag.rules[0]: unknown figure "fragmentation"'],
+    ['a share compared in bytes', 'capacity: {defrag: {rules: ["free > 1GiB", "inUse < 50MB"]}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'capacity.defrag.rules[1]: inUse is a share, compared in % (e.g. inUse < 50%)'],
+    ['a scheduled defragment without rules', 'capacity: {defrag: {every: 6h}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'capacity.defrag.every: a scheduled defragment needs rules'],
+    ['capacity for a cluster that does not exist', 'capacity: {clusters: {prod: {scan: {every: 1h}}}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'capacity.clusters.prod: no cluster named "prod" in clusters (have a)'],
+    ['an unknown capacity key', 'capacity: {scan: {evry: 1h}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'capacity.scan: unknown key "evry"'],
     ['a cert without its key', 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {cert: /c.pem}}]\n', 'clusters[0].tls.key: cert and key must be given together'],
   ])('%s is rejected with a message naming the key', (_what, yaml, expected) => {
     const msg = errorOf(yaml);
@@ -135,6 +141,20 @@ describe('parseConfig', () => {
       },
     });
     expect(c.ops).toEqual({ snapshotMaxAgeMs: 3_600_000, promoteTimeoutMs: 120_000 });
+  });
+
+  test('capacity: every default without the block; per-cluster keys replace the top level’s; paths relative to the config', () => {
+    const plain = parse('clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n');
+    expect(plain.capacity.workDir).toBe('/etc/ringside/ringside-data/capacity-work');
+    expect(plain.capacity.clusters.a).toMatchObject({ scan: { everyMs: null, backups: true, pagesPerSecond: 20 }, defrag: { rules: [], everyMs: null }, forecastWindowMs: 4 * 3_600_000 });
+    const c = parse(
+      'capacity:\n  workDir: work\n  scan: {every: 1h, pageBytes: 512KiB}\n  defrag: {rules: ["free > 200MiB"], every: 6h}\n  clusters:\n    b: {defrag: {rules: ["inUse < 50% and dbSize > 100MB"]}, scan: {backups: false}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}, {name: b, endpoints: ["http://127.0.0.1:2479"]}]\n',
+    );
+    expect(c.capacity.workDir).toBe('/etc/ringside/work');
+    expect(c.capacity.clusters.a.scan).toMatchObject({ everyMs: 3_600_000, pageBytes: 512 * 1024, backups: true });
+    expect(c.capacity.clusters.a.defrag.rules.map((r) => r.text)).toEqual(['free > 200MiB']);
+    expect(c.capacity.clusters.b.scan).toMatchObject({ everyMs: 3_600_000, backups: false });
+    expect(c.capacity.clusters.b.defrag).toMatchObject({ everyMs: 6 * 3_600_000, rules: [{ text: 'inUse < 50% and dbSize > 100MB' }] });
   });
 
   test('encrypted backups need $RINGSIDE_BACKUP_KEY, and its value never shows in the error', () => {
@@ -222,5 +242,41 @@ describe('parseConfig', () => {
     const yaml = 'clusters: [{name: a, endpoints: ["https://127.0.0.1:2379"], tls: {ca: /missing/ca.crt}}]\n';
     expect(errorOf(yaml)).toContain('clusters[0].tls.ca: cannot read "/missing/ca.crt" (no such file)');
     expect(errorOf(yaml, { '/missing/ca.crt': Buffer.from('hello') })).toContain('clusters[0].tls.ca: "/missing/ca.crt" is not a PEM file');
+  });
+});
+
+describe('store.postgres', () => {
+  const yaml = (store: string) => `store:\n${store}\nclusters:\n  - name: prod\n    endpoints: [http://127.0.0.1:2379]\n`;
+  const withEnv = (text: string, env: Record<string, string>) =>
+    parseConfig('/etc/ringside/ringside.yaml', () => Buffer.from(text), env);
+
+  test('the URL comes from the variable the file names, never the file', () => {
+    const c = withEnv(yaml('  postgres: { urlEnv: RINGSIDE_POSTGRES_URL }'), { RINGSIDE_POSTGRES_URL: 'postgres://ringside:secret@db:5432/ringside' });
+    expect(c.store).toEqual({ postgres: { url: 'postgres://ringside:secret@db:5432/ringside', urlEnv: 'RINGSIDE_POSTGRES_URL', leaseMs: 10_000 } });
+  });
+
+  test('an unset variable or a URL that is not postgres:// is an error naming the key and the variable, never the value', () => {
+    const unset = (() => {
+      try {
+        withEnv(yaml('  postgres: { urlEnv: RINGSIDE_POSTGRES_URL }'), {});
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(unset).toMatch(/store\.postgres\.urlEnv: the environment variable RINGSIDE_POSTGRES_URL is not set/);
+    const bad = (() => {
+      try {
+        withEnv(yaml('  postgres: { urlEnv: DB }'), { DB: 'mysql://root:hunter2@db/x' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(bad).toMatch(/store\.postgres\.urlEnv: DB is not a postgres:\/\/ URL/);
+    expect(bad).not.toContain('hunter2');
+  });
+
+  test('without store, the files stay the default', () => {
+    expect(parse(`clusters:\n  - name: prod\n    endpoints: [http://127.0.0.1:2379]\n`).store).toBeUndefined();
+    expect(errorOf(yaml('  postgres: { url: "postgres://x" }'))).toMatch(/store\.postgres/);
   });
 });

@@ -3,6 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { toCertificateSettings, toNotifySettings } from '../notify/config';
 import { backupSettings } from '../backups/config';
+import { capacitySettings } from '../capacity/config';
 import { isRingsideError } from '../errors';
 import { configSchema } from './schema';
 import type { RingsideConfig, TlsMaterial } from './types';
@@ -124,8 +125,32 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
       throw e;
     }
   }
+  let capacity: RingsideConfig['capacity'];
+  try {
+    capacity = capacitySettings(cfg.capacity, { baseDir: base, dataDir, clusters: clusters.map((c) => c.name) });
+  } catch (e) {
+    if (isRingsideError(e)) throw fail(e.message);
+    throw e;
+  }
   // Secrets come from the variables the file names; a message names the key, never the value.
   const notifications = cfg.notifications && toNotifySettings(cfg.notifications, { env, clusterNames: clusters.map((c) => c.name), fail });
+
+  let store: RingsideConfig['store'];
+  if (cfg.store) {
+    const { urlEnv, leaseMs } = cfg.store.postgres;
+    const url = env[urlEnv];
+    if (!url) throw fail(`store.postgres.urlEnv: the environment variable ${urlEnv} is not set (it must hold the PostgreSQL URL, e.g. postgres://ringside:…@db:5432/ringside)`);
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // reported below
+    }
+    if (!parsed || (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')) {
+      throw fail(`store.postgres.urlEnv: ${urlEnv} is not a postgres:// URL`);
+    }
+    store = { postgres: { url, urlEnv, leaseMs } };
+  }
 
   return {
     source: file,
@@ -150,7 +175,9 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     http: cfg.http,
     dataDir,
     auditFile: path.join(dataDir, 'audit.jsonl'),
+    ...(store ? { store } : {}),
     ...(backups ? { backups } : {}),
+    capacity,
     ops: { snapshotMaxAgeMs: cfg.ops.snapshotMaxAgeMinutes * 60_000, promoteTimeoutMs: cfg.ops.promoteTimeoutMs },
     ...(notifications ? { notifications } : {}),
     certificates: toCertificateSettings(cfg.certificates),

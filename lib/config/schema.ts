@@ -4,6 +4,7 @@ import { isHostPattern } from '../http/hosts';
 import { parseCidr } from '../auth/peer';
 import { CERTIFICATE_DEFAULTS, certificatesSchema, notificationsSchema } from '../notify/config';
 import { backupsSchema } from '../backups/config';
+import { capacitySchema } from '../capacity/config';
 
 /** Cluster names appear in URLs, so they are restricted to a URL-safe alphabet. */
 export const clusterNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -210,6 +211,19 @@ const alerts = z.record(z.string(), alertOverride).superRefine((rules, ctx) => {
   }
 });
 
+/** The URL comes from the environment (it holds a password): the file names the variable. */
+const storeSchema = z
+  .object({
+    postgres: z
+      .object({
+        urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable, e.g. RINGSIDE_POSTGRES_URL'),
+        /** An operation's lock and the schedule's lease end this long after their holder last renewed them. */
+        leaseMs: z.number().int().min(2000).max(120_000).default(10_000),
+      })
+      .strict(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     pollIntervalMs: z.number().int().min(200).max(60_000).default(1000),
@@ -233,6 +247,10 @@ export const configSchema = z
     dataDir: z.string().min(1).default('ringside-data'),
     /** Backup stores, schedules, retention and drills (lib/backups/config.ts). */
     backups: backupsSchema.optional(),
+    /** Keyspace scans, the NOSPACE forecast and rule-driven defragmentation (lib/capacity/config.ts). */
+    capacity: capacitySchema.optional(),
+    /** A shared store for several replicas; without it everything stays in dataDir. */
+    store: storeSchema.optional(),
     ops: ops.default({ snapshotMaxAgeMinutes: 60, promoteTimeoutMs: 120_000 }),
     /** Alert delivery to Alertmanagers and webhooks; without it alerts stay on Ringside's screens. */
     notifications: notificationsSchema.optional(),

@@ -1,6 +1,7 @@
 import type { AlertRuleName } from '../alerts/rules';
 import type { CertificateSettings, NotifySettings } from '../notify/config';
 import type { BackupSettings } from '../backups/config';
+import type { CapacitySettings } from '../capacity/config';
 
 export type { BackupSettings };
 
@@ -92,8 +93,12 @@ export interface RingsideConfig {
   /** Ringside's own files (the audit log), absolute. */
   dataDir: string;
   auditFile: string;
+  /** The shared store of several replicas; absent: files in dataDir. `url` holds a password: never log it. */
+  store?: { postgres: { url: string; urlEnv: string; leaseMs: number } };
   /** Stores, schedules, retention and drills per cluster, the key and the work dir; absent without a `backups:` block. */
   backups?: BackupSettings;
+  /** Keyspace scans, the forecast window and the defragment rules per cluster; every default without a `capacity:` block. */
+  capacity: CapacitySettings;
   ops: OpsSettings;
   /** Alert delivery; absent: alerts are only shown, never sent. Holds secrets (webhook keys, secret URLs). */
   notifications?: NotifySettings;

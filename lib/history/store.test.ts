@@ -138,3 +138,26 @@ describe('RingHistory.predictLinear', () => {
 test('column order is the stored order', () => {
   expect(col('latencyMs')).toBe(0);
 });
+
+describe('RingHistory across a restart', () => {
+  test('stored minute buckets and the last hour of samples give back the same day, through JSON', () => {
+    const ids = ['m1', 'm2'];
+    const h = new RingHistory({ intervalMs: 1000 });
+    const end = T0 + 3 * 3_600_000;
+    fill(h, T0, end, ids, (at, i) => (at / 1000) % 97 + i);
+    // What the journal stores: every closed minute, and the raw polls of the last hour.
+    const minutes = JSON.parse(JSON.stringify(h.minuteRows(Math.floor(T0 / 60_000), Math.floor(end / 60_000))));
+    const samples: HistorySample[] = [];
+    for (let at = end - 3_660_000; at < end; at += 1000) samples.push(sample(at, ids, (i) => (at / 1000) % 97 + i));
+    samples[5].members[0].values[0] = NaN; // stored as null
+    const back = new RingHistory({ intervalMs: 1000 });
+    back.restore(minutes, JSON.parse(JSON.stringify(samples)));
+
+    const day = { keys: ['revision', 'dbSize'] as SeriesKey[], from: T0 - 1, to: end, stepMs: 300_000 };
+    expect(back.query(day)).toEqual(h.query(day));
+    const hour = { keys: ['revision'] as SeriesKey[], from: end - 600_000, to: end, stepMs: 1000 };
+    expect(back.query(hour)).toEqual(h.query(hour));
+    const nan = back.query({ keys: ['latencyMs'], from: samples[5].at - 1, to: samples[5].at, stepMs: 1000 });
+    expect(nan.series.latencyMs!.m1).toEqual([null]);
+  });
+});

@@ -4,6 +4,13 @@ const S = SERIES_KEYS.length;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** One minute's min, max, sum and count per member and series (SERIES_KEYS order), as stored. */
+export interface MinuteBuckets {
+  /** Minutes since the epoch. */
+  bucket: number;
+  members: { id: string; name: string; min: number[]; max: number[]; sum: number[]; count: number[] }[];
+}
+
 export interface HistoryOptions {
   /** Poll interval: sets how many full-resolution samples an hour holds. */
   intervalMs: number;
@@ -262,6 +269,61 @@ export class RingHistory {
     }
     const slope = sxx === 0 ? 0 : sxy / sxx;
     return my + slope * (aheadMs - mx);
+  }
+
+  /**
+   * The closed one-minute buckets in [fromBucket, toBucket), for storing: a restart gets the day
+   * back from these (and the last hour from the raw samples).
+   */
+  minuteRows(fromBucket: number, toBucket: number): MinuteBuckets[] {
+    const out: MinuteBuckets[] = [];
+    for (let b = fromBucket; b < toBucket; b++) {
+      const c = b % this.coarseCap;
+      if (this.bucketOf[c] !== b) continue;
+      const members: MinuteBuckets['members'] = [];
+      for (const t of this.tracks.values()) {
+        const from = c * S;
+        const count = Array.from(t.count.subarray(from, from + S));
+        if (!count.some((n) => n > 0)) continue;
+        // Infinity is not JSON: an empty series' min and max go as 0 and count 0 says they mean nothing.
+        const fin = (xs: Float64Array) => Array.from(xs.subarray(from, from + S), (v) => (Number.isFinite(v) ? v : 0));
+        members.push({ id: t.id, name: t.name, min: fin(t.min), max: fin(t.max), sum: fin(t.sum), count });
+      }
+      if (members.length) out.push({ bucket: b, members });
+    }
+    return out;
+  }
+
+  /**
+   * Back after a restart: the stored minute buckets, then the stored raw samples replayed as
+   * polls. Buckets the samples cover are rebuilt by the replay, so a stored one is taken only
+   * when it is older than the first sample. Values stored as null (JSON's NaN) are NaN again.
+   */
+  restore(minutes: readonly MinuteBuckets[], samples: readonly HistorySample[]): void {
+    const firstSampleBucket = samples.length ? Math.floor(samples[0].at / this.bucketMs) : Infinity;
+    for (const row of minutes) {
+      if (row.bucket >= firstSampleBucket) continue;
+      const c = row.bucket % this.coarseCap;
+      if (this.bucketOf[c] !== row.bucket) {
+        this.bucketOf[c] = row.bucket;
+        for (const t of this.tracks.values()) clearBucket(t, c);
+      }
+      for (const m of row.members) {
+        let t = this.tracks.get(m.id);
+        if (!t) this.tracks.set(m.id, (t = this.newTrack(m.id, m.name)));
+        t.lastSeen = Math.max(t.lastSeen, (row.bucket + 1) * this.bucketMs - 1);
+        for (let k = 0; k < S; k++) {
+          const i = c * S + k;
+          const n = m.count[k] ?? 0;
+          if (!n) continue;
+          t.min[i] = m.min[k];
+          t.max[i] = m.max[k];
+          t.sum[i] = m.sum[k];
+          t.count[i] = n;
+        }
+      }
+    }
+    for (const s of samples) this.record({ at: s.at, members: s.members.map((m) => ({ ...m, values: m.values.map((v) => (typeof v === 'number' ? v : NaN)) })) });
   }
 
   /** Full-resolution rows with times in (from, to], oldest first. */

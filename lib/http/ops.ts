@@ -14,3 +14,9 @@ export async function started(p: Promise<{ operation: Operation }>): Promise<{ o
   const { operation } = await p;
   return { operation };
 }
+
+/** The capacity work, or 404 when Ringside has no configuration. */
+export function capacityOf(root: Ringside): NonNullable<Ringside['capacity']> {
+  if (!root.capacity) throw new RingsideError('NOT_FOUND', 'Ringside has no configuration');
+  return root.capacity;
+}

@@ -107,6 +107,7 @@ const actionWords: Record<string, string> = {
   'snapshot-download': 'downloaded a snapshot of',
   'snapshot-backup': 'saved a snapshot of',
   'backup-drill': 'drilled',
+  'keyspace-scan': 'scanned the keyspace',
   'disaster-restore': 'restored from',
 };
 
@@ -116,9 +117,11 @@ export function fromAudit(a: AuditEntry): TimelineEntry | null {
   const what =
     a.action === 'alarm-disarm'
       ? `${actionWords[a.action]} ${String(a.params.alarm)}`
-      : a.action === 'backup-drill' || a.action === 'disaster-restore'
-        ? `${actionWords[a.action]} backup ${String(a.params.backup)}`
-        : `${actionWords[a.action] ?? a.action}${a.member ? ` ${a.member.name || a.member.id}` : ''}`;
+      : a.action === 'keyspace-scan'
+        ? a.params.source === 'backup' ? "walked the newest backup's keyspace" : `${actionWords[a.action]}${a.member ? ` from ${a.member.name || a.member.id}` : ''}`
+        : a.action === 'backup-drill' || a.action === 'disaster-restore'
+          ? `${actionWords[a.action]} backup ${String(a.params.backup)}`
+          : `${actionWords[a.action] ?? a.action}${a.member ? ` ${a.member.name || a.member.id}` : ''}`;
   // A scheduled run that was due and did not happen says why, once per reason.
   if (a.result === 'skipped') {
     return {

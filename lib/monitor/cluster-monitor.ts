@@ -127,6 +127,11 @@ export class ClusterMonitor {
     return this.pipeline.alerts();
   }
 
+  /** Before `start()`: the alert state saved before a restart. */
+  restoreAlerts(alerts: readonly Alert[], settleMs: number): void {
+    this.pipeline.restoreAlerts(alerts, this.clock.now(), settleMs);
+  }
+
   /** Recent derived events, oldest first. */
   recentEvents(): RingEvent[] {
     return this.pipeline.recentEvents();

@@ -86,6 +86,11 @@ export class RingPipeline {
     return this.tracker.list();
   }
 
+  /** The alert state from before a restart (lib/history/journal.ts). */
+  restoreAlerts(alerts: readonly Alert[], now: number, settleMs: number): void {
+    this.tracker.restore(alerts, now, settleMs);
+  }
+
   /** The latest read of the cluster's certificates; null before the first. */
   get certificates(): ClusterCertificates | null {
     return this.certs;

@@ -8,7 +8,8 @@ import type { AlertLike } from './alert';
 import type { NotifySettings } from './config';
 import { Notifier, type NotifierOptions } from './notifier';
 import { ReportLimiter } from './report-limit';
-import type { DeliveryReport, ReceiverStatus, TestResult } from './types';
+import type { Lease, StateCell } from '../store/types';
+import type { DeliveryReport, ReceiverStatus, StoredState, TestResult } from './types';
 
 /** A producer of alerts: a cluster's monitor (`alerts/<cluster>`), or any other work (`backups/<cluster>`). */
 export interface AlertSource {
@@ -29,8 +30,8 @@ export interface ReceiverView extends ReceiverStatus {
 }
 
 export interface DeliveryView {
-  /** off: no `notifications` in the config; failed: its state could not be opened. */
-  state: 'off' | 'starting' | 'running' | 'failed' | 'closed';
+  /** off: no `notifications` in the config; failed: its state could not be opened; standby: another replica delivers. */
+  state: 'off' | 'starting' | 'standby' | 'running' | 'failed' | 'closed';
   error: string | null;
   /** The base of every link in an alert (notifications.externalURL). */
   externalURL: string | null;
@@ -55,8 +56,12 @@ const AUDIT_ALERTS = 20;
 export interface DeliveryOptions {
   /** Absent: delivery is off; the page says how to turn it on. */
   settings: NotifySettings | undefined;
-  /** `<dataDir>/notifications.json`. */
-  stateFile: string;
+  /** `<dataDir>/notifications.json`... */
+  stateFile?: string;
+  /** ...or the shared store's cell (several replicas). */
+  state?: StateCell<StoredState>;
+  /** Several replicas: delivery runs only while this replica holds the schedule's lease. */
+  lease?: Lease;
   audit: AuditStore;
   sources: readonly AlertSource[];
   /** The server log. */
@@ -76,7 +81,10 @@ export interface DeliveryOptions {
  */
 export class AlertDelivery {
   private notifier: Notifier | null = null;
-  private readonly opening: Promise<Notifier | null>;
+  private opening: Promise<Notifier | null>;
+  /** Leadership changes, one at a time. */
+  private switching: Promise<void> = Promise.resolve();
+  private readonly feeds: (() => void)[] = [];
   private error: string | null = null;
   private closed = false;
   private readonly unsubscribe: (() => void)[] = [];
@@ -87,12 +95,38 @@ export class AlertDelivery {
   constructor(private readonly opts: DeliveryOptions) {
     this.log = opts.log ?? ((line) => console.warn(line));
     this.now = opts.now ?? Date.now;
-    this.opening = opts.settings ? this.open(opts.settings) : Promise.resolve(null);
+    const s = opts.settings;
+    const lease = opts.lease;
+    if (!s) this.opening = Promise.resolve(null);
+    else if (!lease) this.opening = this.open(s);
+    else {
+      // One replica delivers: it takes over the state (what was sent, queues) from the store when
+      // it gains the lease, and saves it when it loses it, so nothing is sent twice or lost.
+      this.opening = lease.held() ? this.open(s) : Promise.resolve(null);
+      this.unsubscribe.push(lease.onChange((held) => this.lead(s, held)));
+    }
+  }
+
+  private lead(settings: NotifySettings, held: boolean): void {
+    this.switching = this.switching.then(async () => {
+      if (this.closed) return;
+      if (held && !this.notifier) {
+        this.error = null;
+        this.opening = this.open(settings);
+        await this.opening;
+      } else if (!held && this.notifier) {
+        const n = this.notifier;
+        this.notifier = null;
+        this.opening = Promise.resolve(null);
+        for (const u of this.feeds.splice(0)) u();
+        await n.close();
+      }
+    });
   }
 
   private async open(settings: NotifySettings): Promise<Notifier | null> {
     try {
-      const n = await Notifier.open({ settings, stateFile: this.opts.stateFile, report: (r) => this.onReport(r), ...this.opts.notifier });
+      const n = await Notifier.open({ settings, stateFile: this.opts.stateFile, state: this.opts.state, report: (r) => this.onReport(r), ...this.opts.notifier });
       if (this.closed) {
         await n.close();
         return null;
@@ -102,7 +136,7 @@ export class AlertDelivery {
       await n.retainFeeds(this.opts.sources.map((s) => s.feed));
       for (const s of this.opts.sources) {
         const sync = () => void n.sync(s.feed, s.alerts());
-        this.unsubscribe.push(s.subscribe(sync));
+        this.feeds.push(s.subscribe(sync));
         sync();
       }
       return n;
@@ -120,7 +154,7 @@ export class AlertDelivery {
 
   view(): DeliveryView {
     const s = this.opts.settings;
-    const state: DeliveryView['state'] = !s ? 'off' : this.closed ? 'closed' : this.error ? 'failed' : this.notifier ? 'running' : 'starting';
+    const state: DeliveryView['state'] = !s ? 'off' : this.closed ? 'closed' : this.error ? 'failed' : this.notifier ? 'running' : this.opts.lease && !this.opts.lease.held() ? 'standby' : 'starting';
     const hooks = new Map((s?.webhooks ?? []).map((w) => [w.name, w]));
     return {
       state,
@@ -147,7 +181,7 @@ export class AlertDelivery {
     const s = this.opts.settings;
     if (!s || s.alertmanagers.length + s.webhooks.length === 0) throw new RingsideError('NOT_FOUND', 'no receivers are configured: add alertmanagers or webhooks under notifications in the config file');
     const n = await this.opening;
-    if (!n || this.closed) throw new RingsideError('UNAVAILABLE', `alert delivery is not running${this.error ? `: ${this.error}` : ''}`);
+    if (!n || this.closed) throw new RingsideError('UNAVAILABLE', `alert delivery is not running${this.error ? `: ${this.error}` : this.opts.lease && !this.opts.lease.held() ? ' on this replica (another replica delivers); try again there or in a moment' : ''}`);
     const id = randomUUID();
     const started = this.now();
     const entry = (result: AuditEntry['result'], extra: Partial<AuditEntry> = {}): AuditEntry => ({
@@ -185,7 +219,8 @@ export class AlertDelivery {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const u of this.unsubscribe.splice(0)) u();
+    for (const u of [...this.unsubscribe.splice(0), ...this.feeds.splice(0)]) u();
+    await this.switching;
     await this.opening;
     await this.notifier?.close();
   }

@@ -6,13 +6,16 @@ import type { NotifySettings } from './config';
 import type { DeliveryEvent } from './formats';
 import type { FetchLike } from './http';
 import { AlertmanagerLane, emptyCounters, WebhookLane, type LaneHost } from './lanes';
+import type { StateCell } from '../store/types';
 import { JsonStateFile } from './state-file';
 import type { AlertRecord, DeliveryReport, ReceiverStatus, StoredState, TestResult } from './types';
 
 export interface NotifierOptions {
   settings: NotifySettings;
-  /** Where delivery state lives across restarts, e.g. `<dataDir>/notifications.json`. */
-  stateFile: string;
+  /** Where delivery state lives across restarts, e.g. `<dataDir>/notifications.json`... */
+  stateFile?: string;
+  /** ...or a cell of the shared store (several replicas on PostgreSQL). */
+  state?: StateCell<StoredState>;
   /** Every failure, recovery and drop, for the audit log and the server log. Must not throw. */
   report: (r: DeliveryReport) => void;
   fetch?: FetchLike;
@@ -28,6 +31,12 @@ export interface NotifierOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function stateOf(opts: NotifierOptions): StateCell<StoredState> {
+  if (opts.state) return opts.state;
+  if (!opts.stateFile) throw new Error('alert delivery needs a state file or a store cell');
+  return new JsonStateFile<StoredState>(opts.stateFile);
+}
 
 /**
  * Alert delivery (issue 15): to every Alertmanager (v2 API) and to webhooks (signed JSON or Slack),
@@ -52,7 +61,7 @@ export class Notifier {
   private readonly unconfirmed = new Set<string>();
   private readonly alertmanagers: AlertmanagerLane[];
   private readonly webhooks: WebhookLane[];
-  private readonly file: JsonStateFile<StoredState>;
+  private readonly file: StateCell<StoredState>;
   private readonly clock: Clock;
   private readonly settleMs: number;
   private readonly openedAt: number;
@@ -67,7 +76,7 @@ export class Notifier {
     this.clock = opts.clock ?? systemClock;
     this.settleMs = opts.settleMs ?? 120_000;
     this.openedAt = this.clock.now();
-    this.file = new JsonStateFile(opts.stateFile);
+    this.file = stateOf(opts);
     const host: LaneHost = {
       clock: this.clock,
       fetch: opts.fetch ?? ((url, init) => fetch(url, init)),
@@ -89,7 +98,7 @@ export class Notifier {
 
   static async open(opts: NotifierOptions): Promise<Notifier> {
     const now = (opts.clock ?? systemClock).now();
-    const file = new JsonStateFile<StoredState>(opts.stateFile);
+    const file = stateOf(opts);
     const loaded = await file.load(now);
     let state = loaded.state;
     let problem = loaded.unreadable ? `the state file was not JSON; set aside as ${loaded.unreadable}` : null;

@@ -62,6 +62,8 @@ export interface BackupsOptions {
   publish(cluster: string, status: BackupStatus): void;
   /** What the scheduler says of a job right now (its last skip), for the list. */
   skipped?(jobId: string): string | null;
+  /** A verified backup is stored (the keyspace walk of issue 17 takes it from there). */
+  stored?(cluster: string, backup: { id: string; storeKey: string }): void;
 }
 
 interface ClusterState {
@@ -123,6 +125,8 @@ export class Backups extends RingAccess {
   /**
    * Reads what the stores hold at start: the newest backup sets the schedule's clock (a restart
    * does not take a backup at once when the last one is recent), the newest drill the drills'.
+   * Called again when this replica becomes the schedule's leader: what another replica stored
+   * meanwhile moves the clocks on, so a new leader does not repeat its last backup.
    */
   async init(clusters: readonly string[]): Promise<void> {
     await Promise.all(
@@ -132,9 +136,9 @@ export class Backups extends RingAccess {
           const listing = await this.refresh(c);
           const st = this.stateOf(c);
           const newest = listing.backups[0];
-          if (newest && !st.lastRun) st.lastRun = { startedAt: newest.takenAt, finishedAt: newest.takenAt };
+          if (newest && (!st.lastRun || Date.parse(newest.takenAt) > Date.parse(st.lastRun.startedAt))) st.lastRun = { startedAt: newest.takenAt, finishedAt: newest.takenAt };
           const drilled = listing.backups.map((b) => b.drill?.at).filter((x): x is string => Boolean(x)).sort().at(-1);
-          if (drilled && !st.lastDrillAt) st.lastDrillAt = drilled;
+          if (drilled && (!st.lastDrillAt || drilled > st.lastDrillAt)) st.lastDrillAt = drilled;
         }),
     );
   }
@@ -377,6 +381,8 @@ export class Backups extends RingAccess {
         );
       }
       if (deleted.length) ctx.record({ retention: deleted });
+      const first = refs.find((r) => taken.stored.some((x) => x.store === r.store.name));
+      if (first) this.o.stored?.(cluster, { id: taken.id, storeKey: first.key });
       if (taken.failed.length) throw new RingsideError('UNAVAILABLE', `stored in ${taken.stored.map((x) => x.store).join(', ')}, but not in ${taken.failed.map((f) => `${f.store}: ${f.error}`).join('; ')}`);
     } finally {
       run.finishedAt = this.iso();

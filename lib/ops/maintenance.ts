@@ -37,7 +37,7 @@ export class Maintenance extends RingAccess {
    * Rolling defragmentation: one member at a time, followers first; the leader hands leadership
    * to a healthy follower before its turn, so writes never wait on a defragmenting leader.
    */
-  async defragment(p: Principal, monitor: MonitorView, params: { memberIds?: string[] }): Promise<Started> {
+  async defragment(p: Principal, monitor: MonitorView, params: { memberIds?: string[]; scheduled?: boolean; reason?: string }): Promise<Started> {
     const { runner } = this.deps;
     runner.assertIdle(monitor.cluster.name);
     const ring = await this.freshRing(monitor);
@@ -45,7 +45,8 @@ export class Maintenance extends RingAccess {
     const ids = params.memberIds ?? ring.members.filter((m) => m.started && !m.isLearner).map((m) => m.id);
     if (ids.length === 0) throw new RingsideError('INVALID', 'memberIds: expected a list of member IDs (or none for every member)', 'memberIds');
     const targets = ids.map((id) => memberArg(ring, id, 'memberIds'));
-    const r = req(p, monitor, 'defragment', { memberIds: targets.map((m) => m.id) }, targets.length === 1 ? targets[0] : undefined);
+    // A scheduled run says which rules selected whom (lib/capacity/service.ts).
+    const r = req(p, monitor, 'defragment', { memberIds: targets.map((m) => m.id), ...(params.scheduled ? { scheduled: true, reason: params.reason } : {}) }, targets.length === 1 ? targets[0] : undefined);
     const why = refusal(defragChecks(ring, targets));
     if (why) await runner.refuse(r, why);
     return runner.start(r, async (ctx) => {

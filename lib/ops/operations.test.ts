@@ -311,3 +311,31 @@ describe('the runner', () => {
     expect(published.map((p) => p.steps.length)).toEqual(expect.arrayContaining([0, 1, 2]));
   });
 });
+
+describe('the runner at shutdown', () => {
+  test('an operation still running ends as interrupted at its step, in the audit log and for its watchers; its end afterwards changes nothing', async () => {
+    const { runner, audit, published } = setup();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const alice = { name: 'alice', role: 'operator' as const, via: 'password' as const };
+    const { operation, done } = await runner.start({ principal: alice, cluster: 'prod', action: 'defragment', params: {} }, async (ctx) => {
+      await ctx.step('Defragment m1', async () => {});
+      await ctx.step('Defragment m2', () => held);
+    });
+    await Promise.resolve();
+    await runner.abandon('pod-b/1');
+    const op = runner.get('prod', operation.id)!;
+    expect(op.state).toBe('interrupted');
+    expect(op.error).toBe('interrupted: replica pod-b/1 stopped while at step "Defragment m2"; look at the ring before you retry (the step may have half-happened)');
+    expect(op.steps.map((s) => s.state)).toEqual(['done', 'failed']);
+    expect(runner.current('prod')).toBeNull();
+    expect(audit.entries.map((e) => [e.result, e.user, e.via])).toEqual([
+      ['started', 'alice', 'password'],
+      ['failed', 'alice', 'system'],
+    ]);
+    expect(published.at(-1)!.state).toBe('interrupted');
+    release();
+    expect((await done).state).toBe('interrupted');
+    expect(audit.entries).toHaveLength(2);
+  });
+});

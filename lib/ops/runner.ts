@@ -2,6 +2,8 @@ import 'server-only';
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry, AuditStore } from '../audit/types';
 import { isRingsideError, RingsideError } from '../errors';
+import type { OperationLocks } from '../store/types';
+import { interruptedError } from './interrupted';
 import type { Principal } from './principal';
 import type { OpAction, OpStep, Operation } from './types';
 
@@ -44,7 +46,15 @@ export class OperationRunner {
     private readonly onAudit: (entry: AuditEntry) => void = () => {},
     /** Wall-clock time of steps and entries; a test hands in a fake one. */
     private readonly now: () => number = Date.now,
+    /** The cluster's lock across replicas (PostgreSQL); one process needs none beyond `running`. */
+    private readonly locks: OperationLocks | null = null,
   ) {}
+
+  /** Tells watchers and, through the lock, the other replicas. */
+  private publishOp(op: Operation): void {
+    this.locks?.update(op);
+    this.publish(op);
+  }
 
   private iso(): string {
     return new Date(this.now()).toISOString();
@@ -55,14 +65,18 @@ export class OperationRunner {
     this.onAudit(entry);
   }
 
+  /** The running operation of a cluster, here or on another replica. */
   current(cluster: string): Operation | null {
-    return this.running.get(cluster) ?? null;
+    return this.running.get(cluster) ?? this.locks?.others(cluster).find((o) => o.state === 'running') ?? null;
   }
 
-  /** Running and recent operations of a cluster, newest first. */
+  /** Running and recent operations of a cluster, newest first, this replica's and the others'. */
   list(cluster: string): Operation[] {
     const cur = this.running.get(cluster);
-    return [...(cur ? [cur] : []), ...this.recent.filter((o) => o.cluster === cluster && o !== cur)];
+    const own = [...(cur ? [cur] : []), ...this.recent.filter((o) => o.cluster === cluster && o !== cur)];
+    const others = this.locks?.others(cluster).filter((o) => !own.some((x) => x.id === o.id)) ?? [];
+    if (!others.length) return own;
+    return [...own, ...others].sort((a, b) => (a.state === 'running' ? 0 : 1) - (b.state === 'running' ? 0 : 1) || b.startedAt.localeCompare(a.startedAt));
   }
 
   get(cluster: string, id: string): Operation | null {
@@ -71,7 +85,7 @@ export class OperationRunner {
 
   /** Refuses the cluster's lock when another operation runs there. */
   assertIdle(cluster: string): void {
-    const cur = this.running.get(cluster);
+    const cur = this.current(cluster);
     if (cur) {
       const secs = Math.round((this.now() - Date.parse(cur.startedAt)) / 1000);
       throw new RingsideError('CONFLICT', `${cur.action} by ${cur.user} is running on ${cluster} (started ${secs} s ago); one operation at a time`);
@@ -104,12 +118,22 @@ export class OperationRunner {
     };
     this.running.set(req.cluster, op);
     try {
+      // Across replicas: a CONFLICT here names the operation another replica runs.
+      await this.locks?.acquire(op);
+    } catch (e) {
+      this.running.delete(req.cluster);
+      if (isRingsideError(e)) throw e;
+      throw new RingsideError('UNAVAILABLE', `cannot take the cluster's lock in the store, so nothing was done (${safeMessage(e)})`);
+    }
+    try {
       await this.write(this.entry(op.id, req, 'started', 0));
     } catch (e) {
       this.running.delete(req.cluster);
+      op.state = 'failed';
+      await this.locks?.release(op);
       throw new RingsideError('UNAVAILABLE', `cannot write the audit log, so nothing was done (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    this.publish(op);
+    this.publishOp(op);
     const done = this.run(op, req, body);
     return { operation: structuredClone(op), done };
   }
@@ -122,12 +146,12 @@ export class OperationRunner {
       step: async (name, fn, detailOf) => {
         const step: OpStep = { name, state: 'running', startedAt: this.iso() };
         op.steps.push(step);
-        this.publish(op);
+        this.publishOp(op);
         try {
           const result = await fn({
             detail: (text) => {
               step.detail = text;
-              this.publish(op);
+              this.publishOp(op);
             },
           });
           step.state = 'done';
@@ -139,14 +163,16 @@ export class OperationRunner {
           throw e;
         } finally {
           step.endedAt = this.iso();
-          this.publish(op);
+          this.publishOp(op);
         }
       },
     };
     try {
       await body(ctx);
+      if (op.state === 'interrupted') return structuredClone(op); // abandoned at shutdown
       op.state = 'succeeded';
     } catch (e) {
+      if (op.state === 'interrupted') return structuredClone(op);
       op.state = 'failed';
       op.error = isRingsideError(e) ? e.message : safeMessage(e);
       if (!isRingsideError(e)) console.error(`[ringside] ${op.action} on ${op.cluster} failed:`, safeMessage(e));
@@ -160,11 +186,37 @@ export class OperationRunner {
     } catch (e) {
       op.error = `${op.error ? `${op.error}; ` : ''}the audit log could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
     }
+    await this.locks?.release(op);
     this.running.delete(op.cluster);
     this.recent.unshift(op);
     this.recent.splice(RECENT);
-    this.publish(op);
+    this.publishOp(op);
     return structuredClone(op);
+  }
+
+  /**
+   * Shutdown: operations still running here end as interrupted (with the step they were at), in
+   * the audit log and, through the lock, on every replica; their locks go at once.
+   */
+  async abandon(replica: string): Promise<void> {
+    for (const op of [...this.running.values()]) {
+      const step = op.steps.find((s) => s.state === 'running');
+      op.state = 'interrupted';
+      op.endedAt = this.iso();
+      op.error = interruptedError(replica, step?.name ?? null);
+      if (step) {
+        step.state = 'failed';
+        step.endedAt = op.endedAt;
+      }
+      this.running.delete(op.cluster);
+      this.recent.unshift(op);
+      this.recent.splice(RECENT);
+      const req: OpRequest = { principal: { name: op.user, role: 'operator', via: 'token' }, cluster: op.cluster, action: op.action, ...(op.member ? { member: op.member } : {}), params: op.params };
+      // Written by Ringside itself, for the operator who started it.
+      await this.write({ ...this.entry(op.id, req, 'failed', this.now() - Date.parse(op.startedAt), { error: op.error }), via: 'system' }).catch(() => undefined);
+      await this.locks?.release(op);
+      this.publish(op);
+    }
   }
 
   /** A one-shot action with no background part (a streamed download), audited when it ends; or a scheduled run that was due and skipped, with why. */

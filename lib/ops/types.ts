@@ -13,6 +13,7 @@ export type OpAction =
   | 'snapshot-download'
   | 'snapshot-backup'
   | 'backup-drill'
+  | 'keyspace-scan'
   | 'disaster-restore';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -26,7 +27,8 @@ export interface OpStep {
   endedAt?: string;
 }
 
-export type OpState = 'running' | 'succeeded' | 'failed';
+/** interrupted: the replica running it stopped (crashed, killed) mid-way; `error` says at which step. */
+export type OpState = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
 export interface Operation {
   id: string;

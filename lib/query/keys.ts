@@ -7,6 +7,7 @@ import type {
   BackupsResponse,
   CertificatesView,
   HistoryResponse,
+  KeyspaceResponse,
   LogsResponse,
   NotificationsResponse,
   TimelineResponse,
@@ -16,7 +17,7 @@ import type { SeriesKey } from '../model/series';
 import type { BackupStatus } from '../backups/types';
 import type { RingEvent } from '../ring/types';
 
-export type { AlertRule, AlertsResponse, BackupsResponse, CertificatesView, HistoryResponse, LogsResponse, NotificationsResponse, TimelineResponse };
+export type { AlertRule, AlertsResponse, BackupsResponse, CertificatesView, HistoryResponse, KeyspaceResponse, LogsResponse, NotificationsResponse, TimelineResponse };
 
 /** The one place query keys are built. */
 export const ringKeys = {
@@ -27,6 +28,8 @@ export const ringKeys = {
   hashkv: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'hashkv'] as const,
   alerts: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'alerts'] as const,
   certificates: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'certificates'] as const,
+  /** The keyspace report of a source ('' for the newest of either), capacity and the defragment dry run. */
+  keyspace: (cluster: string, source: '' | 'live' | 'backup' = '') => [...ringKeys.all, 'cluster', cluster, 'keyspace', ...(source ? [source] : [])] as const,
   notifications: () => [...ringKeys.all, 'notifications'] as const,
   /** Freshness and the last drill; owned by the stream's `backups` messages. */
   backupStatus: (cluster: string) => [...ringKeys.all, 'cluster', cluster, 'backup-status'] as const,
@@ -136,6 +139,19 @@ export const certificatesQuery = (cluster: string) =>
     queryKey: ringKeys.certificates(cluster),
     queryFn: () => call('certificates', name(cluster)),
     refetchInterval: (q) => (q.state.data?.checkedAt ? 60_000 : 2000),
+  });
+
+/**
+ * The newest keyspace report with its diff, quota and growth per member, and the defragment
+ * rules' dry run. The figures move with every poll and a scan takes seconds to minutes: every
+ * 2 s while a scan runs, else every 10 s.
+ */
+export const keyspaceQuery = (cluster: string, source: '' | 'live' | 'backup' = '') =>
+  queryOptions({
+    queryKey: ringKeys.keyspace(cluster, source),
+    queryFn: () => call('keyspace', { ...name(cluster), query: { source: source || undefined } }),
+    refetchInterval: (q) => (q.state.data?.scan.running ? 2000 : 10_000),
+    placeholderData: (prev) => prev,
   });
 
 /** Alert delivery per receiver and its recent audit lines; a receiver's state moves with its retries. */

@@ -30,11 +30,13 @@ export function openTimeline(dataDir: string): TimelineStore | null {
  * corruption evidence, alarm and check lines. Operator actions arrive through `auditRecorder`,
  * which the runner calls.
  */
-export function feedTimeline(store: TimelineStore, sources: Iterable<TimelineSource>): void {
+export function feedTimeline(store: TimelineStore, sources: Iterable<TimelineSource>, mayWrite: () => boolean = () => true): void {
   for (const source of sources) {
     const cluster = source.cluster.name;
     let lastVerdict: boolean | null | undefined;
     source.subscribe((msg) => {
+      // Several replicas see the same ring: the leader records it, the others read its entries.
+      if (!mayWrite()) return;
       if (msg.type === 'ring-event') store.append(fromRingEvent(msg.event));
       else if (msg.type === 'hashkv') {
         const e = fromHashCheck(lastVerdict, msg.check);

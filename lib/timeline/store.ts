@@ -65,15 +65,31 @@ export class TimelineStore {
     return this.entries.length;
   }
 
+  /** Told of every entry this process appends (not of adopted ones): the shared store's copy. */
+  onAppend: ((entries: TimelineEntry[]) => void) | null = null;
+
   /** Adds entries (an id already held is ignored); they reach the disk within `flushMs`. */
   append(...batch: TimelineEntry[]): void {
-    if (this.closed) return;
+    const added = this.add(batch);
+    if (added.length) this.onAppend?.(added);
+  }
+
+  /** Entries another replica recorded (from the shared store): kept like our own, not told again. */
+  adopt(batch: readonly TimelineEntry[]): void {
+    this.add(batch);
+  }
+
+  private add(batch: readonly TimelineEntry[]): TimelineEntry[] {
+    if (this.closed) return [];
+    const added: TimelineEntry[] = [];
     for (const e of batch) {
       if (this.ids.has(e.id)) continue;
       this.insert(e);
       this.pending.push(`${JSON.stringify(e)}\n`);
+      added.push(e);
     }
     if (this.pending.length && !this.timer) this.timer = setTimeout(() => this.flush(), this.opts.flushMs);
+    return added;
   }
 
   /** Writes and fdatasyncs what is pending now (also called by the timer and on close). */

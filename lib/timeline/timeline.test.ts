@@ -165,6 +165,9 @@ describe('entries', () => {
     const a = { id: 'op1', at: new Date(T0).toISOString(), user: 'alice', via: 'password' as const, cluster: 'a', action: 'member-remove', member: { id: 'abc', name: 'm3' }, params: {}, result: 'ok' as const, durationMs: 40 };
     expect(fromAudit(a)).toMatchObject({ kind: 'action', message: 'alice removed m3', memberName: 'm3' });
     expect(fromAudit({ ...a, result: 'started' })).toBeNull();
+    // An operator's keyspace scan: from which member, or of the newest backup.
+    expect(fromAudit({ ...a, action: 'keyspace-scan', params: { source: 'live' } })!.message).toBe('alice scanned the keyspace from m3');
+    expect(fromAudit({ ...a, action: 'keyspace-scan', params: { source: 'backup' }, member: undefined })!.message).toBe("alice walked the newest backup's keyspace");
     expect(fromAudit({ ...a, result: 'refused', error: 'm3 is healthy while m2 is down.' })!.message).toBe('alice removed m3 (refused: m3 is healthy while m2 is down.)');
   });
 });
