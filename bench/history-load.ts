@@ -33,7 +33,7 @@ function retainedBytes(): number {
 }
 
 /** One member's real /metrics with the figures that move each second turned into placeholders. */
-interface Template {
+export interface Template {
   parts: string[];
   /** The original value of each placeholder, and how much it grows per simulated second. */
   values: number[];
@@ -64,7 +64,7 @@ function templateOf(text: string): Template {
   return { parts, values, growth };
 }
 
-function render(t: Template, second: number): string {
+export function render(t: Template, second: number): string {
   let out = t.parts[0];
   for (let i = 0; i < t.values.length; i++) out += String(t.values[i] + t.growth[i] * second) + t.parts[i + 1];
   return out;
@@ -108,7 +108,7 @@ export interface HistoryLoad {
 }
 
 /** Captures one real poll and every member's real /metrics from the ring. */
-async function capture(ring: EtcdRing): Promise<{ base: PollResult; templates: Map<string, Template> }> {
+export async function capture(ring: EtcdRing): Promise<{ base: PollResult; templates: Map<string, Template> }> {
   const live = new ClusterMonitor({ name: 'capture', endpoints: ring.endpoints(), metrics: { enabled: false, urls: {}, scheme: 'http' } }, { pollIntervalMs: INTERVAL_MS, requestTimeoutMs: 800 });
   try {
     await live.pollNow();

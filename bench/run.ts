@@ -8,7 +8,8 @@
 //                              a simulated hour at 1 s polls (real etcd answers replayed)
 //   (d) bench/chart-render.ts  Chromium drawing 24 h of history vs the live 5 min view
 //   (f) bench/timeline.ts      timeline queries over 100,000 stored events vs a scan of the same
-//   (g) bench/fleet-render.ts  the overview and the NOC screen drawing 20 real clusters vs 1
+//   (g) bench/fleet-render.ts  the overview and the NOC screen drawing 20 real clusters vs 1, and a
+//                              fleet of 200: first rows, search, message size, long tasks live
 //   (e) bench/snapshot.ts      a 110 MB snapshot downloaded through Ringside vs etcdctl snapshot
 //                              save, and the server's memory while it streams
 //   (h) bench/backup.ts        a 110 MB backup to the S3 store (s3rver) vs etcdctl snapshot save,
@@ -20,8 +21,13 @@
 //   (k) bench/keyspace.ts      the keyspace breakdown of 1,000,000 keys (a ~1 GB db): the live scan vs
 //                              etcdctl get --keys-only (time, memory), the snapshot walk's MB/s vs
 //                              etcdctl snapshot status, and what a scan adds to a write every 50 ms
+//   (l) bench/fleet-load.ts    CPU per member-second for 200 clusters x 5 members (replayed, real
+//                              timers) plus 30 real rings, 1 s polls and 15 s scrapes, vs scraping
+//                              with every poll; RSS against 1 GB
+//   (m) bench/sse-fanout.ts    200 SSE viewers of one cluster: delivery lag p50/p99 of ring frames vs
+//                              one viewer, and of a killed member's member-down, vs one poll interval
 //
-//   npm run bench              all of it (about 3 minutes, plus about 5 for (k) and 3 for (j)'s first build)
+//   npm run bench              all of it (about 5 minutes, plus about 5 for (k) and 3 for (j)'s first build)
 //   npm run bench -- --only=c,d   some of it
 //
 // lib/ modules start with `import 'server-only'`, which only loads under React's server
@@ -109,7 +115,7 @@ function summary(cost: PollCost | null, det: Detection | null): string[] {
 
 async function main(): Promise<void> {
   await preflight();
-  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h,i,j,k').split(',');
+  const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,d,e,f,g,h,i,j,k,l,m').split(',');
   const want = (k: string) => only.includes(k);
   // Loaded only now: they import lib/ code, which needs the condition checked above.
   const { measurePollCost } = await import('./poll-cost');
@@ -123,6 +129,8 @@ async function main(): Promise<void> {
   const { measureLogFollow } = await import('./log-follow');
   const { measureFirstPaint } = await import('./first-paint');
   const { measureKeyspace } = await import('./keyspace');
+  const { measureFleetLoad } = await import('./fleet-load');
+  const { measureSseFanout } = await import('./sse-fanout');
   const started = performance.now();
   console.log(`Ringside bench: etcd ${etcdVersion()} rings on 127.0.0.1, node ${process.version}, ${os.cpus().length} CPUs`);
   const rows: Row[] = [];
@@ -246,6 +254,28 @@ async function main(): Promise<void> {
     rows.push(...j.rows);
     lines.push(...j.summary);
     notes.push(...j.notes);
+  }
+
+  if (want('l')) {
+    console.log('(l) fleet scale: 200 clusters x 5 members (replayed) and 30 real rings in one process ...');
+    const l = await measureFleetLoad();
+    rows.push(...l.rows);
+    lines.push(...l.summary);
+    notes.push(...l.notes);
+  }
+
+  if (want('m')) {
+    ensureBuild();
+    const ring = await EtcdRing.start({ size: 3 });
+    try {
+      console.log('(m) 200 SSE viewers of one cluster ...');
+      const m = await measureSseFanout(ring);
+      rows.push(...m.rows);
+      lines.push(...m.summary);
+      notes.push(...m.notes);
+    } finally {
+      await stopRing(ring);
+    }
   }
 
   console.log(`\n${renderTable(rows)}\n`);

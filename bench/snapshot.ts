@@ -20,7 +20,7 @@ import type { EtcdRing } from '../e2e/harness/ring';
 import { RingsideServer } from '../e2e/support/ringside-server';
 import { median, type Row } from './stats';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const TOKEN = 'bench-token-0123456789abcdef0123456789abc';
 const ETCDCTL = process.env.RINGSIDE_ETCDCTL_BIN || '/usr/bin/etcdctl';
 
@@ -105,6 +105,13 @@ export async function measureSnapshot(ring: EtcdRing): Promise<{ rows: Row[]; su
     const idle = treeRss(server.pid);
     const sampler = setInterval(() => (peak = Math.max(peak, treeRss(server.pid))), 20);
     try {
+      // One round of each first, not counted: Next loads a route's module on its first request,
+      // and the first snapshot of a db reads it from disk into the page cache for both tools.
+      const warm = path.join(dir, 'warm.db');
+      await ringsideDownload(server, follower.id, warm);
+      rmSync(warm);
+      await etcdctlSave(follower.endpoint!, warm);
+      rmSync(warm);
       for (let i = 0; i < ROUNDS; i++) {
         const a = path.join(dir, `ringside-${i}.db`);
         ringside.push(await ringsideDownload(server, follower.id, a));
@@ -121,12 +128,13 @@ export async function measureSnapshot(ring: EtcdRing): Promise<{ rows: Row[]; su
     return {
       rows: [
         { measure: `snapshot download via Ringside (${(size / 1e6).toFixed(0)} MB), median of ${ROUNDS}`, value: median(ringside), baseline: 'etcdctl snapshot save, same member', baselineValue: median(etcdctl) },
+        { measure: `snapshot download via Ringside, fastest of ${ROUNDS}`, value: Math.min(...ringside), baseline: 'etcdctl snapshot save, fastest', baselineValue: Math.min(...etcdctl) },
         { measure: 'Ringside server RSS, peak while streaming', value: mib(peak), baseline: 'the same server idle, just before', baselineValue: mib(idle), unit: 'MiB' },
       ],
       summary: [
-        `snapshot of ${(size / 1e6).toFixed(0)} MB: Ringside ${(median(ringside) / 1000).toFixed(2)} s vs etcdctl ${(median(etcdctl) / 1000).toFixed(2)} s (${(median(ringside) / median(etcdctl)).toFixed(2)}x); server memory +${mib(peak - idle).toFixed(1)} MiB at peak for a ${mib(size).toFixed(0)} MiB file (streamed, never buffered)`,
+        `snapshot of ${(size / 1e6).toFixed(0)} MB: Ringside ${(median(ringside) / 1000).toFixed(2)} s vs etcdctl ${(median(etcdctl) / 1000).toFixed(2)} s by median (${(median(ringside) / median(etcdctl)).toFixed(2)}x), fastest ${(Math.min(...ringside) / 1000).toFixed(2)} s vs ${(Math.min(...etcdctl) / 1000).toFixed(2)} s (${(Math.min(...ringside) / Math.min(...etcdctl)).toFixed(2)}x); server memory +${mib(peak - idle).toFixed(1)} MiB at peak for a ${mib(size).toFixed(0)} MiB file (streamed, never buffered)`,
       ],
-      notes: [`snapshot rounds (ms): Ringside ${ringside.map((x) => x.toFixed(0)).join(', ')}; etcdctl ${etcdctl.map((x) => x.toFixed(0)).join(', ')}`],
+      notes: [`snapshot rounds (ms), after one uncounted round of each: Ringside ${ringside.map((x) => x.toFixed(0)).join(', ')}; etcdctl ${etcdctl.map((x) => x.toFixed(0)).join(', ')}`],
     };
   } finally {
     await server.stop();

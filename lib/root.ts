@@ -129,6 +129,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       new ClusterMonitor(cluster, {
         pollIntervalMs: settings!.pollIntervalMs,
         hashCheckIntervalMs: settings!.hashCheckIntervalMs,
+        metricsIntervalMs: settings!.metricsIntervalMs,
         requestTimeoutMs: settings!.requestTimeoutMs,
         alerts: settings!.alerts,
         certificates: settings!.certificates,

@@ -1,23 +1,16 @@
 'use client';
 
-import { AlertTriangle, Ban, CheckCircle2, CircleHelp, Crown, HardDrive, OctagonX, Pin, RefreshCw, ShieldAlert, WifiOff, XCircle } from 'lucide-react';
+import { AlertTriangle, CheckCircle2, Crown, HardDrive, Pin, RefreshCw, WifiOff, XCircle } from 'lucide-react';
 import { freshnessWords } from '@/lib/model/backups';
 import { formatAge } from '@/lib/model/format';
-import { nocFocus, nocGrid, sortFleet, type NocState, type NocStatus } from '@/lib/model/fleet';
+import { countByState, nocFocus, nocLayout, sortFleet, type NocStatus, type TileSize } from '@/lib/model/fleet';
 import type { ClusterSummary } from '@/lib/ring/summary';
 import { freshnessOf } from '../ring/live-indicator';
 import { useHydrated } from '../ui/use-hydrated';
 import { useNow } from '../ui/use-now';
+import { nocLook as look } from './state-look';
 import { useFleetStream } from './use-fleet-stream';
 
-const look: Record<NocState, { Icon: typeof CheckCircle2; text: string; border: string; bg: string }> = {
-  'NO QUORUM': { Icon: Ban, text: 'text-crit', border: 'border-crit', bg: 'bg-crit-bg' },
-  CORRUPT: { Icon: ShieldAlert, text: 'text-crit', border: 'border-crit', bg: 'bg-crit-bg' },
-  CRITICAL: { Icon: OctagonX, text: 'text-crit', border: 'border-crit', bg: 'bg-crit-bg' },
-  UNKNOWN: { Icon: CircleHelp, text: 'text-unknown', border: 'border-unknown', bg: 'bg-unknown-bg' },
-  DEGRADED: { Icon: AlertTriangle, text: 'text-warn', border: 'border-warn', bg: 'bg-warn-bg' },
-  OK: { Icon: CheckCircle2, text: 'text-ok', border: 'border-line', bg: 'bg-panel' },
-};
 
 type Cluster = ClusterSummary & { noc: NocStatus };
 
@@ -33,12 +26,14 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
   const clusters = data ? sortFleet(data, now) : [];
   const focus = nocFocus(clusters, now, cycleSeconds * 1000);
   const focused = clusters.find((c) => c.name === focus?.name) ?? null;
-  const { cols, rows } = nocGrid(clusters.length);
+  const layout = nocLayout(clusters);
+  const { cols, rows } = layout;
   // The same rule as the cluster page: a dropped stream, or three poll intervals without news
   // (the first paint's data, from the server's render, counts as live until the stream says).
   const stale = lastMessageAt !== null && freshnessOf(status, lastMessageAt, pollIntervalMs, now).stale;
-  const counts = clusters.reduce<Partial<Record<NocState, number>>>((acc, c) => ({ ...acc, [c.noc.state]: (acc[c.noc.state] ?? 0) + 1 }), {});
+  const counts = countByState(clusters);
   const big = clusters.length <= 4;
+  const wide = layout.size !== 'full' || clusters.length > 12;
 
   return (
     <div className="fixed inset-0 z-50 flex cursor-none flex-col overflow-hidden bg-bg text-fg" data-status={status}>
@@ -46,7 +41,7 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
         <span className="text-3xl font-bold tracking-tight">Ringside NOC</span>
         <span className="text-2xl text-muted" aria-label="Fleet">
           {clusters.length} cluster{clusters.length === 1 ? '' : 's'}
-          {(Object.keys(look) as NocState[]).filter((s) => counts[s]).map((s) => ` · ${counts[s]} ${s}`)}
+          {counts.map(([s, n]) => ` · ${n} ${s}`)}
         </span>
         <span className="ml-auto flex items-center gap-3 text-2xl font-semibold" role="status" aria-label={stale ? 'Data stale' : data ? 'Live' : 'Connecting'}>
           {stale ? <WifiOff className="size-7 text-crit" aria-hidden /> : data ? <span className="size-4 rounded-full bg-ok" aria-hidden /> : <RefreshCw className="size-7 animate-spin text-muted" aria-hidden />}
@@ -76,14 +71,18 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
           <>
             <ol
               aria-label="Clusters"
-              className="grid min-h-0 flex-1 gap-5"
+              className={`grid min-h-0 flex-1 ${layout.size === 'full' ? 'gap-5' : 'gap-3'}`}
               style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}
             >
-              {clusters.map((c) => (
-                <Tile key={c.name} c={c} big={big} focused={c.name === focus?.name} />
-              ))}
+              {layout.tiles.map((c) =>
+                layout.size === 'full' ? <Tile key={c.name} c={c} big={big} focused={c.name === focus?.name} /> : <SmallTile key={c.name} c={c} size={layout.size} focused={c.name === focus?.name} />,
+              )}
+              {layout.overflow.length > 0 && <OverflowTile clusters={layout.overflow} size={layout.size} />}
+              {layout.healthy.length > 0 && <HealthyTile count={layout.healthy.length} size={layout.size} />}
             </ol>
-            {focused && <Detail c={focused} pinned={focus!.pinned} cycleSeconds={cycleSeconds} position={clusters.findIndex((c) => c.name === focused.name)} total={clusters.length} />}
+            {focused && (
+              <Detail c={focused} pinned={focus!.pinned} cycleSeconds={cycleSeconds} position={clusters.findIndex((c) => c.name === focused.name)} total={clusters.length} narrow={wide} />
+            )}
           </>
         )}
       </main>
@@ -93,7 +92,7 @@ export function NocScreen({ cycleSeconds }: { cycleSeconds: number }) {
 
 function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean }) {
   const l = look[c.noc.state];
-  const margin = c.quorum ? (c.quorum.hasQuorum ? `can lose ${c.quorum.canLose} more` : 'writes blocked') : 'quorum unknown';
+  const margin = c.quorum && c.members.total > 0 ? (c.quorum.hasQuorum ? `can lose ${c.quorum.canLose} more` : 'writes blocked') : 'quorum unknown';
   const hash = c.hash === null ? 'HashKV: not checked yet' : c.hash.consistent === true ? 'HashKV agree' : c.hash.consistent === false ? 'HashKV SPLIT' : 'HashKV: could not tell';
   const line = big ? 'text-3xl' : 'text-2xl';
   return (
@@ -127,6 +126,70 @@ function Tile({ c, big, focused }: { c: Cluster; big: boolean; focused: boolean 
   );
 }
 
+/**
+ * A tile for a big fleet: the name, the state in words and icon, the first reason and the data's
+ * age. Compact keeps the reason and the age on lines of their own; dense (up to 48 tiles) packs
+ * them smaller but never drops the state's word.
+ */
+function SmallTile({ c, size, focused }: { c: Cluster; size: TileSize; focused: boolean }) {
+  const l = look[c.noc.state];
+  const dense = size === 'dense';
+  const age = c.noc.ageMs === null ? 'no data' : c.noc.stale ? `STALE ${formatAge(c.noc.ageMs)}` : formatAge(c.noc.ageMs);
+  return (
+    <li
+      aria-label={`${c.name}: ${c.noc.state}`}
+      data-state={c.noc.state}
+      className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border-4 ${l.border} ${c.noc.state === 'OK' ? 'bg-panel' : l.bg} ${dense ? 'px-2 py-1.5' : 'px-4 py-3'} ${focused ? 'ring-4 ring-accent/60' : ''}`}
+    >
+      <span className={`truncate font-bold leading-tight ${dense ? 'text-xl' : 'text-3xl'}`} title={c.name}>
+        {c.name}
+      </span>
+      {/* The state's word wraps rather than being cut: "NO QUORUM" on two lines still reads. */}
+      <span className={`flex items-start gap-1.5 font-black leading-tight ${l.text} ${dense ? 'text-xl' : 'text-3xl tracking-wide'}`}>
+        <l.Icon className={`mt-0.5 shrink-0 ${dense ? 'size-5' : 'size-8'}`} aria-hidden />
+        <span className="min-w-0 break-words">{c.noc.state}</span>
+      </span>
+      <span className={`mt-auto line-clamp-2 font-semibold leading-tight [overflow-wrap:anywhere] ${dense ? 'text-base' : 'text-2xl'}`}>{c.noc.reasons[0] ?? (c.leader ? `leader ${c.leader.name}` : '')}</span>
+      <span className={`truncate font-mono leading-tight ${dense ? 'text-base' : 'text-xl'} ${c.noc.stale ? 'font-bold text-crit' : 'text-muted'}`}>{age}</span>
+    </li>
+  );
+}
+
+/** Every healthy cluster of a big fleet as one count: what the room needs to see is what is wrong. */
+function HealthyTile({ count, size }: { count: number; size: TileSize }) {
+  const small = size === 'dense';
+  return (
+    <li aria-label={`${count} clusters OK`} data-state="OK" className={`flex min-h-0 min-w-0 flex-col justify-center overflow-hidden rounded-lg border-4 border-ok/60 bg-panel ${small ? 'px-2.5 py-1.5' : 'px-5 py-4'}`}>
+      <span className={`flex items-center gap-2 font-black leading-none text-ok ${small ? 'text-4xl' : 'text-6xl'}`}>
+        <CheckCircle2 className={`shrink-0 ${small ? 'size-8' : 'size-14'}`} aria-hidden />
+        {count}
+      </span>
+      <span className={`mt-1 font-bold leading-tight ${small ? 'text-xl' : 'text-3xl'}`}>{count === 1 ? 'cluster OK' : 'clusters OK'}</span>
+    </li>
+  );
+}
+
+/** Clusters past the wall's tile limit (the least bad of the wrong ones), as counts by state. */
+function OverflowTile({ clusters, size }: { clusters: Cluster[]; size: TileSize }) {
+  const small = size === 'dense';
+  return (
+    <li aria-label={`${clusters.length} more clusters`} className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border-4 border-dashed border-line bg-panel ${small ? 'px-2.5 py-1.5' : 'px-5 py-4'}`}>
+      <span className={`font-black leading-tight ${small ? 'text-xl' : 'text-4xl'}`}>+{clusters.length} more</span>
+      {countByState(clusters).map(([s, n]) => {
+        const l = look[s];
+        return (
+          <span key={s} className={`flex items-start gap-1.5 font-bold leading-tight ${l.text} ${small ? 'text-base' : 'text-2xl'}`}>
+            <l.Icon className={`mt-0.5 shrink-0 ${small ? 'size-4' : 'size-6'}`} aria-hidden />
+            <span className="min-w-0 break-words">
+              {n} {s}
+            </span>
+          </span>
+        );
+      })}
+    </li>
+  );
+}
+
 /** The newest verified backup's age (BACKUP STALE past its limit) and a failed drill, in words and an icon. */
 function BackupLine({ c, line }: { c: Cluster; line: string }) {
   const now = useNow(1000);
@@ -142,10 +205,10 @@ function BackupLine({ c, line }: { c: Cluster; line: string }) {
   );
 }
 
-function Detail({ c, pinned, cycleSeconds, position, total }: { c: Cluster; pinned: boolean; cycleSeconds: number; position: number; total: number }) {
+function Detail({ c, pinned, cycleSeconds, position, total, narrow }: { c: Cluster; pinned: boolean; cycleSeconds: number; position: number; total: number; narrow: boolean }) {
   const l = look[c.noc.state];
   return (
-    <aside aria-label={`Detail: ${c.name}`} className={`flex ${total > 6 ? 'w-[28%]' : 'w-[34%]'} min-w-0 shrink-0 flex-col rounded-xl border-4 ${l.border} bg-panel p-6`}>
+    <aside aria-label={`Detail: ${c.name}`} className={`flex ${narrow ? 'w-[24%]' : total > 6 ? 'w-[28%]' : 'w-[34%]'} min-w-0 shrink-0 flex-col overflow-hidden rounded-xl border-4 ${l.border} bg-panel p-6`}>
       <p className="flex items-center gap-2 text-xl text-muted">
         {pinned ? <Pin className="size-6" aria-hidden /> : <RefreshCw className="size-6" aria-hidden />}
         {pinned ? 'Pinned: the worst cluster' : `Cycling every ${cycleSeconds} s · ${position + 1} of ${total}`}

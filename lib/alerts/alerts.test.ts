@@ -278,6 +278,16 @@ describe('AlertTracker', () => {
     expect(forMsOf('ringsideCorruptAlarm', 1000)).toBe(0);
   });
 
+  test('a rule on scraped figures holds across two scrapes before it fires, whatever the scrape interval', () => {
+    // At the defaults (1 s polls, 15 s scrapes) nothing changes: 20 s already spans two scrapes.
+    expect(forMsOf('etcdHighFsyncDurations', 1000, 15_000)).toBe(20_000);
+    // A 60 s scrape: a minute and 3 polls, so one bad scrape never fires it.
+    expect(forMsOf('etcdHighFsyncDurations', 1000, 60_000)).toBe(63_000);
+    expect(forMsOf('etcdDatabaseQuotaLowSpace', 1000, 60_000)).toBe(63_000);
+    // Rules on the status poll keep counting polls.
+    expect(forMsOf('etcdMembersDown', 1000, 60_000)).toBe(20_000);
+  });
+
   test('alerts name their member, the rule’s meaning and the next step; worst first', () => {
     const tracker = new AlertTracker('demo', { pollIntervalMs: 1000, overrides: { etcdMembersDown: { forMs: 0 }, etcdHighCommitDurations: { forMs: 0 } } });
     const r = ring({ probes: [okProbe('m1', L), okProbe('m2', L), downProbe('m3')], m2: { backendCommitP99Ms: 400 } });

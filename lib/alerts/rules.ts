@@ -44,6 +44,8 @@ export interface RuleDef {
   mixinForMs?: number;
   /** Ringside's own rules: how many polls the condition must hold. */
   forPolls?: number;
+  /** The condition reads figures from the members' /metrics, which change once a scrape, not once a poll. */
+  scraped?: true;
   /** The condition in words, with its threshold. */
   when: string;
   /** What it means, in one sentence. */
@@ -89,6 +91,7 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
   },
   etcdHighFsyncDurations: {
     origin: 'etcd-mixin',
+    scraped: true,
     mixinForMs: 10 * MIN,
     when: `WAL fsync p99 above ${THRESHOLDS.walFsyncP99Ms.warning} ms (critical above ${THRESHOLDS.walFsyncP99Ms.critical / 1000} s)`,
     summary: 'The member’s disk is slow to persist the log; slow fsyncs cause missed heartbeats and elections.',
@@ -96,6 +99,7 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
   },
   etcdHighCommitDurations: {
     origin: 'etcd-mixin',
+    scraped: true,
     mixinForMs: 10 * MIN,
     when: `backend commit p99 above ${THRESHOLDS.backendCommitP99Ms.warning} ms`,
     summary: 'The member’s disk is slow to commit the database.',
@@ -103,6 +107,7 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
   },
   etcdMemberCommunicationSlow: {
     origin: 'etcd-mixin',
+    scraped: true,
     mixinForMs: 10 * MIN,
     when: `peer round-trip p99 above ${THRESHOLDS.peerRttP99Ms.warning} ms`,
     summary: 'Messages between two members are slow; elections and commits slow down with them.',
@@ -110,6 +115,7 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
   },
   etcdHighNumberOfFailedProposals: {
     origin: 'etcd-mixin',
+    scraped: true,
     mixinForMs: 15 * MIN,
     when: `more than ${THRESHOLDS.proposalsFailed15m.warning} failed proposals within 15 minutes`,
     summary: 'Proposals are failing, usually around leader elections or lost quorum.',
@@ -117,6 +123,7 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
   },
   etcdDatabaseQuotaLowSpace: {
     origin: 'etcd-mixin',
+    scraped: true,
     mixinForMs: 10 * MIN,
     when: `db size above ${THRESHOLDS.quotaUsedPct.critical}% of the backend quota`,
     summary: 'The database is about to hit its quota; etcd then raises NOSPACE and refuses writes.',
@@ -192,11 +199,15 @@ export const RULES: Record<AlertRuleName, RuleDef> = {
  * `for` at our resolution. etcd-mixin's `for` counts 30 s evaluations; Ringside evaluates every
  * poll, so it keeps the number of evaluations: mixin `for` x poll interval / 30 s, and at least
  * 3 polls so one slow poll never fires an alert. At a 1 s interval etcdMembersDown's 10m is 20 s.
+ * A rule on scraped figures sees new values only once a scrape (`metricsIntervalMs`), so its
+ * `for` spans at least one scrape interval and 3 polls: two scrapes in a row must show the
+ * condition, never one (20 s at the defaults either way).
  */
-export function forMsOf(rule: AlertRuleName, pollIntervalMs: number): number {
+export function forMsOf(rule: AlertRuleName, pollIntervalMs: number, metricsIntervalMs = pollIntervalMs): number {
   const def = RULES[rule];
   if (def.forPolls !== undefined) return def.forPolls * pollIntervalMs;
-  return Math.max(3 * pollIntervalMs, Math.round((def.mixinForMs! * pollIntervalMs) / MIXIN_EVALUATION_MS));
+  const polls = Math.max(3 * pollIntervalMs, Math.round((def.mixinForMs! * pollIntervalMs) / MIXIN_EVALUATION_MS));
+  return def.scraped ? Math.max(polls, metricsIntervalMs + 3 * pollIntervalMs) : polls;
 }
 
 /** What an alert is about: a member, a member's link to a peer, or (neither) the whole cluster. */
@@ -398,11 +409,11 @@ export function evaluateRules(input: AlertInput): AlertCondition[] {
 }
 
 /** Every rule with its condition, meaning and next step, and its `for` and on/off at this deployment. */
-export function rulesAt(pollIntervalMs: number, overrides: AlertOverrides = {}): (RuleDef & { name: AlertRuleName; forMs: number; disabled: boolean })[] {
+export function rulesAt(pollIntervalMs: number, overrides: AlertOverrides = {}, metricsIntervalMs = pollIntervalMs): (RuleDef & { name: AlertRuleName; forMs: number; disabled: boolean })[] {
   return ALERT_RULES.map((name) => ({
     name,
     ...RULES[name],
-    forMs: overrides[name]?.forMs ?? forMsOf(name, pollIntervalMs),
+    forMs: overrides[name]?.forMs ?? forMsOf(name, pollIntervalMs, metricsIntervalMs),
     disabled: Boolean(overrides[name]?.disabled),
   }));
 }

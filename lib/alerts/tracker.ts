@@ -33,6 +33,8 @@ export interface AlertChange {
 
 export interface AlertSettings {
   pollIntervalMs: number;
+  /** How often the rules' scraped figures change (the cluster's /metrics scrape period). */
+  metricsIntervalMs?: number;
   /** Per-rule overrides from the config. */
   overrides?: Partial<Record<AlertRuleName, { forMs?: number; disabled?: boolean }>>;
 }
@@ -54,7 +56,7 @@ export class AlertTracker {
   ) {}
 
   forMs(rule: AlertRuleName): number {
-    return this.settings.overrides?.[rule]?.forMs ?? forMsOf(rule, this.settings.pollIntervalMs);
+    return this.settings.overrides?.[rule]?.forMs ?? forMsOf(rule, this.settings.pollIntervalMs, this.settings.metricsIntervalMs);
   }
 
   update(conditions: readonly AlertCondition[], now: number): AlertChange[] {

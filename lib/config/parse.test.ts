@@ -65,6 +65,14 @@ describe('parseConfig', () => {
     expect(c.alerts).toEqual({ etcdMembersDown: { forMs: 60000 }, etcdHighCommitDurations: { disabled: true } });
     expect(c.clusters[0].metrics).toEqual({ enabled: true, urls: { m1: 'http://127.0.0.1:2381' }, scheme: 'http' });
     expect(c.clusters[1].metrics).toEqual({ enabled: true, urls: {}, scheme: 'http' });
+    expect(c.metricsIntervalMs).toBe(15_000);
+  });
+
+  test('the /metrics scrape period: the deployment’s, and a cluster’s own', () => {
+    const c = parse(`metricsIntervalMs: 30000\nclusters:\n  - name: a\n    endpoints: [http://127.0.0.1:2379]\n    metrics: { intervalMs: 5000 }\n  - name: b\n    endpoints: [http://127.0.0.1:2379]\n`);
+    expect(c.metricsIntervalMs).toBe(30_000);
+    expect(c.clusters[0].metrics?.intervalMs).toBe(5000);
+    expect(c.clusters[1].metrics?.intervalMs).toBeUndefined();
   });
 
   test.each([
@@ -88,6 +96,10 @@ describe('parseConfig', () => {
     ['a negative alert for', 'alerts: {etcdMembersDown: {forMs: -5}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'alerts.etcdMembersDown.forMs'],
     ['an unknown alert override key', 'alerts: {etcdMembersDown: {for: 5m}}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'alerts.etcdMembersDown: unknown key "for"'],
     ['a malformed metrics URL', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {urls: {m1: "127.0.0.1:2381"}}}]\n', 'clusters[0].metrics.urls.m1: "127.0.0.1:2381" is not a URL'],
+    ['a scrape period below the poll interval', 'pollIntervalMs: 2000\nmetricsIntervalMs: 1000\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'metricsIntervalMs: must be at least pollIntervalMs (2000)'],
+    ['a cluster’s scrape period below the poll interval', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {intervalMs: 500}}]\n', 'clusters[0].metrics.intervalMs:'],
+    ['a cluster’s scrape period under a poll', 'pollIntervalMs: 5000\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {intervalMs: 2000}}]\n', 'clusters[0].metrics.intervalMs: must be at least pollIntervalMs (5000)'],
+    ['an unknown metrics key', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {interval: 5000}}]\n', 'clusters[0].metrics: unknown key "interval"'],
     ['a metrics scheme that is not http(s)', 'clusters: [{name: a, endpoints: ["http://127.0.0.1:2379"], metrics: {port: 2381, scheme: grpc}}]\n', 'clusters[0].metrics.scheme'],
     ['a plain password', 'auth: {users: [{name: alice, role: operator, passwordHash: hunter2hunter2}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'auth.users[0].passwordHash: must be a hash from `npm run hash-password`'],
     ['a user with no credential', 'auth: {users: [{name: alice, role: operator}]}\nclusters: [{name: a, endpoints: ["http://127.0.0.1:2379"]}]\n', 'needs a passwordHash or a tokenHash'],

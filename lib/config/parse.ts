@@ -156,6 +156,7 @@ export function parseConfig(file: string, readFile: ReadFile, env: Record<string
     source: file,
     pollIntervalMs: cfg.pollIntervalMs,
     hashCheckIntervalMs: cfg.hashCheckIntervalMs,
+    metricsIntervalMs: cfg.metricsIntervalMs,
     requestTimeoutMs: cfg.requestTimeoutMs ?? Math.min(800, Math.round(cfg.pollIntervalMs * 0.8)),
     alerts: cfg.alerts as RingsideConfig['alerts'],
     readOnly: cfg.readOnly,

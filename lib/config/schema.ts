@@ -97,6 +97,8 @@ const metrics = z
     port: z.number().int().min(1).max(65535).optional(),
     /** ...over this scheme (etcd's metrics listener is plain HTTP unless given https://). */
     scheme: z.enum(['http', 'https']).default('http'),
+    /** How often this cluster's members are scraped; default: the top-level metricsIntervalMs. */
+    intervalMs: z.number().int().min(1000).max(600_000).optional(),
   })
   .strict();
 
@@ -226,6 +228,11 @@ export const configSchema = z
   .object({
     pollIntervalMs: z.number().int().min(200).max(60_000).default(1000),
     hashCheckIntervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    /**
+     * How often each member's /metrics is scraped, apart from the status poll: a scrape is ~150 kB
+     * to parse per member, the status a few hundred bytes (etcd-mixin assumes 30 s).
+     */
+    metricsIntervalMs: z.number().int().min(1000).max(600_000).default(15_000),
     /** Deadline of every call to a member; a hung member costs at most this much. */
     requestTimeoutMs: z.number().int().min(50).max(30_000).optional(),
     /** Per-rule overrides, by rule name: { forMs, disabled }. */
@@ -262,6 +269,12 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    // A scrape more often than the poll would never be seen: its figures reach the ring with a poll.
+    if (c.metricsIntervalMs < c.pollIntervalMs) ctx.addIssue({ code: 'custom', path: ['metricsIntervalMs'], message: `must be at least pollIntervalMs (${c.pollIntervalMs})` });
+    c.clusters.forEach((cl, i) => {
+      const ms = cl.metrics.intervalMs;
+      if (ms !== undefined && ms < c.pollIntervalMs) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'metrics', 'intervalMs'], message: `must be at least pollIntervalMs (${c.pollIntervalMs})` });
+    });
     if (c.auth?.anonymous !== 'none') return;
     // Nothing would be readable by anyone: refuse the file rather than serve a locked door.
     if (c.readOnly) ctx.addIssue({ code: 'custom', path: ['auth', 'anonymous'], message: 'none needs a way to sign in, and readOnly: true has none (use a viewer token with readOnly: false and no operators instead)' });

@@ -28,6 +28,8 @@ export interface MetricsSource {
   urls: Record<string, string>;
   port?: number;
   scheme: 'http' | 'https';
+  /** This cluster's scrape period; absent: the top-level metricsIntervalMs. */
+  intervalMs?: number;
 }
 
 export interface ClusterConfig {
@@ -78,6 +80,8 @@ export interface RingsideConfig {
   source: string;
   pollIntervalMs: number;
   hashCheckIntervalMs: number;
+  /** How often members' /metrics are scraped (a cluster's metrics.intervalMs overrides it). */
+  metricsIntervalMs: number;
   requestTimeoutMs: number;
   /** Per-rule changes to the alert rules: a different `for`, or off. */
   alerts: AlertOverrides;

@@ -33,6 +33,10 @@ export class MemberClient {
         // Reconnect quickly after a member comes back instead of backing off for seconds.
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 1000,
+        // grpc-js keeps HTTP/2's 64 KiB window, where Go's gRPC (etcdctl) grows its own: a
+        // snapshot stream then waits for a window update every two of etcd's 32 KiB chunks.
+        // 4 MiB bounds what an unread stream can buffer; status replies never come near it.
+        'grpc-node.flow_control_window': 4 << 20,
       },
     });
   }

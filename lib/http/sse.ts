@@ -9,6 +9,29 @@ const encoder = new TextEncoder();
 
 type Send = (event: string, data: unknown, id?: string) => void;
 
+/**
+ * Frames already serialised, by the object they carry and their event. Every subscriber of a
+ * cluster receives the same message object from the bus, so 200 viewers of one ring cost one
+ * JSON.stringify and one buffer per poll, not 200 (a 5-member ring state is about 6 kB). Weak:
+ * a frame lives as long as its message does.
+ */
+const frames = new WeakMap<object, Map<string, Uint8Array>>();
+
+/** One SSE frame (`id:`, `event:`, `data:`), serialised once per message object and event. */
+export function frameOf(event: string, data: unknown, id?: string): Uint8Array {
+  const encode = () => encoder.encode(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  if (typeof data !== 'object' || data === null) return encode();
+  let byEvent = frames.get(data);
+  if (!byEvent) frames.set(data, (byEvent = new Map()));
+  const key = id ? `${event}\n${id}` : event;
+  let frame = byEvent.get(key);
+  if (!frame) byEvent.set(key, (frame = encode()));
+  return frame;
+}
+
+const RETRY = encoder.encode('retry: 2000\n\n');
+const KEEPALIVE = encoder.encode(': keepalive\n\n');
+
 /** What a stream may queue for a client that is not reading; past it the client is dropped. */
 export const STREAM_BUFFER_BYTES = 1 << 20;
 
@@ -35,7 +58,7 @@ function eventStream(req: Request, admission: StreamAdmission, start: (send: Sen
   const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const write = (text: string) => {
+        const write = (chunk: Uint8Array) => {
           if ((controller.desiredSize ?? 0) < -STREAM_BUFFER_BYTES) {
             cleanup();
             try {
@@ -46,14 +69,14 @@ function eventStream(req: Request, admission: StreamAdmission, start: (send: Sen
             return;
           }
           try {
-            controller.enqueue(encoder.encode(text));
+            controller.enqueue(chunk);
           } catch {
             cleanup();
           }
         };
-        write('retry: 2000\n\n');
-        const unsubscribe = start((event, data, id) => write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
-        const keepalive = setInterval(() => write(': keepalive\n\n'), 15_000);
+        write(RETRY);
+        const unsubscribe = start((event, data, id) => write(frameOf(event, data, id)));
+        const keepalive = setInterval(() => write(KEEPALIVE), 15_000);
         const onAbort = () => {
           cleanup();
           try {
@@ -109,6 +132,14 @@ export function ringStream(monitor: ClusterMonitor, req: Request, admission: Str
   });
 }
 
+/** One tick object per ring state, so every log viewer's tick shares its frame too. */
+const ticks = new WeakMap<object, { at: string }>();
+function tickOf(ring: { at: string }): { at: string } {
+  let tick = ticks.get(ring);
+  if (!tick) ticks.set(ring, (tick = { at: ring.at }));
+  return tick;
+}
+
 /**
  * One cluster's log lines as they arrive (`log`), filtered like the logs query, and a `tick` after
  * every poll: lines can be quiet for hours, and the tick is how the browser tells a quiet stream
@@ -118,34 +149,87 @@ export function logStream(monitor: ClusterMonitor, filter: (line: LogLine) => bo
   return eventStream(req, admission, (send) =>
     monitor.subscribe((msg) => {
       if (msg.type === 'log' && filter(msg.line)) send('log', msg.line);
-      else if (msg.type === 'ring') send('tick', { at: msg.ring.at });
+      else if (msg.type === 'ring') send('tick', tickOf(msg.ring));
     }),
   );
 }
 
 /**
- * Every cluster at once, for the wall screen: a `fleet` message with every cluster's summary,
- * at most twice a second and only after a poll, an alert or a HashKV check changed something.
- * A fleet whose pollers stall sends nothing, and the screen says DATA STALE.
+ * Every cluster's summary, computed once for every wall screen watching: at most twice a second
+ * and only after a poll, an alert, a HashKV check or a backup changed something. It listens to
+ * the monitors only while someone watches. With 200 clusters a summary pass is the costly part,
+ * and one screen per viewer must not multiply it.
  */
-export function fleetStream(monitors: ClusterMonitor[], req: Request, admission: StreamAdmission): Response {
-  return eventStream(req, admission, (send) => {
-    const snapshot = () => ({ at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck, m.backups)) });
-    send('fleet', snapshot());
-    let dirty = false;
-    const offs = monitors.map((m) =>
+class FleetFeed {
+  private readonly viewers = new Set<(snapshot: FleetSnapshot) => void>();
+  private offs: (() => void)[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private dirty = false;
+  private latest: FleetSnapshot | null = null;
+
+  constructor(private readonly monitors: ReadonlyMap<string, ClusterMonitor>) {}
+
+  /**
+   * The latest snapshot at once (at most half a second old: a change since reaches every viewer,
+   * this one too, at the next tick), then every change.
+   */
+  subscribe(fn: (snapshot: FleetSnapshot) => void): () => void {
+    if (this.viewers.size === 0) this.open();
+    this.viewers.add(fn);
+    if (!this.latest) this.refresh();
+    fn(this.latest!);
+    return () => {
+      this.viewers.delete(fn);
+      if (this.viewers.size === 0) this.close();
+    };
+  }
+
+  private refresh() {
+    this.dirty = false;
+    const monitors = [...this.monitors.values()];
+    this.latest = { at: new Date().toISOString(), clusters: monitors.map((m) => summarizeCluster(m.cluster, m.ring, m.alerts(), m.hashCheck, m.backups)) };
+  }
+
+  private open() {
+    this.dirty = true;
+    this.offs = [...this.monitors.values()].map((m) =>
       m.subscribe((msg) => {
-        if (msg.type === 'ring' || msg.type === 'alerts' || msg.type === 'hashkv' || msg.type === 'backups') dirty = true;
+        if (msg.type === 'ring' || msg.type === 'alerts' || msg.type === 'hashkv' || msg.type === 'backups') this.dirty = true;
       }),
     );
-    const timer = setInterval(() => {
-      if (!dirty) return;
-      dirty = false;
-      send('fleet', snapshot());
+    this.timer = setInterval(() => {
+      if (!this.dirty) return;
+      this.refresh();
+      for (const fn of this.viewers) fn(this.latest!);
     }, 500);
-    return () => {
-      clearInterval(timer);
-      for (const off of offs) off();
-    };
-  });
+  }
+
+  private close() {
+    if (this.timer) clearInterval(this.timer);
+    for (const off of this.offs) off();
+    this.offs = [];
+    this.timer = null;
+    this.latest = null;
+  }
+}
+
+/** What the wall screen receives: every cluster's summary at one moment. */
+interface FleetSnapshot {
+  at: string;
+  clusters: ReturnType<typeof summarizeCluster>[];
+}
+
+/** One feed per set of monitors (the process has one); weak, so a test's monitors go with it. */
+const feeds = new WeakMap<ReadonlyMap<string, ClusterMonitor>, FleetFeed>();
+
+/**
+ * Every cluster at once, for the wall screen: a `fleet` message with every cluster's summary,
+ * at most twice a second and only after something changed, the same snapshot and the same bytes
+ * for every viewer. A fleet whose pollers stall sends nothing, and the screen says DATA STALE.
+ */
+export function fleetStream(monitors: ReadonlyMap<string, ClusterMonitor>, req: Request, admission: StreamAdmission): Response {
+  let feed = feeds.get(monitors);
+  if (!feed) feeds.set(monitors, (feed = new FleetFeed(monitors)));
+  const shared = feed;
+  return eventStream(req, admission, (send) => shared.subscribe((snapshot) => send('fleet', snapshot)));
 }

@@ -108,6 +108,16 @@ describe('MetricsTracker', () => {
     expect(t.update(scrape(T0 + 8000, { sent: 8 })).peers[0].sentFailuresPerSec).toBe(0);
   });
 
+  test('at a 15 s scrape the rate spans 4 scrapes over the real time between them, not a nominal minute', () => {
+    const t = new MetricsTracker(15_000);
+    // One failure a second, scraped with jitter (a slow scrape, a late one).
+    const at = [0, 14, 31, 44, 61, 75];
+    const rates = at.map((s) => t.update(scrape(T0 + s * 1000, { sent: s })).peers[0]?.sentFailuresPerSec ?? null);
+    expect(rates[0]).toBeNull();
+    // 61 failures over the 61 s from the scrape at 0 to the one at 61 (a nominal 60 s would say 1.017/s).
+    for (const r of rates.slice(1)) expect(r).toBeCloseTo(1, 12);
+  });
+
   test('peer RTT p99 per peer over its own longer window', () => {
     const t = new MetricsTracker();
     t.update(scrape(T0, { rtt: [0, 0, 0] }));

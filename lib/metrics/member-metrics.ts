@@ -48,6 +48,17 @@ export interface EtcdScrape {
 }
 
 /** Reads the figures Ringside needs from a member's /metrics text. Throws ExpositionError on a malformed line. */
+/**
+ * A label value as a string of its own. The parser's values are slices of the scraped text, and V8
+ * keeps a whole string alive for any slice of it: the peer IDs a tracker keeps until the next
+ * scrape held each member's ~150 kB of /metrics text, 150 MB for a fleet of 1,000 members.
+ */
+function detach(s: string): string;
+function detach(s: string | undefined): string | undefined;
+function detach(s: string | undefined): string | undefined {
+  return s === undefined ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 export function readEtcdScrape(text: string, at: number): EtcdScrape {
   const fams = parseExposition(text, { only: ETCD_FAMILIES });
   // A figure's family under the first name the member serves (3.4 serves dbSize under two names, 3.5+ one).
@@ -57,12 +68,12 @@ export function readEtcdScrape(text: string, at: number): EtcdScrape {
     const v = value(key);
     return v === null ? null : v === 1;
   };
-  const rtt = new Map(histogramSeries(family('peerRtt')).flatMap((h) => (h.labels.To ? [[h.labels.To, h.buckets] as const] : [])));
-  const sent = new Map(family('peerSentFailures')?.samples.flatMap((x) => (x.labels.To ? [[x.labels.To, x.value] as const] : [])));
+  const rtt = new Map(histogramSeries(family('peerRtt')).flatMap((h) => (h.labels.To ? [[detach(h.labels.To), h.buckets] as const] : [])));
+  const sent = new Map(family('peerSentFailures')?.samples.flatMap((x) => (x.labels.To ? [[detach(x.labels.To), x.value] as const] : [])));
   return {
     at,
-    memberId: family('serverId')?.samples.find((s) => s.value === 1)?.labels.server_id ?? null,
-    version: family('version')?.samples[0]?.labels.server_version ?? null,
+    memberId: detach(family('serverId')?.samples.find((s) => s.value === 1)?.labels.server_id) ?? null,
+    version: detach(family('version')?.samples[0]?.labels.server_version) ?? null,
     processStart: value('processStart'),
     hasLeader: flag('hasLeader'),
     isLeader: flag('isLeader'),
@@ -80,7 +91,7 @@ export function readEtcdScrape(text: string, at: number): EtcdScrape {
     dbSize: value('dbSize'),
     dbSizeInUse: value('dbSizeInUse'),
     quotaBytes: value('quota'),
-    clusterVersion: family('clusterVersion')?.samples.find((s) => s.value === 1)?.labels.cluster_version ?? null,
+    clusterVersion: detach(family('clusterVersion')?.samples.find((s) => s.value === 1)?.labels.cluster_version) ?? null,
     missing: CHARTED.filter((k) => !family(k)),
   };
 }
@@ -136,14 +147,15 @@ const toMs = (s: number | null) => (s === null ? null : s * 1000);
 export class MetricsTracker {
   private readonly rateWindowMs: number;
   private prev: EtcdScrape | null = null;
-  private since: number | null = null;
+  /** Times of the scrapes the rate window spans, and the one before them (where it starts). */
+  private times: number[] = [];
   private readonly fsync = new WindowBuckets(QUANTILE_WINDOW_MS);
   private readonly commit = new WindowBuckets(QUANTILE_WINDOW_MS);
   private readonly rtt = new Map<string, WindowBuckets>();
   private readonly sentFailures = new Map<string, WindowSum>();
   private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new WindowSum(COUNT_WINDOW_MS)])) as Record<CounterName, WindowSum>;
 
-  /** `intervalMs`: how often the member is scraped; rates span RATE_WINDOW_POLLS of them. */
+  /** `intervalMs`: how often the member is scraped (15 s by default); rates span RATE_WINDOW_POLLS of them. */
   constructor(intervalMs = 1000) {
     this.rateWindowMs = Math.max(4000, RATE_WINDOW_POLLS * intervalMs);
   }
@@ -152,7 +164,7 @@ export class MetricsTracker {
     const prev = this.prev;
     const restarted = Boolean(prev && s.processStart !== null && prev.processStart !== null && s.processStart !== prev.processStart);
     const at = s.at;
-    this.since ??= at;
+    this.times.push(at);
 
     const addHist = (w: WindowBuckets, before: Bucket[] | null | undefined, now: Bucket[] | null | undefined) => {
       if (!now) return;
@@ -193,7 +205,7 @@ export class MetricsTracker {
       return summed ? histogramQuantile(0.99, summed) : null;
     };
     const sum = (w: WindowSum) => (prev ? w.sum(at) : null);
-    const span = Math.min(this.rateWindowMs, at - this.since) / 1000;
+    const span = this.rateSpanMs(at) / 1000;
     const peers = [...new Set([...this.rtt.keys(), ...this.sentFailures.keys()])].sort().map((to): PeerFigures => {
       const rtt = this.rtt.get(to);
       const sent = this.sentFailures.get(to);
@@ -224,5 +236,19 @@ export class MetricsTracker {
       clusterVersion: s.clusterVersion,
       ...(s.missing.length ? { missing: s.missing } : {}),
     };
+  }
+
+  /**
+   * The real time the rate window's increases cover: from the scrape before the oldest one in the
+   * window to now. Scrapes are not exactly `intervalMs` apart (a slow or failed scrape), and a
+   * rate over a nominal window would then be off by as much as the jitter.
+   */
+  private rateSpanMs(at: number): number {
+    const cutoff = at - this.rateWindowMs;
+    let oldest = this.times.findIndex((t) => t > cutoff);
+    // The first scrape has no increase of its own: it only starts the span.
+    oldest = Math.max(1, oldest < 0 ? this.times.length - 1 : oldest);
+    this.times = this.times.slice(oldest - 1);
+    return this.times.length > 1 ? at - this.times[0] : 0;
   }
 }

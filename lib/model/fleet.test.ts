@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ClusterSummary } from '../ring/summary';
-import { nocFocus, nocGrid, nocStatus, sortFleet } from './fleet';
+import { countByState, filterFleet, NOC_MAX_TILES, nocFocus, nocGrid, nocLayout, nocStatus, sortFleet } from './fleet';
 
 const NOW = Date.UTC(2026, 10, 23, 3, 0, 10);
 function summary(name: string, change: Partial<ClusterSummary> = {}): ClusterSummary {
@@ -68,5 +68,55 @@ describe('NOC state', () => {
       expect(g.cols).toBeLessThanOrEqual(4);
       expect(g.rows).toBeLessThanOrEqual(3);
     }
+  });
+});
+
+describe('a fleet of 200 on the wall and the overview', () => {
+  const unknown = (name: string) => summary(name, { health: 'unknown', quorum: null, at: null });
+  const degraded = (name: string) => summary(name, { health: 'degraded', quorum: { voters: 3, healthy: 2, needed: 2, canLose: 0, hasQuorum: true } });
+  const fleet = (ok: number, bad: number, off = 0) =>
+    sortFleet(
+      [
+        ...Array.from({ length: ok }, (_, i) => summary(`ok-${String(i).padStart(3, '0')}`)),
+        ...Array.from({ length: bad }, (_, i) => degraded(`deg-${i}`)),
+        ...Array.from({ length: off }, (_, i) => unknown(`off-${i}`)),
+      ],
+      NOW,
+    );
+
+  test('up to 12 clusters: every one a full tile, nothing folded', () => {
+    const l = nocLayout(fleet(10, 2));
+    expect([l.tiles.length, l.healthy.length, l.overflow.length, l.size]).toEqual([12, 0, 0, 'full']);
+  });
+
+  test('200 clusters, 3 wrong: three full tiles and one count of the 197 healthy', () => {
+    const l = nocLayout(fleet(197, 2, 1));
+    expect(l.tiles.map((c) => c.name)).toEqual(['off-0', 'deg-0', 'deg-1']);
+    expect(l.healthy).toHaveLength(197);
+    expect([l.overflow.length, l.size, l.cols * l.rows >= 4]).toEqual([0, 'full', true]);
+  });
+
+  test('more wrong: smaller tiles; past the limit the least bad fold into counts, the worst always shown', () => {
+    expect(nocLayout(fleet(180, 20)).size).toBe('compact');
+    const l = nocLayout(fleet(100, 60, 40));
+    expect(l.size).toBe('dense');
+    expect(l.tiles.length + 2).toBe(NOC_MAX_TILES);
+    expect(l.tiles.slice(0, 40).every((c) => c.noc.state === 'UNKNOWN')).toBe(true);
+    expect(countByState(l.overflow)).toEqual([['DEGRADED', 54]]);
+    expect(l.tiles.length + l.overflow.length + l.healthy.length).toBe(200);
+    expect(l.cols * l.rows).toBeGreaterThanOrEqual(NOC_MAX_TILES);
+    // A stale OK cluster is never folded into the healthy count.
+    const stale = sortFleet([...fleet(20, 0), summary('old', { at: new Date(NOW - 10_000).toISOString() })], NOW);
+    expect(nocLayout(stale).tiles.map((c) => c.name)).toEqual(['old']);
+  });
+
+  test('search by name and filter by state, worst first kept', () => {
+    const f = fleet(150, 30, 20);
+    expect(filterFleet(f, '', new Set()).length).toBe(200);
+    expect(filterFleet(f, ' OK-00 ', new Set()).map((c) => c.name)).toEqual(Array.from({ length: 10 }, (_, i) => `ok-00${i}`));
+    expect(filterFleet(f, '', new Set(['UNKNOWN', 'DEGRADED'])).map((c) => c.noc.state)).toEqual([...Array(20).fill('UNKNOWN'), ...Array(30).fill('DEGRADED')]);
+    expect(filterFleet(f, 'deg-1', new Set(['DEGRADED'])).map((c) => c.name)).toEqual(['deg-1', ...Array.from({ length: 10 }, (_, i) => `deg-1${i}`)]);
+    expect(filterFleet(f, 'nothing', new Set())).toEqual([]);
+    expect(countByState(f)).toEqual([['UNKNOWN', 20], ['DEGRADED', 30], ['OK', 150]]);
   });
 });

@@ -5,7 +5,7 @@ import type { CertificateFinding, ExpiryThresholds } from '../certs/findings';
 import type { ClusterCertificates } from '../certs/inventory';
 import type { BackupStatus } from '../backups/types';
 import type { AlertOverrides, ClusterConfig } from '../config/types';
-import type { PollResult } from '../etcd/types';
+import type { MetricsResult, PollResult } from '../etcd/types';
 import type { RingHistory } from '../history/store';
 import type { LogLine } from '../logs/types';
 import type { ParsedFlag } from '../model/etcd-versions';
@@ -19,9 +19,15 @@ import { LogCollector } from './log-collector';
 import { MetricsCollector } from './metrics-collector';
 import { RingPipeline } from './pipeline';
 import { pollCluster } from './poll';
+import { FULL_POLL_EVERY_MS, pollStatus } from './status-poll';
+
+/** How often members' /metrics are scraped unless the config says (metricsIntervalMs). */
+export const DEFAULT_METRICS_INTERVAL_MS = 15_000;
 
 export interface MonitorSettings {
   pollIntervalMs: number;
+  /** How often members' /metrics are scraped (default 15 s); a cluster's metrics.intervalMs overrides it. */
+  metricsIntervalMs?: number;
   /** HashKV agreement check period; 0 turns it off. */
   hashCheckIntervalMs?: number;
   requestTimeoutMs: number;
@@ -41,6 +47,8 @@ export interface MonitorParts {
   /** HashKV of one member at one revision. */
   hashKv?: (endpoint: string, revision: number) => Promise<HashReply & { memberId?: string }>;
   clients?: ClientFactory;
+  /** The network part of a /metrics scrape: a member's text from its URL (with `poll`, scrapes run only if given). */
+  metricsText?: (url: string) => Promise<string>;
 }
 
 export type MonitorMessage =
@@ -53,11 +61,15 @@ export type MonitorMessage =
   | { type: 'backups'; status: BackupStatus | null };
 
 /**
- * Watches one cluster: schedules polls and HashKV checks, and tells subscribers. The parts are
- * apart: the client pool (lib/monitor/client-pool), the poll's network part (poll.ts), what a
- * poll turns into (pipeline.ts, no network or timers), the message bus (bus.ts). Polls never
- * overlap: the next starts a full interval after the previous one started, or at once if it ran
- * late. One per cluster per server process.
+ * Watches one cluster: schedules polls, /metrics scrapes and HashKV checks, and tells subscribers.
+ * The parts are apart: the client pool (lib/monitor/client-pool), the poll's network part
+ * (poll.ts, status-poll.ts), what a poll turns into (pipeline.ts, no network or timers), the
+ * message bus (bus.ts). Polls never overlap: the next starts a full interval after the previous
+ * one started, or at once if it ran late. Most polls ask each member its status alone and carry
+ * membership and alarms over; a full poll runs at least every FULL_POLL_EVERY_MS, whenever a
+ * status hints at a change, and for every pollNow(). Scrapes run on their own, slower schedule
+ * (`metricsIntervalMs`, 15 s): each poll carries the latest scrape's figures. One per cluster per
+ * server process.
  */
 export class ClusterMonitor {
   readonly bootId = randomUUID().slice(0, 8);
@@ -68,11 +80,19 @@ export class ClusterMonitor {
   private readonly pool: MemberClientPool;
   private readonly metrics: MetricsCollector | null;
   private readonly clock: MonitorClock;
+  /** This cluster's scrape period: its own metrics.intervalMs, else the deployment's. */
+  readonly metricsIntervalMs: number;
   private seq = 0;
+  private lastFullAt = -Infinity;
+  private scrapeTimer: unknown = null;
+  private scrapeInflight: Promise<void> | null = null;
+  private scrapes = 0;
+  /** The latest scrape of every member, by member ID, and when it finished. */
+  private scraped: { at: number; results: Record<string, MetricsResult> } | null = null;
   private running = false;
   private timer: unknown = null;
   private hashTimer: unknown = null;
-  private inflight: Promise<void> | null = null;
+  private inflight: { full: boolean; done: Promise<void> } | null = null;
   private hashInflight: Promise<HashCheck | null> | null = null;
   /** Bumped when a check is pulled forward: the schedule it replaces stops at its next step. */
   private hashEpoch = 0;
@@ -84,9 +104,13 @@ export class ClusterMonitor {
   ) {
     this.clock = parts.clock ?? systemClock;
     this.pool = new MemberClientPool(cluster.tls, settings.requestTimeoutMs, cluster.endpoints, parts.clients);
-    this.pipeline = new RingPipeline({ cluster: cluster.name, bootId: this.bootId, pollIntervalMs: settings.pollIntervalMs, eventBuffer: settings.eventBuffer, alerts: settings.alerts, certificates: settings.certificates });
+    this.metricsIntervalMs = cluster.metrics?.intervalMs ?? settings.metricsIntervalMs ?? DEFAULT_METRICS_INTERVAL_MS;
+    this.pipeline = new RingPipeline({ cluster: cluster.name, bootId: this.bootId, pollIntervalMs: settings.pollIntervalMs, metricsIntervalMs: this.metricsIntervalMs, eventBuffer: settings.eventBuffer, alerts: settings.alerts, certificates: settings.certificates });
     this.logs = cluster.logs?.files.length || cluster.logs?.kubernetes ? new LogCollector(cluster, () => this.ring, (line) => this.bus.emit({ type: 'log', line })) : null;
-    this.metrics = parts.poll || cluster.metrics?.enabled === false ? null : new MetricsCollector(cluster, settings.requestTimeoutMs, settings.pollIntervalMs);
+    this.metrics =
+      (parts.poll && !parts.metricsText) || cluster.metrics?.enabled === false
+        ? null
+        : new MetricsCollector(cluster, settings.requestTimeoutMs, this.metricsIntervalMs, { now: () => this.clock.now(), fetchText: parts.metricsText });
   }
 
   get ring(): RingState | null {
@@ -169,7 +193,7 @@ export class ClusterMonitor {
     this.running = true;
     this.schedule(0);
     this.logs?.start();
-    // The first check runs once the first poll has found the members (see pollAndPublish).
+    // The first check and the first scrape run once the first poll has found the members (see pollAndPublish).
   }
 
   async stop(): Promise<void> {
@@ -177,25 +201,60 @@ export class ClusterMonitor {
     this.logs?.stop();
     this.clock.clearTimeout(this.timer);
     this.clock.clearTimeout(this.hashTimer);
-    this.timer = this.hashTimer = null;
-    await Promise.all([this.inflight, this.hashInflight]);
+    this.clock.clearTimeout(this.scrapeTimer);
+    this.timer = this.hashTimer = this.scrapeTimer = null;
+    await Promise.all([this.inflight?.done, this.hashInflight, this.scrapeInflight]);
     this.pool.closeAll();
     this.metrics?.close();
     this.bus.clear();
   }
 
-  /** Runs one poll now (tests, benchmarks and every operation's decision); the scheduler uses the same path. */
+  /** Runs one full poll now (tests, benchmarks and every operation's decision); the scheduler uses the same path. */
   async pollNow(): Promise<RingState> {
-    await this.tick();
+    await this.tick(true);
     return this.ring!;
   }
 
-  /** The network part of one poll. */
-  poll(): Promise<PollResult> {
+  /**
+   * The network part of one poll: a full one (status, member list, alarms), or with `full` false
+   * a status poll when the last full poll is recent and the statuses show no change (else full).
+   */
+  async poll(full = true): Promise<PollResult> {
     const seq = ++this.seq;
     const at = this.clock.now();
-    if (this.parts.poll) return this.parts.poll(seq, at, this.ring);
-    return pollCluster({ cluster: this.cluster, pool: this.pool, state: this.ring, seq, at, scrape: (state) => this.metrics?.scrape(state?.members ?? []) });
+    const metrics = this.latestScrape();
+    if (this.parts.poll) {
+      const replayed = await this.parts.poll(seq, at, this.ring);
+      return metrics ? { ...replayed, metrics } : replayed;
+    }
+    const state = this.ring;
+    if (!full && state && at - this.lastFullAt < FULL_POLL_EVERY_MS) {
+      const light = await pollStatus({ cluster: this.cluster, pool: this.pool, state, seq, at, metrics });
+      if (light) return light;
+    }
+    this.lastFullAt = at;
+    return pollCluster({ cluster: this.cluster, pool: this.pool, state, seq, at, metrics });
+  }
+
+  /** Scrapes every member's /metrics now; the next poll carries the figures. */
+  scrapeNow(): Promise<void> {
+    if (!this.metrics) return Promise.resolve();
+    this.scrapeInflight ??= this.metrics
+      .scrape(this.ring?.members ?? [])
+      .then((results) => {
+        this.scraped = { at: this.clock.now(), results };
+        this.scrapes++;
+      })
+      .finally(() => {
+        this.scrapeInflight = null;
+      });
+    return this.scrapeInflight;
+  }
+
+  /** The latest scrape, unless it is too old to pass for current (scrapes that stopped): then none. */
+  private latestScrape(): Record<string, MetricsResult> | undefined {
+    if (!this.scraped || this.clock.now() - this.scraped.at > 3 * this.metricsIntervalMs) return undefined;
+    return this.scraped.results;
   }
 
   /**
@@ -213,8 +272,22 @@ export class ClusterMonitor {
     if (!this.running) return;
     this.timer = this.clock.setTimeout(async () => {
       const started = this.clock.now();
-      await this.tick();
+      await this.tick(false);
       this.schedule(Math.max(0, this.settings.pollIntervalMs - (this.clock.now() - started)));
+    }, delayMs);
+  }
+
+  /**
+   * Scrapes every `metricsIntervalMs`, apart from the polls. The first two are a poll interval
+   * apart: a rate or a quantile needs two scrapes, and the charts should not wait a whole interval.
+   */
+  private scheduleScrape(delayMs: number) {
+    if (!this.running || !this.metrics) return;
+    this.scrapeTimer = this.clock.setTimeout(async () => {
+      const started = this.clock.now();
+      await this.scrapeNow();
+      const every = this.scrapes < 2 ? this.settings.pollIntervalMs : this.metricsIntervalMs;
+      this.scheduleScrape(Math.max(0, every - (this.clock.now() - started)));
     }, delayMs);
   }
 
@@ -264,18 +337,23 @@ export class ClusterMonitor {
     return check;
   }
 
-  private tick(): Promise<void> {
-    // A manual poll while a scheduled one runs joins it instead of overlapping.
-    this.inflight ??= this.pollAndPublish().finally(() => {
-      this.inflight = null;
-    });
-    return this.inflight;
+  private async tick(full: boolean): Promise<void> {
+    // A poll while another runs joins it instead of overlapping; a full one waits out a status poll
+    // (it may carry membership from before whatever the caller just did) and then runs.
+    while (this.inflight && full && !this.inflight.full) await this.inflight.done;
+    if (!this.inflight) {
+      const done = this.pollAndPublish(full).finally(() => {
+        this.inflight = null;
+      });
+      this.inflight = { full, done };
+    }
+    return this.inflight.done;
   }
 
-  private async pollAndPublish() {
+  private async pollAndPublish(full: boolean) {
     let poll: PollResult;
     try {
-      poll = await this.poll();
+      poll = await this.poll(full);
     } catch (e) {
       // poll() catches per-member failures; anything here is a bug, not a member fault.
       console.error(`[ringside] poll of ${this.cluster.name} failed:`, e);
@@ -289,5 +367,6 @@ export class ClusterMonitor {
     for (const event of folded.events) this.bus.emit({ type: 'ring-event', event });
     if (folded.alerts) this.bus.emit({ type: 'alerts', alerts: folded.alerts });
     if (folded.checkHashesNow) this.checkHashesSoon();
+    if (this.scrapeTimer === null) this.scheduleScrape(0);
   }
 }

@@ -6,19 +6,31 @@ import { ExpositionError } from '../metrics/exposition';
 import { MetricsTracker, readEtcdScrape } from '../metrics/member-metrics';
 import type { MemberState } from '../ring/types';
 
+/** What a benchmark replaces: the clock a scrape is timed on, and the network part of a scrape. */
+export interface ScrapeParts {
+  now?: () => number;
+  /** A member's /metrics text from its URL. */
+  fetchText?: (url: string) => Promise<string>;
+}
+
 /**
- * Scrapes every member's /metrics alongside the status poll and keeps, per member, the tracker
- * that turns successive scrapes into rates and quantiles.
+ * Scrapes every member's /metrics (every `intervalMs`, on the monitor's schedule, apart from the
+ * status poll) and keeps, per member, the tracker that turns successive scrapes into rates and
+ * quantiles over the real time between them.
  */
 export class MetricsCollector {
   private readonly endpoints = new Map<string, MetricsEndpoint>();
   private readonly trackers = new Map<string, MetricsTracker>();
+  private readonly now: () => number;
 
   constructor(
     private readonly cluster: ClusterConfig,
     private readonly timeoutMs: number,
     private readonly intervalMs: number,
-  ) {}
+    private readonly parts: ScrapeParts = {},
+  ) {
+    this.now = parts.now ?? Date.now;
+  }
 
   /** Where a member's /metrics is: by name from the config, else its client host on the configured port, else its client URL. */
   urlOf(m: Pick<MemberState, 'name' | 'clientURLs' | 'endpoint'>): string | null {
@@ -47,10 +59,10 @@ export class MetricsCollector {
   }
 
   private async scrapeOne(memberId: string, url: string): Promise<MetricsResult> {
-    const at = Date.now();
+    const at = this.now();
     let text: string;
     try {
-      text = await this.endpoint(url).fetch();
+      text = await (this.parts.fetchText ? this.parts.fetchText(url) : this.endpoint(url).fetch());
     } catch (e) {
       return { ok: false, url, error: `${url}: ${(e as Error).message}` };
     }

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { ClusterCertificates } from '../certs/inventory';
 import { describeCertificate, parsePemCertificates } from '../certs/x509';
-import type { PollResult } from '../etcd/types';
+import type { MemberClient } from '../etcd/client';
+import type { MemberProbe, PollResult } from '../etcd/types';
 import { downProbe, ids, okProbe, poll } from '../ring/fixtures';
 import type { HashCheck, HashReply } from '../ring/hashkv';
+import type { RingState } from '../ring/types';
 import { ClusterMonitor, type MonitorMessage } from './cluster-monitor';
 import type { MonitorClock } from './clock';
 import { RingPipeline } from './pipeline';
@@ -194,5 +196,140 @@ describe('ClusterMonitor on a fake clock', () => {
     const m = messages.length;
     await clock.advance(10_000);
     expect([polls.length, messages.length]).toEqual([n, m]);
+  });
+});
+
+describe('ClusterMonitor: /metrics scrapes apart from the polls', () => {
+  /** A member's /metrics where the failed-proposals counter counts the seconds since T0. */
+  const text = (t: number) => `# TYPE etcd_server_proposals_failed_total counter\netcd_server_proposals_failed_total ${(t - T0) / 1000}\n`;
+
+  function scraping(metricsIntervalMs: number, failFrom = Infinity, hang?: { at: number; forMs: number }) {
+    const clock = new FakeClock();
+    const scrapes: number[] = [];
+    const monitor = new ClusterMonitor({ name: 'demo', endpoints: ['http://127.0.0.1:2179'] }, { pollIntervalMs: 1000, requestTimeoutMs: 800, metricsIntervalMs }, {
+      clock,
+      poll: async (seq, t) => ({ ...poll(seq, up()), seq, at: t }),
+      metricsText: async (url) => {
+        if (url === 'http://127.0.0.1:2179/metrics') scrapes.push(clock.t - T0);
+        if (clock.t - T0 >= failFrom) throw new Error('connection refused');
+        const started = clock.t;
+        // A member whose /metrics answers only after `forMs` (a slow one; the real fetch times out).
+        if (hang && clock.t - T0 === hang.at) return new Promise<string>((resolve) => clock.setTimeout(() => resolve(text(started)), hang.forMs));
+        return text(clock.t);
+      },
+    });
+    const rings: RingState[] = [];
+    monitor.subscribe((m) => m.type === 'ring' && rings.push(m.ring));
+    return { clock, monitor, scrapes, rings };
+  }
+
+  test('the first scrape right after the first poll, the second a poll later, then every metricsIntervalMs; every poll carries the latest', async () => {
+    const { clock, monitor, scrapes, rings } = scraping(15_000);
+    monitor.start();
+    await clock.advance(40_000);
+    await monitor.stop();
+    expect(scrapes).toEqual([0, 1000, 16_000, 31_000]);
+    expect(rings.length).toBeGreaterThanOrEqual(40);
+    // Every poll from the scrape at 1 s on shows a member's figures, each from the latest scrape before it.
+    for (const r of rings.filter((x) => Date.parse(x.at) - T0 > 1000)) {
+      const m1 = r.members.find((m) => m.name === 'm1')!;
+      const scrapedAt = Date.parse(m1.metrics!.at) - T0;
+      const polledAt = Date.parse(r.at) - T0;
+      // A scrape and a poll due at the same moment run in either order.
+      expect([Math.max(...scrapes.filter((s) => s < polledAt)), Math.max(...scrapes.filter((s) => s <= polledAt))]).toContain(scrapedAt);
+    }
+    // Counts are increases between real scrapes: 1 + 15 + 15 failed proposals by the scrape at 31 s.
+    expect(rings.at(-1)!.members[0].metrics!.proposalsFailed15m).toBe(31);
+  });
+
+  test('a cluster’s own interval, and no figures once scrapes stop answering', async () => {
+    const { clock, monitor, scrapes, rings } = scraping(5000, 11_000);
+    monitor.start();
+    await clock.advance(13_000);
+    await monitor.stop();
+    expect(scrapes).toEqual([0, 1000, 6000, 11_000]);
+    const last = rings.at(-1)!.members[0];
+    expect([last.metrics, last.metricsError]).toEqual([null, 'http://127.0.0.1:2179/metrics: connection refused']);
+  });
+
+  test('a scrape that hangs: the last figures are carried for three intervals, then none, until a scrape answers again', async () => {
+    const { clock, monitor, scrapes, rings } = scraping(5000, Infinity, { at: 11_000, forMs: 30_000 });
+    monitor.start();
+    await clock.advance(45_000);
+    await monitor.stop();
+    // No scrape starts while one is in flight: the one at 11 s answers at 41 s, and the next starts then (it is overdue).
+    expect(scrapes).toEqual([0, 1000, 6000, 11_000, 41_000]);
+    const figuresAt = (s: number) => {
+      const r = rings.find((x) => Date.parse(x.at) - T0 === s * 1000)!;
+      return r.members[0].metrics ? Date.parse(r.members[0].metrics.at) - T0 : null;
+    };
+    // The scrape at 6 s stands for 15 s (three intervals), through the poll at 21 s...
+    expect([figuresAt(7), figuresAt(15), figuresAt(21)]).toEqual([6000, 6000, 6000]);
+    // ...then the members show no figures rather than old ones as current...
+    expect([figuresAt(22), figuresAt(30), figuresAt(40)]).toEqual([null, null, null]);
+    // ...until the slow scrape answers.
+    expect(figuresAt(44)).not.toBeNull();
+  });
+});
+
+describe('ClusterMonitor: status polls between full polls', () => {
+  /** Members answering from fixtures through the client pool's factory; `full` records when the member list was asked. */
+  function watching() {
+    const clock = new FakeClock();
+    const full: number[] = [];
+    let probes = up();
+    const client = (endpoint: string) =>
+      ({
+        endpoint,
+        probe: async () => probes.find((p) => p.endpoint === endpoint) ?? downProbe('m1'),
+        memberList: async () => (full.push((clock.t - T0) / 1000), poll(0, []).members!),
+        alarms: async () => [],
+        close: () => {},
+      }) as unknown as MemberClient;
+    const monitor = new ClusterMonitor(
+      { name: 'demo', endpoints: ['http://127.0.0.1:2179'], metrics: { enabled: false, urls: {}, scheme: 'http' } },
+      { pollIntervalMs: 1000, requestTimeoutMs: 800, hashCheckIntervalMs: 0 },
+      { clock, clients: client },
+    );
+    const rings: RingState[] = [];
+    monitor.subscribe((m) => m.type === 'ring' && rings.push(m.ring));
+    return { clock, monitor, full, rings, set: (p: MemberProbe[]) => (probes = p) };
+  }
+
+  test('a full poll at the start and every 5 s; status alone between, membership carried over', async () => {
+    const { clock, monitor, full, rings } = watching();
+    monitor.start();
+    await clock.advance(11_500);
+    expect(full).toEqual([0, 5, 10]);
+    expect(rings).toHaveLength(12);
+    expect(rings.every((r) => r.members.length === 3 && r.membersKnown && r.leader === L)).toBe(true);
+    // Every operation decides on a full poll.
+    await monitor.pollNow();
+    expect(full).toEqual([0, 5, 10, 11.5]);
+    await monitor.stop();
+  });
+
+  test('a change in the statuses makes that poll a full one: a member down, back, a new leader', async () => {
+    const { clock, monitor, full, rings, set } = watching();
+    monitor.start();
+    await clock.advance(1500);
+    set(m3down());
+    await clock.advance(1000); // 2 s: m3 stopped answering
+    set(up());
+    await clock.advance(1000); // 3 s: m3 answers again
+    set([okProbe('m1', ids.m2, { raftTerm: 3 }), okProbe('m2', ids.m2, { raftTerm: 3 }), okProbe('m3', ids.m2, { raftTerm: 3 })]);
+    await clock.advance(1000); // 4 s: a new leader
+    await clock.advance(2000); // 5 and 6 s: steady under it, status alone (the next full poll is due at 9 s)
+    await monitor.stop();
+    expect(full).toEqual([0, 2, 3, 4]);
+    expect(rings.map((r) => [r.members.find((m) => m.name === 'm3')!.reachable, r.leader])).toEqual([
+      [true, L],
+      [true, L],
+      [false, L],
+      [true, L],
+      [true, ids.m2],
+      [true, ids.m2],
+      [true, ids.m2],
+    ]);
   });
 });

@@ -22,6 +22,8 @@ export interface PipelineSettings {
   cluster: string;
   bootId: string;
   pollIntervalMs: number;
+  /** How often the /metrics figures the rules read change (the alert `for` of those rules spans one). */
+  metricsIntervalMs?: number;
   /** How many derived events to keep for late subscribers. */
   eventBuffer?: number;
   alerts?: AlertOverrides;
@@ -59,7 +61,7 @@ export class RingPipeline {
 
   constructor(private readonly settings: PipelineSettings) {
     this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
-    this.tracker = new AlertTracker(settings.cluster, { pollIntervalMs: settings.pollIntervalMs, overrides: settings.alerts });
+    this.tracker = new AlertTracker(settings.cluster, { pollIntervalMs: settings.pollIntervalMs, metricsIntervalMs: settings.metricsIntervalMs, overrides: settings.alerts });
     this.growth = new GrowthForecast(this.history);
   }
 

@@ -7,8 +7,9 @@ import type { RingState } from '../ring/types';
 import type { MemberClientPool } from './client-pool';
 
 /**
- * One poll of a cluster, the network part: status from every member in parallel; membership and
- * alarms from the leader (or any member that answers); each member's /metrics alongside.
+ * One full poll of a cluster, the network part: status from every member in parallel; membership
+ * and alarms from the leader (or any member that answers). `metrics`: the latest /metrics scrape
+ * (taken on its own schedule), carried into the result.
  */
 export async function pollCluster(o: {
   cluster: ClusterConfig;
@@ -16,18 +17,17 @@ export async function pollCluster(o: {
   state: RingState | null;
   seq: number;
   at: number;
-  scrape?: (state: RingState | null) => Promise<Record<string, MetricsResult>> | undefined;
+  metrics?: Record<string, MetricsResult>;
 }): Promise<PollResult> {
   const { cluster, pool, state, seq, at } = o;
   const targets = targetsOf(cluster, state).map((u) => pool.get(u));
   const preferred = preferredClient(state, targets);
 
-  const [probes, first, metrics] = await Promise.all([
+  const [probes, first] = await Promise.all([
     Promise.all(targets.map((c) => c.probe())),
     preferred ? Promise.allSettled([preferred.memberList(), preferred.alarms()]) : null,
-    // Members known from the last poll; one discovered now is scraped from the next poll on.
-    o.scrape?.(state),
   ]);
+  const metrics = o.metrics;
 
   let members: MemberListEntry[] | null = first?.[0].status === 'fulfilled' ? first[0].value : null;
   let alarms: AlarmEntry[] | null = first?.[1].status === 'fulfilled' ? first[1].value : null;

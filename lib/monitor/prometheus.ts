@@ -218,7 +218,7 @@ export function createPrometheusRegistry(monitors: ReadonlyMap<string, ClusterMo
 
   const pollDuration = new Histogram({
     name: 'ringside_poll_duration_seconds',
-    help: 'Wall time of one status poll of every member of a cluster (with its /metrics scrapes).',
+    help: 'Wall time of one status poll of every member of a cluster (the /metrics scrapes run apart).',
     labelNames: ['cluster'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],

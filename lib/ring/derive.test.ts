@@ -180,3 +180,10 @@ describe('a cluster ID other than the ring’s (a restore, or a member left behi
     expect(s.members.find((m) => m.name === 'm2')!.split).toEqual({ clusterId: NEW, memberId: restored.m2 });
   });
 });
+
+test('a cluster whose endpoints never answered says so, with what the first one said, not "not polled yet"', () => {
+  const lost = deriveRing(poll(1, [downProbe('m1')], { members: null, alarms: null }), null, { bootId: 't', pollIntervalMs: 1000 });
+  expect([lost.health, lost.summary]).toEqual(['unknown', 'no endpoint answers (http://127.0.0.1:2179: connection refused)']);
+  const gone = deriveRing(poll(2, [downProbe('m1'), downProbe('m2'), downProbe('m3')]), null, { bootId: 't', pollIntervalMs: 1000 });
+  expect(gone.summary).toBe('no member answers');
+});

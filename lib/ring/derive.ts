@@ -196,7 +196,8 @@ export function deriveRing(poll: PollResult, prev: RingState | null, ctx: Derive
   }));
   const leaderStatus = leader ? byMemberId.get(leader)?.status : undefined;
   const raftTerm = leaderStatus?.raftTerm ?? maxOrNull(answered.map((p) => p.status.raftTerm));
-  const { health, summary } = assessHealth(members, quorum, alarms, answered.length);
+  const firstFailure = poll.probes.find((p) => !p.ok);
+  const { health, summary } = assessHealth(members, quorum, alarms, answered.length, firstFailure && !firstFailure.ok ? `${firstFailure.endpoint}: ${firstFailure.error}` : null);
 
   return {
     cluster: poll.cluster,
@@ -263,10 +264,14 @@ function assessHealth(
   quorum: Quorum,
   alarms: { alarm: string }[],
   answered: number,
+  failure: string | null,
 ): { health: RingHealth; summary: string } {
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   if (answered === 0) {
-    return { health: 'unknown', summary: members.length ? 'no member answers' : 'not polled yet' };
+    // Members never listed: none of the configured endpoints has answered yet (a lost control
+    // plane, or a wrong address); say what the first one said.
+    if (!members.length) return { health: 'unknown', summary: failure ? `no endpoint answers (${failure})` : 'no endpoint answers' };
+    return { health: 'unknown', summary: 'no member answers' };
   }
   if (!quorum.hasQuorum) {
     return {

@@ -27,8 +27,9 @@ export interface SnapshotCheck {
  * bad snapshot. Memory stays at one chunk whatever the size.
  */
 export class SnapshotVerifier extends Transform {
-  private readonly data: Hash = createHash('sha256'); // all bytes but the held-back tail
-  private readonly whole: Hash = createHash('sha256');
+  // All bytes but the held-back tail. The whole file's hash is this one's copy plus the tail:
+  // one SHA-256 pass over the data, not two.
+  private readonly data: Hash = createHash('sha256');
   private tail: Buffer = Buffer.alloc(0); // at most TRAILER_SIZE bytes
   private size = 0;
   private checked: SnapshotCheck | null = null;
@@ -41,7 +42,6 @@ export class SnapshotVerifier extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     if (chunk.length === 0) return done();
     this.size += chunk.length;
-    this.whole.update(chunk);
     if (chunk.length >= TRAILER_SIZE) {
       this.release(this.tail);
       this.release(chunk.subarray(0, chunk.length - TRAILER_SIZE));
@@ -57,7 +57,7 @@ export class SnapshotVerifier extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    const sha256 = this.whole.digest('hex');
+    const sha256 = this.data.copy().update(this.tail).digest('hex');
     if (this.size <= TRAILER_SIZE) {
       this.checked = { size: this.size, sha256, trailerOk: false };
       return done(

@@ -6,5 +6,5 @@ import { route } from '@/lib/http/route';
 export const GET = route(api.alerts, ({ monitor }) => ({
   cluster: monitor.cluster.name,
   alerts: monitor.alerts(),
-  rules: rulesAt(monitor.settings.pollIntervalMs, monitor.settings.alerts),
+  rules: rulesAt(monitor.settings.pollIntervalMs, monitor.settings.alerts, monitor.metricsIntervalMs),
 }));
