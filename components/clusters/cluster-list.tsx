@@ -241,7 +241,7 @@ function ClusterRow({ c, now }: { c: Cluster; now: number }) {
       <td className="px-4 py-3">
         <LeaderCell c={c} />
       </td>
-      <td className="px-4 py-3 num">
+      <td className="whitespace-nowrap px-4 py-3 num">
         <MarginCell c={c} />
       </td>
       <td className="px-4 py-3 text-right num">
@@ -255,12 +255,12 @@ function ClusterRow({ c, now }: { c: Cluster; now: number }) {
         <AlarmsCell c={c} />
       </td>
       <td className="px-4 py-3">
-        {c.backups ? <FreshnessBadge status={c.backups} now={now} /> : <span className="text-faint">none configured</span>}
+        {c.backups ? <FreshnessBadge status={c.backups} now={now} /> : <span className="whitespace-nowrap text-faint">none configured</span>}
       </td>
       <td className="max-w-[22rem] px-4 py-3">
         <AlertsCell c={c} now={now} />
       </td>
-      <td className="px-4 py-3 text-right text-muted num">{c.at ? `${formatAge(now - Date.parse(c.at))} ago` : 'never'}</td>
+      <td className="whitespace-nowrap px-4 py-3 text-right text-muted num">{c.at ? `${formatAge(now - Date.parse(c.at))} ago` : 'never'}</td>
     </tr>
   );
 }
