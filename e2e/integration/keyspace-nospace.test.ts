@@ -70,6 +70,8 @@ describe('NOSPACE: the forecast and the breakdown name what filled the ring', ()
         expect((e as Error).message).toMatch(/database space exceeded/);
         full = step;
       }
+      // The monitor is not started: its /metrics (the quota) are scraped here, then the poll carries them.
+      await monitor.scrapeNow();
       const state = await monitor.pollNow();
       const now = T0 + step * MINUTE;
       history.record({ ...sampleOf(state), at: now });

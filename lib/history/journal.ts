@@ -82,7 +82,12 @@ export class HistoryJournal {
     for (const p of this.pending.values()) {
       this.unsubscribe.push(
         p.monitor.subscribe((msg) => {
-          if (msg.type === 'alerts') this.alertsDirty = true;
+          if (msg.type === 'alerts') {
+            this.alertsDirty = true;
+            // The alert list is saved as soon as it changes, not with the next batch: a kill -9
+            // seconds after an alert resolved must not bring it back firing after the restart.
+            this.saveAlertsSoon();
+          }
           if (msg.type !== 'ring') return;
           const sample = sampleOf(msg.ring);
           p.samples.push(sample);
@@ -96,6 +101,32 @@ export class HistoryJournal {
     this.timer = setInterval(() => void this.flush(), this.opts.flushMs ?? 5000);
   }
 
+  private alertsTimer: NodeJS.Timeout | null = null;
+
+  private saveAlertsSoon(): void {
+    // Several clusters' changes in one poll round are one write.
+    this.alertsTimer ??= setTimeout(() => {
+      this.alertsTimer = null;
+      void this.saveAlerts();
+    }, 50);
+  }
+
+  private saving: Promise<void> = Promise.resolve();
+
+  /** The alert list of every cluster, if this replica writes and it changed; one save at a time. */
+  private saveAlerts(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      if (!this.opts.mayWrite() || !this.alertsDirty) return;
+      this.alertsDirty = false;
+      const clusters = Object.fromEntries([...this.pending].map(([c, p]) => [c, p.monitor.alerts()]));
+      await this.opts.alerts.save({ version: 1, clusters }).catch((e: Error) => {
+        this.alertsDirty = true;
+        this.warn(`[ringside] cannot store the alert state: ${e.message}`);
+      });
+    });
+    return this.saving;
+  }
+
   /** Writes what is batched (the timer's; stop's last one). */
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => {
@@ -106,7 +137,8 @@ export class HistoryJournal {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.alertsTimer) clearTimeout(this.alertsTimer);
+    this.timer = this.alertsTimer = null;
     for (const u of this.unsubscribe.splice(0)) u();
     await this.flushing;
     // The alert list as it is now, whatever changed since the last flush.
@@ -128,14 +160,7 @@ export class HistoryJournal {
         this.warn(`[ringside] cannot store the history of ${cluster}: ${(e as Error).message}`);
       }
     }
-    if (writing && this.alertsDirty) {
-      this.alertsDirty = false;
-      const clusters = Object.fromEntries([...this.pending].map(([c, p]) => [c, p.monitor.alerts()]));
-      await this.opts.alerts.save({ version: 1, clusters }).catch((e: Error) => {
-        this.alertsDirty = true;
-        this.warn(`[ringside] cannot store the alert state: ${e.message}`);
-      });
-    }
+    if (writing) await this.saveAlerts();
     if (writing && now - this.lastPrune > 10 * 60_000) {
       this.lastPrune = now;
       for (const [cluster, p] of this.pending) {
