@@ -8,8 +8,13 @@ export const QUANTILE_WINDOW_MS = 30_000;
 export const PEER_RTT_WINDOW_MS = 5 * 60_000;
 /** Failed proposals, leader changes, slow applies, heartbeat failures: counted over etcd-mixin's 15m. */
 export const COUNT_WINDOW_MS = 15 * 60_000;
-/** Peer send failures: a rate over 4 scrape intervals, as etcd-mixin takes it (at least 4 s). */
+/** Peer send failures: a rate over 4 scrape intervals, as etcd-mixin takes it (at least 4 s)... */
 export const RATE_WINDOW_POLLS = 4;
+/**
+ * ...and at most 30 s: at 15 s scrapes four intervals would keep a restarted member "cut off" for
+ * a minute after it answers again (two scrapes still tell a lasting failure from a blip).
+ */
+export const RATE_WINDOW_MAX_MS = 30_000;
 
 /** Every name Ringside reads (lib/model/etcd-versions METRIC_FAMILIES); the parser skips the other ~120 of a member's /metrics. */
 export const ETCD_FAMILIES: ReadonlySet<string> = new Set(Object.values(METRIC_FAMILIES).flatMap((f) => f.names));
@@ -155,9 +160,9 @@ export class MetricsTracker {
   private readonly sentFailures = new Map<string, WindowSum>();
   private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, new WindowSum(COUNT_WINDOW_MS)])) as Record<CounterName, WindowSum>;
 
-  /** `intervalMs`: how often the member is scraped (15 s by default); rates span RATE_WINDOW_POLLS of them. */
+  /** `intervalMs`: how often the member is scraped (15 s by default); rates span RATE_WINDOW_POLLS of them, up to RATE_WINDOW_MAX_MS. */
   constructor(intervalMs = 1000) {
-    this.rateWindowMs = Math.max(4000, RATE_WINDOW_POLLS * intervalMs);
+    this.rateWindowMs = Math.max(4000, Math.min(RATE_WINDOW_POLLS * intervalMs, RATE_WINDOW_MAX_MS));
   }
 
   update(s: EtcdScrape): MemberMetrics {
