@@ -108,14 +108,23 @@ describe('MetricsTracker', () => {
     expect(t.update(scrape(T0 + 8000, { sent: 8 })).peers[0].sentFailuresPerSec).toBe(0);
   });
 
-  test('at a 15 s scrape the rate spans 4 scrapes over the real time between them, not a nominal minute', () => {
+  test('at a 15 s scrape the rate spans the real time between the scrapes in its 30 s window, not a nominal one', () => {
     const t = new MetricsTracker(15_000);
     // One failure a second, scraped with jitter (a slow scrape, a late one).
     const at = [0, 14, 31, 44, 61, 75];
     const rates = at.map((s) => t.update(scrape(T0 + s * 1000, { sent: s })).peers[0]?.sentFailuresPerSec ?? null);
     expect(rates[0]).toBeNull();
-    // 61 failures over the 61 s from the scrape at 0 to the one at 61 (a nominal 60 s would say 1.017/s).
+    // E.g. 30 failures over the 30 s from the scrape at 31 to the one at 61 (a nominal 30 s from 44 would say 1.31/s).
     for (const r of rates.slice(1)) expect(r).toBeCloseTo(1, 12);
+  });
+
+  test('at a 15 s scrape a peer that is back is clear within 30 s and a scrape, not a minute (four intervals)', () => {
+    const t = new MetricsTracker(15_000);
+    // Failing until 30 s, then back.
+    for (const s of [0, 15, 30]) t.update(scrape(T0 + s * 1000, { sent: s }));
+    const after = [45, 60, 75].map((s) => t.update(scrape(T0 + s * 1000, { sent: 30 })).peers[0].sentFailuresPerSec);
+    expect(after[0]).toBeGreaterThan(0.01);
+    expect(after[2]).toBe(0);
   });
 
   test('peer RTT p99 per peer over its own longer window', () => {
