@@ -122,51 +122,57 @@ function Quota({ view }: { view: KeyspaceResponse }) {
           </>
         )}
       </p>
-      <table className="w-full text-[13px]" aria-label="Quota per member">
-        <thead>
-          <tr className="text-left text-[11px] font-semibold uppercase tracking-wider text-muted">
-            <th className="py-1 pr-3 font-semibold">Member</th>
-            <th className="py-1 pr-3 font-semibold">db size · in use · quota</th>
-            <th className="py-1 pr-3 font-semibold">Growth</th>
-            <th className="py-1 pr-3 font-semibold">NOSPACE</th>
-            <th className="py-1 pr-3 text-right font-semibold">Defrag gain</th>
-          </tr>
-        </thead>
-        <tbody>
-          {c.members.map((m) => (
-            <MemberRow key={m.id} m={m} />
-          ))}
-        </tbody>
-      </table>
+      {/* A table on a desk, one block per member on a phone: five columns do not fit 390 px. */}
+      <div role="table" aria-label="Quota per member" className="text-[13px]">
+        <div role="row" className="hidden gap-3 py-1 text-left text-[11px] font-semibold uppercase tracking-wider text-muted md:grid md:grid-cols-[minmax(6rem,auto)_minmax(0,3fr)_7rem_minmax(0,2fr)_6rem]">
+          <span role="columnheader">Member</span>
+          <span role="columnheader">db size · in use · quota</span>
+          <span role="columnheader">Growth</span>
+          <span role="columnheader">NOSPACE</span>
+          <span role="columnheader" className="text-right">
+            Defrag gain
+          </span>
+        </div>
+        {c.members.map((m) => (
+          <MemberRow key={m.id} m={m} />
+        ))}
+      </div>
     </section>
   );
 }
 
 function MemberRow({ m }: { m: MemberCapacity }) {
   const pct = (n: number | null) => (n === null ? 0 : Math.min(100, (n / m.quotaBytes) * 100));
+  const label = 'text-[11px] font-semibold uppercase tracking-wider text-muted md:hidden';
   return (
-    <tr className="border-t border-line/60 align-top" aria-label={m.name || m.id}>
-      <td className="py-1.5 pr-3 whitespace-nowrap">
+    <div role="row" aria-label={m.name || m.id} className="grid gap-x-3 gap-y-1 border-t border-line/60 py-1.5 md:grid-cols-[minmax(6rem,auto)_minmax(0,3fr)_7rem_minmax(0,2fr)_6rem]">
+      <span role="cell" className="whitespace-nowrap font-semibold md:font-normal">
         {m.alarm && <OctagonX className="mr-1 inline size-3.5 text-crit" aria-label="NOSPACE alarm" />}
         {m.name || m.id}
-      </td>
-      <td className="w-[40%] py-1.5 pr-3">
-        <div className="relative h-2.5 overflow-hidden rounded-sm bg-panel-2" role="img" aria-label={`db size ${formatBytes(m.dbSize)}, in use ${formatBytes(m.dbSizeInUse)}, of a ${formatBytes(m.quotaBytes)} quota`}>
-          <div className={`absolute inset-y-0 left-0 ${m.alarm ? 'bg-crit/40' : 'bg-accent/35'}`} style={{ width: `${pct(m.dbSize)}%` }} />
-          <div className={`absolute inset-y-0 left-0 ${m.alarm ? 'bg-crit' : 'bg-accent'}`} style={{ width: `${pct(m.dbSizeInUse)}%` }} />
-        </div>
-        <div className="mt-0.5 font-mono text-xs text-muted">
+      </span>
+      <span role="cell" className="min-w-0">
+        <span className="relative block h-2.5 overflow-hidden rounded-sm bg-panel-2" role="img" aria-label={`db size ${formatBytes(m.dbSize)}, in use ${formatBytes(m.dbSizeInUse)}, of a ${formatBytes(m.quotaBytes)} quota`}>
+          <span className={`absolute inset-y-0 left-0 ${m.alarm ? 'bg-crit/40' : 'bg-accent/35'}`} style={{ width: `${pct(m.dbSize)}%` }} />
+          <span className={`absolute inset-y-0 left-0 ${m.alarm ? 'bg-crit' : 'bg-accent'}`} style={{ width: `${pct(m.dbSizeInUse)}%` }} />
+        </span>
+        <span className="mt-0.5 block font-mono text-xs text-muted">
           {formatBytes(m.dbSize)} · {formatBytes(m.dbSizeInUse)} in use · {formatBytes(m.quotaBytes)} quota{m.quotaSource === 'default' ? ' (etcd default, assumed)' : ''}
           {m.quotaUsedPct !== null && ` · ${Math.round(m.quotaUsedPct)}%`}
-        </div>
-      </td>
-      <td className="py-1.5 pr-3 font-mono text-xs whitespace-nowrap">{m.growth ? `${m.growth.bytesPerHour >= 0 ? '+' : '−'}${formatBytes(Math.abs(m.growth.bytesPerHour))}/h` : '—'}</td>
-      <td className="py-1.5 pr-3 text-xs" title={m.note}>
+        </span>
+      </span>
+      <span role="cell" className="font-mono text-xs whitespace-nowrap">
+        <span className={`${label} mr-2 font-sans`}>Growth</span>
+        {m.growth ? `${m.growth.bytesPerHour >= 0 ? '+' : '−'}${formatBytes(Math.abs(m.growth.bytesPerHour))}/h` : '—'}
+      </span>
+      <span role="cell" className="text-xs" title={m.note}>
         {m.nospaceAt ? <span className="font-semibold">{formatUtc(m.nospaceAt)}</span> : null}
         <span className="block text-muted">{m.note}</span>
-      </td>
-      <td className="py-1.5 pr-3 text-right font-mono text-xs whitespace-nowrap">{formatBytes(m.defragGain)}</td>
-    </tr>
+      </span>
+      <span role="cell" className="font-mono text-xs whitespace-nowrap md:text-right">
+        <span className={`${label} mr-2 font-sans`}>Defrag gain</span>
+        {formatBytes(m.defragGain)}
+      </span>
+    </div>
   );
 }
 
