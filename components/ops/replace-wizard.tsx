@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { AlertTriangle, ArrowLeft, Check, CheckCircle2, Circle, Copy, Loader2, Play, Rocket, Trash2, UserPlus, XCircle } from 'lucide-react';
+import { AlertTriangle, ArrowLeft, Check, CheckCircle2, Circle, Loader2, Play, Rocket, Trash2, UserPlus, XCircle } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import { urlOf } from '@/lib/api/client';
@@ -9,6 +9,7 @@ import { PROMOTE_READY } from '@/lib/model/etcd-versions';
 import type { ReplacementStep, ReplacementView, StartInstructions } from '@/lib/ops/types';
 import { backupsQuery, operationsQuery, replacementQuery, ringQuery } from '@/lib/query/keys';
 import { HealthBadge } from '../ui/health-badge';
+import { CopyButton } from '../ui/copy-button';
 import { Button } from '../ui/button';
 import { Panel } from '../ui/panel';
 import { useRingStream } from '../ring/use-ring-stream';
@@ -248,7 +249,6 @@ function Instructions({ ins }: { ins: StartInstructions }) {
     { key: 'yaml', label: 'etcd-config.yml', text: ins.configYaml },
   ];
   const [tab, setTab] = useState('flags');
-  const [copied, setCopied] = useState(false);
   const current = tabs.find((t) => t.key === tab)!;
   return (
     <div className="rounded-md border border-line">
@@ -258,17 +258,7 @@ function Instructions({ ins }: { ins: StartInstructions }) {
             {t.label}
           </button>
         ))}
-        <button
-          type="button"
-          className="ml-auto inline-flex items-center gap-1 px-3 text-xs text-muted hover:text-fg"
-          onClick={async () => {
-            await navigator.clipboard?.writeText(current.text).catch(() => undefined);
-            setCopied(true);
-            setTimeout(() => setCopied(false), 1500);
-          }}
-        >
-          <Copy className="size-3.5" aria-hidden /> {copied ? 'Copied' : 'Copy'}
-        </button>
+        <CopyButton text={current.text} className="ml-auto px-3" />
       </div>
       <pre role="tabpanel" aria-label={current.label} className="overflow-x-auto p-3 font-mono text-xs leading-relaxed">{current.text}</pre>
       {ins.tls && <p className="border-t border-line px-3 py-2 text-xs text-muted">The ring uses TLS: the /etc/etcd/pki paths are placeholders for this member&apos;s own certificates, signed by the ring&apos;s CA.</p>}

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { AlertTriangle, ArrowLeft, ArrowRight, Check, CheckCircle2, Circle, CircleHelp, Copy, Loader2, RotateCcw, ShieldCheck, Split, XCircle } from 'lucide-react';
+import { AlertTriangle, ArrowLeft, ArrowRight, Check, CheckCircle2, Circle, CircleHelp, Loader2, RotateCcw, ShieldCheck, Split, XCircle } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import { drillWords } from '@/lib/model/backups';
@@ -10,6 +10,7 @@ import type { RestoreChoice, RestoreView } from '@/lib/ops/restore-plan';
 import { operationsQuery, restoreQuery, ringQuery } from '@/lib/query/keys';
 import { useRingStream } from '../ring/use-ring-stream';
 import { Button } from '../ui/button';
+import { CopyButton } from '../ui/copy-button';
 import { HealthBadge } from '../ui/health-badge';
 import { Panel } from '../ui/panel';
 import { useNow } from '../ui/use-now';
@@ -187,22 +188,11 @@ function Preflight({ cluster, view, kubernetes }: { cluster: string; view: Resto
 }
 
 function CopyBlock({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
   return (
     <div className="rounded-md border border-line">
       <div className="flex items-center border-b border-line px-3 py-1 text-xs text-muted">
         <span className="font-semibold text-fg">{label}</span>
-        <button
-          type="button"
-          className="ml-auto inline-flex items-center gap-1 hover:text-fg"
-          onClick={async () => {
-            await navigator.clipboard?.writeText(text).catch(() => undefined);
-            setCopied(true);
-            setTimeout(() => setCopied(false), 1500);
-          }}
-        >
-          <Copy className="size-3.5" aria-hidden /> {copied ? 'Copied' : 'Copy'}
-        </button>
+        <CopyButton text={text} className="ml-auto" />
       </div>
       <pre aria-label={label} className="overflow-x-auto p-3 font-mono text-xs leading-relaxed">{text}</pre>
     </div>

@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { AlertTriangle, ArrowLeft, ArrowRightLeft, Check, CheckCircle2, Circle, Clock, Copy, Loader2, XCircle } from 'lucide-react';
+import { AlertTriangle, ArrowLeft, ArrowRightLeft, Check, CheckCircle2, Circle, Clock, Loader2, XCircle } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
@@ -11,6 +11,7 @@ import type { UpgradeMember, UpgradeMemberState, UpgradeStep, UpgradeView } from
 import { backupsQuery, operationsQuery, ringQuery, upgradeQuery } from '@/lib/query/keys';
 import { useRingStream } from '../ring/use-ring-stream';
 import { Button } from '../ui/button';
+import { CopyButton } from '../ui/copy-button';
 import { HealthBadge } from '../ui/health-badge';
 import { Panel } from '../ui/panel';
 import { CheckRow } from './check-row';
@@ -340,24 +341,13 @@ function StepTitle({ step, n }: { step: UpgradeStep; n: number }) {
 
 /** Commands to paste, wrapped rather than scrolled so a phone shows them whole; one copy button. */
 function Commands({ lines, label }: { lines: string[]; label: string }) {
-  const [copied, setCopied] = useState(false);
   const text = lines.join('\n');
   return (
     <div className="flex items-start gap-2 rounded bg-bg px-3 py-2">
       <pre aria-label={label} className="min-w-0 flex-1 whitespace-pre-wrap break-all font-mono text-xs leading-relaxed">
         {text}
       </pre>
-      <button
-        type="button"
-        className="inline-flex shrink-0 items-center gap-1 text-xs text-muted hover:text-fg"
-        onClick={async () => {
-          await navigator.clipboard?.writeText(text).catch(() => undefined);
-          setCopied(true);
-          setTimeout(() => setCopied(false), 1500);
-        }}
-      >
-        <Copy className="size-3.5" aria-hidden /> {copied ? 'Copied' : 'Copy'}
-      </button>
+      <CopyButton text={text} className="shrink-0" />
     </div>
   );
 }
