@@ -22,6 +22,11 @@ export interface Alert extends AlertSubject {
   /** ISO time it started firing, null while pending. */
   firingSince: string | null;
   forMs: number;
+  /**
+   * From the state saved before a restart and not yet seen again since: the condition may have
+   * ended while the process was down (a crash between the end and the save).
+   */
+  restored?: true;
 }
 
 export interface AlertChange {
@@ -116,7 +121,7 @@ export class AlertTracker {
    * seen again within `settleMs` resolves then.
    */
   restore(alerts: readonly Alert[], now: number, settleMs: number): void {
-    for (const a of alerts) {
+    for (const { restored: _, ...a } of alerts) {
       if (a.cluster !== this.cluster || this.active.has(a.id)) continue;
       this.active.set(a.id, a);
       this.restored.set(a.id, now + settleMs);
@@ -125,7 +130,7 @@ export class AlertTracker {
 
   /** Pending and firing alerts, most severe and oldest first. */
   list(): Alert[] {
-    return [...this.active.values()].sort(compareAlerts);
+    return [...this.active.values()].map((a) => (this.restored.has(a.id) ? { ...a, restored: true as const } : a)).sort(compareAlerts);
   }
 
   firing(): Alert[] {

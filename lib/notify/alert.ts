@@ -32,6 +32,8 @@ export interface AlertLike {
   action: string;
   /** ISO time the condition started to hold. */
   activeSince: string;
+  /** Carried over from before a restart and not seen again yet (the tracker's `restored`). */
+  restored?: true;
 }
 
 export type Labels = Record<string, string>;

@@ -375,6 +375,39 @@ describe('across a restart', () => {
     await second.notifier.close();
   });
 
+  test('a crash after the resolve reached delivery but before the tracker saved it: the stale alert is not reopened; seen again, it fires', async () => {
+    const clock = new FakeClock(T0);
+    const net = new FakeNet();
+    const first = await open({ clock, net });
+    const ring = new TrackedRing(clock);
+    const stale = await run(clock, ring, first.notifier, 21, { down: ['m3'] });
+    await run(clock, ring, first.notifier, 1);
+    await until(() => net.delivered(OPS).length === 2, 'firing, then resolved');
+    // kill -9: the tracker's saved list still says firing (its save had not landed); delivery's says resolved.
+
+    const restart = async () => {
+      const n = await open({ clock, net, stateFile: first.stateFile, settleMs: 30_000 });
+      const t = new TrackedRing(clock);
+      t.tracker.restore(JSON.parse(JSON.stringify(stale)), clock.now(), 30_000);
+      expect(t.tracker.list()[0]).toMatchObject({ rule: 'etcdMembersDown', state: 'firing', restored: true });
+      return { n, t };
+    };
+    const healthy = await restart();
+    await run(clock, healthy.t, healthy.n.notifier, 35);
+    expect(healthy.t.tracker.list()).toEqual([]);
+    expect(net.delivered<HookEvent>(OPS).map((e) => e.status)).toEqual(['firing', 'resolved']);
+    expect(net.delivered(CHAT)).toHaveLength(2);
+    await healthy.n.notifier.close();
+
+    // The same crash, but the member is down again when Ringside comes back: that is news.
+    const down = await restart();
+    await run(clock, down.t, down.n.notifier, 1, { down: ['m3'] });
+    expect(down.t.tracker.list()[0].restored).toBeUndefined();
+    await until(() => net.delivered(OPS).length === 3, 'the alert seen again');
+    expect(net.delivered<HookEvent>(OPS)[2]).toMatchObject({ status: 'firing', labels: { member: 'm3' } });
+    await down.n.notifier.close();
+  });
+
   test('a crash (no close) loses nothing: the queue resumes from the state file, in order, once each', async () => {
     const net = new FakeNet();
     let down = true;

@@ -8,7 +8,7 @@ import type { FetchLike } from './http';
 import { AlertmanagerLane, emptyCounters, WebhookLane, type LaneHost } from './lanes';
 import type { StateCell } from '../store/types';
 import { JsonStateFile } from './state-file';
-import type { AlertRecord, DeliveryReport, ReceiverStatus, StoredState, TestResult } from './types';
+import type { AlertRecord, DeliveryReport, EndedAlert, ReceiverStatus, StoredState, TestResult } from './types';
 
 export interface NotifierOptions {
   settings: NotifySettings;
@@ -31,6 +31,9 @@ export interface NotifierOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Resolves remembered for alerts carried over a crash: far more than alerts end in a restart's settle time. */
+const ENDED_KEPT = 500;
 
 function stateOf(opts: NotifierOptions): StateCell<StoredState> {
   if (opts.state) return opts.state;
@@ -59,6 +62,8 @@ export class Notifier {
   private readonly records = new Map<string, AlertRecord>();
   /** Firing alerts loaded from disk and not yet seen in a sync since. */
   private readonly unconfirmed = new Set<string>();
+  /** The latest resolves by fingerprint, oldest first (see StoredState.ended). */
+  private readonly ended = new Map<string, EndedAlert>();
   private readonly alertmanagers: AlertmanagerLane[];
   private readonly webhooks: WebhookLane[];
   private readonly file: StateCell<StoredState>;
@@ -135,6 +140,10 @@ export class Notifier {
         continue;
       }
       if (a.state !== 'firing') continue;
+      // An alert the tracker carried over a crash that came after its resolve reached this state
+      // but before it reached the tracker's: closed downstream already, so it is not reopened
+      // unless the live process sees it again (then it is news).
+      if (a.restored && this.ended.get(fingerprint)?.startsAt === a.activeSince) continue;
       this.fire({ fingerprint, feed, alertId: a.id, labels, text: textOf(a), startsAt: a.activeSince, endsAt: null, alertmanagers: [], webhooks: [] });
       changed = true;
     }
@@ -209,6 +218,12 @@ export class Notifier {
 
   private resolve(r: AlertRecord, now: number): void {
     r.endsAt = iso(now);
+    this.ended.delete(r.fingerprint);
+    this.ended.set(r.fingerprint, { fingerprint: r.fingerprint, startsAt: r.startsAt, endsAt: r.endsAt });
+    for (const fp of this.ended.keys()) {
+      if (this.ended.size <= ENDED_KEPT) break;
+      this.ended.delete(fp);
+    }
     this.unconfirmed.delete(r.fingerprint);
     for (const w of this.webhooks) if (r.webhooks.includes(w.name)) w.enqueue(this.event(r, 'resolved'));
     r.alertmanagers = this.alertmanagers.map((a) => a.name);
@@ -230,6 +245,7 @@ export class Notifier {
    * already firing, and resolves owed to removed Alertmanagers are forgotten.
    */
   private resume(state: StoredState): void {
+    for (const e of (state.ended ?? []).slice(-ENDED_KEPT)) this.ended.set(e.fingerprint, e);
     const amNames = new Set(this.alertmanagers.map((a) => a.name));
     const hookNames = new Set(this.webhooks.map((w) => w.name));
     for (const [name, queue] of Object.entries(state.queues)) {
@@ -259,7 +275,7 @@ export class Notifier {
 
   private snapshot(): StoredState {
     const counters = Object.fromEntries([...this.alertmanagers, ...this.webhooks].map((l) => [l.name, l.counters]));
-    return { version: 1, alerts: [...this.records.values()], queues: Object.fromEntries(this.webhooks.map((w) => [w.name, w.queue])), counters };
+    return { version: 1, alerts: [...this.records.values()], queues: Object.fromEntries(this.webhooks.map((w) => [w.name, w.queue])), counters, ended: [...this.ended.values()] };
   }
 
   /** Saves the state as it is now; resolves once it (or a newer one) is on disk, never rejects. */

@@ -82,4 +82,16 @@ export interface StoredState {
   /** Each webhook's queue, oldest first. */
   queues: Record<string, DeliveryEvent[]>;
   counters: Record<string, ReceiverCounters>;
+  /**
+   * The latest alerts that resolved (newest last, bounded): fingerprint and `startsAt` of each, so
+   * that an alert the tracker carried over a crash, already closed downstream, is not reopened.
+   * Absent in files written before it existed.
+   */
+  ended?: EndedAlert[];
+}
+
+export interface EndedAlert {
+  fingerprint: string;
+  startsAt: string;
+  endsAt: string;
 }
