@@ -121,8 +121,10 @@ export class AlertTracker {
    * seen again within `settleMs` resolves then.
    */
   restore(alerts: readonly Alert[], now: number, settleMs: number): void {
-    for (const { restored: _, ...a } of alerts) {
-      if (a.cluster !== this.cluster || this.active.has(a.id)) continue;
+    for (const saved of alerts) {
+      if (saved.cluster !== this.cluster || this.active.has(saved.id)) continue;
+      const a = { ...saved };
+      delete a.restored;
       this.active.set(a.id, a);
       this.restored.set(a.id, now + settleMs);
     }
