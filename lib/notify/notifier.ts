@@ -143,8 +143,10 @@ export class Notifier {
       // An alert the tracker carried over a crash that came after its resolve reached this state
       // but before it reached the tracker's: closed downstream already, so it is not reopened
       // unless the live process sees it again (then it is news).
-      if (a.restored && this.ended.get(fingerprint)?.startsAt === a.activeSince) continue;
-      this.fire({ fingerprint, feed, alertId: a.id, labels, text: textOf(a), startsAt: a.activeSince, endsAt: null, alertmanagers: [], webhooks: [] });
+      const reopened = this.ended.get(fingerprint)?.startsAt === a.activeSince;
+      if (a.restored && reopened) continue;
+      // Seen again, it is a new alert downstream, under a new identity (its start is part of it).
+      this.fire({ fingerprint, feed, alertId: a.id, labels, text: textOf(a), startsAt: reopened ? iso(now) : a.activeSince, endsAt: null, alertmanagers: [], webhooks: [] });
       changed = true;
     }
     const settling = now - this.openedAt < this.settleMs;
