@@ -16,11 +16,14 @@ function fill(h: RingHistory, from: number, to: number, ids: string[], value: (a
 }
 
 describe('RingHistory memory bound', () => {
-  test('about 1 MiB per member at a 1 s poll, allocated once and never grown', () => {
+  test('about 0.57 MiB per member at a 1 s poll, allocated once and never grown', () => {
     const perMember = RingHistory.bytesPerMember({ intervalMs: 1000 });
-    // 3660 rows x 16 series x 8 B + 1441 minute buckets x 16 series x (3 x 8 + 2) B
-    expect(perMember).toBe(3660 * 16 * 8 + 1441 * 16 * 26);
-    expect(perMember).toBeLessThan(1.1 * 1024 * 1024);
+    // Revision and raft index as 64-bit floats, the other 14 series as 32-bit ones:
+    // 3660 rows x (2 x 8 + 14 x 4) B + 1441 minute buckets x (3 x (2 x 8 + 14 x 4) + 16 x 1) B
+    expect(perMember).toBe(3660 * 72 + 1441 * (3 * 72 + 16));
+    expect(perMember).toBeLessThan(0.6 * 1024 * 1024);
+    // Counts widen where a minute holds more polls than a byte counts.
+    expect(RingHistory.bytesPerMember({ intervalMs: 100 })).toBe(36_600 * 72 + 1441 * (3 * 72 + 16 * 2));
 
     const h = new RingHistory({ intervalMs: 1000 });
     const ids = ['m1', 'm2', 'm3'];
@@ -43,6 +46,45 @@ describe('RingHistory memory bound', () => {
     fill(h, T0 + 24 * 3_600_000, T0 + 26 * 3_600_000, ['m1', 'm2'], () => 1, 60_000);
     expect(h.memberCount).toBe(2);
     expect(h.bytes()).toBe(three - RingHistory.bytesPerMember({ intervalMs: 60_000 }));
+  });
+});
+
+describe('RingHistory precision', () => {
+  const at = (i: number) => T0 + i * 1000;
+  const values = (i: number) => {
+    const v = Array(S).fill(NaN);
+    v[col('revision')] = 2 ** 40 + 3 + i; // far past float32's 2^24
+    v[col('raftIndex')] = 123_456_789_012 + i;
+    v[col('latencyMs')] = 1.234 + i / 1000;
+    v[col('dbSize')] = 2_147_483_647;
+    v[col('inUsePct')] = 100 / 3;
+    return v;
+  };
+
+  test('revision and raft index stay whole; other figures read back to 7 significant digits, in every tier and in stored minutes', () => {
+    const h = new RingHistory({ intervalMs: 1000 });
+    for (let i = 0; i < 180; i++) h.record({ at: at(i), members: [{ id: 'm1', name: 'm1', values: values(i) }] });
+    const keys: SeriesKey[] = ['revision', 'raftIndex', 'latencyMs', 'dbSize', 'inUsePct'];
+    const raw = h.query({ keys, from: T0 - 1, to: at(179), stepMs: 1000 });
+    expect(raw.source).toBe('raw');
+    expect(raw.series.revision!.m1[5]).toBe(2 ** 40 + 8);
+    expect(raw.series.raftIndex!.m1[179]).toBe(123_456_789_012 + 179);
+    expect(raw.series.latencyMs!.m1[5]).toBe(1.239);
+    expect(raw.series.dbSize!.m1[0]).toBe(2_147_483_648); // 7 significant digits of 2,147,483,647
+    expect(raw.series.inUsePct!.m1[0]).toBe(33.33333);
+
+    const full = h.query({ keys, from: T0 - 1, to: at(179), stepMs: 10_000, agg: 'mean' });
+    expect(full.source).toBe('full');
+    expect(full.series.latencyMs!.m1[0]).toBe(1.2385); // mean of 1.234 .. 1.243
+    const coarse = h.query({ keys, from: T0 - 1, to: T0 + 2 * 3_600_000, stepMs: 60_000 });
+    expect(coarse.source).toBe('coarse');
+    expect(coarse.series.revision!.m1[0]).toBe(2 ** 40 + 3 + 59);
+    expect(coarse.series.latencyMs!.m1[1]).toBe(1.353);
+
+    const [minute] = h.minuteRows(Math.floor(T0 / 60_000), Math.floor(T0 / 60_000) + 1);
+    const m = minute.members[0];
+    expect([m.min[col('revision')], m.max[col('revision')], m.sum[col('revision')]]).toEqual([2 ** 40 + 3, 2 ** 40 + 62, 60 * (2 ** 40 + 3) + (59 * 60) / 2]);
+    expect([m.min[col('latencyMs')], m.max[col('latencyMs')], m.count[col('latencyMs')]]).toEqual([1.234, 1.293, 60]);
   });
 });
 

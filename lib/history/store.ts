@@ -1,6 +1,65 @@
 import { SERIES, SERIES_KEYS, type Aggregate, type HistorySample, type SeriesKey } from '../model/series';
 
 const S = SERIES_KEYS.length;
+/**
+ * How each series is kept. Revision and raft index stay whole 64-bit floats (they pass 2^24 in
+ * any busy ring, and a chart's tooltip must show the real number); every other figure (latencies,
+ * shares, bytes, counts) is kept as a 32-bit float and read back to 7 significant digits, ample
+ * for a chart, at half the memory: a fleet of 1,000 members fits in 1 GB.
+ */
+const EXACT = SERIES_KEYS.map((k) => SERIES[k].exact === true);
+const E = EXACT.filter(Boolean).length;
+const F = S - E;
+const POS = SERIES_KEYS.map((_, k) => EXACT.slice(0, k).filter((x) => x === EXACT[k]).length);
+
+/** Rows of S values, the exact columns in one array and the rest in another. */
+class Rows {
+  private readonly x: Float64Array;
+  private readonly f: Float32Array;
+
+  constructor(rows: number, init = 0) {
+    this.x = new Float64Array(rows * E).fill(init);
+    this.f = new Float32Array(rows * F).fill(init);
+  }
+
+  static bytesPerRow(): number {
+    return E * 8 + F * 4;
+  }
+
+  get byteLength(): number {
+    return this.x.byteLength + this.f.byteLength;
+  }
+
+  /** As stored: a 32-bit column's value carries float32 noise (see `read`). */
+  get(row: number, k: number): number {
+    return EXACT[k] ? this.x[row * E + POS[k]] : this.f[row * F + POS[k]];
+  }
+
+  set(row: number, k: number, v: number): void {
+    if (EXACT[k]) this.x[row * E + POS[k]] = v;
+    else this.f[row * F + POS[k]] = v;
+  }
+
+  add(row: number, k: number, v: number): void {
+    if (EXACT[k]) this.x[row * E + POS[k]] += v;
+    else this.f[row * F + POS[k]] += v;
+  }
+
+  fillRow(row: number, v: number): void {
+    this.x.fill(v, row * E, row * E + E);
+    this.f.fill(v, row * F, row * F + F);
+  }
+}
+
+/** A value of column `k` as a reader should see it: 32-bit columns to 7 significant digits. */
+function readValue(k: number, v: number): number {
+  return EXACT[k] || Number.isInteger(v) || !Number.isFinite(v) ? v : Number(v.toPrecision(7));
+}
+
+/** The narrowest counter that holds a minute's polls at this interval. */
+function countArray(perBucket: number, n: number): Uint8Array | Uint16Array | Uint32Array {
+  return perBucket <= 0xff ? new Uint8Array(n) : perBucket <= 0xffff ? new Uint16Array(n) : new Uint32Array(n);
+}
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -27,11 +86,12 @@ interface Track {
   id: string;
   name: string;
   /** fullCap rows x S series; NaN where the member had no value. */
-  full: Float64Array;
-  min: Float64Array;
-  max: Float64Array;
-  sum: Float64Array;
-  count: Uint16Array;
+  full: Rows;
+  /** coarseCap minute buckets x S series. */
+  min: Rows;
+  max: Rows;
+  sum: Rows;
+  count: Uint8Array | Uint16Array | Uint32Array;
   lastSeen: number;
 }
 
@@ -90,10 +150,15 @@ export class RingHistory {
     this.bucketOf = new Float64Array(this.coarseCap).fill(-1);
   }
 
-  /** Bytes one member costs: the stated memory bound (about 1.0 MiB at a 1 s interval). */
+  /** Bytes one member costs: the stated memory bound (about 0.57 MiB at a 1 s interval). */
   static bytesPerMember(opts: HistoryOptions): number {
     const h = new RingHistory(opts);
-    return h.fullCap * S * 8 + h.coarseCap * S * (3 * 8 + 2);
+    return h.fullCap * Rows.bytesPerRow() + h.coarseCap * (3 * Rows.bytesPerRow() + S * countArray(h.perBucket, 0).BYTES_PER_ELEMENT);
+  }
+
+  /** The most polls one minute bucket can count. */
+  private get perBucket(): number {
+    return Math.ceil(this.bucketMs / this.intervalMs) + 1;
   }
 
   /** Bytes held in typed arrays now: the shared clock plus every member's arrays. */
@@ -130,35 +195,32 @@ export class RingHistory {
       t.lastSeen = at;
       for (let k = 0; k < S; k++) {
         const v = m.values[k];
-        t.full[row * S + k] = v;
+        t.full.set(row, k, v);
         if (!Number.isFinite(v)) continue;
-        const i = cslot * S + k;
-        if (v < t.min[i]) t.min[i] = v;
-        if (v > t.max[i]) t.max[i] = v;
-        t.sum[i] += v;
-        t.count[i]++;
+        if (v < t.min.get(cslot, k)) t.min.set(cslot, k, v);
+        if (v > t.max.get(cslot, k)) t.max.set(cslot, k, v);
+        t.sum.add(cslot, k, v);
+        t.count[cslot * S + k]++;
       }
     }
     for (const [id, t] of this.tracks) {
       if (present.has(id)) continue;
-      t.full.fill(NaN, row * S, row * S + S);
+      t.full.fillRow(row, NaN);
       if (t.lastSeen <= at - this.coarseMs) this.tracks.delete(id);
     }
   }
 
   private newTrack(id: string, name: string): Track {
-    const n = this.coarseCap * S;
     const t: Track = {
       id,
       name,
-      full: new Float64Array(this.fullCap * S).fill(NaN),
-      min: new Float64Array(n),
-      max: new Float64Array(n),
-      sum: new Float64Array(n),
-      count: new Uint16Array(n),
+      full: new Rows(this.fullCap, NaN),
+      min: new Rows(this.coarseCap, Infinity),
+      max: new Rows(this.coarseCap, -Infinity),
+      sum: new Rows(this.coarseCap),
+      count: countArray(this.perBucket, this.coarseCap * S),
       lastSeen: 0,
     };
-    for (let c = 0; c < this.coarseCap; c++) clearBucket(t, c);
     return t;
   }
 
@@ -179,7 +241,7 @@ export class RingHistory {
         // A gap in polling (Ringside stopped) shows as a break in the lines, not a straight join.
         if (at - lastAt > 3 * this.intervalMs) pushPoint(t, series, tracks, q.keys, lastAt + this.intervalMs, () => null);
         lastAt = at;
-        pushPoint(t, series, tracks, q.keys, at, (tr, i) => finite(tr.full[row * S + cols[i]]));
+        pushPoint(t, series, tracks, q.keys, at, (tr, i) => finite(readValue(cols[i], tr.full.get(row, cols[i]))));
       }
       return { ...base, stepMs: this.intervalMs, source: 'raw', t, agg: Object.fromEntries(q.keys.map((k) => [k, 'raw'])) };
     }
@@ -209,7 +271,7 @@ export class RingHistory {
         const p = Math.floor((this.times[row] - first) / step);
         tracks.forEach((tr, ti) =>
           cols.forEach((c, ki) => {
-            const v = tr.full[row * S + c];
+            const v = tr.full.get(row, c);
             if (Number.isFinite(v)) fold(p, ti, ki, v, v, v, 1);
           }),
         );
@@ -222,8 +284,8 @@ export class RingHistory {
         const p = Math.floor((Math.max(start, first) - first) / step);
         tracks.forEach((tr, ti) =>
           cols.forEach((col, ki) => {
-            const i = c * S + col;
-            if (tr.count[i] > 0) fold(p, ti, ki, tr.min[i], tr.max[i], tr.sum[i], tr.count[i]);
+            const n = tr.count[c * S + col];
+            if (n > 0) fold(p, ti, ki, tr.min.get(c, col), tr.max.get(c, col), tr.sum.get(c, col), n);
           }),
         );
       }
@@ -233,7 +295,7 @@ export class RingHistory {
         const s = slot(p, ti, ki);
         if (acc[s + 3] === 0) return null;
         const agg = aggOf(q.keys[ki]);
-        return agg === 'min' ? acc[s] : agg === 'max' ? acc[s + 1] : acc[s + 2] / acc[s + 3];
+        return readValue(cols[ki], agg === 'min' ? acc[s] : agg === 'max' ? acc[s + 1] : acc[s + 2] / acc[s + 3]);
       });
     }
     return { ...base, stepMs: step, source: useFull ? 'full' : 'coarse', t, agg: Object.fromEntries(q.keys.map((k) => [k, aggOf(k)])) };
@@ -252,10 +314,10 @@ export class RingHistory {
     const ys: number[] = [];
     for (let c = 0; c < this.coarseCap; c++) {
       const b = this.bucketOf[c];
-      const i = c * S + col;
-      if (b < 0 || b * this.bucketMs < now - windowMs || tr.count[i] === 0) continue;
+      const n = tr.count[c * S + col];
+      if (b < 0 || b * this.bucketMs < now - windowMs || n === 0) continue;
       xs.push((b + 0.5) * this.bucketMs - now);
-      ys.push(tr.sum[i] / tr.count[i]);
+      ys.push(tr.sum.get(c, col) / n);
     }
     if (xs.length < 10) return null;
     const n = xs.length;
@@ -286,7 +348,11 @@ export class RingHistory {
         const count = Array.from(t.count.subarray(from, from + S));
         if (!count.some((n) => n > 0)) continue;
         // Infinity is not JSON: an empty series' min and max go as 0 and count 0 says they mean nothing.
-        const fin = (xs: Float64Array) => Array.from(xs.subarray(from, from + S), (v) => (Number.isFinite(v) ? v : 0));
+        const fin = (xs: Rows) =>
+          SERIES_KEYS.map((_, k) => {
+            const v = xs.get(c, k);
+            return Number.isFinite(v) ? readValue(k, v) : 0;
+          });
         members.push({ id: t.id, name: t.name, min: fin(t.min), max: fin(t.max), sum: fin(t.sum), count });
       }
       if (members.length) out.push({ bucket: b, members });
@@ -313,13 +379,12 @@ export class RingHistory {
         if (!t) this.tracks.set(m.id, (t = this.newTrack(m.id, m.name)));
         t.lastSeen = Math.max(t.lastSeen, (row.bucket + 1) * this.bucketMs - 1);
         for (let k = 0; k < S; k++) {
-          const i = c * S + k;
           const n = m.count[k] ?? 0;
           if (!n) continue;
-          t.min[i] = m.min[k];
-          t.max[i] = m.max[k];
-          t.sum[i] = m.sum[k];
-          t.count[i] = n;
+          t.min.set(c, k, m.min[k]);
+          t.max.set(c, k, m.max[k]);
+          t.sum.set(c, k, m.sum[k]);
+          t.count[c * S + k] = n;
         }
       }
     }
@@ -337,11 +402,10 @@ export class RingHistory {
 }
 
 function clearBucket(t: Track, cslot: number) {
-  const from = cslot * S;
-  t.min.fill(Infinity, from, from + S);
-  t.max.fill(-Infinity, from, from + S);
-  t.sum.fill(0, from, from + S);
-  t.count.fill(0, from, from + S);
+  t.min.fillRow(cslot, Infinity);
+  t.max.fillRow(cslot, -Infinity);
+  t.sum.fillRow(cslot, 0);
+  t.count.fill(0, cslot * S, cslot * S + S);
 }
 
 function finite(v: number): number | null {

@@ -43,6 +43,8 @@ export interface SeriesDef {
   agg: Aggregate;
   thresholds?: Threshold[];
   help: string;
+  /** Kept whole in history (a 64-bit float): counters that pass 2^24. Others keep 7 significant digits. */
+  exact?: true;
   read(m: MemberState, leader: MemberState | undefined): number | null;
 }
 
@@ -50,8 +52,8 @@ const T = THRESHOLDS;
 
 export const SERIES: Record<SeriesKey, SeriesDef> = {
   latencyMs: { label: 'Status latency', unit: 'ms', agg: 'max', help: 'Round trip of Ringside’s status call to the member', read: (m) => (m.reachable ? m.latencyMs : null) },
-  revision: { label: 'Revision', unit: 'revision', agg: 'max', help: 'The member’s store revision', read: (m) => m.revision },
-  raftIndex: { label: 'Raft index', unit: 'entries', agg: 'max', help: 'The member’s raft index', read: (m) => m.raftIndex },
+  revision: { label: 'Revision', unit: 'revision', agg: 'max', help: 'The member’s store revision', exact: true, read: (m) => m.revision },
+  raftIndex: { label: 'Raft index', unit: 'entries', agg: 'max', help: 'The member’s raft index', exact: true, read: (m) => m.raftIndex },
   applyLag: {
     label: 'Apply lag behind the leader',
     unit: 'entries',
