@@ -6,6 +6,7 @@
 // watches it. Each round downloads from the same follower through Ringside (written to a file,
 // as a browser would) and saves with etcdctl (which writes and fsyncs its file), alternating.
 // The server's resident memory (its process and children, from /proc) is sampled every 20 ms.
+// Then the db grows to three times the size and two more rounds show the memory stays flat.
 import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,9 @@ import { RingsideServer } from '../e2e/support/ringside-server';
 import { median, type Row } from './stats';
 
 const ROUNDS = 5;
+/** The flat-memory check: the same download from a db this many times larger. */
+const LARGER = 3;
+const LARGER_ROUNDS = 2;
 const TOKEN = 'bench-token-0123456789abcdef0123456789abc';
 const ETCDCTL = process.env.RINGSIDE_ETCDCTL_BIN || '/usr/bin/etcdctl';
 
@@ -51,12 +55,12 @@ function treeRss(pid: number): number {
   return total;
 }
 
-async function fill(ring: EtcdRing, bytes: number): Promise<void> {
+async function fill(ring: EtcdRing, bytes: number, prefix = 'snapshot'): Promise<void> {
   const client = new Etcd3({ hosts: ring.endpoints(), faultHandling: { host: () => noop, global: noop } });
   const value = Buffer.alloc(100_000, 'r');
   const keys = Math.ceil(bytes / value.length);
   for (let i = 0; i < keys; i += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, keys - i) }, (_, j) => client.put(`/bench/snapshot/${i + j}`).value(value)));
+    await Promise.all(Array.from({ length: Math.min(20, keys - i) }, (_, j) => client.put(`/bench/${prefix}/${i + j}`).value(value)));
   }
   client.close();
 }
@@ -124,15 +128,40 @@ export async function measureSnapshot(ring: EtcdRing): Promise<{ rows: Row[]; su
     } finally {
       clearInterval(sampler);
     }
+
+    // Flat memory: the same download from a db LARGER times the size, on the same server.
+    await fill(ring, (LARGER - 1) * 110e6, 'larger');
+    const bigRingside: number[] = [];
+    const bigEtcdctl: number[] = [];
+    let bigSize = 0;
+    const bigIdle = treeRss(server.pid);
+    let bigPeak = 0;
+    const bigSampler = setInterval(() => (bigPeak = Math.max(bigPeak, treeRss(server.pid))), 20);
+    try {
+      for (let i = 0; i < LARGER_ROUNDS; i++) {
+        const a = path.join(dir, `big-ringside-${i}.db`);
+        bigRingside.push(await ringsideDownload(server, follower.id, a));
+        bigSize = statSync(a).size;
+        rmSync(a);
+        const b = path.join(dir, `big-etcdctl-${i}.db`);
+        bigEtcdctl.push(await etcdctlSave(follower.endpoint!, b));
+        rmSync(b);
+      }
+    } finally {
+      clearInterval(bigSampler);
+    }
     const mib = (b: number) => b / 1048576;
     return {
       rows: [
         { measure: `snapshot download via Ringside (${(size / 1e6).toFixed(0)} MB), median of ${ROUNDS}`, value: median(ringside), baseline: 'etcdctl snapshot save, same member', baselineValue: median(etcdctl) },
         { measure: `snapshot download via Ringside, fastest of ${ROUNDS}`, value: Math.min(...ringside), baseline: 'etcdctl snapshot save, fastest', baselineValue: Math.min(...etcdctl) },
         { measure: 'Ringside server RSS, peak while streaming', value: mib(peak), baseline: 'the same server idle, just before', baselineValue: mib(idle), unit: 'MiB' },
+        { measure: `snapshot download via Ringside (${(bigSize / 1e6).toFixed(0)} MB), median of ${LARGER_ROUNDS}`, value: median(bigRingside), baseline: 'etcdctl snapshot save, same member', baselineValue: median(bigEtcdctl) },
+        { measure: `server RSS growth streaming ${(bigSize / 1e6).toFixed(0)} MB`, value: mib(bigPeak - bigIdle), baseline: `the same streaming ${(size / 1e6).toFixed(0)} MB`, baselineValue: mib(peak - idle), unit: 'MiB' },
       ],
       summary: [
         `snapshot of ${(size / 1e6).toFixed(0)} MB: Ringside ${(median(ringside) / 1000).toFixed(2)} s vs etcdctl ${(median(etcdctl) / 1000).toFixed(2)} s by median (${(median(ringside) / median(etcdctl)).toFixed(2)}x), fastest ${(Math.min(...ringside) / 1000).toFixed(2)} s vs ${(Math.min(...etcdctl) / 1000).toFixed(2)} s (${(Math.min(...ringside) / Math.min(...etcdctl)).toFixed(2)}x); server memory +${mib(peak - idle).toFixed(1)} MiB at peak for a ${mib(size).toFixed(0)} MiB file (streamed, never buffered)`,
+        `flat memory: from a ${(bigSize / 1e6).toFixed(0)} MB db (${(bigSize / size).toFixed(1)}x) Ringside ${(median(bigRingside) / 1000).toFixed(2)} s vs etcdctl ${(median(bigEtcdctl) / 1000).toFixed(2)} s (${(median(bigRingside) / median(bigEtcdctl)).toFixed(2)}x), server memory +${mib(bigPeak - bigIdle).toFixed(1)} MiB at peak against +${mib(peak - idle).toFixed(1)} MiB for the smaller one`,
       ],
       notes: [`snapshot rounds (ms), after one uncounted round of each: Ringside ${ringside.map((x) => x.toFixed(0)).join(', ')}; etcdctl ${etcdctl.map((x) => x.toFixed(0)).join(', ')}`],
     };
