@@ -165,9 +165,10 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     if (timeline && store.timeline) timelineShare = new TimelineShare(store.timeline, timeline, { mayPrune: () => leader.held() });
     const audit = store.audit;
     const publishOp = (op: Operation) => monitors.get(op.cluster)?.notify({ type: 'operation', operation: structuredClone(op) });
-    runner = new OperationRunner(audit, publishOp, auditRecorder(timeline), Date.now, shared ? store.locks : null);
-    // Another replica's operation goes live to this replica's viewers too (within a second).
-    if (shared) store.locks.onChange = publishOp;
+    runner = new OperationRunner(audit, publishOp, auditRecorder(timeline), Date.now, store.locks);
+    // Another replica's operation goes live to this replica's viewers too (within a second); on
+    // files, one this process found cut off by the last one's crash.
+    store.locks.onChange = publishOp;
     const deps: OpsDeps = {
       runner,
       audit,

@@ -96,6 +96,33 @@ const operation = async (s: RingsideServer, id: string) => (await s.json<Operati
 const audit = async (s: RingsideServer, who: Session) =>
   ((await (await fetch(`${s.url}/api/clusters/c/audit?limit=500`, { headers: { cookie: who.cookie } })).json()) as { entries: AuditEntry[] }).entries;
 
+/**
+ * A defragment of one follower on `s`, held mid-operation: once it has begun, the member is
+ * frozen (SIGSTOP), so the step waiting for it to answer again waits as long as it is frozen.
+ * On a small database the whole defragment takes milliseconds: if it ended before the member
+ * froze, thaw and try again. Frozen at any point of the operation, it stays running for at
+ * least 10 s (a member call's deadline), far longer than a test needs. The caller thaws.
+ */
+async function defragmentHeld(s: RingsideServer, who: Session): Promise<{ id: string; follower: { id: string; name: string } }> {
+  const members = (await s.json<{ members: { id: string; name: string; isLeader: boolean }[] }>('/api/clusters/c/ring')).body.members;
+  const follower = members.find((m) => !m.isLeader)!;
+  for (let attempt = 1; ; attempt++) {
+    const r = await act(s, who, '/api/clusters/c/defragment', { memberIds: [follower.id] });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const id = r.body.operation!.id;
+    await ring.waitFor(async () => (await operation(s, id)).steps.length > 0, { what: 'its first step', timeoutMs: 10_000, intervalMs: 10 });
+    ring.freeze(follower.name);
+    await sleep(300);
+    if ((await operation(s, id)).state === 'running') return { id, follower };
+    ring.thaw(follower.name);
+    expect(attempt, 'the defragment kept ending before the member froze').toBeLessThan(6);
+    await ring.waitFor(async () => (await operation(s, id)).state !== 'running' && (await s.json<{ members: { id: string; reachable: boolean }[] }>('/api/clusters/c/ring')).body.members.every((m) => m.reachable), {
+      what: 'the member back',
+      timeoutMs: 15_000,
+    });
+  }
+}
+
 describe('two replicas on one PostgreSQL', () => {
   let url: string;
   let a: RingsideServer;
@@ -145,29 +172,7 @@ describe('two replicas on one PostgreSQL', () => {
   });
 
   test('kill -9 of the replica running an operation: the other shows it interrupted at its step and accepts the next within seconds', async () => {
-    // One follower, held mid-operation: once its defragment has begun, the member is frozen
-    // (SIGSTOP), so the step waiting for it to answer again waits as long as it is frozen.
-    const members = (await a.json<{ members: { id: string; name: string; isLeader: boolean }[] }>('/api/clusters/c/ring')).body.members;
-    const follower = members.find((m) => !m.isLeader)!;
-    // On a small database the whole defragment takes milliseconds: if it ended before the
-    // member froze, thaw and try again. Frozen at any point of the operation, it stays running
-    // for at least 10 s (a member call's deadline), far longer than this test needs.
-    let id = '';
-    for (let attempt = 1; ; attempt++) {
-      const r = await act(a, alice, '/api/clusters/c/defragment', { memberIds: [follower.id] });
-      expect(r.status, JSON.stringify(r.body)).toBe(202);
-      id = r.body.operation!.id;
-      await ring.waitFor(async () => (await operation(a, id)).steps.length > 0, { what: 'its first step', timeoutMs: 10_000, intervalMs: 10 });
-      ring.freeze(follower.name);
-      await sleep(300);
-      if ((await operation(a, id)).state === 'running') break;
-      ring.thaw(follower.name);
-      expect(attempt, 'the defragment kept ending before the member froze').toBeLessThan(6);
-      await ring.waitFor(async () => (await operation(a, id)).state !== 'running' && (await a.json<{ members: { id: string; reachable: boolean }[] }>('/api/clusters/c/ring')).body.members.every((m) => m.reachable), {
-        what: 'the member back',
-        timeoutMs: 15_000,
-      });
-    }
+    const { id, follower } = await defragmentHeld(a, alice);
     try {
       // B sees it running with its steps, then A dies mid-way.
       await ring.waitFor(async () => {
@@ -285,6 +290,35 @@ describe('one server on files: a restart keeps the charts and the alert state', 
     expect(again).toMatchObject({ state: 'firing', activeSince: before.activeSince, firingSince: before.firingSince });
     await ring.restart('r2');
   }, 90_000);
+
+  test('an operation cut off by kill -9 shows at the next start as interrupted at its step, audited by Ringside; the next one runs', async () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const s = await replica(null, [], dataDir);
+    const alice = await signIn(s);
+    const { id, follower } = await defragmentHeld(s, alice);
+    let seen!: Operation;
+    try {
+      await stopped(s, 'crash');
+      const s2 = await replica(null, [], dataDir);
+      await ring.waitFor(async () => (seen = await operation(s2, id))?.state === 'interrupted', { what: 'the operation interrupted after the restart', timeoutMs: 15_000, intervalMs: 250 });
+      expect(seen.error).toMatch(/^interrupted: replica .+ stopped while at step "[^"]+"; look at the ring before you retry/);
+      const at = /at step "([^"]+)"/.exec(seen.error!)![1];
+      expect(at).toContain(follower.name);
+      expect(seen.steps.every((st) => st.state !== 'running')).toBe(true);
+      const lines = (await audit(s2, await signIn(s2))).filter((e) => e.id === id);
+      expect(lines.map((e) => [e.result, e.via])).toEqual([
+        ['failed', 'system'],
+        ['started', 'password'],
+      ]);
+    } finally {
+      ring.thaw(follower.name);
+    }
+    const s2 = servers.at(-1)!;
+    const next = await act(s2, await signIn(s2), '/api/clusters/c/defragment', { memberIds: [follower.id] });
+    expect(next.status, JSON.stringify(next.body)).toBe(202);
+    await ring.waitFor(async () => (await operation(s2, next.body.operation!.id)).state === 'succeeded', { what: 'the next defragment done', timeoutMs: 60_000 });
+    await stopped(s2);
+  }, 120_000);
 });
 
 describe('a database that cannot be used stops the server at start with one clear line', () => {

@@ -1,7 +1,8 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import type { Operation } from '../ops/types';
 import { FilesStore } from './files';
 
 const HOUR = 3_600_000;
@@ -57,5 +58,59 @@ describe('history in dataDir', () => {
     expect(await cell.load(0)).toEqual({ state: { n: 2 } });
     expect(readdirSync(dir)).toContain('alerts.json');
     expect(s.lease().held()).toBe(true);
+  });
+});
+
+describe('operations in dataDir', () => {
+  const op = (id: string, cluster: string): Operation => ({
+    id,
+    cluster,
+    action: 'defragment',
+    user: 'alice',
+    params: { memberIds: ['a1', 'a2'] },
+    startedAt: new Date(T0).toISOString(),
+    state: 'running',
+    steps: [
+      { name: 'defragment m1', state: 'done', startedAt: new Date(T0).toISOString(), endedAt: new Date(T0 + 1000).toISOString() },
+      { name: 'defragment m2', state: 'running', startedAt: new Date(T0 + 1000).toISOString() },
+    ],
+    details: {},
+  });
+
+  test('one cut off by a kill -9 comes back at the next start as interrupted at its step, audited by Ringside, shown once', async () => {
+    const { dir, store: first } = store();
+    first.locks.start();
+    const cut = op('op-1', 'prod');
+    const done = op('op-2', 'stage');
+    await first.locks.acquire(cut);
+    await first.locks.acquire(done);
+    done.state = 'succeeded';
+    await first.locks.release(done);
+    cut.steps.push({ name: 'defragment m3', state: 'pending' } as Operation['steps'][number]);
+    first.locks.update(cut);
+    // Steps reach the file as they change (not awaited by the runner).
+    for (let i = 0; i < 100 && !readFileSync(path.join(dir, 'operations.json'), 'utf8').includes('defragment m3'); i++) await new Promise((r) => setTimeout(r, 20));
+    // No stop, no release: the process is gone.
+
+    const again = new FilesStore(dir, path.join(dir, 'audit.jsonl'), 'test/2');
+    const told: Operation[] = [];
+    again.locks.onChange = (o) => told.push(o);
+    again.locks.start();
+    await again.locks.ready();
+    const [shown] = again.locks.others('prod');
+    expect(again.locks.others('stage')).toEqual([]);
+    expect(shown).toMatchObject({ id: 'op-1', state: 'interrupted', error: expect.stringMatching(/^interrupted: replica test\/1 stopped while at step "defragment m2"; look at the ring/) });
+    expect(shown.steps.map((s) => s.state)).toEqual(['done', 'failed', 'pending']);
+    expect(told.map((o) => o.id)).toEqual(['op-1']);
+    const audit = await again.audit.query({ cluster: 'prod' });
+    expect(audit.map((e) => [e.id, e.user, e.via, e.result])).toEqual([['op-1', 'alice', 'system', 'failed']]);
+    await again.close();
+
+    // Recorded once: a third start finds nothing left.
+    const third = new FilesStore(dir, path.join(dir, 'audit.jsonl'), 'test/3');
+    third.locks.start();
+    await third.locks.ready();
+    expect(third.locks.others('prod')).toEqual([]);
+    await third.close();
   });
 });

@@ -4,21 +4,23 @@ import path from 'node:path';
 import { AuditLog } from '../audit/log';
 import type { HistorySample } from '../model/series';
 import { JsonStateFile } from '../notify/state-file';
+import { interruptedOperation } from '../ops/interrupted';
 import type { Operation } from '../ops/types';
 import { SOLE_LEASE } from './lease';
 import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, StateCell } from './types';
 
 /**
  * The default store: files in `dataDir`, for one process. The audit log and the state files are
- * today's; operations need no lock beyond the runner's own (one process), the schedule's lease
- * is always held, and sessions stay in memory.
+ * today's; operations need no lock beyond the runner's own (one process) but are written down
+ * while they run (see FileOperations), the schedule's lease is always held, and sessions stay in
+ * memory.
  */
 export class FilesStore implements RingsideStore {
   readonly kind = 'files' as const;
   readonly sessions = null;
   readonly timeline = null;
   readonly audit: AuditLog;
-  readonly locks: OperationLocks = LOCAL_LOCKS;
+  readonly locks: FileOperations;
   readonly history: HistoryLog;
 
   constructor(
@@ -28,6 +30,7 @@ export class FilesStore implements RingsideStore {
   ) {
     this.audit = new AuditLog(auditFile);
     this.history = new FilesHistory(path.join(dataDir, 'history'));
+    this.locks = new FileOperations(this.cell<RunningFile>('operations'), replica, this.audit);
   }
 
   /** `<dataDir>/<name>.json`, replaced atomically. */
@@ -44,15 +47,91 @@ export class FilesStore implements RingsideStore {
   }
 }
 
-const LOCAL_LOCKS: OperationLocks = {
-  acquire: async () => {},
-  update: () => {},
-  release: async () => {},
-  others: (): Operation[] => [],
-  onChange: null,
-  start: () => {},
-  stop: async () => {},
-};
+interface RunningFile {
+  version: 1;
+  replica: string;
+  running: Operation[];
+}
+
+/** Operations that ended as interrupted at a start, kept to be shown this long. */
+const INTERRUPTED_SHOWN = 50;
+
+/**
+ * One process needs no lock beyond the runner's own, but an operation cut off by a kill -9 or a
+ * crash must not vanish: while one runs it is kept in `<dataDir>/operations.json` (its steps as
+ * they change), and the next start finds it there, ends it as interrupted at the step it stood
+ * at (in the audit log too, as Ringside itself), and shows it with the cluster's operations,
+ * as a replica on PostgreSQL shows another's.
+ */
+export class FileOperations implements OperationLocks {
+  private readonly running = new Map<string, Operation>();
+  private interrupted: Operation[] = [];
+  private loaded: Promise<void> | null = null;
+  onChange: ((op: Operation) => void) | null = null;
+
+  constructor(
+    private readonly file: StateCell<RunningFile>,
+    private readonly replica: string,
+    private readonly audit: AuditLog,
+    private readonly log: (line: string) => void = (l) => console.warn(l),
+  ) {}
+
+  async acquire(op: Operation): Promise<void> {
+    await this.loaded;
+    this.running.set(op.id, op);
+    // Written before the operation touches the ring: a crash from here on is seen at the next start.
+    await this.save();
+  }
+
+  update(op: Operation): void {
+    if (!this.running.has(op.id)) return;
+    void this.save().catch((e: Error) => this.log(`[ringside] cannot keep the running ${op.action} on ${op.cluster} in operations.json: ${e.message}`));
+  }
+
+  async release(op: Operation): Promise<void> {
+    if (!this.running.delete(op.id)) return;
+    await this.save().catch((e: Error) => this.log(`[ringside] cannot clear the ended ${op.action} on ${op.cluster} from operations.json: ${e.message}`));
+  }
+
+  others(cluster: string): Operation[] {
+    return this.interrupted.filter((o) => o.cluster === cluster);
+  }
+
+  /** Reads what a process that stopped without ending its operations left, once. */
+  start(): void {
+    this.loaded ??= this.recover().catch((e: Error) => this.log(`[ringside] cannot read operations.json (operations cut off before this start are not shown): ${e.message}`));
+  }
+
+  /** Resolves once the last start's leftovers are read and recorded. */
+  ready(): Promise<void> {
+    return this.loaded ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.loaded;
+  }
+
+  private async recover(): Promise<void> {
+    const { state } = await this.file.load(Date.now());
+    const left = state?.version === 1 ? state.running : [];
+    if (!left.length) return;
+    const at = new Date().toISOString();
+    for (const op of left) {
+      const ended = interruptedOperation(op, state!.replica, at);
+      this.interrupted.unshift(ended);
+      await this.audit
+        .append({ at, id: op.id, user: op.user, via: 'system', cluster: op.cluster, action: op.action, ...(op.member ? { member: op.member } : {}), result: 'failed', durationMs: Date.parse(at) - Date.parse(op.startedAt), params: op.params, error: ended.error })
+        .catch((e: Error) => this.log(`[ringside] cannot audit the interrupted ${op.action} on ${op.cluster}: ${e.message}`));
+      this.onChange?.(ended);
+    }
+    this.interrupted.splice(INTERRUPTED_SHOWN);
+    await this.save();
+  }
+
+  private save(): Promise<void> {
+    return this.file.save({ version: 1, replica: this.replica, running: [...this.running.values()] });
+  }
+}
 
 const HOUR = 3_600_000;
 

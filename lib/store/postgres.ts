@@ -7,7 +7,7 @@ import { systemClock } from '../monitor/clock';
 import type { Operation } from '../ops/types';
 import { LeaseKeeper, type LeaseTable } from './lease';
 import { MIGRATION_LOCK, MIGRATIONS, pending } from './migrations';
-import { interruptedError } from '../ops/interrupted';
+import { interruptedOperation } from '../ops/interrupted';
 import type { TimelineEntry } from '../timeline/types';
 import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, SessionShare, StateCell, StoredSession, TimelineLog } from './types';
 
@@ -359,18 +359,6 @@ async function interruptExpired(c: pg.PoolClient): Promise<void> {
     const op = interruptedOperation(r.body, r.holder, new Date().toISOString());
     await c.query("UPDATE operations SET state = 'interrupted', body = $2, updated_at = now() WHERE id = $1 AND state = 'running'", [r.operation_id, JSON.stringify(op)]);
   }
-}
-
-/** The operation as its replica last reported it, ended: its running step failed, and why. */
-export function interruptedOperation(op: Operation, holder: string, at: string): Operation {
-  const running = op.steps.find((s) => s.state === 'running');
-  return {
-    ...op,
-    state: 'interrupted',
-    endedAt: at,
-    steps: op.steps.map((s) => (s.state === 'running' ? { ...s, state: 'failed', endedAt: at } : s)),
-    error: interruptedError(holder, running?.name ?? op.steps.at(-1)?.name ?? null),
-  };
 }
 
 class PostgresSessions implements SessionShare {

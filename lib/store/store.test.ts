@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MonitorClock } from '../monitor/clock';
 import { LeaseKeeper, MemoryLeaseTable } from './lease';
 import { MIGRATIONS, pending, type Migration } from './migrations';
-import { interruptedOperation } from './postgres';
+import { interruptedOperation } from '../ops/interrupted';
 
 /** A clock that moves only when told; timers fire as it passes them. */
 function fakeClock(): MonitorClock & { advance(ms: number): Promise<void> } {
