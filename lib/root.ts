@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Registry as PromRegistry } from 'prom-client';
 import { createAccess, type AccessControl } from './auth/guard';
 import { clientAddress, throttleKey } from './auth/peer';
-import { Capacity } from './capacity/service';
+import { Capacity, type SavedKeyspace } from './capacity/service';
 import { CertificateWatcher } from './certs/watcher';
 import { hideServerPaths, serverPathsOf } from './auth/server-paths';
 import { ConfigError, loadConfig, resolveConfigPath } from './config/load';
@@ -214,7 +214,8 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
       stored: (cluster, backup) => capacity?.backupStored(cluster, backup),
     });
     const maintenance = new Maintenance(deps);
-    capacity = new Capacity({ settings: settings.capacity, audit, backups, maintenance, runner, backupKey: settings.backups?.key });
+    const reportStore = store;
+    capacity = new Capacity({ settings: settings.capacity, audit, backups, maintenance, runner, backupKey: settings.backups?.key, saved: (c) => reportStore.cell<SavedKeyspace>(`keyspace-${c}`) });
     for (const m of monitors.values()) for (const job of [...backups.jobs(m), ...capacity.jobs(m)]) scheduler.register(job);
     ops = { deps, membership, maintenance, upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
     const cap = capacity;

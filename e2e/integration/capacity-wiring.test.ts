@@ -13,7 +13,7 @@ import type { Operation } from '@/lib/ops/types';
 import { EtcdRing, parseJsonBig } from '../harness/ring';
 import { smallShape, writeKubernetesKeyspace } from '../support/keyspace';
 import { OpsClient } from '../support/ops-client';
-import { RingsideServer } from '../support/ringside-server';
+import { RingsideServer, type ServerOptions } from '../support/ringside-server';
 
 const TOKEN = 'capacity-operator-token-5b2d9e7c1a4f6e8d0c3b';
 const MB = 1_000_000;
@@ -48,6 +48,7 @@ describe('capacity through the built server: the keyspace route, the dry run, th
   let ring: EtcdRing;
   let server: RingsideServer;
   let op: OpsClient;
+  let startOptions: ServerOptions;
   let dir: string;
   let defragged: string;
   let leader: string;
@@ -87,7 +88,7 @@ describe('capacity through the built server: the keyspace route, the dry run, th
     mkdirSync(dataDir, { recursive: true });
     const seeded: AuditEntry = { id: 'seeded', at: new Date(Date.now() - 10 * 60_000 + DUE_AFTER_MS).toISOString(), user: 'ringside (schedule)', via: 'schedule', cluster: 'c', action: 'defragment', params: { scheduled: true }, result: 'skipped', error: 'scheduled defragment skipped: another operation is running on this cluster', durationMs: 0 };
     writeFileSync(path.join(dataDir, 'audit.jsonl'), `${JSON.stringify(seeded)}\n`);
-    server = await RingsideServer.start({
+    startOptions = {
       clusters: [{ name: 'c', endpoints: [ring.members[0].clientURL], metrics: { enabled: false } }],
       dataDir,
       extraYaml: [
@@ -102,7 +103,8 @@ describe('capacity through the built server: the keyspace route, the dry run, th
         '    rules: ["free > 2MB", "dbSize > 1TB"]',
         '    every: 10m',
       ].join('\n'),
-    });
+    };
+    server = await RingsideServer.start(startOptions);
     op = new OpsClient(server.url, TOKEN);
   }, 240_000);
 
@@ -204,5 +206,18 @@ describe('capacity through the built server: the keyspace route, the dry run, th
     expect(r.revisionsExact).toBe(true);
     for (const p of r.prefixes) expect({ prefix: p.prefix, keys: p.keys, bytes: p.bytes }).toEqual({ prefix: p.prefix, ...(await etcdctlPrefix(ring, p.prefix, r.revision)) });
     expect(view.scan.latest.backup).toBe(r.takenAt);
+  });
+
+  test('a restart keeps the reports: the newest of each source and the diff come back from dataDir', async () => {
+    const before = { live: await keyspace('?source=live'), backup: await keyspace('?source=backup') };
+    expect(before.live.diff).not.toBeNull();
+    await server.stop();
+    server = await RingsideServer.start(startOptions);
+    op = new OpsClient(server.url, TOKEN);
+    const live = await keyspace('?source=live');
+    expect(live.report).toEqual(before.live.report);
+    expect(live.diff).toEqual(before.live.diff);
+    expect(live.scan.latest).toEqual(before.live.scan.latest);
+    expect((await keyspace('?source=backup')).report).toEqual(before.backup.report);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { KeyspaceAggregator } from './aggregator';
-import { keepReport, pickReports, type ReportsBySource } from './reports';
+import { keepReport, mergeReports, pickReports, type ReportsBySource } from './reports';
 import type { KeyspaceReport } from './types';
 
 const T0 = Date.UTC(2026, 10, 30, 3, 0, 0);
@@ -59,5 +59,17 @@ describe('the reports a cluster keeps and the one it answers', () => {
     expect(same.compactionMoved).toBeNull();
     const moved = keepReport(same.reports, 'live', report('live', 10, 130, 120));
     expect(moved.compactionMoved).toEqual({ at: new Date(T0 + 10 * 60_000).toISOString(), from: 50, to: 120 });
+  });
+});
+
+describe('mergeReports', () => {
+  test('this replica’s copy and the store’s as one: each report once, the newest two of each source', () => {
+    const r = (takenAt: string, revision: number) => ({ takenAt, revision }) as unknown as KeyspaceReport;
+    const mine = { live: [r('2026-11-23T03:00:00Z', 10), r('2026-11-23T03:10:00Z', 20)], backup: [] };
+    const stored = { live: [r('2026-11-23T03:10:00Z', 20), r('2026-11-23T03:20:00Z', 30)], backup: [r('2026-11-23T02:00:00Z', 5)] };
+    const merged = mergeReports(mine, stored);
+    expect(merged.live.map((x) => x.revision)).toEqual([20, 30]);
+    expect(merged.backup.map((x) => x.revision)).toEqual([5]);
+    expect(mergeReports(stored, { live: [], backup: [] })).toEqual(stored);
   });
 });

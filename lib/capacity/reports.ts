@@ -36,3 +36,12 @@ export function keepReport(reports: ReportsBySource, source: ScanSource, report:
   const moved = before && before.compaction.compactRevision !== report.compaction.compactRevision ? { at: report.takenAt, from: before.compaction.compactRevision, to: report.compaction.compactRevision } : null;
   return { reports: { ...reports, [source]: [...reports[source], report].sort((a, b) => time(a) - time(b)).slice(-KEEP) }, compactionMoved: moved };
 }
+
+/** Two copies of the kept reports (this replica's and the store's) as one: each source's newest KEEP, each report once. */
+export function mergeReports(a: ReportsBySource, b: ReportsBySource): ReportsBySource {
+  const merge = (xs: KeyspaceReport[], ys: KeyspaceReport[]) => {
+    const byKey = new Map([...xs, ...ys].map((r) => [`${r.takenAt}/${r.revision}`, r]));
+    return [...byKey.values()].sort((x, y) => time(x) - time(y)).slice(-KEEP);
+  };
+  return { live: merge(a.live, b.live ?? []), backup: merge(a.backup, b.backup ?? []) };
+}

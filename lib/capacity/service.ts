@@ -14,8 +14,9 @@ import { req } from '../ops/ring-access';
 import { safeMessage } from '../ops/runner';
 import type { OperationRunner } from '../ops/runner';
 import { SkippedRun, type ScheduledJob } from '../schedule/scheduler';
+import type { StateCell } from '../store/types';
 import { openStoredBackup } from './backup-source';
-import { keepReport, pickReports, type ReportsBySource, type ScanSource } from './reports';
+import { keepReport, mergeReports, pickReports, type ReportsBySource, type ScanSource } from './reports';
 import type { CapacitySettings, ClusterCapacitySettings } from './config';
 import { decideScheduledDefrag, defragDryRun, type DefragDryRun } from './defrag-rules';
 import { diffKeyspace } from './diff';
@@ -82,8 +83,17 @@ interface ClusterState {
   lastDefragAt: number | null;
 }
 
+/** A cluster's reports as the store keeps them: a restart, and every replica, answer the same. */
+export interface SavedKeyspace {
+  version: 1;
+  reports: ReportsBySource;
+  compactionMoved: KeyspaceView['compactionMoved'];
+}
+
 export interface CapacityDeps {
   settings: CapacitySettings;
+  /** Where each cluster's reports are kept (dataDir, or the shared store); absent: in memory only. */
+  saved?: (cluster: string) => StateCell<SavedKeyspace>;
   /** Where the last scheduled defragment is read from at start. */
   audit: AuditStore;
   backups: Backups;
@@ -97,6 +107,9 @@ export interface CapacityDeps {
 /** A scheduled live scan that failed is tried again this soon (or at `every`, if sooner). */
 const RETRY_MS = 60_000;
 
+/** How stale a replica's copy of the stored reports may be when a page asks (another replica scans). */
+const REREAD_MS = 5_000;
+
 /**
  * Issue 17's capacity work for every cluster: keyspace scans (live from a healthy follower, or a
  * walk of the newest verified backup), on demand and as jobs of the scheduler, one per cluster at
@@ -106,6 +119,7 @@ const RETRY_MS = 60_000;
  */
 export class Capacity {
   private readonly state = new Map<string, ClusterState>();
+  private readonly readAt = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly d: CapacityDeps) {
@@ -136,6 +150,7 @@ export class Capacity {
    * log: a restart does not defragment at once when the last run was recent.
    */
   async init(clusters: readonly string[]): Promise<void> {
+    await Promise.all(clusters.filter((c) => this.d.settings.clusters[c]).map((c) => this.refresh(c)));
     await Promise.all(
       clusters
         .filter((c) => this.d.settings.clusters[c]?.defrag.everyMs != null)
@@ -272,12 +287,38 @@ export class Capacity {
     }
   }
 
-  /** Keeps the last two reports of the source, and notes when the compacted revision moved. */
+  /** Keeps the last two reports of the source, and notes when the compacted revision moved; stored for a restart and the other replicas. */
   private keep(cluster: string, source: ScanSource, report: KeyspaceReport): void {
     const st = this.stateOf(cluster);
     const kept = keepReport(st.reports, source, report);
     st.reports = kept.reports;
     if (kept.compactionMoved) st.compactionMoved = kept.compactionMoved;
+    void this.d
+      .saved?.(cluster)
+      .save({ version: 1, reports: st.reports, compactionMoved: st.compactionMoved })
+      .catch((e: Error) => console.error(`[ringside] cannot store the keyspace report of ${cluster}: ${safeMessage(e)}`));
+  }
+
+  /**
+   * Takes in reports stored since this process last looked (at start, and when a page asks at
+   * most every few seconds: another replica may have scanned). Never throws: the page then shows
+   * what this replica holds.
+   */
+  async refresh(cluster: string): Promise<void> {
+    const cell = this.d.saved?.(cluster);
+    const now = this.now();
+    if (!cell || now - (this.readAt.get(cluster) ?? -Infinity) < REREAD_MS) return;
+    this.readAt.set(cluster, now);
+    try {
+      const { state: saved } = await cell.load(now);
+      if (saved?.version !== 1) return;
+      const st = this.stateOf(cluster);
+      st.reports = mergeReports(st.reports, saved.reports);
+      const moved = [st.compactionMoved, saved.compactionMoved].filter((m) => m !== null).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      st.compactionMoved = moved.at(-1) ?? null;
+    } catch (e) {
+      console.error(`[ringside] cannot read the stored keyspace report of ${cluster}: ${safeMessage(e)}`);
+    }
   }
 
   /** A verified backup was stored (lib/ops/backups.ts): its walk becomes due. */
