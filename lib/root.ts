@@ -159,6 +159,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     lease = store.lease('schedule');
     const leader = lease;
     if (store.sessions) sessions = access.shareSessions(store.sessions);
+    if (store.signIns) access.shareSignIns(store.signIns);
     journal = new HistoryJournal({ log: store.history, alerts: store.cell<SavedAlerts>('alerts'), monitors: monitors.values(), mayWrite: () => leader.held() });
     timeline = openTimeline(settings.dataDir);
     if (timeline) feedTimeline(timeline, monitors.values(), () => leader.held());

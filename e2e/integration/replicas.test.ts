@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 /** One replica: its own dataDir, the shared database named by RINGSIDE_POSTGRES_URL. */
-async function replica(url: string | null, extra: string[] = [], dataDir = path.join(tempDir(), 'data')): Promise<RingsideServer> {
+async function replica(url: string | null, extra: string[] = [], dataDir = path.join(tempDir(), 'data'), auth: string[] = []): Promise<RingsideServer> {
   const opts: ServerOptions = {
     clusters: [{ name: 'c', endpoints: ring.endpoints(), metrics: { enabled: false } }],
     dataDir,
@@ -57,6 +57,7 @@ async function replica(url: string | null, extra: string[] = [], dataDir = path.
       'auth:',
       '  users:',
       `    - { name: alice, role: operator, passwordHash: "${passwordHash}" }`,
+      ...auth,
       ...(url ? ['store:', '  postgres: { urlEnv: RINGSIDE_POSTGRES_URL, leaseMs: 3000 }'] : []),
       ...extra,
     ].join('\n'),
@@ -256,6 +257,29 @@ describe('two replicas on one PostgreSQL', () => {
     expect(firing()).toHaveLength(1);
     await ring.restart('r3');
   }, 150_000);
+
+  test('the sign-in budget holds across replicas: guesses spread over both spend one budget; a browser remembered by one signs in on the other', async () => {
+    // Behind a proxy (this test's requests), so each guess can come from an address of its own.
+    const proxied = ['  proxy: { trustedProxies: ["127.0.0.1"] }'];
+    const [c, d] = await Promise.all([replica(url, [], undefined, proxied), replica(url, [], undefined, proxied)]);
+    const login = (s: RingsideServer, password: string, from: string, cookie?: string) =>
+      fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: s.url, 'x-forwarded-for': from, ...(cookie ? { cookie } : {}) }, body: JSON.stringify({ user: 'alice', password }) });
+    const first = await login(c, PASSWORD, '198.51.100.1');
+    expect(first.status).toBe(200);
+    const device = first.headers.getSetCookie().find((x) => x.startsWith('ringside_device='))!.split(';')[0];
+    // Six wrong guesses on one replica, four on the other: ten, the user's budget.
+    for (let i = 0; i < 10; i++) expect((await login(i < 6 ? c : d, `guess-${i}`, `203.0.113.${i}`)).status).toBe(401);
+    expect(db.sql("SELECT count(*) FROM signin_failures WHERE user_name = 'alice'", 'replicas').trim()).toBe('10');
+    // The second replica saw four itself: only the shared count refuses the eleventh there.
+    const refused = await login(d, 'guess-x', '203.0.113.50');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(200);
+    // Alice's browser, remembered when she signed in on the first, signs in on the second.
+    const own = await login(d, PASSWORD, '198.51.100.1', device);
+    expect(own.status).toBe(200);
+    expect(own.headers.getSetCookie().some((x) => x.startsWith('ringside_device='))).toBe(false);
+    await Promise.all([stopped(c), stopped(d)]);
+  });
 
   test('every connection to the database cut (as a database restart does): both replicas carry on, and sessions still cross', async () => {
     const [x, y] = servers.slice(-2);

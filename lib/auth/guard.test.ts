@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { AuthSettings, UserConfig } from '../config/types';
+import type { SignInShare } from '../store/types';
 import { RingsideError, type ErrorCode } from '../errors';
 import { createAccess, type AccessConfig, type AccessControl, type AuthReply } from './guard';
 import { api } from '../api/contract';
@@ -476,6 +477,42 @@ describe('issue 11: what a client cannot forge or flush', () => {
     // A device cookie is alice's only: it does not exempt guesses at bob... (victor here)
     for (let i = 0; i < 10; i++) await refused(login(access, req({ headers: { 'x-ringside-peer': `203.0.114.${i}` }, body: { user: 'victor', password: `g-${i}` } })), 'UNAUTHENTICATED');
     expect(await refused(login(access, req({ headers: { 'x-ringside-peer': '198.51.100.1', cookie: deviceCookie }, body: { user: 'victor', password: VICTOR_PW } })), 'RATE_LIMITED')).toMatch(/try again/);
+  });
+
+  test('two replicas sharing the sign-in budget: guesses spread over both spend one budget; a browser remembered by one is known to the other', async () => {
+    // The shared table, as lib/store/postgres.ts keeps it (tested on a real PostgreSQL in replicas.test.ts).
+    const failures: { user: string; at: number }[] = [];
+    const devices = new Set<string>();
+    const share: SignInShare = {
+      failures: async (user, since, limit) => failures.filter((f) => f.user === user && f.at >= since).map((f) => f.at).sort((a, b) => b - a).slice(0, limit),
+      recordFailure: async (user, at) => void failures.push({ user, at }),
+      knowsDevice: async (user, k) => devices.has(`${user}/${k}`),
+      addDevice: async (user, k) => void devices.add(`${user}/${k}`),
+    };
+    let now = T0;
+    const replica = () => {
+      const access = createAccess({ readOnly: false, auth: authSettings() }, { clock: () => now });
+      access.shareSignIns(share);
+      return access;
+    };
+    const [a, b] = [replica(), replica()];
+    const first = await signIn(a, 'alice', ALICE_PW, { 'x-ringside-peer': '198.51.100.1' });
+    const deviceCookie = cookieOf(first.reply, 'ringside_device')!.split(';')[0];
+    // Six guesses on A, four on B, each from its own address: the shared budget of ten is spent.
+    for (let i = 0; i < 10; i++) await refused(login(i < 6 ? a : b, req({ headers: { 'x-ringside-peer': `203.0.113.${i}` }, body: { user: 'alice', password: `guess-${i}` } })), 'UNAUTHENTICATED');
+    expect(failures).toHaveLength(10);
+    // B alone has seen four: only the shared count refuses the next guess there.
+    expect(await refused(login(b, req({ headers: { 'x-ringside-peer': '203.0.113.50' }, body: { user: 'alice', password: 'guess-x' } })), 'RATE_LIMITED')).toMatch(/try again in 300 s/);
+    // Alice's browser, remembered by A, signs in on B; no second device cookie.
+    const onB = await signIn(b, 'alice', ALICE_PW, { 'x-ringside-peer': '198.51.100.1', cookie: deviceCookie });
+    expect(onB.reply.body.user).toEqual({ name: 'alice', role: 'operator' });
+    expect(cookieOf(onB.reply, 'ringside_device')).toBeUndefined();
+    // Names that are no user are not written to the shared table (they can never sign in).
+    await refused(login(a, req({ headers: { 'x-ringside-peer': '203.0.113.60' }, body: { user: 'mallory', password: 'x' } })), 'UNAUTHENTICATED');
+    expect(failures.every((f) => f.user === 'alice')).toBe(true);
+    // The window passes: B takes guesses again.
+    now += 301_000;
+    await refused(login(b, req({ headers: { 'x-ringside-peer': '203.0.113.70' }, body: { user: 'alice', password: 'guess-y' } })), 'UNAUTHENTICATED');
   });
 
   test('anonymous: none: reading needs a principal', async () => {

@@ -4,9 +4,9 @@ import { RingsideError } from '../errors';
 import { AddressSet, clientAddress, throttleKey, viaTrustedProxy } from './peer';
 import { SignInThrottle } from './limiter';
 import { dummyVerifyPassword, sameSecret, verifyPassword, verifyToken } from './password';
-import type { SessionShare } from '../store/types';
+import type { SessionShare, SignInShare } from '../store/types';
 import { SessionSync } from './session-sync';
-import { DeviceStore, SessionStore, type Session, type SignInMethod } from './sessions';
+import { DeviceStore, key, SessionStore, type Session, type SignInMethod } from './sessions';
 
 export type { SignInMethod };
 
@@ -98,6 +98,8 @@ export class AccessControl {
   private readonly devices = new DeviceStore();
   /** Several replicas: sessions shared through the store. */
   private shared: SessionSync | null = null;
+  /** Several replicas: the per-user sign-in budget and the remembered browsers, through the store. */
+  private signIns: SignInShare | null = null;
   /** Sessions made here and not yet in the store: a request naming one waits for it. */
   private readonly saving = new Set<Promise<void>>();
 
@@ -123,6 +125,16 @@ export class AccessControl {
       options.store ??
       new SessionStore({ idleMs: auth?.sessionIdleMs ?? 30 * 60_000, maxMs: auth?.sessionMaxMs ?? 12 * 3_600_000, clock: this.clock });
     this.throttle = options.throttle ?? new SignInThrottle({ users: this.users.map((u) => u.name), clock: this.clock });
+  }
+
+  /**
+   * Shares the sign-in throttle's per-user part with other replicas from now on: a guess counts
+   * against the user's budget whichever replica it reaches, and a browser remembered by one is
+   * known to all. The address and device backoffs stay per replica. If the store cannot be
+   * reached, sign-in goes on under this replica's own limits.
+   */
+  shareSignIns(share: SignInShare): void {
+    this.signIns = share;
   }
 
   /** Shares sessions with other replicas from now on (started by the composition root). */
@@ -194,6 +206,27 @@ export class AccessControl {
     return principal;
   }
 
+  /** A device cookie remembered for `user`, here or (several replicas) by any replica. */
+  private async knownDevice(req: Request, user: string): Promise<string | undefined> {
+    // A browser holds one device cookie; a request with dozens is not asking honestly.
+    const presented = cookieValues(req, DEVICE_COOKIE).slice(0, 3);
+    const here = presented.find((d) => this.devices.knows(user, d));
+    if (here || !this.signIns) return here;
+    for (const d of presented) if (await this.signIns.knowsDevice(user, key(d)).catch(() => false)) return d;
+    return undefined;
+  }
+
+  /** Refuses (429) a sign-in whose user's budget the replicas spent together: `burst` failures within `burst x refill`. */
+  private async checkSharedBudget(share: SignInShare, user: string): Promise<void> {
+    const { burst, refillMs } = this.throttle.budgets;
+    const windowMs = burst * refillMs;
+    const now = this.clock();
+    const recent = await share.failures(user, now - windowMs, burst).catch(() => [] as number[]);
+    if (recent.length < burst) return;
+    const s = Math.max(1, Math.ceil((recent[burst - 1] + windowMs - now) / 1000));
+    throw new RingsideError('RATE_LIMITED', `too many failed sign-ins; try again in ${s} s`, undefined, s);
+  }
+
   /**
    * POST /api/auth/login: `{ user, password }` or `{ token }` in, a session cookie out. Throttled
    * per client address, per user name and per remembered browser (limiter.ts); a throttled
@@ -204,8 +237,11 @@ export class AccessControl {
     // Login CSRF (signing a victim's browser into the attacker's account) is a cross-site POST too.
     this.checkOrigin(req, false);
     const creds = credentialsOf(body);
-    const device = creds.kind === 'password' ? cookieValues(req, DEVICE_COOKIE).find((d) => this.devices.knows(creds.user, d)) : undefined;
+    const device = creds.kind === 'password' ? await this.knownDevice(req, creds.user) : undefined;
     const attempt = { address: throttleKey(clientAddress((n) => req.headers.get(n), this.trustedProxies)), user: creds.kind === 'password' ? creds.user : undefined, device };
+    // Several replicas: the user's budget as every replica spent it, before this one's own.
+    const shared = creds.kind === 'password' && !device && this.signIns && this.users.some((u) => u.name === creds.user) ? this.signIns : null;
+    if (shared && creds.kind === 'password') await this.checkSharedBudget(shared, creds.user);
     this.throttle.begin(attempt);
     let user: UserConfig | undefined;
     try {
@@ -219,6 +255,10 @@ export class AccessControl {
     } finally {
       this.throttle.finish(attempt, user !== undefined);
     }
+    if (!user && shared && creds.kind === 'password') {
+      const now = this.clock();
+      await shared.recordFailure(creds.user, now, now - 3_600_000).catch((e: Error) => console.warn(`[ringside] cannot share a failed sign-in with the other replicas: ${e.message}`));
+    }
     if (!user) throw new RingsideError('UNAUTHENTICATED', creds.kind === 'password' ? BAD_PASSWORD : BAD_TOKEN);
 
     // Whatever session this browser had is replaced, so a planted cookie cannot outlive sign-in.
@@ -231,7 +271,11 @@ export class AccessControl {
       throw new RingsideError('UNAVAILABLE', `cannot store the session, so you are not signed in (${(e as Error).message.split('\n')[0].slice(0, 120)})`);
     }
     const cookies = [this.sessionCookie(req, id)];
-    if (creds.kind === 'password' && !device) cookies.push(this.cookie(req, DEVICE_COOKIE, this.devices.issue(user.name), DEVICE_MAX_AGE_S, '/api/auth'));
+    if (creds.kind === 'password' && !device) {
+      const issued = this.devices.issue(user.name);
+      await this.signIns?.addDevice(user.name, key(issued), this.clock(), this.devices.maxPerUser).catch((e: Error) => console.warn(`[ringside] cannot share a remembered browser with the other replicas: ${e.message}`));
+      cookies.push(this.cookie(req, DEVICE_COOKIE, issued, DEVICE_MAX_AGE_S, '/api/auth'));
+    }
     return {
       body: { user: { name: user.name, role: user.role }, csrfToken: session.csrfToken, expiresAt: iso(this.store.endsAt(session)) },
       setCookies: cookies,

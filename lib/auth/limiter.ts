@@ -139,8 +139,8 @@ export interface UserBudgetOptions {
 
 /** A token bucket of failed sign-ins per user name, across every address. */
 export class UserBudget {
-  private readonly burst: number;
-  private readonly refillMs: number;
+  readonly burst: number;
+  readonly refillMs: number;
   private readonly maxUnknown: number;
   private readonly known = new Map<string, Budget>();
   private readonly unknown = new Map<string, Budget>();
@@ -216,7 +216,7 @@ export class SignInThrottle {
   private readonly clock: () => number;
   readonly addresses: FailureBackoff;
   private readonly devices: FailureBackoff;
-  private readonly budgets: UserBudget;
+  readonly budgets: UserBudget;
 
   constructor(opts: SignInThrottleOptions) {
     this.clock = opts.clock ?? Date.now;

@@ -164,7 +164,7 @@ export class SessionStore {
 export class DeviceStore {
   private readonly devices = new Map<string, Set<string>>();
 
-  constructor(private readonly maxPerUser = 20) {}
+  constructor(readonly maxPerUser = 20) {}
 
   /** A new device id for `user`; their oldest is forgotten past the cap. */
   issue(user: string): string {

@@ -18,6 +18,7 @@ import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, State
 export class FilesStore implements RingsideStore {
   readonly kind = 'files' as const;
   readonly sessions = null;
+  readonly signIns = null;
   readonly timeline = null;
   readonly audit: AuditLog;
   readonly locks: FileOperations;

@@ -93,6 +93,25 @@ CREATE TABLE timeline_entries (
 CREATE INDEX timeline_entries_at ON timeline_entries (at);
 `,
   },
+  {
+    version: 3,
+    name: 'shared sign-in throttle',
+    sql: `
+CREATE TABLE signin_failures (
+  user_name text NOT NULL,
+  at bigint NOT NULL
+);
+CREATE INDEX signin_failures_user ON signin_failures (user_name, at DESC);
+CREATE INDEX signin_failures_at ON signin_failures (at);
+
+CREATE TABLE signin_devices (
+  user_name text NOT NULL,
+  key text NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (user_name, key)
+);
+`,
+  },
 ];
 
 /** The migrations still to apply, in order; refuses a list that is out of order or has gaps. */

@@ -9,7 +9,7 @@ import { LeaseKeeper, type LeaseTable } from './lease';
 import { MIGRATION_LOCK, MIGRATIONS, pending } from './migrations';
 import { interruptedOperation } from '../ops/interrupted';
 import type { TimelineEntry } from '../timeline/types';
-import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, SessionShare, StateCell, StoredSession, TimelineLog } from './types';
+import type { HistoryLog, Lease, MinuteRow, OperationLocks, RingsideStore, SessionShare, SignInShare, StateCell, StoredSession, TimelineLog } from './types';
 
 export interface PostgresOptions {
   url: string;
@@ -91,6 +91,7 @@ export class PostgresStore implements RingsideStore {
   readonly audit: AuditStore;
   readonly locks: PostgresLocks;
   readonly sessions: SessionShare;
+  readonly signIns: SignInShare;
   readonly history: HistoryLog;
   readonly timeline: TimelineLog;
   private readonly leases = new Map<string, LeaseKeeper>();
@@ -103,6 +104,7 @@ export class PostgresStore implements RingsideStore {
     this.audit = new PostgresAudit(pool);
     this.locks = new PostgresLocks(pool, opts.replica, opts.leaseMs, opts.log ?? ((l) => console.warn(l)));
     this.sessions = new PostgresSessions(pool);
+    this.signIns = new PostgresSignIns(pool);
     this.history = new PostgresHistory(pool);
     this.timeline = new PostgresTimeline(pool);
   }
@@ -358,6 +360,30 @@ async function interruptExpired(c: pg.PoolClient): Promise<void> {
     if (!r.body) continue;
     const op = interruptedOperation(r.body, r.holder, new Date().toISOString());
     await c.query("UPDATE operations SET state = 'interrupted', body = $2, updated_at = now() WHERE id = $1 AND state = 'running'", [r.operation_id, JSON.stringify(op)]);
+  }
+}
+
+class PostgresSignIns implements SignInShare {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async failures(user: string, since: number, limit: number): Promise<number[]> {
+    const { rows } = await this.pool.query<{ at: string }>('SELECT at FROM signin_failures WHERE user_name = $1 AND at >= $2 ORDER BY at DESC LIMIT $3', [user, since, limit]);
+    return rows.map((r) => Number(r.at));
+  }
+
+  async recordFailure(user: string, at: number, forgetBefore: number): Promise<void> {
+    await this.pool.query('INSERT INTO signin_failures (user_name, at) VALUES ($1, $2)', [user, at]);
+    await this.pool.query('DELETE FROM signin_failures WHERE at < $1', [forgetBefore]);
+  }
+
+  async knowsDevice(user: string, deviceKey: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM signin_devices WHERE user_name = $1 AND key = $2', [user, deviceKey]);
+    return rowCount === 1;
+  }
+
+  async addDevice(user: string, deviceKey: string, at: number, maxPerUser: number): Promise<void> {
+    await this.pool.query('INSERT INTO signin_devices (user_name, key, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [user, deviceKey, at]);
+    await this.pool.query('DELETE FROM signin_devices WHERE user_name = $1 AND key NOT IN (SELECT key FROM signin_devices WHERE user_name = $1 ORDER BY created_at DESC, key LIMIT $2)', [user, maxPerUser]);
   }
 }
 

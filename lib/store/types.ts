@@ -18,6 +18,8 @@ export interface RingsideStore {
   readonly locks: OperationLocks;
   /** Sessions shared between replicas; null on files (sessions stay in memory). */
   readonly sessions: SessionShare | null;
+  /** The sign-in throttle's part shared between replicas; null on files (one process, in memory). */
+  readonly signIns: SignInShare | null;
   /** A small named JSON state (alert delivery, the alert tracker's state). */
   cell<T>(name: string): StateCell<T>;
   /** A lease held by one replica at a time (the schedule's leader). */
@@ -71,6 +73,22 @@ export interface OperationLocks {
   onChange: ((op: Operation) => void) | null;
   start(): void;
   stop(): Promise<void>;
+}
+
+/**
+ * What the sign-in throttle shares between replicas (lib/auth/limiter.ts): each configured user's
+ * failed password sign-ins from browsers not remembered for them, so the per-user budget holds
+ * whichever replica a guess reaches; and the browsers each user is remembered in (by the SHA-256
+ * of the device cookie), so a browser remembered by one replica is known to all.
+ */
+export interface SignInShare {
+  /** The user's failures at or after `since` (epoch ms), newest first, at most `limit`. */
+  failures(user: string, since: number, limit: number): Promise<number[]>;
+  /** Records one failure, and forgets those older than `forgetBefore`. */
+  recordFailure(user: string, at: number, forgetBefore: number): Promise<void>;
+  knowsDevice(user: string, deviceKey: string): Promise<boolean>;
+  /** Remembers a browser for the user; past `maxPerUser` their oldest is forgotten. */
+  addDevice(user: string, deviceKey: string, at: number, maxPerUser: number): Promise<void>;
 }
 
 /** A session as the store keeps it, keyed by the SHA-256 of its id. */
