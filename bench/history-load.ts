@@ -11,7 +11,7 @@
 // memory is heap + array buffers after a forced GC, before the monitors exist and after the hour.
 import vm from 'node:vm';
 import v8 from 'node:v8';
-import { ClusterMonitor } from '@/lib/monitor/cluster-monitor';
+import { ClusterMonitor, DEFAULT_METRICS_INTERVAL_MS } from '@/lib/monitor/cluster-monitor';
 import type { MemberProbe, MetricsResult, PollResult } from '@/lib/etcd/types';
 import { RingHistory } from '@/lib/history/store';
 import { MetricsTracker, readEtcdScrape } from '@/lib/metrics/member-metrics';
@@ -154,7 +154,8 @@ export async function measureHistoryLoad(ring: EtcdRing): Promise<HistoryLoad> {
   const statusOnly = await simulateHour(base, templates, false);
   const full = await simulateHour(base, templates, true);
   const polls = CLUSTERS * POLLS;
-  const bound = CLUSTERS * (5 * RingHistory.bytesPerMember({ intervalMs: INTERVAL_MS }) + (new RingHistory({ intervalMs: INTERVAL_MS }).bytes()));
+  const sizes = { intervalMs: INTERVAL_MS, scrapeMs: DEFAULT_METRICS_INTERVAL_MS };
+  const bound = CLUSTERS * (5 * RingHistory.bytesPerMember(sizes) + new RingHistory(sizes).bytes());
   const mib = (b: number) => b / 1024 / 1024;
   return {
     rows: [
@@ -164,7 +165,7 @@ export async function measureHistoryLoad(ring: EtcdRing): Promise<HistoryLoad> {
     ],
     summary: [
       `5 clusters x 5 members, 3600 polls each: ${(full.cpuMs / 1000).toFixed(1)} s CPU for the simulated hour (${((full.cpuMs / (POLLS * INTERVAL_MS)) * 100).toFixed(2)}% of one core at 1 s polls), ${(full.cpuMs / polls).toFixed(2)} ms a cluster poll (${(statusOnly.cpuMs / polls).toFixed(2)} ms without parsing /metrics); ran in ${(full.wallMs / 1000).toFixed(1)} s`,
-      `memory: ${mib(full.retained).toFixed(1)} MiB retained (heap + array buffers) for ${full.members} members; history holds ${mib(full.historyBytes).toFixed(1)} MiB in typed arrays against a stated bound of ${mib(bound).toFixed(1)} MiB (${(RingHistory.bytesPerMember({ intervalMs: INTERVAL_MS }) / 1024).toFixed(0)} KiB a member); growth from minute 1 to 60: ${mib(full.growthAfterFirstMinute).toFixed(2)} MiB`,
+      `memory: ${mib(full.retained).toFixed(1)} MiB retained (heap + array buffers) for ${full.members} members; history holds ${mib(full.historyBytes).toFixed(1)} MiB in typed arrays against a stated bound of ${mib(bound).toFixed(1)} MiB (${(RingHistory.bytesPerMember(sizes) / 1024).toFixed(0)} KiB a member); growth from minute 1 to 60: ${mib(full.growthAfterFirstMinute).toFixed(2)} MiB`,
     ],
     notes: [
       'history-load: real etcd status and /metrics answers from a 5-member ring, replayed on a simulated clock through the server’s own ClusterMonitor (poll() overridden, everything after the network real).',

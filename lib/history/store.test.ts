@@ -16,25 +16,65 @@ function fill(h: RingHistory, from: number, to: number, ids: string[], value: (a
 }
 
 describe('RingHistory memory bound', () => {
-  test('about 0.57 MiB per member at a 1 s poll, allocated once and never grown', () => {
-    const perMember = RingHistory.bytesPerMember({ intervalMs: 1000 });
-    // Revision and raft index as 64-bit floats, the other 14 series as 32-bit ones:
-    // 3660 rows x (2 x 8 + 14 x 4) B + 1441 minute buckets x (3 x (2 x 8 + 14 x 4) + 16 x 1) B
-    expect(perMember).toBe(3660 * 72 + 1441 * (3 * 72 + 16));
-    expect(perMember).toBeLessThan(0.6 * 1024 * 1024);
+  test('about 0.47 MiB per member at a 1 s poll and a 15 s scrape, allocated once and never grown', () => {
+    const opts = { intervalMs: 1000, scrapeMs: 15_000 };
+    const perMember = RingHistory.bytesPerMember(opts);
+    // The hour: 3660 rows x (2 exact x 8 B + 5 plain x 4 B + a 4 B pointer to the scraped set),
+    // and 321 sets of the 9 scraped figures (the hour's 244 scrapes, a quarter more, and 16) x (9 x 4 + 4) B.
+    // The day: 1441 minute buckets x (3 x (2 x 8 + 14 x 4) B of min/max/sum + 16 one-byte counts).
+    expect(perMember).toBe(3660 * 40 + 321 * 40 + 1441 * (3 * 72 + 16));
+    expect(perMember).toBeLessThan(0.48 * 1024 * 1024);
+    // Scraped as often as polled, every row has its own set.
+    expect(RingHistory.bytesPerMember({ intervalMs: 1000 })).toBe(3660 * 40 + 3660 * 40 + 1441 * (3 * 72 + 16));
     // Counts widen where a minute holds more polls than a byte counts.
-    expect(RingHistory.bytesPerMember({ intervalMs: 100 })).toBe(36_600 * 72 + 1441 * (3 * 72 + 16 * 2));
+    expect(RingHistory.bytesPerMember({ intervalMs: 100, scrapeMs: 15_000 })).toBe(36_600 * 40 + Math.ceil(36_600 / 150 * 1.25 + 16) * 40 + 1441 * (3 * 72 + 16 * 2));
 
-    const h = new RingHistory({ intervalMs: 1000 });
+    const h = new RingHistory(opts);
     const ids = ['m1', 'm2', 'm3'];
     h.record(sample(T0, ids, () => 1));
     const afterFirst = h.bytes();
     const shared = afterFirst - 3 * perMember;
     expect(shared).toBe(3660 * 8 + 1441 * 8);
 
-    // 26 hours of 1 s polls: both tiers wrap around; memory stays where it started.
+    // 26 hours of 1 s polls, every figure changing at every poll: both tiers and the sets wrap
+    // around; memory stays where it started.
     fill(h, T0 + 1000, T0 + 26 * 3_600_000, ids, (at) => at % 1000);
     expect(h.bytes()).toBe(afterFirst);
+  });
+
+  test('scraped figures are kept once per change: every poll reads its scrape; past what the sets hold, only they read as gaps', () => {
+    const h = new RingHistory({ intervalMs: 1000, scrapeMs: 15_000 });
+    const wal = col('walFsyncP99Ms');
+    const at = (i: number) => T0 + i * 1000;
+    const values = (i: number, scrape: number) => {
+      const v = Array(S).fill(NaN);
+      v[col('revision')] = 1000 + i;
+      v[col('latencyMs')] = 2;
+      v[wal] = scrape === -1 ? NaN : 5 + scrape;
+      v[col('peerRttP99Ms')] = scrape === -1 ? NaN : 0.25;
+      return v;
+    };
+    // An hour: a scrape every 15 polls, the member unreachable for polls 100-109 (no scraped value).
+    for (let i = 0; i < 3600; i++) h.record({ at: at(i), members: [{ id: 'm1', name: 'm1', values: values(i, i >= 100 && i < 110 ? -1 : Math.floor(i / 15)) }] });
+    const raw = h.query({ keys: ['walFsyncP99Ms', 'peerRttP99Ms', 'revision'], from: T0 - 1, to: at(3599), stepMs: 1000 });
+    expect(raw.t).toHaveLength(3600);
+    expect(raw.series.walFsyncP99Ms!.m1.slice(0, 31)).toEqual([...Array(15).fill(5), ...Array(15).fill(6), 7]);
+    expect(raw.series.walFsyncP99Ms!.m1.slice(99, 111)).toEqual([11, ...Array(10).fill(null), 12]);
+    expect(raw.series.walFsyncP99Ms!.m1.at(-1)).toBe(5 + 239);
+    expect(raw.series.peerRttP99Ms!.m1.every((v, i) => v === (i >= 100 && i < 110 ? null : 0.25))).toBe(true);
+
+    // A member whose scraped figures change at every poll for the next ten minutes: the sets (321)
+    // hold the newest; the older rows read their scraped figures as gaps, everything else stays.
+    for (let i = 3600; i < 4200; i++) h.record({ at: at(i), members: [{ id: 'm1', name: 'm1', values: values(i, i) }] });
+    const after = h.query({ keys: ['walFsyncP99Ms', 'revision'], from: at(599), to: at(4199), stepMs: 1000 });
+    const w = after.series.walFsyncP99Ms!.m1;
+    expect(w.at(-1)).toBe(5 + 4199);
+    expect(w.at(-321)).toBe(5 + 4199 - 320);
+    expect(w.at(-322)).toBeNull();
+    expect(after.series.revision!.m1.every((v, i) => v === 1000 + 600 + i)).toBe(true);
+    // The minute buckets never lose them.
+    const coarse = h.query({ keys: ['walFsyncP99Ms'], from: at(599), to: at(4199), stepMs: 60_000 });
+    expect(coarse.series.walFsyncP99Ms!.m1.every((v) => v !== null)).toBe(true);
   });
 
   test('a member that left is dropped once its last sample is a day old', () => {

@@ -45,6 +45,8 @@ export interface SeriesDef {
   help: string;
   /** Kept whole in history (a 64-bit float): counters that pass 2^24. Others keep 7 significant digits. */
   exact?: true;
+  /** From the /metrics scrape: the same at every poll between two scrapes (history keeps it once per change). */
+  scraped?: true;
   read(m: MemberState, leader: MemberState | undefined): number | null;
 }
 
@@ -78,7 +80,7 @@ export const SERIES: Record<SeriesKey, SeriesDef> = {
     agg: 'max',
     thresholds: [{ value: T.quotaUsedPct.critical, severity: 'critical', label: 'etcdDatabaseQuotaLowSpace' }],
     help: 'DB size as a share of --quota-backend-bytes',
-    read: (m) => m.metrics?.quotaUsedPct ?? null,
+    scraped: true, read: (m) => m.metrics?.quotaUsedPct ?? null,
   },
   walFsyncP99Ms: {
     label: 'WAL fsync p99',
@@ -89,7 +91,7 @@ export const SERIES: Record<SeriesKey, SeriesDef> = {
       { value: T.walFsyncP99Ms.critical, severity: 'critical', label: 'etcdHighFsyncDurations' },
     ],
     help: 'p99 of WAL fsync over the last 30 s; healthy disks stay under 10 ms',
-    read: (m) => m.metrics?.walFsyncP99Ms ?? null,
+    scraped: true, read: (m) => m.metrics?.walFsyncP99Ms ?? null,
   },
   backendCommitP99Ms: {
     label: 'Backend commit p99',
@@ -97,7 +99,7 @@ export const SERIES: Record<SeriesKey, SeriesDef> = {
     agg: 'max',
     thresholds: [{ value: T.backendCommitP99Ms.warning, severity: 'warning', label: 'etcdHighCommitDurations' }],
     help: 'p99 of bbolt commits over the last 30 s; healthy disks stay under 25 ms',
-    read: (m) => m.metrics?.backendCommitP99Ms ?? null,
+    scraped: true, read: (m) => m.metrics?.backendCommitP99Ms ?? null,
   },
   peerRttP99Ms: {
     label: 'Peer round trip p99 (slowest peer)',
@@ -105,16 +107,16 @@ export const SERIES: Record<SeriesKey, SeriesDef> = {
     agg: 'max',
     thresholds: [{ value: T.peerRttP99Ms.warning, severity: 'warning', label: 'etcdMemberCommunicationSlow' }],
     help: 'p99 round trip to the slowest peer over the last 5 min',
-    read: (m) => m.metrics?.peerRttP99Ms ?? null,
+    scraped: true, read: (m) => m.metrics?.peerRttP99Ms ?? null,
   },
-  proposalsPending: { label: 'Proposals pending', unit: 'count', agg: 'max', help: 'Proposals waiting to commit', read: (m) => m.metrics?.proposalsPending ?? null },
+  proposalsPending: { label: 'Proposals pending', unit: 'count', agg: 'max', help: 'Proposals waiting to commit', scraped: true, read: (m) => m.metrics?.proposalsPending ?? null },
   proposalsFailed15m: {
     label: 'Failed proposals (15 min)',
     unit: 'count',
     agg: 'max',
     thresholds: [{ value: T.proposalsFailed15m.warning, severity: 'warning', label: 'etcdHighNumberOfFailedProposals' }],
     help: 'Failed proposals in the last 15 minutes',
-    read: (m) => m.metrics?.proposalsFailed15m ?? null,
+    scraped: true, read: (m) => m.metrics?.proposalsFailed15m ?? null,
   },
   leaderChanges15m: {
     label: 'Leader changes seen (15 min)',
@@ -122,15 +124,15 @@ export const SERIES: Record<SeriesKey, SeriesDef> = {
     agg: 'max',
     thresholds: [{ value: T.leaderChanges15m.warning, severity: 'warning', label: 'etcdHighNumberOfLeaderChanges' }],
     help: 'Leader changes the member saw in the last 15 minutes',
-    read: (m) => m.metrics?.leaderChanges15m ?? null,
+    scraped: true, read: (m) => m.metrics?.leaderChanges15m ?? null,
   },
-  slowApplies15m: { label: 'Slow applies (15 min)', unit: 'count', agg: 'max', help: 'Applies that took over 100 ms, last 15 minutes', read: (m) => m.metrics?.slowApplies15m ?? null },
+  slowApplies15m: { label: 'Slow applies (15 min)', unit: 'count', agg: 'max', help: 'Applies that took over 100 ms, last 15 minutes', scraped: true, read: (m) => m.metrics?.slowApplies15m ?? null },
   heartbeatFailures15m: {
     label: 'Heartbeat send failures (15 min)',
     unit: 'count',
     agg: 'max',
     help: 'Heartbeats the leader failed to send on time (slow disk or network), last 15 minutes',
-    read: (m) => m.metrics?.heartbeatFailures15m ?? null,
+    scraped: true, read: (m) => m.metrics?.heartbeatFailures15m ?? null,
   },
 };
 

@@ -60,7 +60,7 @@ export class RingPipeline {
   private backups: BackupStatus | null = null;
 
   constructor(private readonly settings: PipelineSettings) {
-    this.history = new RingHistory({ intervalMs: settings.pollIntervalMs });
+    this.history = new RingHistory({ intervalMs: settings.pollIntervalMs, scrapeMs: settings.metricsIntervalMs });
     this.tracker = new AlertTracker(settings.cluster, { pollIntervalMs: settings.pollIntervalMs, metricsIntervalMs: settings.metricsIntervalMs, overrides: settings.alerts });
     this.growth = new GrowthForecast(this.history);
   }
