@@ -12,6 +12,7 @@ import { Membership } from './membership';
 import type { MemberConnection, MonitorView, OpsClock, OpsDeps } from './deps';
 import { OperationRunner } from './runner';
 import type { Operation } from './types';
+import type { OperationLocks } from '../store/types';
 
 // Guided operations with every part injected: no etcd, no files, no waiting. The monitor
 // answers each fresh poll from a script of real-shaped ring states; member calls are recorded
@@ -309,6 +310,41 @@ describe('the runner', () => {
       ['failed', new Date(T0 + 1500).toISOString()],
     ]);
     expect(published.map((p) => p.steps.length)).toEqual(expect.arrayContaining([0, 1, 2]));
+  });
+});
+
+describe('the runner and its lock', () => {
+  test('an operation shows as ended only once its lock is released: whoever sees it done can start the next', async () => {
+    const clock = new FakeClock();
+    let releasing!: () => void;
+    const slowRelease = new Promise<void>((r) => (releasing = r));
+    const released: Operation[] = [];
+    const locks: OperationLocks = {
+      acquire: async () => {},
+      update: () => {},
+      release: async (op) => {
+        released.push(structuredClone(op));
+        await slowRelease; // an fsync on a busy disk, a database round trip
+      },
+      others: () => [],
+      onChange: null,
+      start: () => {},
+      stop: async () => {},
+    };
+    const runner = new OperationRunner(new MemoryAudit(), () => {}, () => {}, clock.now, locks);
+    const alice = { name: 'alice', role: 'operator' as const, via: 'password' as const };
+    const { operation, done } = await runner.start({ principal: alice, cluster: 'prod', action: 'defragment', params: {} }, async (ctx) => {
+      await ctx.step('Defragment m1', async () => {});
+    });
+    for (let i = 0; i < 50 && !released.length; i++) await Promise.resolve();
+    // The store is told the end (to keep it) while this process still holds the cluster.
+    expect(released.map((o) => o.state)).toEqual(['succeeded']);
+    expect(runner.get('prod', operation.id)!.state).toBe('running');
+    expect(() => runner.assertIdle('prod')).toThrow(/defragment by alice is running on prod/);
+    releasing();
+    expect((await done).state).toBe('succeeded');
+    expect(runner.get('prod', operation.id)!.state).toBe('succeeded');
+    expect(runner.current('prod')).toBeNull();
   });
 });
 

@@ -167,13 +167,16 @@ export class OperationRunner {
         }
       },
     };
+    // The end shows (op.state) only once the cluster takes the next operation: whoever sees this
+    // one ended may start another at once.
+    let ended: 'succeeded' | 'failed';
     try {
       await body(ctx);
       if (op.state === 'interrupted') return structuredClone(op); // abandoned at shutdown
-      op.state = 'succeeded';
+      ended = 'succeeded';
     } catch (e) {
       if (op.state === 'interrupted') return structuredClone(op);
-      op.state = 'failed';
+      ended = 'failed';
       op.error = isRingsideError(e) ? e.message : safeMessage(e);
       if (!isRingsideError(e)) console.error(`[ringside] ${op.action} on ${op.cluster} failed:`, safeMessage(e));
     }
@@ -182,11 +185,13 @@ export class OperationRunner {
     try {
       // Every step with what it did, so the audit log alone tells how an operation went.
       const steps = op.steps.map(({ name, state, detail }) => ({ name, state, ...(detail ? { detail } : {}) }));
-      await this.write(this.entry(op.id, req, op.state === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: { ...op.details, ...(steps.length ? { steps } : {}) } }));
+      await this.write(this.entry(op.id, req, ended === 'succeeded' ? 'ok' : 'failed', durationMs, { error: op.error, details: { ...op.details, ...(steps.length ? { steps } : {}) } }));
     } catch (e) {
       op.error = `${op.error ? `${op.error}; ` : ''}the audit log could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
     }
-    await this.locks?.release(op);
+    await this.locks?.release({ ...op, state: ended });
+    if ((op.state as Operation['state']) === 'interrupted') return structuredClone(op); // abandoned at shutdown meanwhile
+    op.state = ended;
     this.running.delete(op.cluster);
     this.recent.unshift(op);
     this.recent.splice(RECENT);
