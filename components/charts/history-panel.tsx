@@ -45,7 +45,11 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
   const onScreen = useOnScreen(section);
   const [held, setHeld] = useState<View | null>(latest);
   if ((onScreen || !held) && held !== latest) setHeld(latest);
-  const view = useDeferredValue(onScreen || !held ? latest : held);
+  const wanted = onScreen || !held ? latest : held;
+  const deferred = useDeferredValue(wanted);
+  // A range switch shows at once: deferred, the 5 min view's update every poll could restart a
+  // slow render of twelve charts again and again, and the old range would stay on screen.
+  const view = wanted && deferred && wanted.range !== deferred.range ? wanted : deferred;
   const styles = useMemo(() => memberStyles(view?.members ?? []), [view?.members]);
   const unserved = useMemo(() => notServed(ring), [ring]);
 
