@@ -239,10 +239,18 @@ export class AccessControl {
     const creds = credentialsOf(body);
     const device = creds.kind === 'password' ? await this.knownDevice(req, creds.user) : undefined;
     const attempt = { address: throttleKey(clientAddress((n) => req.headers.get(n), this.trustedProxies)), user: creds.kind === 'password' ? creds.user : undefined, device };
-    // Several replicas: the user's budget as every replica spent it, before this one's own.
-    const shared = creds.kind === 'password' && !device && this.signIns && this.users.some((u) => u.name === creds.user) ? this.signIns : null;
-    if (shared && creds.kind === 'password') await this.checkSharedBudget(shared, creds.user);
     this.throttle.begin(attempt);
+    // Several replicas: then the user's budget as every replica spent it (after this replica's own
+    // limits, so a flood from one address costs the database nothing once it is held back here).
+    const shared = creds.kind === 'password' && !device && this.signIns && this.users.some((u) => u.name === creds.user) ? this.signIns : null;
+    if (shared && creds.kind === 'password') {
+      try {
+        await this.checkSharedBudget(shared, creds.user);
+      } catch (e) {
+        this.throttle.cancel(attempt);
+        throw e;
+      }
+    }
     let user: UserConfig | undefined;
     try {
       if (creds.kind === 'password') {

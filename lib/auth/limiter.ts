@@ -241,6 +241,11 @@ export class SignInThrottle {
     else if (a.user !== undefined) this.budgets.begin(a.user, now);
   }
 
+  /** Releases an admitted attempt refused before its credentials were checked: neither a failure nor a success. */
+  cancel(a: SignInAttempt): void {
+    this.finish(a, true);
+  }
+
   finish(a: SignInAttempt, ok: boolean): void {
     const now = this.clock();
     this.addresses.finish(`addr:${a.address}`, ok, now);
