@@ -54,7 +54,9 @@ test('the timeline shows a kill, a leader change and a snapshot action in order,
     await expect(page).toHaveURL(/from=.*&to=/);
     const permalink = page.url();
 
-    // Ringside restarts; the same permalink shows the same history.
+    // Ringside restarts; the same permalink shows the same history. The page is left first: a
+    // page still open would keep asking the stopped server (its stream, its icon) and log refusals.
+    await page.goto('about:blank');
     await server.stop();
     server = await RingsideServer.start({ ...options, port: Number(new URL(permalink).port) });
     await page.goto(permalink);
