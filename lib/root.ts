@@ -216,7 +216,7 @@ export function buildRingside(config: ConfigState, opts: BuildOptions = {}): Rin
     });
     const maintenance = new Maintenance(deps);
     const reportStore = store;
-    capacity = new Capacity({ settings: settings.capacity, audit, backups, maintenance, runner, backupKey: settings.backups?.key, saved: (c) => reportStore.cell<SavedKeyspace>(`keyspace-${c}`) });
+    capacity = new Capacity({ settings: settings.capacity, audit, backups, maintenance, runner, backupKey: settings.backups?.key, saved: (c) => reportStore.cell<SavedKeyspace>(`keyspace-${c}`), sharedReports: shared });
     for (const m of monitors.values()) for (const job of [...backups.jobs(m), ...capacity.jobs(m)]) scheduler.register(job);
     ops = { deps, membership, maintenance, upgrades: new Upgrades(membership, fetchVersions), backups, restore: new DisasterRestore(deps, backups) };
     const cap = capacity;

@@ -45,6 +45,7 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
   const onScreen = useOnScreen(section);
   const [held, setHeld] = useState<View | null>(latest);
   if ((onScreen || !held) && held !== latest) setHeld(latest);
+  // Whoever picks a range is looking at the charts: a held frame of another range never stays.
   const wanted = onScreen || !held || held.range !== range ? latest : held;
   const deferred = useDeferredValue(wanted);
   // A range switch shows at once: deferred, the 5 min view's update every poll could restart a
@@ -70,12 +71,7 @@ export function HistoryPanel({ cluster, ring }: { cluster: string; ring: RingSta
                 type="button"
                 role="radio"
                 aria-checked={r === range}
-                onClick={() => {
-                  setRange(r);
-                  // Whoever picks a range is looking at the charts: show it, whatever the
-                  // visibility check last said.
-                  setHeld(null);
-                }}
+                onClick={() => setRange(r)}
                 className={`px-3 py-1 font-medium transition-colors ${r === range ? 'bg-accent text-bg' : 'text-muted hover:bg-panel-2 hover:text-fg'}`}
               >
                 {HISTORY_RANGES[r].label}

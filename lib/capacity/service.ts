@@ -94,6 +94,8 @@ export interface CapacityDeps {
   settings: CapacitySettings;
   /** Where each cluster's reports are kept (dataDir, or the shared store); absent: in memory only. */
   saved?: (cluster: string) => StateCell<SavedKeyspace>;
+  /** Several replicas: the stored reports are read again when a page asks (another may have scanned); one process reads them at start only. */
+  sharedReports?: boolean;
   /** Where the last scheduled defragment is read from at start. */
   audit: AuditStore;
   backups: Backups;
@@ -120,6 +122,7 @@ const REREAD_MS = 5_000;
 export class Capacity {
   private readonly state = new Map<string, ClusterState>();
   private readonly readAt = new Map<string, number>();
+  private readonly reading = new Map<string, Promise<void>>();
   private readonly now: () => number;
 
   constructor(private readonly d: CapacityDeps) {
@@ -304,11 +307,19 @@ export class Capacity {
    * most every few seconds: another replica may have scanned). Never throws: the page then shows
    * what this replica holds.
    */
-  async refresh(cluster: string): Promise<void> {
+  refresh(cluster: string): Promise<void> {
     const cell = this.d.saved?.(cluster);
     const now = this.now();
-    if (!cell || now - (this.readAt.get(cluster) ?? -Infinity) < REREAD_MS) return;
+    const last = this.readAt.get(cluster);
+    // A read under way is waited for, not repeated: a page asking right after a start sees what it brings.
+    if (!cell || (last !== undefined && (!this.d.sharedReports || now - last < REREAD_MS))) return this.reading.get(cluster) ?? Promise.resolve();
     this.readAt.set(cluster, now);
+    const reading = this.readStored(cluster, cell, now).finally(() => this.reading.delete(cluster));
+    this.reading.set(cluster, reading);
+    return reading;
+  }
+
+  private async readStored(cluster: string, cell: StateCell<SavedKeyspace>, now: number): Promise<void> {
     try {
       const { state: saved } = await cell.load(now);
       if (saved?.version !== 1) return;

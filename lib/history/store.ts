@@ -38,7 +38,7 @@ class Rows {
     return this.x.byteLength + this.f.byteLength;
   }
 
-  /** As stored: a 32-bit column's value carries float32 noise (see `read`). */
+  /** As stored: a 32-bit column's value carries float32 noise (see `readValue`). */
   get(row: number, k: number): number {
     return EXACT[k] ? this.x[row * E + POS[k]] : this.f[row * F + POS[k]];
   }
